@@ -1,0 +1,62 @@
+"""The batch's manifest and its Chinese run summary for the Prefect UI (no personal data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ledger import outputs
+from ledger.settlement import BatchIdentity, SettledBatch
+from policy.decisions import ProgramDecisions
+from policy.programs import CASH_PROGRAMS
+from validators.sheets import PROGRAMS
+
+
+def manifest(identity: BatchIdentity, files: list, settled: SettledBatch,
+             results: list[ProgramDecisions]) -> dict[str, Any]:
+    decisions = settled.decisions
+    inputs = []
+    for item in files:
+        rows = int((decisions["file"] == item.name).sum()) if len(decisions) else 0
+        inputs.append({"file": item.name, "sha256": item.sha256, "program": item.program,
+                       "rows": rows, "error": item.error})
+    deferral = settled.registers.get("contribution_deferral")
+    totals = {
+        "payments": sum(v for k, v in settled.amounts.items() if k in CASH_PROGRAMS),
+        "relief": settled.amounts.get("contribution_relief", 0),
+        "deferred": settled.amounts.get("contribution_deferral", 0),
+        "late_fee_waived": int(deferral["late_fee_waived"].sum()) if deferral is not None else 0,
+    }
+    provisional = sorted({n for r in results for n in r.reads.provisional()})
+    return outputs.build_manifest(
+        identity.batch_id, identity.as_of.isoformat(), identity.policy_version, inputs,
+        decisions, settled.amounts, totals, provisional, settled.payments,
+    )
+
+
+def markdown(figures: dict[str, Any], folder: Path) -> str:
+    lines = [
+        f"# 批次 {figures['batch_id']} 审核结果",
+        "",
+        f"- 审核基准日：{figures['as_of']}",
+        f"- 政策版本：{figures['policy_version']}",
+        f"- 暂定参数：{'、'.join(figures['provisional_parameters']) or '无'}",
+        f"- 台账：`{folder / 'ledger.xlsx'}`",
+        "",
+        "| 项目 | 申报行数 | 通过 | 不予受理 | 待复核 | 金额（元） |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for code, row in figures["programs"].items():
+        lines.append(f"| {PROGRAMS[code].title} | {row['input_rows']} | {row['approved']} | "
+                     f"{row['rejected']} | {row['held']} | {row['amount']} |")
+    totals = figures["totals"]
+    lines += [
+        "",
+        f"合计：支付 {totals['payments']} 元；减免 {totals['relief']} 元；"
+        f"缓缴 {totals['deferred']} 元；免收滞纳金 {totals['late_fee_waived']} 元。",
+    ]
+    unusable = [i for i in figures["inputs"] if i["error"]]
+    if unusable:
+        lines += ["", "## 未能处理的文件", ""]
+        lines += [f"- {i['file']}：{i['error']}" for i in unusable]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,137 @@
+"""Prefect tasks of the disbursement flow: each one job, each a thin call into a plain library.
+
+Reading is retried on transient I/O errors; bad data is never retried (it comes back as
+decisions, not exceptions). Tasks hand data frames to each other in memory, so they are not
+cached by input hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from ledger import audit, outputs
+from ledger.registry import Registry
+from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch, settle_batch
+from policy.decisions import ProgramDecisions
+from policy.parameters import PolicySet, describe
+from policy.programs import REFERENCE_NEEDS, decide_program
+from validators.validate import ValidatedSheet, combine, validate_workbook
+from workbooks.ledger_writer import ledger_bytes
+from workbooks.reader import MissingReference, References, read_application
+
+TRANSIENT = (OSError,)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input workbook after reading and validation (or the reason it could not be used)."""
+
+    name: str
+    sha256: str
+    program: str | None
+    error: str | None
+    message: str
+    sheets: dict[str, ValidatedSheet] = field(default_factory=dict)
+
+
+def _is_transient(task, run, state) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        state.result()
+    except TRANSIENT:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(retries=2, retry_delay_seconds=1, retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
+def read_and_validate(path: Path) -> InputFile:
+    """Read one workbook and validate its sheets; an unusable file is reported, not raised."""
+    logger = get_run_logger()
+    raw = read_application(path)
+    if raw.error or raw.program is None:
+        logger.warning("文件 %s 未处理：%s %s", path.name, raw.error, raw.message)
+        return InputFile(path.name, raw.sha256, None, raw.error, raw.message)
+    sheets = validate_workbook(raw.sheets, raw.program)
+    logger.info("已读取 %s（%s）：%s", path.name, raw.program.title,
+                "，".join(f"{n} {len(s.frame)} 行" for n, s in sheets.items()))
+    return InputFile(path.name, raw.sha256, raw.program.code, None, "", sheets)
+
+
+@task(cache_policy=NO_CACHE)
+def decide_programs(
+    files: list[InputFile], policy: PolicySet, as_of: dt.date, references: References
+) -> list[ProgramDecisions]:
+    """Apply each programme's rules to the rows of all its files together."""
+    by_program: dict[str, dict[str, list[tuple[str, ValidatedSheet]]]] = {}
+    for item in files:
+        if item.program is None:
+            continue
+        for sheet_name, sheet in item.sheets.items():
+            by_program.setdefault(item.program, {}).setdefault(sheet_name, []).append(
+                (item.name, sheet))
+    results = []
+    for program, sheets in by_program.items():
+        needed = REFERENCE_NEEDS.get(program)
+        lists = {needed: references.keys(needed)} if needed else {}
+        combined = {name: combine(name, parts) for name, parts in sheets.items()}
+        results.append(decide_program(program, combined, policy, as_of, lists))
+    return results
+
+
+@task(cache_policy=NO_CACHE)
+def settle(
+    results: list[ProgramDecisions], identity: BatchIdentity, registry_url: str | None,
+    reviews: dict[ReviewKey, Review],
+) -> SettledBatch:
+    """Take claims in the registry (none in a dry run) and build the payments."""
+    registry = Registry(registry_url) if registry_url else None
+    try:
+        return settle_batch(results, identity, registry, reviews)
+    finally:
+        if registry is not None:
+            registry.dispose()
+
+
+@task(cache_policy=NO_CACHE)
+def write_outputs(
+    folder: Path, settled: SettledBatch, manifest: dict, files: list[InputFile],
+    results: list[ProgramDecisions], policy: PolicySet, flow_run_id: str, rerun: bool,
+) -> Path:
+    """Write ledger, bank file, decisions and manifest atomically; append the audit events."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o750)
+    provisional = {r.program: r.reads.provisional() for r in results}
+    used = sorted({name for r in results for name in r.reads.used})
+    outputs.write_atomic(folder / "decisions.csv", outputs.decisions_csv(settled.decisions)
+                         if len(settled.decisions) else outputs.decisions_csv(_empty()))
+    outputs.write_atomic(folder / "payments.csv", outputs.payments_csv(settled.payments))
+    outputs.write_atomic(folder / "ledger.xlsx", ledger_bytes(
+        settled, manifest, provisional, describe(policy, used)))
+    outputs.write_atomic(folder / "manifest.json", outputs.manifest_json(manifest))
+    hashes = {f.name: f.sha256 for f in files}
+    step = {"event": "run", "flow_run_id": flow_run_id, "batch_id": manifest["batch_id"],
+            "policy_version": manifest["policy_version"], "as_of": manifest["as_of"],
+            "inputs": [{"file": f.name, "sha256": f.sha256, "error": f.error} for f in files],
+            "already_recorded": rerun}
+    events = [step]
+    if len(settled.decisions):
+        events += audit.decision_events(settled.decisions, manifest["batch_id"], flow_run_id,
+                                        hashes, manifest["policy_version"])
+    events.append({"event": "outputs_written", "flow_run_id": flow_run_id,
+                   "batch_id": manifest["batch_id"], "totals": manifest["totals"]})
+    audit.append_events(folder / "audit.jsonl", events)
+    return folder
+
+
+def _empty():  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    return pd.DataFrame(columns=outputs.DECISIONS_HEADER)
+
+
+__all__ = ["MissingReference", "decide_programs", "read_and_validate", "settle", "write_outputs"]

@@ -1,0 +1,38 @@
+"""Masking of personal data for the audit log, logs and the Prefect UI (SPEC §4).
+
+ID numbers keep their first six (the issuing area) and last four characters,
+`370102********1234`; bank accounts keep their last four. Works on scalars and Series alike.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+_LONG_DIGITS = re.compile(r"\d{6}[\dX*]{4,}(\d{3}[\dXx])|\d{8,}")
+
+
+def mask_id(value: str) -> str:
+    if not value or len(value) < 10:
+        return "*" * len(value or "")
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_account(value: str) -> str:
+    if not value or len(value) <= 4:
+        return "*" * len(value or "")
+    return "*" * (len(value) - 4) + value[-4:]
+
+
+def mask_ids(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).map(mask_id)
+
+
+def mask_accounts(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).map(mask_account)
+
+
+def mask_text(text: str) -> str:
+    """Mask any run of eight or more digits (an ID or account inside free text)."""
+    return re.sub(r"\d{8,}[\dXx]?", lambda m: mask_account(m.group(0)), text)

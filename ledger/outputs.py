@@ -1,0 +1,130 @@
+"""The machine-readable outputs of a run: decisions.csv, payments.csv and manifest.json.
+
+All three are byte-for-byte repeatable (SPEC §6): no wall-clock time, run id or absolute path
+goes into them, rows are sorted, money is a two-decimal string from integer fen. Files are
+written to a temporary name and renamed, so a crash never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from policy.money import fen_text
+from policy.outcomes import APPROVED, HELD, REJECTED
+
+PROGRAM_ORDER = [
+    "stabilization_refund", "spring_festival_production", "new_hire", "chongqing_labor",
+    "contribution_relief", "contribution_deferral",
+]
+DECISIONS_HEADER = [
+    "program", "file", "sheet", "row", "credit_code", "id_number", "outcome", "reason_codes",
+    "amount",
+]
+PAYMENTS_HEADER = [
+    "payment_id", "program", "beneficiary_id", "beneficiary_name", "city", "bank_account",
+    "amount",
+]
+CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary name beside the target, then rename over it."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(temporary, 0o640)
+    temporary.replace(path)
+
+
+def identity(parts: Iterable[Any]) -> str:
+    """A short stable hash of the things that define a batch."""
+    return hashlib.sha256(json.dumps(list(parts), ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def sort_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
+    order = decisions["program"].map({p: i for i, p in enumerate(PROGRAM_ORDER)})
+    return decisions.assign(_order=order).sort_values(
+        ["_order", "file", "sheet", "row"], kind="stable"
+    ).drop(columns="_order")
+
+
+def _safe_text(value: object) -> str:
+    """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return "'" + text if text.startswith(CSV_INJECTION_PREFIXES) else text
+
+
+def _csv_bytes(header: list[str], rows: Iterable[list[object]], bom: bool) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe_text(v) for v in row])
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
+
+
+def decisions_csv(decisions: pd.DataFrame) -> bytes:
+    ordered = sort_decisions(decisions)
+    rows = (
+        [p, f, s, int(r), c, i, o, codes, fen_text(a)]
+        for p, f, s, r, c, i, o, codes, a in ordered[DECISIONS_HEADER].itertuples(index=False)
+    )
+    return _csv_bytes(DECISIONS_HEADER, rows, bom=False)
+
+
+def payments_csv(payments: pd.DataFrame) -> bytes:
+    ordered = payments.sort_values(["program", "beneficiary_id", "payment_id"], kind="stable")
+    rows = (
+        [pid, p, b, n, c, acct, fen_text(a)]
+        for pid, p, b, n, c, acct, a in ordered[PAYMENTS_HEADER].itertuples(index=False)
+    )
+    return _csv_bytes(PAYMENTS_HEADER, rows, bom=True)
+
+
+def program_figures(decisions: pd.DataFrame, amounts: dict[str, int]) -> dict[str, Any]:
+    """Per programme: input rows, outcome counts and amount (cash paid, relief, or deferred)."""
+    figures = {}
+    for program in PROGRAM_ORDER:
+        rows = decisions[decisions["program"] == program] if len(decisions) else decisions
+        counts = rows["outcome"].value_counts() if len(rows) else pd.Series(dtype="int64")
+        figures[program] = {
+            "input_rows": len(rows),
+            APPROVED: int(counts.get(APPROVED, 0)),
+            REJECTED: int(counts.get(REJECTED, 0)),
+            HELD: int(counts.get(HELD, 0)),
+            "amount": fen_text(amounts.get(program, 0)),
+        }
+    return figures
+
+
+def manifest_json(manifest: dict[str, Any]) -> bytes:
+    return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def build_manifest(
+    batch_id: str, as_of: str, policy_version: str, inputs: list[dict[str, Any]],
+    decisions: pd.DataFrame, amounts: dict[str, int], totals: dict[str, int],
+    provisional: list[str], bank_file: pd.DataFrame,
+) -> dict[str, Any]:
+    """The manifest of SPEC §4 (plus the provisional parameters used and the bank file's sum)."""
+    return {
+        "batch_id": batch_id,
+        "as_of": as_of,
+        "policy_version": policy_version,
+        "provisional_parameters": provisional,
+        "inputs": inputs,
+        "programs": program_figures(decisions, amounts),
+        "totals": {name: fen_text(value) for name, value in totals.items()},
+        "bank_file": {"payments": len(bank_file), "amount": fen_text(int(bank_file["amount"].sum()))},
+    }

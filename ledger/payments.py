@@ -1,0 +1,107 @@
+"""From decisions to payments: claims across files and batches, then one payment per beneficiary.
+
+A claim (programme, period, claim key) is paid once. Inside a batch the first file and row keep
+it; across batches the registry decides (see `registry`). Approved rows are then summed per
+beneficiary into payment entries whose ids are derived from the batch, so a rerun writes the
+same bank file byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from ledger.registry import Owner
+from policy.outcomes import APPROVED, HELD, REASONS, REJECTED
+
+PAYMENT_COLUMNS = [
+    "payment_id", "program", "period", "beneficiary_id", "beneficiary_name", "city",
+    "bank_name", "bank_account", "amount", "uncapped", "rows",
+]
+
+
+def claimable(decisions: pd.DataFrame) -> pd.Series:
+    """Rows that would take a claim: approved or held, with a claim key."""
+    return decisions["outcome"].isin([APPROVED, HELD]) & (decisions["claim_key"] != "")
+
+
+def mark_duplicate_claims(decisions: pd.DataFrame, duplicate: pd.Series) -> pd.DataFrame:
+    """Reject the given rows as `DUPLICATE_CLAIM`: the claim belongs to another application."""
+    result = decisions.copy()
+    result.loc[duplicate, "outcome"] = REJECTED
+    result.loc[duplicate, "reason_codes"] = "DUPLICATE_CLAIM"
+    result.loc[duplicate, "message"] = REASONS["DUPLICATE_CLAIM"]
+    result.loc[duplicate, ["amount", "proposed"]] = 0
+    return result
+
+
+def within_batch_duplicates(decisions: pd.DataFrame) -> pd.Series:
+    """Claims repeated across files of one batch: later files and rows lose."""
+    rows = decisions[claimable(decisions)].sort_values(["file", "row"], kind="stable")
+    later = rows.duplicated(["program", "period", "claim_key"], keep="first")
+    return later.reindex(decisions.index, fill_value=False)
+
+
+def _owners_of(
+    decisions: pd.DataFrame, owners: dict[tuple[str, str, str], Owner]
+) -> list[Owner | None]:
+    keys = zip(decisions["program"], decisions["period"], decisions["claim_key"], strict=True)
+    return [owners.get(k) for k in keys]
+
+
+def claimed_elsewhere(
+    decisions: pd.DataFrame, owners: dict[tuple[str, str, str], Owner], lineage: str
+) -> pd.Series:
+    """Claims that the registry says belong to another application's batch."""
+    foreign = [o is not None and o.lineage != lineage for o in _owners_of(decisions, owners)]
+    return pd.Series(foreign, index=decisions.index) & claimable(decisions)
+
+
+def paid_in_earlier_round(
+    decisions: pd.DataFrame, owners: dict[tuple[str, str, str], Owner], batch_id: str,
+    lineage: str,
+) -> pd.Series:
+    """Claims of these same applications already paid by an earlier batch (a review round)."""
+    earlier = [o is not None and o.lineage == lineage and o.batch_id != batch_id
+               for o in _owners_of(decisions, owners)]
+    return pd.Series(earlier, index=decisions.index) & claimable(decisions)
+
+
+def payment_id(batch_id: str, program: str, period: str, beneficiary: str) -> str:
+    digest = hashlib.sha256(f"{batch_id}|{program}|{period}|{beneficiary}".encode()).hexdigest()
+    return f"P{digest[:15].upper()}"
+
+
+def build_payments(
+    decisions: pd.DataFrame, cash_programs: set[str], caps: dict[str, int], batch_id: str,
+    paid_before: pd.Series | None = None,
+) -> pd.DataFrame:
+    """One payment per programme, period and beneficiary: approved amounts summed, then capped.
+
+    `paid_before` marks approved rows whose claim an earlier review round of the same
+    applications already paid: they stay approved but are not paid again.
+    """
+    new = ~paid_before if paid_before is not None else True
+    paid = decisions[(decisions["outcome"] == APPROVED) & decisions["program"].isin(cash_programs)
+                     & new]
+    if paid.empty:
+        return pd.DataFrame(columns=PAYMENT_COLUMNS)
+    grouped = paid.groupby(["program", "period", "beneficiary_id"], sort=True)
+    payments = grouped.agg(
+        beneficiary_name=("name", "first"), city=("city", "first"),
+        bank_name=("bank_name", "first"), bank_account=("bank_account", "first"),
+        uncapped=("amount", "sum"), rows=("row", "size"),
+    ).reset_index()
+    uncapped = payments["uncapped"].astype("int64")
+    cap = payments["program"].map(caps)
+    payments["amount"] = uncapped.where(cap.isna(), np.minimum(uncapped, cap.fillna(0)))
+    payments["amount"] = payments["amount"].astype("int64")
+    payments = payments[payments["amount"] > 0].copy()
+    payments["payment_id"] = [
+        payment_id(batch_id, p, d, b)
+        for p, d, b in zip(payments["program"], payments["period"], payments["beneficiary_id"],
+                           strict=True)
+    ]
+    return payments[PAYMENT_COLUMNS].reset_index(drop=True)

@@ -1,0 +1,117 @@
+"""Settle a batch: apply reviewers' decisions, take claims in the registry, build payments.
+
+Input is every programme's decisions; output is the final decisions, the payments for the bank
+file, each programme's amount, and the relief and deferral registers of the approved rows.
+Without a registry (a dry run) claims are checked against nothing and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ledger.payments import (
+    build_payments,
+    claimable,
+    claimed_elsewhere,
+    mark_duplicate_claims,
+    paid_in_earlier_round,
+    within_batch_duplicates,
+)
+from ledger.registry import Registry
+from policy.decisions import ProgramDecisions
+from policy.outcomes import APPROVED, HELD, REJECTED
+from policy.programs import CASH_PROGRAMS
+
+REVIEW_APPROVE, REVIEW_REJECT = "通过", "驳回"
+ReviewKey = tuple[str, str, str, int]
+
+
+@dataclass(frozen=True)
+class Review:
+    verdict: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class BatchIdentity:
+    batch_id: str
+    lineage: str
+    as_of: dt.date
+    policy_version: str
+
+
+@dataclass(frozen=True)
+class SettledBatch:
+    decisions: pd.DataFrame
+    payments: pd.DataFrame
+    amounts: dict[str, int]
+    registers: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def apply_reviews(decisions: pd.DataFrame, reviews: dict[ReviewKey, Review]) -> pd.DataFrame:
+    """Held rows marked 通过 are approved at their proposed amount; 驳回 → `REVIEW_REJECTED`."""
+    if not reviews:
+        return decisions
+    result = decisions.copy()
+    keys = list(zip(result["program"], result["file"], result["sheet"], result["row"],
+                    strict=True))
+    verdicts = pd.Series([reviews.get(k) for k in keys], index=result.index)
+    held = result["outcome"] == HELD
+    approve = held & verdicts.map(lambda r: r is not None and r.verdict == REVIEW_APPROVE)
+    reject = held & verdicts.map(lambda r: r is not None and r.verdict == REVIEW_REJECT)
+    comments = verdicts.map(lambda r: f"（复核意见：{r.comment}）" if r and r.comment else "")
+    result.loc[approve, "outcome"] = APPROVED
+    result.loc[approve, "amount"] = result.loc[approve, "proposed"]
+    result.loc[approve, "message"] = "复核通过" + comments[approve]
+    result.loc[reject, "outcome"] = REJECTED
+    result.loc[reject, "reason_codes"] = result.loc[reject, "reason_codes"] + ";REVIEW_REJECTED"
+    result.loc[reject, "message"] = "复核未通过" + comments[reject]
+    result.loc[reject, ["amount", "proposed"]] = 0
+    return result
+
+
+def settle_batch(
+    results: list[ProgramDecisions],
+    identity: BatchIdentity,
+    registry: Registry | None,
+    reviews: dict[ReviewKey, Review] | None = None,
+) -> SettledBatch:
+    if not results:
+        return SettledBatch(pd.DataFrame(), build_payments(pd.DataFrame(), set(), {}, ""), {})
+    decisions = pd.concat({r.program: r.decisions for r in results})
+    decisions = apply_reviews(decisions, reviews or {})
+    decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
+    paid_before = pd.Series(False, index=decisions.index)
+    if registry is not None:
+        owners = registry.owners(decisions[claimable(decisions)])
+        decisions = mark_duplicate_claims(
+            decisions, claimed_elsewhere(decisions, owners, identity.lineage))
+        approved = decisions[(decisions["outcome"] == APPROVED) & (decisions["claim_key"] != "")]
+        owners = registry.take_claims(identity.batch_id, identity.lineage, identity.as_of,
+                                      identity.policy_version, approved)
+        # A concurrent run may have taken a claim between the look-up and the insert.
+        decisions = mark_duplicate_claims(
+            decisions, claimed_elsewhere(decisions, owners, identity.lineage))
+        paid_before = paid_in_earlier_round(decisions, owners, identity.batch_id,
+                                            identity.lineage)
+    caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
+    all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
+    payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id, paid_before)
+    if registry is not None:
+        registry.record_payments(identity.batch_id, payments)
+    amounts = all_paid.groupby("program")["amount"].sum().astype("int64").to_dict()
+    approved = decisions["outcome"] == APPROVED
+    registers = {}
+    for result in results:
+        if result.program in CASH_PROGRAMS:
+            continue
+        mine = approved.xs(result.program)
+        register = result.register[result.register.index.isin(mine[mine].index)]
+        registers[result.program] = register.join(
+            decisions.xs(result.program)[["file", "row", "credit_code", "name", "city"]]
+        )
+        amounts[result.program] = int(decisions.loc[result.program, "amount"].sum())
+    return SettledBatch(decisions.reset_index(drop=True), payments, amounts, registers)

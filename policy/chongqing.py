@@ -1,0 +1,72 @@
+"""鲁渝劳务协作 — Chongqing registered-poverty workers employed in Shandong (SPEC §2.4).
+
+A worker registered in Chongqing (ID division code 50…) and on the poverty registry, stably
+employed in the province for at least `min_months` whole months of `year`, gets a one-off
+transport and living allowance plus a cross-province subsidy per month up to a cap (the cap is
+a provisional parameter). Paid to the worker's own card; a card failing the Luhn check is held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from policy import money
+from policy.decisions import ProgramDecisions, assemble
+from policy.outcomes import settle
+from policy.parameters import ParameterReads
+from validators.checks import is_chongqing_id, luhn_valid
+from validators.validate import ValidatedSheet
+
+PROGRAM = "chongqing_labor"
+
+
+def whole_months(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Whole months in the inclusive span [start, end]: 05-10…08-09 is 3, …08-08 is 2."""
+    after_end = end + pd.Timedelta(days=1)
+    months = (after_end.dt.year - start.dt.year) * 12 + (after_end.dt.month - start.dt.month)
+    months -= (after_end.dt.day < start.dt.day).astype("int64")
+    return months.fillna(0).clip(lower=0).astype("int64")
+
+
+def employed_months(start: pd.Series, end: pd.Series, as_of: dt.date, year: int) -> pd.Series:
+    """Whole months employed within `year`; a blank end date means still employed on `as_of`."""
+    still_employed = pd.Series(pd.Timestamp(as_of), index=end.index)
+    last = end.where(end.notna(), still_employed).clip(upper=pd.Timestamp(year, 12, 31))
+    first = start.clip(lower=pd.Timestamp(year, 1, 1))
+    return whole_months(first, last)
+
+
+def decide(
+    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date,
+    poverty_registry: frozenset[str],
+) -> ProgramDecisions:
+    sheet = sheets["鲁渝劳务协作"]
+    frame = sheet.frame
+    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    year = int(value("year"))
+    months = employed_months(frame["start_date"], frame["end_date"], as_of, year)
+    ineligible = {
+        "CQ_NOT_CHONGQING": ~is_chongqing_id(frame["id_number"]),
+        "CQ_NOT_REGISTERED": ~frame["id_number"].isin(poverty_registry),
+        "CQ_TOO_SHORT": months < value("min_months"),
+    }
+    holds = {"CARD_CHECKSUM": ~luhn_valid(frame["card_number"])}
+    settled = settle(frame.index, sheet.reasons, ineligible, holds)
+    per_month = money.yuan_to_fen(value("cross_province_per_month"))
+    cross_province = np.minimum(months.to_numpy(np.int64) * per_month,
+                                money.yuan_to_fen(value("cross_province_cap")))
+    proposed = pd.Series(money.yuan_to_fen(value("transport_living")) + cross_province,
+                         index=frame.index)
+    decisions = assemble(
+        PROGRAM, sheet, settled, proposed,
+        beneficiary_id=frame["id_number"],
+        claim_key=frame["id_number"],
+        period=str(year),
+        basis=reads.parameter(f"{PROGRAM}.cross_province_per_month").reference,
+        extra={"name": frame["person_name"], "bank_account": frame["card_number"],
+               "credit_code": pd.Series("", index=frame.index)},
+    )
+    return ProgramDecisions(PROGRAM, decisions, reads)

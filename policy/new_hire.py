@@ -1,0 +1,62 @@
+"""一次性吸纳就业补贴 — the one-off new-hire subsidy (SPEC §2.3).
+
+Enterprises that resumed work inside the window get `per_person` for each worker hired inside
+the window (not before resuming), with a signed contract and social insurance. A person is
+subsidised once across all enterprises and batches: among otherwise eligible claims the earliest
+hire date wins, then the earlier batch, then the lower credit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from policy import money
+from policy.decisions import ProgramDecisions, assemble
+from policy.outcomes import settle
+from policy.parameters import ParameterReads
+from policy.roster import attach_enterprise
+from validators.validate import ValidatedSheet
+
+PROGRAM = "new_hire"
+
+
+def inside(dates: pd.Series, window: dict) -> pd.Series:
+    """Dates within the inclusive window; a missing date is not inside."""
+    return dates.between(pd.Timestamp(window["start"]), pd.Timestamp(window["end"])).fillna(False)
+
+
+def later_claims(frame: pd.DataFrame, candidates: pd.Series) -> pd.Series:
+    """Among candidate rows, each person's claims after the winning one (earliest hire date)."""
+    rows = frame.loc[candidates].sort_values(["hire_date", "credit_code", "file", "row"])
+    losers = rows.duplicated("id_number", keep="first")
+    return losers.reindex(frame.index, fill_value=False)
+
+
+def decide(
+    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date
+) -> ProgramDecisions:
+    sheet = attach_enterprise(sheets["新招用人员"], sheets["企业信息"], extra=("resume_date",))
+    frame = sheet.frame
+    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    window = value("window")
+    ineligible = {
+        "NH_RESUME_DATE": ~inside(frame["resume_date"], window),
+        "NH_HIRE_DATE": ~inside(frame["hire_date"], window)
+        | (frame["hire_date"] < frame["resume_date"]).fillna(False),
+        "NH_NO_CONTRACT": frame["contract_signed"].eq(False).fillna(False),
+        "NH_NOT_INSURED": frame["insured"].eq(False).fillna(False),
+    }
+    eligible = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
+    ineligible["DUPLICATE_CLAIM"] = later_claims(frame, eligible)
+    settled = settle(frame.index, sheet.reasons, ineligible)
+    proposed = pd.Series(money.yuan_to_fen(value("per_person")), index=frame.index)
+    decisions = assemble(
+        PROGRAM, sheet, settled, proposed,
+        beneficiary_id=frame["credit_code"],
+        claim_key=frame["id_number"],
+        period=str(value("year")),
+        basis=reads.parameter(f"{PROGRAM}.per_person").reference,
+    )
+    return ProgramDecisions(PROGRAM, decisions, reads)

@@ -1,0 +1,122 @@
+"""Reason codes, their Chinese messages, and the outcome precedence of SPEC §2.
+
+Codes are stable ASCII identifiers written to files; messages are for clerks and applicants.
+`settle` applies the precedence: validation failure → rejected; declared size contradicts the
+derived one → held; otherwise every failed condition → rejected; only an otherwise eligible row
+can be held; informational notes ride on approved rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+APPROVED, REJECTED, HELD = "approved", "rejected", "held"
+
+# In the order codes are listed on a row: validation, then holds, then each programme's rules.
+REASONS: dict[str, str] = {
+    "INVALID_CREDIT_CODE": "统一社会信用代码无效",
+    "INVALID_ID_NUMBER": "身份证号无效",
+    "INVALID_CITY": "所属地市不是山东省设区市",
+    "INVALID_VALUE": "填写的值无效",
+    "MISSING_VALUE": "必填项为空",
+    "DUPLICATE_ROW": "同一工作表内重复申报",
+    "UNKNOWN_ENTERPRISE": "企业信息表中没有该企业或企业信息有误",
+    "SIZE_MISMATCH": "申报的企业规模与按划型标准测算的规模不一致，待人工复核",
+    "SR_DISHONEST": "企业列入严重失信名单",
+    "SR_INSURED_MONTHS": "连续参保缴费月数不足",
+    "SR_LAYOFF_RATE": "裁员率超过标准",
+    "SFP_NOT_KEY_ENTERPRISE": "企业不在疫情防控物资重点企业名单内",
+    "SFP_DAYS_EXCEED_WINDOW": "出勤天数超过到岗日期与春节生产期间的重叠天数",
+    "SFP_OVERLAP": "同一人员在多家企业的到岗日期重叠，待人工复核",
+    "NH_RESUME_DATE": "企业复工复产日期不在规定期间内",
+    "NH_HIRE_DATE": "入职日期不在规定期间内或早于复工复产日期",
+    "NH_NO_CONTRACT": "未签订劳动合同",
+    "NH_NOT_INSURED": "未参加社会保险",
+    "CQ_NOT_CHONGQING": "身份证号不是重庆市户籍",
+    "CQ_NOT_REGISTERED": "不在建档立卡贫困人口名单内",
+    "CQ_TOO_SHORT": "年度内在鲁稳定就业不足规定月数",
+    "CR_EXCLUDED_UNIT": "机关事业单位不享受阶段性减免",
+    "DF_NO_HARDSHIP": "未声明受疫情影响生产经营困难",
+    "DF_EXCLUDED_UNIT": "机关事业单位不得申请缓缴",
+    "DF_PERIOD": "申请缓缴的所属期超出允许的缓缴期限",
+    "CARD_CHECKSUM": "银行卡号校验未通过，待人工核实",
+    "DUPLICATE_CLAIM": "该对象已在其他申请或批次中享受本项政策",
+    "REVIEW_REJECTED": "复核未通过",
+}
+ORDER = {code: position for position, code in enumerate(REASONS)}
+
+
+@dataclass(frozen=True)
+class Settled:
+    """Each row's outcome and the reason codes that explain it (a boolean column per code)."""
+
+    outcome: pd.Series
+    reasons: pd.DataFrame
+
+
+def settle(
+    index: pd.Index,
+    validation: pd.DataFrame,
+    ineligible: dict[str, pd.Series],
+    holds: dict[str, pd.Series] | None = None,
+    size_mismatch: pd.Series | None = None,
+    notes: dict[str, pd.Series] | None = None,
+) -> Settled:
+    """Apply SPEC §2's outcome precedence to a programme's rows."""
+    invalid = validation.reindex(index, fill_value=False).any(axis=1)
+    mismatch = _mask(size_mismatch, index) & ~invalid
+    failed = _frame(ineligible, index)
+    failing = failed.any(axis=1) & ~invalid & ~mismatch
+    hold_flags = _frame(holds or {}, index)
+    holding = hold_flags.any(axis=1) & ~invalid & ~mismatch & ~failing
+    approved = ~(invalid | mismatch | failing | holding)
+
+    reasons = validation.reindex(index, fill_value=False).astype(bool).copy()
+    reasons.loc[~invalid, :] = False
+    _merge(reasons, {"SIZE_MISMATCH": mismatch})
+    _merge(reasons, {code: flag & failing for code, flag in failed.items()})
+    _merge(reasons, {code: flag & holding for code, flag in hold_flags.items()})
+    _merge(reasons, {code: _mask(flag, index) & approved for code, flag in (notes or {}).items()})
+
+    outcome = pd.Series(APPROVED, index=index, dtype=object)
+    outcome[invalid | failing] = REJECTED
+    outcome[mismatch | holding] = HELD
+    return Settled(outcome, reasons)
+
+
+def _mask(flag: pd.Series | None, index: pd.Index) -> pd.Series:
+    if flag is None:
+        return pd.Series(False, index=index)
+    return flag.reindex(index, fill_value=False).fillna(False).astype(bool)
+
+
+def _frame(flags: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame({code: _mask(flag, index) for code, flag in flags.items()}, index=index)
+
+
+def _merge(reasons: pd.DataFrame, flags: dict[str, pd.Series]) -> None:
+    for code, flag in flags.items():
+        current = reasons.get(code, False)
+        reasons[code] = flag | current
+
+
+def join_codes(reasons: pd.DataFrame) -> pd.Series:
+    """`;`-joined codes per row in the canonical order, vectorised over code columns."""
+    text = pd.Series("", index=reasons.index, dtype=object)
+    for code in sorted(reasons.columns, key=lambda c: ORDER.get(c, len(ORDER))):
+        text = text.where(~reasons[code], text + code + ";")
+    return text.str.rstrip(";")
+
+
+def explain(reasons: pd.DataFrame, details: pd.Series | None = None) -> pd.Series:
+    """A Chinese message per row: detailed validation messages where given, else the codes'."""
+    text = pd.Series("", index=reasons.index, dtype=object)
+    for code in sorted(reasons.columns, key=lambda c: ORDER.get(c, len(ORDER))):
+        text = text.where(~reasons[code], text + REASONS.get(code, code) + "；")
+    text = text.str.rstrip("；")
+    if details is not None:
+        detailed = details.reindex(reasons.index, fill_value="").fillna("")
+        text = text.where(detailed == "", detailed)
+    return text

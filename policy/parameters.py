@@ -1,0 +1,194 @@
+"""Dated policy parameters, kept as data the way OpenFisca keeps legislation.
+
+Each YAML file in a policy folder holds parameters with a description, unit, legal reference,
+an optional `provisional: true` (the sources do not confirm the value) and `values:` keyed by
+the date each value takes effect. `value(name, on)` returns the value with the latest start on or
+before `on`; a date before every start is an error, never a silent zero. Decimals in the files
+are read as `Decimal`, exactly as written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+DEFAULT_POLICY_DIR = Path(__file__).with_name("parameters")
+INDEX_FILE = "index.yaml"
+
+
+class PolicyError(ValueError):
+    """A parameter is missing, malformed, or has no value on the date asked."""
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """Safe YAML loader that reads floats as exact `Decimal` values."""
+
+
+_DecimalLoader.add_constructor(
+    "tag:yaml.org,2002:float",
+    lambda loader, node: Decimal(loader.construct_scalar(node)),
+)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One policy quantity with its dated values and where it comes from."""
+
+    name: str
+    description: str
+    unit: str
+    reference: str
+    provisional: bool
+    starts: tuple[dt.date, ...]
+    values: tuple[Any, ...]
+
+    def at(self, on: dt.date) -> Any:
+        """The value in force on `on`."""
+        position = (
+            int(
+                np.searchsorted(
+                    np.array(self.starts, dtype="datetime64[D]"),
+                    np.datetime64(on, "D"),
+                    side="right",
+                )
+            )
+            - 1
+        )
+        if position < 0:
+            raise PolicyError(f"参数 {self.name} 在 {on} 没有生效的取值（最早 {self.starts[0]}）")
+        return self.values[position]
+
+    def positions(self, dates: np.ndarray) -> np.ndarray:
+        """For an array of dates, the index into `values` in force on each; -1 before the first."""
+        starts = np.array(self.starts, dtype="datetime64[D]")
+        return np.searchsorted(starts, dates.astype("datetime64[D]"), side="right") - 1
+
+    def at_each(self, dates: np.ndarray, pick: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Vectorised lookup: the position in force per date, and the table of values.
+
+        Raises when any date precedes every value. `pick` selects one key of mapping values.
+        """
+        positions = self.positions(dates)
+        if (positions < 0).any():
+            earliest = dates[positions < 0].min()
+            raise PolicyError(f"参数 {self.name} 在 {earliest} 没有生效的取值")
+        table = [v[pick] if pick is not None else v for v in self.values]
+        return positions, np.array(table, dtype=object)
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """All parameters of one policy folder, with the version that names them on every output."""
+
+    version: str
+    description: str
+    parameters: Mapping[str, Parameter]
+
+    def parameter(self, name: str) -> Parameter:
+        try:
+            return self.parameters[name]
+        except KeyError as missing:
+            raise PolicyError(f"参数 {name} 不存在于政策版本 {self.version}") from missing
+
+    def value(self, name: str, on: dt.date) -> Any:
+        return self.parameter(name).at(on)
+
+
+@dataclass
+class ParameterReads:
+    """Records which parameters a programme read, so outputs can name them and flag provisionals."""
+
+    policy: PolicySet
+    used: set[str] = field(default_factory=set)
+
+    def value(self, name: str, on: dt.date) -> Any:
+        self.used.add(name)
+        return self.policy.value(name, on)
+
+    def parameter(self, name: str) -> Parameter:
+        self.used.add(name)
+        return self.policy.parameter(name)
+
+    def provisional(self) -> list[str]:
+        return sorted(n for n in self.used if self.policy.parameters[n].provisional)
+
+
+def load_policy(folder: Path | str | None = None) -> PolicySet:
+    """Load every parameter file of a policy folder (the packaged one by default)."""
+    root = Path(folder) if folder is not None else DEFAULT_POLICY_DIR
+    files = sorted(root.glob("*.yaml"))
+    if not (root / INDEX_FILE).is_file():
+        raise PolicyError(f"政策参数目录 {root} 缺少 {INDEX_FILE}")
+    digest = hashlib.sha256()
+    parameters: dict[str, Parameter] = {}
+    index: dict[str, Any] = {}
+    for path in files:
+        text = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + text + b"\0")
+        content = yaml.load(text, Loader=_DecimalLoader) or {}
+        if path.name == INDEX_FILE:
+            index = content
+            continue
+        prefix = path.stem
+        for name, spec in content.items():
+            parameters[f"{prefix}.{name}"] = _parameter(f"{prefix}.{name}", spec)
+    version = f"{index.get('version', 'unnamed')}+{digest.hexdigest()[:10]}"
+    return PolicySet(version, str(index.get("description", "")), parameters)
+
+
+def _parameter(name: str, spec: Mapping[str, Any]) -> Parameter:
+    values = spec.get("values")
+    if not isinstance(values, Mapping) or not values:
+        raise PolicyError(f"参数 {name} 没有 values")
+    dated = sorted(values.items(), key=lambda item: item[0])
+    if not all(isinstance(start, dt.date) for start, _ in dated):
+        raise PolicyError(f"参数 {name} 的生效日期必须是 YYYY-MM-DD")
+    return Parameter(
+        name=name,
+        description=str(spec.get("description", "")),
+        unit=str(spec.get("unit", "")),
+        reference=str(spec.get("reference", "")),
+        provisional=bool(spec.get("provisional", False)),
+        starts=tuple(start for start, _ in dated),
+        values=tuple(value for _, value in dated),
+    )
+
+
+def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
+    """Rows for the ledger's 参数 sheet: every dated value of the parameters used."""
+    rows = []
+    for name in sorted(names):
+        parameter = policy.parameters[name]
+        for start, value in zip(parameter.starts, parameter.values, strict=True):
+            rows.append(
+                {
+                    "name": name,
+                    "description": parameter.description,
+                    "start": start.isoformat(),
+                    "value": yaml.safe_dump(
+                        _plain(value), allow_unicode=True, default_flow_style=True, width=1000
+                    ).strip(),
+                    "unit": parameter.unit,
+                    "reference": parameter.reference,
+                    "provisional": "是" if parameter.provisional else "否",
+                }
+            )
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,52 @@
+"""社会保险费阶段性减免 — stage-wise relief of employer contributions (SPEC §2.5).
+
+One row per enterprise and contribution month. The register lists due, relief and payable per
+insurance; a month outside every window is approved with 0 relief; government organs and public
+institutions are approved with 0 and the informational code `CR_EXCLUDED_UNIT`. A declared size
+contradicting the derived one is held. Relief is a register entry, not a cash payment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from policy.contributions import EXCLUDED_UNIT, INSURANCES, contributions, unit_class
+from policy.decisions import ProgramDecisions, assemble
+from policy.outcomes import settle
+from policy.parameters import ParameterReads
+from policy.size import derive_size, effective_size, size_mismatch
+from validators.validate import ValidatedSheet
+
+PROGRAM = "contribution_relief"
+
+
+def decide(
+    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date
+) -> ProgramDecisions:
+    sheet = sheets["缴费申报"]
+    frame = sheet.frame
+    derived = derive_size(frame, reads, as_of)
+    classes = unit_class(frame["unit_type"], effective_size(frame, derived))
+    months = frame["month"].fillna(pd.Timestamp(as_of))
+    amounts = contributions(frame, months, classes, reads)
+    proposed = pd.Series(amounts.total_relief(), index=frame.index)
+    settled = settle(
+        frame.index, sheet.reasons, {}, size_mismatch=size_mismatch(frame, derived),
+        notes={"CR_EXCLUDED_UNIT": frame["unit_type"] == EXCLUDED_UNIT},
+    )
+    month_text = months.dt.strftime("%Y-%m")
+    decisions = assemble(
+        PROGRAM, sheet, settled, proposed,
+        beneficiary_id=frame["credit_code"],
+        claim_key=frame["credit_code"].fillna("") + ":" + month_text,
+        period=month_text,
+        basis=reads.parameter("contributions.relief_share_pension_unemployment_injury").reference,
+    )
+    register = pd.DataFrame({"month": month_text}, index=frame.index)
+    for insurance in INSURANCES:
+        register[f"{insurance}_due"] = amounts.due[insurance]
+        register[f"{insurance}_relief"] = amounts.relief[insurance]
+        register[f"{insurance}_payable"] = amounts.payable(insurance)
+    return ProgramDecisions(PROGRAM, decisions, reads, register=register)

@@ -1,0 +1,74 @@
+"""春节期间防疫物资生产企业一次性用工补贴 — Spring-Festival production subsidy (SPEC §2.2).
+
+Key epidemic-prevention-supplies enterprises get `per_person_day` for every day a worker worked
+inside the Spring-Festival production window, capped per enterprise. A worker claimed by two
+enterprises on overlapping dates is held for a reviewer: one person cannot work two shifts on one
+day. The window's first day is a provisional parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from policy import money
+from policy.decisions import ProgramDecisions, assemble
+from policy.outcomes import settle
+from policy.parameters import ParameterReads
+from policy.roster import attach_enterprise
+from validators.validate import ValidatedSheet
+
+PROGRAM = "spring_festival_production"
+
+
+def window_overlap_days(start: pd.Series, end: pd.Series, window: dict) -> pd.Series:
+    """Inclusive days of [start, end] inside the window (0 when they do not meet)."""
+    first = start.clip(lower=pd.Timestamp(window["start"]))
+    last = end.clip(upper=pd.Timestamp(window["end"]))
+    days = (last - first).dt.days + 1
+    return days.fillna(0).clip(lower=0).astype("int64")
+
+
+def overlapping_claims(frame: pd.DataFrame, candidates: pd.Series) -> pd.Series:
+    """Rows whose worker is claimed by another enterprise on overlapping dates."""
+    rows = frame.loc[candidates, ["id_number", "credit_code", "start_date", "end_date"]]
+    pairs = rows.reset_index().merge(rows.reset_index(), on="id_number", suffixes=("", "_other"))
+    clash = (
+        (pairs["credit_code"] != pairs["credit_code_other"])
+        & (pairs["start_date"] <= pairs["end_date_other"])
+        & (pairs["start_date_other"] <= pairs["end_date"])
+    )
+    flagged = pd.Series(False, index=frame.index)
+    flagged[pairs.loc[clash, "index"].unique()] = True
+    return flagged
+
+
+def decide(
+    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date,
+    key_enterprises: frozenset[str],
+) -> ProgramDecisions:
+    sheet = attach_enterprise(sheets["用工明细"], sheets["企业信息"])
+    frame = sheet.frame
+    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    overlap = window_overlap_days(frame["start_date"], frame["end_date"], value("window"))
+    days = frame["days"].fillna(0).astype("int64")
+    ineligible = {
+        "SFP_NOT_KEY_ENTERPRISE": ~frame["credit_code"].isin(key_enterprises),
+        "SFP_DAYS_EXCEED_WINDOW": days > overlap,
+    }
+    eligible = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
+    holds = {"SFP_OVERLAP": overlapping_claims(frame, eligible)}
+    settled = settle(frame.index, sheet.reasons, ineligible, holds)
+    per_day = money.yuan_to_fen(value("per_person_day"))
+    proposed = pd.Series(days.to_numpy(np.int64) * per_day, index=frame.index)
+    decisions = assemble(
+        PROGRAM, sheet, settled, proposed,
+        beneficiary_id=frame["credit_code"],
+        claim_key=frame["credit_code"].fillna("") + ":" + frame["id_number"].fillna(""),
+        period=str(value("year")),
+        basis=reads.parameter(f"{PROGRAM}.per_person_day").reference,
+    )
+    cap = money.yuan_to_fen(value("per_enterprise_cap"))
+    return ProgramDecisions(PROGRAM, decisions, reads, enterprise_cap=cap)

@@ -1,0 +1,79 @@
+"""失业保险稳岗返还 — the unemployment-insurance job-stabilisation refund (SPEC §2.1).
+
+Eligible when not on the serious-dishonesty list, insured for enough consecutive months, and the
+layoff rate (layoffs / insured headcount at the end of the previous year) within the limit —
+a looser limit for small workforces. Refund = last year's employer + employee unemployment
+contributions × the share for the enterprise's size, rounded half-up to the fen. Parameters are
+read on the run's `as_of` date (2020 values: 人社部发〔2014〕76号, 国办发〔2020〕6号).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from policy import money
+from policy.decisions import ProgramDecisions, assemble
+from policy.outcomes import settle
+from policy.parameters import ParameterReads
+from policy.size import derive_size, effective_size, size_mismatch
+from validators.validate import ValidatedSheet
+
+PROGRAM = "stabilization_refund"
+
+
+def layoff_rate_exceeded(
+    layoffs: pd.Series, headcount: pd.Series, small_headcount: int,
+    small_rate_max: object, rate_max: object,
+) -> pd.Series:
+    """layoffs / headcount above the limit, compared exactly as integers (no float rates)."""
+    small_p, small_q = money.ratio(small_rate_max)
+    p, q = money.ratio(rate_max)
+    layoffs_ = layoffs.fillna(0).astype("int64")
+    headcount_ = headcount.fillna(0).astype("int64")
+    small = headcount_ <= small_headcount
+    over_small = layoffs_ * small_q > headcount_ * small_p
+    over = layoffs_ * q > headcount_ * p
+    return over_small.where(small, over)
+
+
+def refund_amount(paid: pd.Series, size: pd.Series, shares: dict[str, object]) -> pd.Series:
+    """Contributions paid × the refund share of each row's size, half-up to the fen."""
+    numerators = size.map({k: money.ratio(v)[0] for k, v in shares.items()}).fillna(0)
+    denominators = size.map({k: money.ratio(v)[1] for k, v in shares.items()}).fillna(1)
+    amount = money.times_ratio(paid.to_numpy(), numerators.to_numpy(np.int64),
+                               denominators.to_numpy(np.int64))
+    return pd.Series(amount, index=paid.index)
+
+
+def decide(
+    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date,
+    dishonest: frozenset[str],
+) -> ProgramDecisions:
+    sheet = sheets["稳岗返还"]
+    frame = sheet.frame
+    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    derived = derive_size(frame, reads, as_of)
+    size = effective_size(frame, derived)
+    paid = frame["employer_ui_paid"].fillna(0) + frame["employee_ui_paid"].fillna(0)
+    proposed = refund_amount(paid.astype("int64"), size, value("refund_share"))
+    ineligible = {
+        "SR_DISHONEST": frame["credit_code"].isin(dishonest),
+        "SR_INSURED_MONTHS": frame["insured_months"].fillna(0) < value("min_months_insured"),
+        "SR_LAYOFF_RATE": layoff_rate_exceeded(
+            frame["layoffs"], frame["insured_headcount"], value("small_headcount"),
+            value("small_layoff_rate_max"), value("layoff_rate_max"),
+        ),
+    }
+    settled = settle(frame.index, sheet.reasons, ineligible,
+                     size_mismatch=size_mismatch(frame, derived))
+    decisions = assemble(
+        PROGRAM, sheet, settled, proposed,
+        beneficiary_id=frame["credit_code"],
+        claim_key=frame["credit_code"],
+        period=str(value("year")),
+        basis=reads.parameter(f"{PROGRAM}.refund_share").reference,
+    )
+    return ProgramDecisions(PROGRAM, decisions, reads)

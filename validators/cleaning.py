@@ -1,0 +1,237 @@
+"""Turn the raw cells of messy applications into typed columns, vectorised.
+
+Every cleaner takes a Series of raw cell values (str, float, int, bool, date, or None) and
+returns a `Cleaned` pair: the typed values and a mask of cells that held something but could not
+be understood. A mask hit becomes `INVALID_VALUE`; an empty cell stays missing and becomes
+`MISSING_VALUE` where the column is required. Accepted forms follow SPEC §3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import numpy as np
+import pandas as pd
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_UNIT_SUFFIX = re.compile(r"[（(][^（）()]*[)）]$")
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y.%m.%d")
+_MONTH_PATTERN = re.compile(r"^(\d{4})(?:[-/.年]?)(\d{1,2})月?$")
+YES_WORDS = frozenset({"是", "Y", "YES", "1", "TRUE", "√"})
+NO_WORDS = frozenset({"否", "N", "NO", "0", "FALSE", "×"})
+# Parts per million: every statutory rate (0.2%, 0.7%, 8.5%…) is a whole number of ppm, and
+# base-in-fen × ppm stays far inside int64 for any real contribution base.
+RATE_SCALE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Typed values of one column, and the cells that held text that could not be understood."""
+
+    values: pd.Series
+    unreadable: pd.Series
+
+
+def normalize_header(header: object) -> str:
+    """Header key: NFKC (full-width → half-width), no white space, no unit suffix, no `*`."""
+    text = unicodedata.normalize("NFKC", str(header if header is not None else ""))
+    text = re.sub(r"\s+", "", text).replace("*", "")
+    return _UNIT_SUFFIX.sub("", text)
+
+
+def _blank(raw: pd.Series) -> pd.Series:
+    return raw.isna() | raw.map(lambda v: isinstance(v, str) and v.strip() == "")
+
+
+def clean_text(raw: pd.Series) -> Cleaned:
+    """Plain text: NFKC-normalised (full-width digits and letters become ASCII), trimmed."""
+    blank = _blank(raw)
+    text = raw.where(~blank).map(_text_of, na_action="ignore").astype("string")
+    return Cleaned(text, pd.Series(False, index=raw.index))
+
+
+def _text_of(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an ID typed as a number must not become "3.7e17" or "123.0"
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def clean_code(raw: pd.Series) -> Cleaned:
+    """Identifiers (credit codes, ID numbers): no inner spaces, upper case (`x` → `X`)."""
+    text = clean_text(raw).values.str.replace(r"\s+", "", regex=True).str.upper()
+    return Cleaned(text, pd.Series(False, index=raw.index))
+
+
+def clean_account(raw: pd.Series) -> Cleaned:
+    """Bank accounts and card numbers: spaces and hyphens removed."""
+    text = clean_text(raw).values.str.replace(r"[\s\-]+", "", regex=True)
+    return Cleaned(text, pd.Series(False, index=raw.index))
+
+
+def clean_insurances(raw: pd.Series) -> Cleaned:
+    """Insurances separated by 、 , ， ; or spaces → `养老,失业` (the schema checks the names)."""
+    text = clean_text(raw).values.str.replace(r"[、,;；/\s]+", ",", regex=True).str.strip(",")
+    return Cleaned(text.where(text != ""), pd.Series(False, index=raw.index))
+
+
+def clean_city(raw: pd.Series) -> Cleaned:
+    """City names with or without the trailing 市."""
+    text = clean_text(raw).values.str.replace(r"市$", "", regex=True)
+    return Cleaned(text, pd.Series(False, index=raw.index))
+
+
+def clean_choice(raw: pd.Series) -> Cleaned:
+    """A value from a closed list (企业规模, 单位类型…): trimmed text; the schema checks it."""
+    return clean_text(raw)
+
+
+def clean_date(raw: pd.Series) -> Cleaned:
+    """Dates as real Excel dates, serial numbers, or text in the accepted forms."""
+    blank = _blank(raw)
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    is_date = raw.map(lambda v: isinstance(v, dt.date))
+    parsed[is_date] = pd.to_datetime(raw[is_date].map(_as_datetime))
+    is_number = raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+    numbers = pd.to_numeric(raw[is_number], errors="coerce")
+    yyyymmdd = numbers.between(19000101, 21001231)
+    parsed[yyyymmdd[yyyymmdd].index] = pd.to_datetime(
+        numbers[yyyymmdd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
+    )
+    serial = numbers[~yyyymmdd & numbers.between(1, 2958465)]
+    parsed[serial.index] = EXCEL_EPOCH + pd.to_timedelta(serial.round(), unit="D")
+    text_rows = ~blank & ~is_date & ~is_number
+    if text_rows.any():
+        text = clean_text(raw[text_rows]).values
+        parsed[text_rows] = _parse_date_text(text)
+    return Cleaned(parsed, ~blank & parsed.isna())
+
+
+def _as_datetime(value: dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def _parse_date_text(text: pd.Series) -> pd.Series:
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in _DATE_FORMATS:
+        todo = result.isna()
+        if not todo.any():
+            break
+        result[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    return result
+
+
+def clean_month(raw: pd.Series) -> Cleaned:
+    """A contribution month (所属期): `2020-03`, `2020年3月`, `202003` or any date in that month."""
+    blank = _blank(raw)
+    raw = raw.map(_yyyymm_number_as_text)
+    as_date = clean_date(raw).values
+    parsed = as_date.dt.to_period("M").dt.to_timestamp()
+    text_rows = ~blank & parsed.isna() & raw.map(lambda v: not isinstance(v, dt.date))
+    if text_rows.any():
+        text = raw[text_rows].map(_text_of)
+        parts = text.str.extract(_MONTH_PATTERN)
+        month = pd.to_numeric(parts[1], errors="coerce")
+        good = month.between(1, 12)
+        stamps = pd.to_datetime(
+            parts[0][good] + "-" + month[good].astype("int64").astype(str) + "-01",
+            format="%Y-%m-%d",
+            errors="coerce",
+        )
+        parsed[stamps.index] = stamps
+    return Cleaned(parsed, ~blank & parsed.isna())
+
+
+def _yyyymm_number_as_text(value: object) -> object:
+    """202003 typed as a number is a month, not Excel day 202003 (the year 2453)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 190001 <= value <= 210012:
+        return _text_of(value)
+    return value
+
+
+def clean_yes_no(raw: pd.Series) -> Cleaned:
+    """是/否, Y/N, 1/0 (and true/false) as a nullable boolean."""
+    blank = _blank(raw)
+    words = raw.where(~blank).map(_yes_no_word, na_action="ignore")
+    values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    values[words.isin(YES_WORDS)] = True
+    values[words.isin(NO_WORDS)] = False
+    return Cleaned(values, ~blank & values.isna())
+
+
+def _yes_no_word(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return _text_of(value).upper()
+
+
+def clean_money_fen(raw: pd.Series) -> Cleaned:
+    """Money in yuan → integer fen, rounded half-up to the fen on read (SPEC §3)."""
+    return _scaled_integer(raw, 100)
+
+
+def clean_rate_ppm(raw: pd.Series) -> Cleaned:
+    """A rate as a fraction (`0.005`) or a percentage (`0.5%`) → integer parts per million."""
+    blank = _blank(raw)
+    text = raw.where(~blank).map(_text_of, na_action="ignore").astype("string")
+    percent = text.str.endswith("%").fillna(False).astype(bool)
+    fractions = _scaled_integer(raw.where(~percent), RATE_SCALE).values
+    percentages = _scaled_integer(text.where(percent).str.rstrip("%"), RATE_SCALE // 100).values
+    scaled = fractions.where(~percent, percentages)
+    return Cleaned(scaled, ~blank & scaled.isna())
+
+
+def clean_count(raw: pd.Series) -> Cleaned:
+    """Whole numbers (head counts, months, days); a fraction is unreadable."""
+    blank = _blank(raw)
+    numbers = _to_decimal_text(raw.where(~blank))
+    whole = numbers.map(lambda d: d == d.to_integral_value(), na_action="ignore")
+    whole = whole.astype("boolean").fillna(False).astype(bool)
+    values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    values[whole] = numbers[whole].map(int).astype("int64")
+    return Cleaned(values, ~blank & values.isna())
+
+
+def _to_decimal_text(raw: pd.Series) -> pd.Series:
+    return raw.map(_decimal_of, na_action="ignore")
+
+
+def _decimal_of(value: object) -> Decimal | None:
+    if isinstance(value, bool | dt.date):
+        return None
+    try:
+        text = repr(value) if isinstance(value, float) else _text_of(value).replace(",", "")
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _scaled_integer(raw: pd.Series, scale: int) -> Cleaned:
+    """Numbers × scale rounded half-up to an integer, exact for any decimal input.
+
+    Floats that already carry no more places than the scale (the usual case) are converted
+    vectorised; the rest go through `Decimal` so that 0.125 yuan rounds up to 0.13, never down.
+    """
+    blank = _blank(raw)
+    values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+    is_float = raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+    floats = raw[is_float & ~blank].astype("float64")
+    product = floats.to_numpy() * scale
+    nearest = np.rint(product)
+    exact = np.isfinite(product) & (np.abs(product - nearest) < 1e-6) & (np.abs(nearest) < 2**62)
+    values[floats.index[exact]] = nearest[exact].astype("int64")
+    rest = ~blank & values.isna()
+    rest[floats.index[exact]] = False
+    decimals = _to_decimal_text(raw[rest])
+    quantum = Decimal(1)
+    scaled = decimals.map(
+        lambda d: int((d * scale).quantize(quantum, rounding=ROUND_HALF_UP)), na_action="ignore"
+    )
+    values[scaled.dropna().index] = scaled.dropna().astype("int64")
+    return Cleaned(values, ~blank & values.isna())

@@ -1,0 +1,116 @@
+"""Which sheets make up each programme's workbook and each reference list (SPEC §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.pandas as pa
+
+from validators import schemas
+
+SIZE_COLUMNS = ("industry", "staff", "revenue", "assets")
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """One sheet: its name, its schema, and the key whose repeats are `DUPLICATE_ROW`."""
+
+    name: str
+    schema: type[pa.DataFrameModel]
+    duplicate_key: tuple[str, ...] = ()
+
+    def columns(self) -> list[tuple[str, str, str, bool]]:
+        """(attribute, header, kind, required) in template order, size columns last."""
+        columns = schemas.columns_of(self.schema)
+        return [c for c in columns if c[0] not in SIZE_COLUMNS] + [
+            c for c in columns if c[0] in SIZE_COLUMNS
+        ]
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    """A programme's workbook: its sheets, and which sheet's rows are the decisions."""
+
+    code: str
+    title: str
+    sheets: tuple[SheetSpec, ...]
+    decision_sheet: str
+    file_name: str
+
+    def sheet(self, name: str) -> SheetSpec:
+        return next(s for s in self.sheets if s.name == name)
+
+
+ENTERPRISE_KEY = ("credit_code",)
+ROSTER_KEY = ("credit_code", "id_number")
+
+PROGRAMS: dict[str, ProgramSpec] = {
+    spec.code: spec
+    for spec in (
+        ProgramSpec(
+            "stabilization_refund",
+            "失业保险稳岗返还",
+            (SheetSpec("稳岗返还", schemas.StabilizationRefundSchema, ENTERPRISE_KEY),),
+            "稳岗返还",
+            "稳岗返还申请.xlsx",
+        ),
+        ProgramSpec(
+            "spring_festival_production",
+            "春节期间防疫物资生产企业一次性用工补贴",
+            (
+                SheetSpec("企业信息", schemas.EnterpriseSchema, ENTERPRISE_KEY),
+                SheetSpec("用工明细", schemas.SpringRosterSchema, ROSTER_KEY),
+            ),
+            "用工明细",
+            "春节防疫物资生产用工补贴.xlsx",
+        ),
+        ProgramSpec(
+            "new_hire",
+            "一次性吸纳就业补贴",
+            (
+                SheetSpec("企业信息", schemas.NewHireEnterpriseSchema, ENTERPRISE_KEY),
+                SheetSpec("新招用人员", schemas.NewHireRosterSchema, ROSTER_KEY),
+            ),
+            "新招用人员",
+            "吸纳就业补贴申请.xlsx",
+        ),
+        ProgramSpec(
+            "chongqing_labor",
+            "鲁渝劳务协作（重庆籍建档立卡贫困劳动力）",
+            (SheetSpec("鲁渝劳务协作", schemas.ChongqingLaborSchema, ("id_number",)),),
+            "鲁渝劳务协作",
+            "鲁渝劳务协作补贴.xlsx",
+        ),
+        ProgramSpec(
+            "contribution_relief",
+            "社会保险费阶段性减免",
+            (SheetSpec("缴费申报", schemas.ReliefDeclarationSchema, ("credit_code", "month")),),
+            "缴费申报",
+            "社保费减免申报.xlsx",
+        ),
+        ProgramSpec(
+            "contribution_deferral",
+            "社会保险费缓缴",
+            (SheetSpec("缓缴申请", schemas.DeferralApplicationSchema, ENTERPRISE_KEY),),
+            "缓缴申请",
+            "社保费缓缴申请.xlsx",
+        ),
+    )
+}
+
+REFERENCE_SHEETS: dict[str, SheetSpec] = {
+    spec.name: spec
+    for spec in (
+        SheetSpec("重点企业名单", schemas.KeyEnterpriseListSchema),
+        SheetSpec("建档立卡名单", schemas.PovertyRegistrySchema),
+        SheetSpec("严重失信名单", schemas.DishonestListSchema),
+    )
+}
+
+
+def program_for_sheets(sheet_names: list[str]) -> ProgramSpec | None:
+    """The programme whose sheets all appear among a workbook's sheet names."""
+    present = set(sheet_names)
+    matches = [p for p in PROGRAMS.values() if {s.name for s in p.sheets} <= present]
+    # 企业信息 alone matches nothing; both roster programmes need their own second sheet.
+    return matches[0] if len(matches) == 1 else None
