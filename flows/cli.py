@@ -16,7 +16,9 @@ def _date(text: str) -> dt.date:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="subsidy", description="疫情期间稳就业补贴与社保费减免缓缴审核")
+    root = argparse.ArgumentParser(
+        prog="subsidy", description="疫情期间稳就业补贴与社保费减免缓缴审核"
+    )
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="审核申请工作簿并生成台账、银行支付文件与审计日志")
     run.add_argument("inputs", nargs="+", type=Path, help="申请工作簿或所在文件夹")
@@ -44,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     try:
         folder = disburse(
-            inputs=[str(p) for p in args.inputs], out=str(args.out),
-            reference=str(args.reference) if args.reference else None, as_of=args.as_of,
-            registry=args.registry, policy=str(args.policy) if args.policy else None,
+            inputs=[str(p) for p in args.inputs],
+            out=str(args.out),
+            reference=str(args.reference) if args.reference else None,
+            as_of=args.as_of,
+            registry=args.registry,
+            policy=str(args.policy) if args.policy else None,
             dry_run=args.dry_run,
         )
     except Exception as problem:  # the run itself failed: say so, exit non-zero

@@ -46,21 +46,41 @@ def disburse(
     references = read_references(Path(reference) if reference else None)
     files = [f.result() for f in read_and_validate.map(list_workbooks([Path(p) for p in inputs]))]
     reviews = reviews or {}
-    lineage_parts = [sorted((f.name, f.sha256) for f in files),
-                     sorted(references.sha256.items()), policy_set.version, as_of.isoformat()]
+    lineage_parts = [
+        sorted((f.name, f.sha256) for f in files),
+        sorted(references.sha256.items()),
+        policy_set.version,
+        as_of.isoformat(),
+    ]
     lineage = outputs.identity(lineage_parts)
-    batch_id = outputs.identity([lineage, sorted((list(k), v.verdict, v.comment)
-                                                 for k, v in reviews.items())])
+    batch_id = outputs.identity(
+        [lineage, sorted((list(k), v.verdict, v.comment) for k, v in reviews.items())]
+    )
     identity = BatchIdentity(batch_id, lineage, as_of, policy_set.version)
     registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
     rerun = bool(registry_url) and Registry(registry_url).batch_recorded(batch_id)
     results = decide_programs(files, policy_set, as_of, references)
     settled = settle(results, identity, registry_url, reviews)
     manifest = summary.manifest(identity, files, settled, results)
-    folder = write_outputs(Path(out) / batch_id, settled, manifest, files, results, policy_set,
-                           str(flow_run.id or "local"), rerun)
-    create_markdown_artifact(summary.markdown(manifest, folder), key="disbursement-summary",
-                             description="本批次审核结果汇总")
-    logger.info("批次 %s 已完成%s，台账：%s", batch_id, "（重复运行，未重复支付）" if rerun else "",
-                folder / "ledger.xlsx")
+    folder = write_outputs(
+        Path(out) / batch_id,
+        settled,
+        manifest,
+        files,
+        results,
+        policy_set,
+        str(flow_run.id or "local"),
+        rerun,
+    )
+    create_markdown_artifact(
+        summary.markdown(manifest, folder),
+        key="disbursement-summary",
+        description="本批次审核结果汇总",
+    )
+    logger.info(
+        "批次 %s 已完成%s，台账：%s",
+        batch_id,
+        "（重复运行，未重复支付）" if rerun else "",
+        folder / "ledger.xlsx",
+    )
     return str(folder)

@@ -12,14 +12,22 @@ from policy.programs import CASH_PROGRAMS
 from validators.sheets import PROGRAMS
 
 
-def manifest(identity: BatchIdentity, files: list, settled: SettledBatch,
-             results: list[ProgramDecisions]) -> dict[str, Any]:
+def manifest(
+    identity: BatchIdentity, files: list, settled: SettledBatch, results: list[ProgramDecisions]
+) -> dict[str, Any]:
     decisions = settled.decisions
     inputs = []
     for item in files:
         rows = int((decisions["file"] == item.name).sum()) if len(decisions) else 0
-        inputs.append({"file": item.name, "sha256": item.sha256, "program": item.program,
-                       "rows": rows, "error": item.error})
+        inputs.append(
+            {
+                "file": item.name,
+                "sha256": item.sha256,
+                "program": item.program,
+                "rows": rows,
+                "error": item.error,
+            }
+        )
     deferral = settled.registers.get("contribution_deferral")
     totals = {
         "payments": sum(v for k, v in settled.amounts.items() if k in CASH_PROGRAMS),
@@ -29,8 +37,15 @@ def manifest(identity: BatchIdentity, files: list, settled: SettledBatch,
     }
     provisional = sorted({n for r in results for n in r.reads.provisional()})
     return outputs.build_manifest(
-        identity.batch_id, identity.as_of.isoformat(), identity.policy_version, inputs,
-        decisions, settled.amounts, totals, provisional, settled.payments,
+        identity.batch_id,
+        identity.as_of.isoformat(),
+        identity.policy_version,
+        inputs,
+        decisions,
+        settled.amounts,
+        totals,
+        provisional,
+        settled.payments,
     )
 
 
@@ -47,8 +62,10 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for code, row in figures["programs"].items():
-        lines.append(f"| {PROGRAMS[code].title} | {row['input_rows']} | {row['approved']} | "
-                     f"{row['rejected']} | {row['held']} | {row['amount']} |")
+        lines.append(
+            f"| {PROGRAMS[code].title} | {row['input_rows']} | {row['approved']} | "
+            f"{row['rejected']} | {row['held']} | {row['amount']} |"
+        )
     totals = figures["totals"]
     lines += [
         "",

@@ -58,8 +58,12 @@ def read_and_validate(path: Path) -> InputFile:
         logger.warning("文件 %s 未处理：%s %s", path.name, raw.error, raw.message)
         return InputFile(path.name, raw.sha256, None, raw.error, raw.message)
     sheets = validate_workbook(raw.sheets, raw.program)
-    logger.info("已读取 %s（%s）：%s", path.name, raw.program.title,
-                "，".join(f"{n} {len(s.frame)} 行" for n, s in sheets.items()))
+    logger.info(
+        "已读取 %s（%s）：%s",
+        path.name,
+        raw.program.title,
+        "，".join(f"{n} {len(s.frame)} 行" for n, s in sheets.items()),
+    )
     return InputFile(path.name, raw.sha256, raw.program.code, None, "", sheets)
 
 
@@ -74,7 +78,8 @@ def decide_programs(
             continue
         for sheet_name, sheet in item.sheets.items():
             by_program.setdefault(item.program, {}).setdefault(sheet_name, []).append(
-                (item.name, sheet))
+                (item.name, sheet)
+            )
     results = []
     for program, sheets in by_program.items():
         needed = REFERENCE_NEEDS.get(program)
@@ -86,7 +91,9 @@ def decide_programs(
 
 @task(cache_policy=NO_CACHE)
 def settle(
-    results: list[ProgramDecisions], identity: BatchIdentity, registry_url: str | None,
+    results: list[ProgramDecisions],
+    identity: BatchIdentity,
+    registry_url: str | None,
     reviews: dict[ReviewKey, Review],
 ) -> SettledBatch:
     """Take claims in the registry (none in a dry run) and build the payments."""
@@ -100,30 +107,53 @@ def settle(
 
 @task(cache_policy=NO_CACHE)
 def write_outputs(
-    folder: Path, settled: SettledBatch, manifest: dict, files: list[InputFile],
-    results: list[ProgramDecisions], policy: PolicySet, flow_run_id: str, rerun: bool,
+    folder: Path,
+    settled: SettledBatch,
+    manifest: dict,
+    files: list[InputFile],
+    results: list[ProgramDecisions],
+    policy: PolicySet,
+    flow_run_id: str,
+    rerun: bool,
 ) -> Path:
     """Write ledger, bank file, decisions and manifest atomically; append the audit events."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o750)
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
-    outputs.write_atomic(folder / "decisions.csv", outputs.decisions_csv(settled.decisions)
-                         if len(settled.decisions) else outputs.decisions_csv(_empty()))
+    outputs.write_atomic(
+        folder / "decisions.csv",
+        outputs.decisions_csv(settled.decisions)
+        if len(settled.decisions)
+        else outputs.decisions_csv(_empty()),
+    )
     outputs.write_atomic(folder / "payments.csv", outputs.payments_csv(settled.payments))
-    outputs.write_atomic(folder / "ledger.xlsx", ledger_bytes(
-        settled, manifest, provisional, describe(policy, used)))
+    outputs.write_atomic(
+        folder / "ledger.xlsx", ledger_bytes(settled, manifest, provisional, describe(policy, used))
+    )
     outputs.write_atomic(folder / "manifest.json", outputs.manifest_json(manifest))
     hashes = {f.name: f.sha256 for f in files}
-    step = {"event": "run", "flow_run_id": flow_run_id, "batch_id": manifest["batch_id"],
-            "policy_version": manifest["policy_version"], "as_of": manifest["as_of"],
-            "inputs": [{"file": f.name, "sha256": f.sha256, "error": f.error} for f in files],
-            "already_recorded": rerun}
+    step = {
+        "event": "run",
+        "flow_run_id": flow_run_id,
+        "batch_id": manifest["batch_id"],
+        "policy_version": manifest["policy_version"],
+        "as_of": manifest["as_of"],
+        "inputs": [{"file": f.name, "sha256": f.sha256, "error": f.error} for f in files],
+        "already_recorded": rerun,
+    }
     events = [step]
     if len(settled.decisions):
-        events += audit.decision_events(settled.decisions, manifest["batch_id"], flow_run_id,
-                                        hashes, manifest["policy_version"])
-    events.append({"event": "outputs_written", "flow_run_id": flow_run_id,
-                   "batch_id": manifest["batch_id"], "totals": manifest["totals"]})
+        events += audit.decision_events(
+            settled.decisions, manifest["batch_id"], flow_run_id, hashes, manifest["policy_version"]
+        )
+    events.append(
+        {
+            "event": "outputs_written",
+            "flow_run_id": flow_run_id,
+            "batch_id": manifest["batch_id"],
+            "totals": manifest["totals"],
+        }
+    )
     audit.append_events(folder / "audit.jsonl", events)
     return folder
 

@@ -89,19 +89,33 @@ def _lines(path: Path) -> Iterator[str]:
 
 
 def decision_events(
-    decisions: pd.DataFrame, batch_id: str, flow_run_id: str, file_hashes: dict[str, str],
+    decisions: pd.DataFrame,
+    batch_id: str,
+    flow_run_id: str,
+    file_hashes: dict[str, str],
     policy_version: str,
 ) -> list[dict[str, Any]]:
     """One audit event per decision, personal data masked."""
     events = []
     for r in decisions.itertuples(index=False):
-        events.append({
-            "event": "decision", "flow_run_id": flow_run_id, "batch_id": batch_id,
-            "file": r.file, "input_sha256": file_hashes.get(r.file, ""), "sheet": r.sheet,
-            "row": int(r.row), "program": r.program, "rule": f"{r.program}:{r.basis}",
-            "parameter_version": policy_version, "outcome": r.outcome,
-            "reason_codes": r.reason_codes, "amount": fen_text(int(r.amount)),
-            "credit_code": r.credit_code, "id_number": mask_id(r.id_number),
-            "bank_account": mask_account(r.bank_account),
-        })
+        events.append(
+            {
+                "event": "decision",
+                "flow_run_id": flow_run_id,
+                "batch_id": batch_id,
+                "file": r.file,
+                "input_sha256": file_hashes.get(r.file, ""),
+                "sheet": r.sheet,
+                "row": int(r.row),
+                "program": r.program,
+                "rule": f"{r.program}:{r.basis}",
+                "parameter_version": policy_version,
+                "outcome": r.outcome,
+                "reason_codes": r.reason_codes,
+                "amount": fen_text(int(r.amount)),
+                "credit_code": r.credit_code,
+                "id_number": mask_id(r.id_number),
+                "bank_account": mask_account(r.bank_account),
+            }
+        )
     return events

@@ -22,15 +22,31 @@ from policy.money import fen_text
 from policy.outcomes import APPROVED, HELD, REJECTED
 
 PROGRAM_ORDER = [
-    "stabilization_refund", "spring_festival_production", "new_hire", "chongqing_labor",
-    "contribution_relief", "contribution_deferral",
+    "stabilization_refund",
+    "spring_festival_production",
+    "new_hire",
+    "chongqing_labor",
+    "contribution_relief",
+    "contribution_deferral",
 ]
 DECISIONS_HEADER = [
-    "program", "file", "sheet", "row", "credit_code", "id_number", "outcome", "reason_codes",
+    "program",
+    "file",
+    "sheet",
+    "row",
+    "credit_code",
+    "id_number",
+    "outcome",
+    "reason_codes",
     "amount",
 ]
 PAYMENTS_HEADER = [
-    "payment_id", "program", "beneficiary_id", "beneficiary_name", "city", "bank_account",
+    "payment_id",
+    "program",
+    "beneficiary_id",
+    "beneficiary_name",
+    "city",
+    "bank_account",
     "amount",
 ]
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -54,9 +70,11 @@ def identity(parts: Iterable[Any]) -> str:
 
 def sort_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
     order = decisions["program"].map({p: i for i, p in enumerate(PROGRAM_ORDER)})
-    return decisions.assign(_order=order).sort_values(
-        ["_order", "file", "sheet", "row"], kind="stable"
-    ).drop(columns="_order")
+    return (
+        decisions.assign(_order=order)
+        .sort_values(["_order", "file", "sheet", "row"], kind="stable")
+        .drop(columns="_order")
+    )
 
 
 def _safe_text(value: object) -> str:
@@ -113,9 +131,15 @@ def manifest_json(manifest: dict[str, Any]) -> bytes:
 
 
 def build_manifest(
-    batch_id: str, as_of: str, policy_version: str, inputs: list[dict[str, Any]],
-    decisions: pd.DataFrame, amounts: dict[str, int], totals: dict[str, int],
-    provisional: list[str], bank_file: pd.DataFrame,
+    batch_id: str,
+    as_of: str,
+    policy_version: str,
+    inputs: list[dict[str, Any]],
+    decisions: pd.DataFrame,
+    amounts: dict[str, int],
+    totals: dict[str, int],
+    provisional: list[str],
+    bank_file: pd.DataFrame,
 ) -> dict[str, Any]:
     """The manifest of SPEC §4 (plus the provisional parameters used and the bank file's sum)."""
     return {
@@ -126,5 +150,8 @@ def build_manifest(
         "inputs": inputs,
         "programs": program_figures(decisions, amounts),
         "totals": {name: fen_text(value) for name, value in totals.items()},
-        "bank_file": {"payments": len(bank_file), "amount": fen_text(int(bank_file["amount"].sum()))},
+        "bank_file": {
+            "payments": len(bank_file),
+            "amount": fen_text(int(bank_file["amount"].sum())),
+        },
     }

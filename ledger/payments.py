@@ -17,8 +17,17 @@ from ledger.registry import Owner
 from policy.outcomes import APPROVED, HELD, REASONS, REJECTED
 
 PAYMENT_COLUMNS = [
-    "payment_id", "program", "period", "beneficiary_id", "beneficiary_name", "city",
-    "bank_name", "bank_account", "amount", "uncapped", "rows",
+    "payment_id",
+    "program",
+    "period",
+    "beneficiary_id",
+    "beneficiary_name",
+    "city",
+    "bank_name",
+    "bank_account",
+    "amount",
+    "uncapped",
+    "rows",
 ]
 
 
@@ -60,12 +69,16 @@ def claimed_elsewhere(
 
 
 def paid_in_earlier_round(
-    decisions: pd.DataFrame, owners: dict[tuple[str, str, str], Owner], batch_id: str,
+    decisions: pd.DataFrame,
+    owners: dict[tuple[str, str, str], Owner],
+    batch_id: str,
     lineage: str,
 ) -> pd.Series:
     """Claims of these same applications already paid by an earlier batch (a review round)."""
-    earlier = [o is not None and o.lineage == lineage and o.batch_id != batch_id
-               for o in _owners_of(decisions, owners)]
+    earlier = [
+        o is not None and o.lineage == lineage and o.batch_id != batch_id
+        for o in _owners_of(decisions, owners)
+    ]
     return pd.Series(earlier, index=decisions.index) & claimable(decisions)
 
 
@@ -75,7 +88,10 @@ def payment_id(batch_id: str, program: str, period: str, beneficiary: str) -> st
 
 
 def build_payments(
-    decisions: pd.DataFrame, cash_programs: set[str], caps: dict[str, int], batch_id: str,
+    decisions: pd.DataFrame,
+    cash_programs: set[str],
+    caps: dict[str, int],
+    batch_id: str,
     paid_before: pd.Series | None = None,
 ) -> pd.DataFrame:
     """One payment per programme, period and beneficiary: approved amounts summed, then capped.
@@ -84,15 +100,19 @@ def build_payments(
     applications already paid: they stay approved but are not paid again.
     """
     new = ~paid_before if paid_before is not None else True
-    paid = decisions[(decisions["outcome"] == APPROVED) & decisions["program"].isin(cash_programs)
-                     & new]
+    paid = decisions[
+        (decisions["outcome"] == APPROVED) & decisions["program"].isin(cash_programs) & new
+    ]
     if paid.empty:
         return pd.DataFrame(columns=PAYMENT_COLUMNS)
     grouped = paid.groupby(["program", "period", "beneficiary_id"], sort=True)
     payments = grouped.agg(
-        beneficiary_name=("name", "first"), city=("city", "first"),
-        bank_name=("bank_name", "first"), bank_account=("bank_account", "first"),
-        uncapped=("amount", "sum"), rows=("row", "size"),
+        beneficiary_name=("name", "first"),
+        city=("city", "first"),
+        bank_name=("bank_name", "first"),
+        bank_account=("bank_account", "first"),
+        uncapped=("amount", "sum"),
+        rows=("row", "size"),
     ).reset_index()
     uncapped = payments["uncapped"].astype("int64")
     cap = payments["program"].map(caps)
@@ -101,7 +121,8 @@ def build_payments(
     payments = payments[payments["amount"] > 0].copy()
     payments["payment_id"] = [
         payment_id(batch_id, p, d, b)
-        for p, d, b in zip(payments["program"], payments["period"], payments["beneficiary_id"],
-                           strict=True)
+        for p, d, b in zip(
+            payments["program"], payments["period"], payments["beneficiary_id"], strict=True
+        )
     ]
     return payments[PAYMENT_COLUMNS].reset_index(drop=True)

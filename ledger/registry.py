@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
     Engine,
-    BigInteger,
     MetaData,
     String,
     Table,
@@ -33,7 +33,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 metadata = MetaData()
 
 batches = Table(
-    "batches", metadata,
+    "batches",
+    metadata,
     Column("batch_id", String(64), primary_key=True),
     Column("lineage", String(64), nullable=False, index=True),
     Column("as_of", Date, nullable=False),
@@ -42,7 +43,8 @@ batches = Table(
 )
 
 claims = Table(
-    "claims", metadata,
+    "claims",
+    metadata,
     Column("program", String(40), nullable=False),
     Column("period", String(16), nullable=False),
     Column("claim_key", String(80), nullable=False),
@@ -53,7 +55,8 @@ claims = Table(
 )
 
 payments = Table(
-    "payments", metadata,
+    "payments",
+    metadata,
     Column("payment_id", String(40), primary_key=True),
     Column("batch_id", String(64), nullable=False, index=True),
     Column("program", String(40), nullable=False),
@@ -94,17 +97,26 @@ class Registry:
         with self.engine.connect() as connection:
             for chunk in _chunks(triples):
                 rows = connection.execute(
-                    select(claims.c.program, claims.c.period, claims.c.claim_key,
-                           claims.c.batch_id, claims.c.lineage)
-                    .where(tuple_(claims.c.program, claims.c.period, claims.c.claim_key)
-                           .in_(chunk))
+                    select(
+                        claims.c.program,
+                        claims.c.period,
+                        claims.c.claim_key,
+                        claims.c.batch_id,
+                        claims.c.lineage,
+                    ).where(
+                        tuple_(claims.c.program, claims.c.period, claims.c.claim_key).in_(chunk)
+                    )
                 )
                 for program, period, key, batch_id, lineage in rows:
                     found[(program, period, key)] = Owner(batch_id, lineage)
         return found
 
     def take_claims(
-        self, batch_id: str, lineage: str, as_of: dt.date, policy_version: str,
+        self,
+        batch_id: str,
+        lineage: str,
+        as_of: dt.date,
+        policy_version: str,
         claimed: pd.DataFrame,
     ) -> dict[tuple[str, str, str], Owner]:
         """Insert the batch's claims; return every claim's owner afterwards.
@@ -115,14 +127,25 @@ class Registry:
         now = dt.datetime.now(dt.UTC)
         with self.engine.begin() as connection:
             connection.execute(
-                self._insert(batches).values(
-                    batch_id=batch_id, lineage=lineage, as_of=as_of,
-                    policy_version=policy_version, recorded_at=now,
-                ).on_conflict_do_nothing()
+                self._insert(batches)
+                .values(
+                    batch_id=batch_id,
+                    lineage=lineage,
+                    as_of=as_of,
+                    policy_version=policy_version,
+                    recorded_at=now,
+                )
+                .on_conflict_do_nothing()
             )
             claim_rows = [
-                {"program": r.program, "period": r.period, "claim_key": r.claim_key,
-                 "batch_id": batch_id, "lineage": lineage, "amount_fen": int(r.amount)}
+                {
+                    "program": r.program,
+                    "period": r.period,
+                    "claim_key": r.claim_key,
+                    "batch_id": batch_id,
+                    "lineage": lineage,
+                    "amount_fen": int(r.amount),
+                }
                 for r in claimed.itertuples(index=False)
             ]
             for chunk in _chunks(claim_rows):
@@ -133,9 +156,14 @@ class Registry:
         """Record the batch's payments; a rerun inserts nothing new (same payment ids)."""
         with self.engine.begin() as connection:
             payment_rows = [
-                {"payment_id": r.payment_id, "batch_id": batch_id, "program": r.program,
-                 "period": r.period, "beneficiary_id": r.beneficiary_id,
-                 "amount_fen": int(r.amount)}
+                {
+                    "payment_id": r.payment_id,
+                    "batch_id": batch_id,
+                    "program": r.program,
+                    "period": r.period,
+                    "beneficiary_id": r.beneficiary_id,
+                    "amount_fen": int(r.amount),
+                }
                 for r in paid.itertuples(index=False)
             ]
             for chunk in _chunks(payment_rows):

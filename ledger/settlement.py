@@ -56,8 +56,7 @@ def apply_reviews(decisions: pd.DataFrame, reviews: dict[ReviewKey, Review]) -> 
     if not reviews:
         return decisions
     result = decisions.copy()
-    keys = list(zip(result["program"], result["file"], result["sheet"], result["row"],
-                    strict=True))
+    keys = list(zip(result["program"], result["file"], result["sheet"], result["row"], strict=True))
     verdicts = pd.Series([reviews.get(k) for k in keys], index=result.index)
     held = result["outcome"] == HELD
     approve = held & verdicts.map(lambda r: r is not None and r.verdict == REVIEW_APPROVE)
@@ -88,15 +87,17 @@ def settle_batch(
     if registry is not None:
         owners = registry.owners(decisions[claimable(decisions)])
         decisions = mark_duplicate_claims(
-            decisions, claimed_elsewhere(decisions, owners, identity.lineage))
+            decisions, claimed_elsewhere(decisions, owners, identity.lineage)
+        )
         approved = decisions[(decisions["outcome"] == APPROVED) & (decisions["claim_key"] != "")]
-        owners = registry.take_claims(identity.batch_id, identity.lineage, identity.as_of,
-                                      identity.policy_version, approved)
+        owners = registry.take_claims(
+            identity.batch_id, identity.lineage, identity.as_of, identity.policy_version, approved
+        )
         # A concurrent run may have taken a claim between the look-up and the insert.
         decisions = mark_duplicate_claims(
-            decisions, claimed_elsewhere(decisions, owners, identity.lineage))
-        paid_before = paid_in_earlier_round(decisions, owners, identity.batch_id,
-                                            identity.lineage)
+            decisions, claimed_elsewhere(decisions, owners, identity.lineage)
+        )
+        paid_before = paid_in_earlier_round(decisions, owners, identity.batch_id, identity.lineage)
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
     all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
     payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id, paid_before)

@@ -40,7 +40,9 @@ def employed_months(start: pd.Series, end: pd.Series, as_of: dt.date, year: int)
 
 
 def decide(
-    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date,
+    sheets: dict[str, ValidatedSheet],
+    reads: ParameterReads,
+    as_of: dt.date,
     poverty_registry: frozenset[str],
 ) -> ProgramDecisions:
     sheet = sheets["鲁渝劳务协作"]
@@ -56,17 +58,25 @@ def decide(
     holds = {"CARD_CHECKSUM": ~luhn_valid(frame["card_number"])}
     settled = settle(frame.index, sheet.reasons, ineligible, holds)
     per_month = money.yuan_to_fen(value("cross_province_per_month"))
-    cross_province = np.minimum(months.to_numpy(np.int64) * per_month,
-                                money.yuan_to_fen(value("cross_province_cap")))
-    proposed = pd.Series(money.yuan_to_fen(value("transport_living")) + cross_province,
-                         index=frame.index)
+    cross_province = np.minimum(
+        months.to_numpy(np.int64) * per_month, money.yuan_to_fen(value("cross_province_cap"))
+    )
+    proposed = pd.Series(
+        money.yuan_to_fen(value("transport_living")) + cross_province, index=frame.index
+    )
     decisions = assemble(
-        PROGRAM, sheet, settled, proposed,
+        PROGRAM,
+        sheet,
+        settled,
+        proposed,
         beneficiary_id=frame["id_number"],
         claim_key=frame["id_number"],
         period=str(year),
         basis=reads.parameter(f"{PROGRAM}.cross_province_per_month").reference,
-        extra={"name": frame["person_name"], "bank_account": frame["card_number"],
-               "credit_code": pd.Series("", index=frame.index)},
+        extra={
+            "name": frame["person_name"],
+            "bank_account": frame["card_number"],
+            "credit_code": pd.Series("", index=frame.index),
+        },
     )
     return ProgramDecisions(PROGRAM, decisions, reads)

@@ -58,8 +58,9 @@ def unit_class(unit_type: pd.Series, size: pd.Series) -> pd.Series:
     return result
 
 
-def _dated_ratio(reads: ParameterReads, name: str, months: np.ndarray,
-                 pick: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _dated_ratio(
+    reads: ParameterReads, name: str, months: np.ndarray, pick: pd.Series | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-row exact fraction of a dated parameter (optionally a mapping keyed per row)."""
     parameter = reads.parameter(name)
     positions, table = parameter.at_each(months)
@@ -74,8 +75,9 @@ def _dated_ratio(reads: ParameterReads, name: str, months: np.ndarray,
     return numerators, denominators
 
 
-def contributions(frame: pd.DataFrame, months: pd.Series, classes: pd.Series,
-                  reads: ParameterReads) -> Contributions:
+def contributions(
+    frame: pd.DataFrame, months: pd.Series, classes: pd.Series, reads: ParameterReads
+) -> Contributions:
     """Due and relief per insurance for each row's contribution month and unit class."""
     month_days = months.to_numpy(dtype="datetime64[D]")
     due: dict[str, np.ndarray] = {}

@@ -17,9 +17,25 @@ from policy.parameters import ParameterReads
 from validators.validate import ValidatedSheet
 
 DECISION_COLUMNS = [
-    "program", "file", "sheet", "row", "credit_code", "id_number", "name", "city",
-    "bank_name", "bank_account", "beneficiary_id", "claim_key", "period", "outcome",
-    "reason_codes", "message", "proposed", "amount", "basis",
+    "program",
+    "file",
+    "sheet",
+    "row",
+    "credit_code",
+    "id_number",
+    "name",
+    "city",
+    "bank_name",
+    "bank_account",
+    "beneficiary_id",
+    "claim_key",
+    "period",
+    "outcome",
+    "reason_codes",
+    "message",
+    "proposed",
+    "amount",
+    "basis",
 ]
 
 

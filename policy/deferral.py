@@ -20,7 +20,7 @@ from policy.contributions import EXCLUDED_UNIT, INSURANCES, contributions, unit_
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
-from policy.size import derive_size, effective_size, size_mismatch
+from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
 from validators.validate import ValidatedSheet
 
 PROGRAM = "contribution_deferral"
@@ -36,12 +36,17 @@ def term_end(first_month: pd.Series, max_months: int, latest_month: dt.date) -> 
 def month_schedule(frame: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
     """One line per application row, deferred month and insurance asked for."""
     chosen = frame.loc[rows, ["first_month", "last_month", "insurances"]]
-    spans = (chosen["last_month"].dt.year - chosen["first_month"].dt.year) * 12 + (
-        chosen["last_month"].dt.month - chosen["first_month"].dt.month) + 1
+    spans = (
+        (chosen["last_month"].dt.year - chosen["first_month"].dt.year) * 12
+        + (chosen["last_month"].dt.month - chosen["first_month"].dt.month)
+        + 1
+    )
     lines = chosen.loc[chosen.index.repeat(spans.clip(lower=0))]
     step = lines.groupby(level=0).cumcount()
-    months = [first + pd.DateOffset(months=int(k))
-              for first, k in zip(lines["first_month"], step, strict=True)]
+    months = [
+        first + pd.DateOffset(months=int(k))
+        for first, k in zip(lines["first_month"], step, strict=True)
+    ]
     lines = lines.assign(month=months, insurance=lines["insurances"].str.split(","))
     lines = lines.explode("insurance")
     lines["insurance"] = lines["insurance"].map(NAMES)
@@ -56,8 +61,9 @@ def decide(
     value = lambda name: reads.value(f"contributions.{name}", as_of)  # noqa: E731
     derived = derive_size(frame, reads, as_of)
     classes = unit_class(frame["unit_type"], effective_size(frame, derived))
-    ends = term_end(frame["first_month"], int(value("deferral_max_months")),
-                    value("deferral_latest_month"))
+    ends = term_end(
+        frame["first_month"], int(value("deferral_max_months")), value("deferral_latest_month")
+    )
     period_ok = (
         (frame["first_month"] >= pd.Timestamp(value("deferral_earliest_month")))
         & (frame["last_month"] >= frame["first_month"])
@@ -71,25 +77,33 @@ def decide(
     candidates = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
     schedule = month_schedule(frame, candidates)
     rows = frame.loc[schedule["application"]].reset_index(drop=True)
-    amounts = contributions(rows, schedule["month"], classes.loc[schedule["application"]]
-                            .reset_index(drop=True), reads)
+    amounts = contributions(
+        rows, schedule["month"], classes.loc[schedule["application"]].reset_index(drop=True), reads
+    )
     deferred = np.zeros(len(schedule), dtype=np.int64)
     for insurance in INSURANCES:
         mine = (schedule["insurance"] == insurance).to_numpy()
         deferred[mine] = amounts.payable(insurance)[mine]
     schedule["deferred"] = deferred
     schedule["original_due"] = schedule["month"] + pd.offsets.MonthEnd(0)
-    schedule["new_due"] = ends.loc[schedule["application"]].reset_index(drop=True) + pd.offsets.MonthEnd(0)
+    schedule["new_due"] = ends.loc[schedule["application"]].reset_index(
+        drop=True
+    ) + pd.offsets.MonthEnd(0)
     schedule["days"] = (schedule["new_due"] - schedule["original_due"]).dt.days
     fee_n, fee_d = money.ratio(value("late_fee_daily_rate"))
     schedule["late_fee_waived"] = money.times_ratio(
         schedule["deferred"].to_numpy(np.int64), fee_n * schedule["days"].to_numpy(np.int64), fee_d
     )
     proposed = schedule.groupby("application")["deferred"].sum().reindex(frame.index, fill_value=0)
-    settled = settle(frame.index, sheet.reasons, ineligible,
-                     size_mismatch=size_mismatch(frame, derived))
+    settled = settle(
+        frame.index, sheet.reasons, ineligible, size_mismatch=size_mismatch(frame, derived)
+    )
     decisions = assemble(
-        PROGRAM, sheet, settled, proposed,
+        PROGRAM,
+        sheet,
+        settled,
+        proposed,
+        details=with_mismatch_messages(sheet.messages, frame, derived),
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"],
         period=str(value("deferral_year")),

@@ -53,7 +53,10 @@ def decide(
     settled = settle(frame.index, sheet.reasons, ineligible)
     proposed = pd.Series(money.yuan_to_fen(value("per_person")), index=frame.index)
     decisions = assemble(
-        PROGRAM, sheet, settled, proposed,
+        PROGRAM,
+        sheet,
+        settled,
+        proposed,
         beneficiary_id=frame["credit_code"],
         claim_key=frame["id_number"],
         period=str(value("year")),

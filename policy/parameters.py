@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-DEFAULT_POLICY_DIR = Path(__file__).with_name("parameters")
+DEFAULT_POLICY_DIR = Path(__file__).with_name("parameter_files")
 INDEX_FILE = "index.yaml"
 
 
@@ -173,9 +173,7 @@ def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
                     "name": name,
                     "description": parameter.description,
                     "start": start.isoformat(),
-                    "value": yaml.safe_dump(
-                        _plain(value), allow_unicode=True, default_flow_style=True, width=1000
-                    ).strip(),
+                    "value": _shown(value),
                     "unit": parameter.unit,
                     "reference": parameter.reference,
                     "provisional": "是" if parameter.provisional else "否",
@@ -184,11 +182,10 @@ def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
     return rows
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
+def _shown(value: Any) -> str:
+    """A parameter value as a clerk reads it: `大型: 0.5；中型: 1`, dates as YYYY-MM-DD."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+        return "；".join(f"{k}: {_shown(v)}" for k, v in value.items())
+    return str(value)

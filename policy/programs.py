@@ -11,7 +11,10 @@ from policy.parameters import ParameterReads, PolicySet
 from validators.validate import ValidatedSheet
 
 CASH_PROGRAMS = {
-    stabilization.PROGRAM, spring_festival.PROGRAM, new_hire.PROGRAM, chongqing.PROGRAM,
+    stabilization.PROGRAM,
+    spring_festival.PROGRAM,
+    new_hire.PROGRAM,
+    chongqing.PROGRAM,
 }
 # The reference list (by sheet name, SPEC §3) each programme's rules consult.
 REFERENCE_NEEDS = {

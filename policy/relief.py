@@ -16,7 +16,7 @@ from policy.contributions import EXCLUDED_UNIT, INSURANCES, contributions, unit_
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
-from policy.size import derive_size, effective_size, size_mismatch
+from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
 from validators.validate import ValidatedSheet
 
 PROGRAM = "contribution_relief"
@@ -33,12 +33,19 @@ def decide(
     amounts = contributions(frame, months, classes, reads)
     proposed = pd.Series(amounts.total_relief(), index=frame.index)
     settled = settle(
-        frame.index, sheet.reasons, {}, size_mismatch=size_mismatch(frame, derived),
+        frame.index,
+        sheet.reasons,
+        {},
+        size_mismatch=size_mismatch(frame, derived),
         notes={"CR_EXCLUDED_UNIT": frame["unit_type"] == EXCLUDED_UNIT},
     )
     month_text = months.dt.strftime("%Y-%m")
     decisions = assemble(
-        PROGRAM, sheet, settled, proposed,
+        PROGRAM,
+        sheet,
+        settled,
+        proposed,
+        details=with_mismatch_messages(sheet.messages, frame, derived),
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"].fillna("") + ":" + month_text,
         period=month_text,

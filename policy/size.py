@@ -56,3 +56,18 @@ def effective_size(frame: pd.DataFrame, derived: pd.Series) -> pd.Series:
     """The size the rules use: the derived one where known, else the declared one."""
     return derived.where(derived.notna(), frame["declared_size"].astype(object))
 
+
+def with_mismatch_messages(
+    messages: pd.Series, frame: pd.DataFrame, derived: pd.Series
+) -> pd.Series:
+    """Row messages, where a size is held saying what was declared and what the standard gives."""
+    text = (
+        "申报为"
+        + frame["declared_size"].astype(object).fillna("")
+        + "，按划型标准（"
+        + frame.get("industry", pd.Series("", index=frame.index)).astype(object).fillna("")
+        + "）测算为"
+        + derived.astype(object).fillna("")
+        + "，待人工复核"
+    )
+    return messages.where(~size_mismatch(frame, derived) | (messages != ""), text)

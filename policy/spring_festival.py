@@ -46,7 +46,9 @@ def overlapping_claims(frame: pd.DataFrame, candidates: pd.Series) -> pd.Series:
 
 
 def decide(
-    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date,
+    sheets: dict[str, ValidatedSheet],
+    reads: ParameterReads,
+    as_of: dt.date,
     key_enterprises: frozenset[str],
 ) -> ProgramDecisions:
     sheet = attach_enterprise(sheets["用工明细"], sheets["企业信息"])
@@ -64,7 +66,10 @@ def decide(
     per_day = money.yuan_to_fen(value("per_person_day"))
     proposed = pd.Series(days.to_numpy(np.int64) * per_day, index=frame.index)
     decisions = assemble(
-        PROGRAM, sheet, settled, proposed,
+        PROGRAM,
+        sheet,
+        settled,
+        proposed,
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"].fillna("") + ":" + frame["id_number"].fillna(""),
         period=str(value("year")),

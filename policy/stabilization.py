@@ -18,15 +18,18 @@ from policy import money
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
-from policy.size import derive_size, effective_size, size_mismatch
+from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
 from validators.validate import ValidatedSheet
 
 PROGRAM = "stabilization_refund"
 
 
 def layoff_rate_exceeded(
-    layoffs: pd.Series, headcount: pd.Series, small_headcount: int,
-    small_rate_max: object, rate_max: object,
+    layoffs: pd.Series,
+    headcount: pd.Series,
+    small_headcount: int,
+    small_rate_max: object,
+    rate_max: object,
 ) -> pd.Series:
     """layoffs / headcount above the limit, compared exactly as integers (no float rates)."""
     small_p, small_q = money.ratio(small_rate_max)
@@ -43,13 +46,16 @@ def refund_amount(paid: pd.Series, size: pd.Series, shares: dict[str, object]) -
     """Contributions paid × the refund share of each row's size, half-up to the fen."""
     numerators = size.map({k: money.ratio(v)[0] for k, v in shares.items()}).fillna(0)
     denominators = size.map({k: money.ratio(v)[1] for k, v in shares.items()}).fillna(1)
-    amount = money.times_ratio(paid.to_numpy(), numerators.to_numpy(np.int64),
-                               denominators.to_numpy(np.int64))
+    amount = money.times_ratio(
+        paid.to_numpy(), numerators.to_numpy(np.int64), denominators.to_numpy(np.int64)
+    )
     return pd.Series(amount, index=paid.index)
 
 
 def decide(
-    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date,
+    sheets: dict[str, ValidatedSheet],
+    reads: ParameterReads,
+    as_of: dt.date,
     dishonest: frozenset[str],
 ) -> ProgramDecisions:
     sheet = sheets["稳岗返还"]
@@ -63,14 +69,22 @@ def decide(
         "SR_DISHONEST": frame["credit_code"].isin(dishonest),
         "SR_INSURED_MONTHS": frame["insured_months"].fillna(0) < value("min_months_insured"),
         "SR_LAYOFF_RATE": layoff_rate_exceeded(
-            frame["layoffs"], frame["insured_headcount"], value("small_headcount"),
-            value("small_layoff_rate_max"), value("layoff_rate_max"),
+            frame["layoffs"],
+            frame["insured_headcount"],
+            value("small_headcount"),
+            value("small_layoff_rate_max"),
+            value("layoff_rate_max"),
         ),
     }
-    settled = settle(frame.index, sheet.reasons, ineligible,
-                     size_mismatch=size_mismatch(frame, derived))
+    settled = settle(
+        frame.index, sheet.reasons, ineligible, size_mismatch=size_mismatch(frame, derived)
+    )
     decisions = assemble(
-        PROGRAM, sheet, settled, proposed,
+        PROGRAM,
+        sheet,
+        settled,
+        proposed,
+        details=with_mismatch_messages(sheet.messages, frame, derived),
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"],
         period=str(value("year")),

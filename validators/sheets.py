@@ -18,13 +18,16 @@ class SheetSpec:
     name: str
     schema: type[pa.DataFrameModel]
     duplicate_key: tuple[str, ...] = ()
+    lead: tuple[str, ...] = ()  # attributes that open the template, in this order
 
     def columns(self) -> list[tuple[str, str, str, bool]]:
-        """(attribute, header, kind, required) in template order, size columns last."""
+        """(attribute, header, kind, required) in template order: lead, the rest, size last."""
         columns = schemas.columns_of(self.schema)
-        return [c for c in columns if c[0] not in SIZE_COLUMNS] + [
-            c for c in columns if c[0] in SIZE_COLUMNS
-        ]
+        rank = {name: i for i, name in enumerate(self.lead)}
+        return sorted(
+            columns,
+            key=lambda c: (c[0] in SIZE_COLUMNS, rank.get(c[0], len(rank))),
+        )
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class ProgramSpec:
 
 
 ENTERPRISE_KEY = ("credit_code",)
+UNIT_LEAD = ("credit_code", "name", "city", "declared_size", "unit_type")
 ROSTER_KEY = ("credit_code", "id_number")
 
 PROGRAMS: dict[str, ProgramSpec] = {
@@ -68,7 +72,12 @@ PROGRAMS: dict[str, ProgramSpec] = {
             "new_hire",
             "一次性吸纳就业补贴",
             (
-                SheetSpec("企业信息", schemas.NewHireEnterpriseSchema, ENTERPRISE_KEY),
+                SheetSpec(
+                    "企业信息",
+                    schemas.NewHireEnterpriseSchema,
+                    ENTERPRISE_KEY,
+                    lead=(*UNIT_LEAD[:4], "resume_date"),
+                ),
                 SheetSpec("新招用人员", schemas.NewHireRosterSchema, ROSTER_KEY),
             ),
             "新招用人员",
@@ -84,14 +93,28 @@ PROGRAMS: dict[str, ProgramSpec] = {
         ProgramSpec(
             "contribution_relief",
             "社会保险费阶段性减免",
-            (SheetSpec("缴费申报", schemas.ReliefDeclarationSchema, ("credit_code", "month")),),
+            (
+                SheetSpec(
+                    "缴费申报",
+                    schemas.ReliefDeclarationSchema,
+                    ("credit_code", "month"),
+                    lead=(*UNIT_LEAD, "month"),
+                ),
+            ),
             "缴费申报",
             "社保费减免申报.xlsx",
         ),
         ProgramSpec(
             "contribution_deferral",
             "社会保险费缓缴",
-            (SheetSpec("缓缴申请", schemas.DeferralApplicationSchema, ENTERPRISE_KEY),),
+            (
+                SheetSpec(
+                    "缓缴申请",
+                    schemas.DeferralApplicationSchema,
+                    ENTERPRISE_KEY,
+                    lead=(*UNIT_LEAD, "insurances", "first_month", "last_month", "hardship"),
+                ),
+            ),
             "缓缴申请",
             "社保费缓缴申请.xlsx",
         ),

@@ -24,13 +24,23 @@ from workbooks.styling import Column, set_value, workbook_bytes, write_table
 
 REVIEW_SHEET = "待复核"
 REVIEW_COLUMNS = [
-    Column("项目代码"), Column("文件"), Column("工作表"), Column("行号"), Column("项目"),
-    Column("统一社会信用代码"), Column("身份证号"), Column("名称"), Column("原因代码"),
-    Column("原因说明", width=50), Column("拟支付金额（元）", money=True),
-    Column("复核结论", width=12), Column("复核意见", width=40),
+    Column("项目代码"),
+    Column("文件"),
+    Column("工作表"),
+    Column("行号"),
+    Column("项目"),
+    Column("统一社会信用代码"),
+    Column("身份证号"),
+    Column("名称"),
+    Column("原因代码"),
+    Column("原因说明", width=50),
+    Column("拟支付金额（元）", money=True),
+    Column("复核结论", width=12),
+    Column("复核意见", width=40),
 ]
 AMOUNT_MEANING = {
-    "contribution_relief": "减免额", "contribution_deferral": "缓缴额",
+    "contribution_relief": "减免额",
+    "contribution_deferral": "缓缴额",
 }
 
 
@@ -43,35 +53,62 @@ def _title(program: str) -> str:
 
 
 def ledger_bytes(
-    settled: SettledBatch, manifest: Mapping[str, Any], provisional: Mapping[str, list[str]],
+    settled: SettledBatch,
+    manifest: Mapping[str, Any],
+    provisional: Mapping[str, list[str]],
     parameter_rows: list[dict[str, str]],
 ) -> bytes:
     """The whole ledger workbook as repeatable bytes."""
     workbook = Workbook()
     _summary(workbook.active, settled, manifest, provisional)
     _payments(workbook.create_sheet("支付明细"), settled.payments, provisional)
-    _relief(workbook.create_sheet("减免明细"), settled.registers.get("contribution_relief"),
-            provisional.get("contribution_relief", []))
+    _relief(
+        workbook.create_sheet("减免明细"),
+        settled.registers.get("contribution_relief"),
+        provisional.get("contribution_relief", []),
+    )
     _deferral(workbook.create_sheet("缓缴明细"), settled.registers.get("contribution_deferral"))
     decisions = sort_decisions(settled.decisions) if len(settled.decisions) else settled.decisions
     _rejected(workbook.create_sheet("不予受理"), decisions)
     _review(workbook.create_sheet(REVIEW_SHEET), decisions)
     write_table(
         workbook.create_sheet("参数"),
-        [Column("参数"), Column("说明", width=40), Column("生效日期"), Column("取值", width=40),
-         Column("单位"), Column("依据文件", width=60), Column("暂定")],
-        [[r["name"], r["description"], r["start"], r["value"], r["unit"], r["reference"],
-          r["provisional"]] for r in parameter_rows],
+        [
+            Column("参数"),
+            Column("说明", width=40),
+            Column("生效日期"),
+            Column("取值", width=40),
+            Column("单位"),
+            Column("依据文件", width=60),
+            Column("暂定"),
+        ],
+        [
+            [
+                r["name"],
+                r["description"],
+                r["start"],
+                r["value"],
+                r["unit"],
+                r["reference"],
+                r["provisional"],
+            ]
+            for r in parameter_rows
+        ],
     )
     return workbook_bytes(workbook)
 
 
-def _summary(sheet: Any, settled: SettledBatch, manifest: Mapping[str, Any],
-             provisional: Mapping[str, list[str]]) -> None:
+def _summary(
+    sheet: Any,
+    settled: SettledBatch,
+    manifest: Mapping[str, Any],
+    provisional: Mapping[str, list[str]],
+) -> None:
     sheet.title = "汇总"
     used = sorted({p for names in provisional.values() for p in names})
     info = [
-        ("批次号", manifest["batch_id"]), ("审核基准日", manifest["as_of"]),
+        ("批次号", manifest["batch_id"]),
+        ("审核基准日", manifest["as_of"]),
         ("政策版本", manifest["policy_version"]),
         ("暂定参数", "、".join(used) if used else "无"),
     ]
@@ -81,28 +118,50 @@ def _summary(sheet: Any, settled: SettledBatch, manifest: Mapping[str, Any],
     rows = []
     for program in PROGRAM_ORDER:
         figures = manifest["programs"][program]
-        rows.append([
-            _title(program), program, figures["input_rows"], figures["approved"],
-            figures["rejected"], figures["held"], pd.to_numeric(figures["amount"]),
-            AMOUNT_MEANING.get(program, "支付金额"), "是" if provisional.get(program) else "否",
-        ])
+        rows.append(
+            [
+                _title(program),
+                program,
+                figures["input_rows"],
+                figures["approved"],
+                figures["rejected"],
+                figures["held"],
+                pd.to_numeric(figures["amount"]),
+                AMOUNT_MEANING.get(program, "支付金额"),
+                "是" if provisional.get(program) else "否",
+            ]
+        )
     start = len(info) + 2
-    write_table(sheet, [
-        Column("项目"), Column("项目代码"), Column("申报行数"), Column("通过"), Column("不予受理"),
-        Column("待复核"), Column("金额（元）", money=True), Column("金额口径"), Column("使用暂定参数"),
-    ], rows, start_row=start)
+    write_table(
+        sheet,
+        [
+            Column("项目"),
+            Column("项目代码"),
+            Column("申报行数"),
+            Column("通过"),
+            Column("不予受理"),
+            Column("待复核"),
+            Column("金额（元）", money=True),
+            Column("金额口径"),
+            Column("使用暂定参数"),
+        ],
+        rows,
+        start_row=start,
+    )
     by_city = _city_totals(settled)
     city_start = start + len(rows) + 3
     sheet.cell(row=city_start - 1, column=1, value="按地市汇总（元）")
     headers = [Column("地市")] + [Column(_title(p), money=True) for p in PROGRAM_ORDER]
     for index, column in enumerate(headers, start=1):
         sheet.cell(row=city_start, column=index, value=column.header).font = sheet.cell(
-            row=start, column=1).font.copy()
+            row=start, column=1
+        ).font.copy()
     for offset, (city, amounts) in enumerate(by_city.items(), start=1):
         sheet.cell(row=city_start + offset, column=1, value=city)
         for index, program in enumerate(PROGRAM_ORDER, start=2):
-            cell = sheet.cell(row=city_start + offset, column=index,
-                              value=_money(amounts.get(program, 0)))
+            cell = sheet.cell(
+                row=city_start + offset, column=index, value=_money(amounts.get(program, 0))
+            )
             cell.number_format = "#,##0.00"
 
 
@@ -121,80 +180,172 @@ def _city_totals(settled: SettledBatch) -> dict[str, dict[str, int]]:
 
 def _payments(sheet: Any, payments: pd.DataFrame, provisional: Mapping[str, list[str]]) -> None:
     rows = [
-        [r.payment_id, _title(r.program), r.beneficiary_id, r.beneficiary_name, r.city,
-         r.bank_name, r.bank_account, _money(r.amount), _money(r.uncapped), int(r.rows),
-         "已按每家企业补贴上限封顶" if r.uncapped > r.amount else "",
-         "、".join(provisional.get(r.program, [])) or "否"]
+        [
+            r.payment_id,
+            _title(r.program),
+            r.beneficiary_id,
+            r.beneficiary_name,
+            r.city,
+            r.bank_name,
+            r.bank_account,
+            _money(r.amount),
+            _money(r.uncapped),
+            int(r.rows),
+            "已按每家企业补贴上限封顶" if r.uncapped > r.amount else "",
+            "、".join(provisional.get(r.program, [])) or "否",
+        ]
         for r in payments.itertuples(index=False)
     ]
-    write_table(sheet, [
-        Column("支付编号"), Column("项目"), Column("收款人代码"), Column("收款人名称"),
-        Column("地市"), Column("开户银行"), Column("银行账号"), Column("支付金额（元）", money=True),
-        Column("封顶前金额（元）", money=True), Column("明细行数"), Column("备注"),
-        Column("暂定参数"),
-    ], rows)
+    write_table(
+        sheet,
+        [
+            Column("支付编号"),
+            Column("项目"),
+            Column("收款人代码"),
+            Column("收款人名称"),
+            Column("地市"),
+            Column("开户银行"),
+            Column("银行账号"),
+            Column("支付金额（元）", money=True),
+            Column("封顶前金额（元）", money=True),
+            Column("明细行数"),
+            Column("备注"),
+            Column("暂定参数"),
+        ],
+        rows,
+    )
 
 
 def _relief(sheet: Any, register: pd.DataFrame | None, provisional: list[str]) -> None:
     columns = [Column("统一社会信用代码"), Column("单位名称"), Column("地市"), Column("所属期")]
     for name in INSURANCES.values():
-        columns += [Column(f"{name}应缴（元）", money=True), Column(f"{name}减免（元）", money=True),
-                    Column(f"{name}实缴（元）", money=True)]
-    columns += [Column("减免合计（元）", money=True), Column("文件"), Column("行号"),
-                Column("暂定参数")]
+        columns += [
+            Column(f"{name}应缴（元）", money=True),
+            Column(f"{name}减免（元）", money=True),
+            Column(f"{name}实缴（元）", money=True),
+        ]
+    columns += [
+        Column("减免合计（元）", money=True),
+        Column("文件"),
+        Column("行号"),
+        Column("暂定参数"),
+    ]
     rows = []
     for _, r in (register if register is not None else pd.DataFrame()).iterrows():
         values = [r["credit_code"], r["name"], r["city"], r["month"]]
         for key in INSURANCES:
-            values += [_money(r[f"{key}_due"]), _money(r[f"{key}_relief"]),
-                       _money(r[f"{key}_payable"])]
+            values += [
+                _money(r[f"{key}_due"]),
+                _money(r[f"{key}_relief"]),
+                _money(r[f"{key}_payable"]),
+            ]
         total = sum(int(r[f"{key}_relief"]) for key in INSURANCES)
-        rows.append([*values, _money(total), r["file"], int(r["row"]),
-                     "、".join(provisional) or "否"])
+        rows.append(
+            [*values, _money(total), r["file"], int(r["row"]), "、".join(provisional) or "否"]
+        )
     write_table(sheet, columns, rows)
 
 
 def _deferral(sheet: Any, schedule: pd.DataFrame | None) -> None:
     rows = [
-        [r["credit_code"], r["name"], r["city"], r["month"].strftime("%Y-%m"),
-         INSURANCES[r["insurance"]], _money(r["deferred"]), r["original_due"].date().isoformat(),
-         r["new_due"].date().isoformat(), int(r["days"]), _money(r["late_fee_waived"]),
-         r["file"], int(r["row"])]
+        [
+            r["credit_code"],
+            r["name"],
+            r["city"],
+            r["month"].strftime("%Y-%m"),
+            INSURANCES[r["insurance"]],
+            _money(r["deferred"]),
+            r["original_due"].date().isoformat(),
+            r["new_due"].date().isoformat(),
+            int(r["days"]),
+            _money(r["late_fee_waived"]),
+            r["file"],
+            int(r["row"]),
+        ]
         for _, r in (schedule if schedule is not None else pd.DataFrame()).iterrows()
     ]
-    write_table(sheet, [
-        Column("统一社会信用代码"), Column("单位名称"), Column("地市"), Column("所属期"),
-        Column("险种"), Column("缓缴金额（元）", money=True), Column("原缴费截止日"),
-        Column("缓缴到期日"), Column("滞纳天数"), Column("免收滞纳金（元）", money=True),
-        Column("文件"), Column("行号"),
-    ], rows)
+    write_table(
+        sheet,
+        [
+            Column("统一社会信用代码"),
+            Column("单位名称"),
+            Column("地市"),
+            Column("所属期"),
+            Column("险种"),
+            Column("缓缴金额（元）", money=True),
+            Column("原缴费截止日"),
+            Column("缓缴到期日"),
+            Column("滞纳天数"),
+            Column("免收滞纳金（元）", money=True),
+            Column("文件"),
+            Column("行号"),
+        ],
+        rows,
+    )
 
 
 def _rejected(sheet: Any, decisions: pd.DataFrame) -> None:
     rejected = decisions[decisions["outcome"] == REJECTED] if len(decisions) else decisions
     rows = [
-        [r.file, r.sheet, int(r.row), _title(r.program), r.credit_code, r.id_number, r.name,
-         r.reason_codes, r.message]
+        [
+            r.file,
+            r.sheet,
+            int(r.row),
+            _title(r.program),
+            r.credit_code,
+            r.id_number,
+            r.name,
+            r.reason_codes,
+            r.message,
+        ]
         for r in rejected.itertuples(index=False)
     ]
-    write_table(sheet, [
-        Column("文件"), Column("工作表"), Column("行号"), Column("项目"),
-        Column("统一社会信用代码"), Column("身份证号"), Column("名称"), Column("原因代码"),
-        Column("原因说明", width=60),
-    ], rows)
+    write_table(
+        sheet,
+        [
+            Column("文件"),
+            Column("工作表"),
+            Column("行号"),
+            Column("项目"),
+            Column("统一社会信用代码"),
+            Column("身份证号"),
+            Column("名称"),
+            Column("原因代码"),
+            Column("原因说明", width=60),
+        ],
+        rows,
+    )
 
 
 def _review(sheet: Any, decisions: pd.DataFrame) -> None:
     held = decisions[decisions["outcome"] == HELD] if len(decisions) else decisions
     rows = [
-        [r.program, r.file, r.sheet, int(r.row), _title(r.program), r.credit_code, r.id_number,
-         r.name, r.reason_codes, r.message, _money(r.proposed), None, None]
+        [
+            r.program,
+            r.file,
+            r.sheet,
+            int(r.row),
+            _title(r.program),
+            r.credit_code,
+            r.id_number,
+            r.name,
+            r.reason_codes,
+            r.message,
+            _money(r.proposed),
+            None,
+            None,
+        ]
         for r in held.itertuples(index=False)
     ]
     write_table(sheet, REVIEW_COLUMNS, rows)
-    choice = DataValidation(type="list", formula1=f'"{REVIEW_APPROVE},{REVIEW_REJECT}"',
-                            allow_blank=True, showErrorMessage=True,
-                            errorTitle="复核结论", error="请选择“通过”或“驳回”")
+    choice = DataValidation(
+        type="list",
+        formula1=f'"{REVIEW_APPROVE},{REVIEW_REJECT}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="复核结论",
+        error="请选择“通过”或“驳回”",
+    )
     sheet.add_data_validation(choice)
     verdict_column = "L"
     choice.add(f"{verdict_column}2:{verdict_column}{max(len(rows), 1) + 1}")

@@ -38,8 +38,12 @@ def display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def write_table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[Sequence[object]],
-                start_row: int = 1) -> None:
+def write_table(
+    sheet: Worksheet,
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[object]],
+    start_row: int = 1,
+) -> None:
     """A header row and data rows, formatted for review, with filters and a frozen header."""
     widths = [display_width(c.header) for c in columns]
     for index, column in enumerate(columns, start=1):
@@ -99,5 +103,6 @@ def workbook_bytes(workbook: Workbook) -> bytes:
 def _pin_modified(core: bytes) -> bytes:
     """openpyxl stamps dcterms:modified with the save time; pin it to the fixed time."""
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                  rb"\g<1>" + stamp + rb"\g<2>", core)
+    return re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp + rb"\g<2>", core
+    )

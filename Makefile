@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OUT ?= out
+
+# Prefect keeps its embedded database and settings inside the project, sends no telemetry.
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+
+.PHONY: install demo test lint samples templates clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: install
+	@mkdir -p $(OUT)
+	$(BIN)/subsidy run sample_inputs --reference sample_inputs/reference --as-of 2020-12-31 \
+		--out $(OUT) > $(OUT)/last-batch.txt
+	@echo "台账 (ledger): $$(cat $(OUT)/last-batch.txt)/ledger.xlsx"
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+samples: install
+	PYTHONPATH=. $(BIN)/python scripts/make_sample_inputs.py sample_inputs
+
+templates: install
+	$(BIN)/subsidy templates templates
+
+clean:
+	rm -rf $(VENV) $(OUT) .prefect .pytest_cache .ruff_cache

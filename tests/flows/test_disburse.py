@@ -1,0 +1,108 @@
+"""End-to-end: the real flow under the shared Prefect harness, on real workbooks."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flows.disburse import disburse
+from ledger.audit import verify
+from ledger.registry import Registry
+from tests.conftest import ACCEPTANCE, SAMPLES
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+AS_OF = dt.date(2020, 12, 31)
+
+
+def run(inputs: list[Path], out: Path, reference: Path, **options) -> Path:
+    return Path(
+        disburse(
+            inputs=[str(p) for p in inputs],
+            out=str(out),
+            reference=str(reference),
+            as_of=AS_OF,
+            **options,
+        )
+    )
+
+
+def read_decisions(path: Path) -> dict[tuple[str, str, str, str], dict[str, str]]:
+    with path.open(encoding="utf-8-sig") as handle:
+        return {(r["program"], r["file"], r["sheet"], r["row"]): r for r in csv.DictReader(handle)}
+
+
+def test_disburse__acceptance_case_1_is_reproduced_exactly(tmp_path):
+    folder = run([ACCEPTANCE / "inputs"], tmp_path, ACCEPTANCE / "reference")
+    expected = json.loads((ACCEPTANCE / "expected.json").read_text(encoding="utf-8"))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["as_of"] == expected["as_of"]
+    assert manifest["programs"] == expected["programs"]
+    assert manifest["totals"] == expected["totals"]
+    want = read_decisions(ACCEPTANCE / "expected_decisions.csv")
+    got = read_decisions(folder / "decisions.csv")
+    assert got.keys() == want.keys()
+    columns = ("credit_code", "id_number", "outcome", "reason_codes", "amount")
+    mismatches = [
+        (key, {c: (want[key][c], got[key][c]) for c in columns if want[key][c] != got[key][c]})
+        for key in want
+        if any(want[key][c] != got[key][c] for c in columns)
+    ]
+    assert mismatches == []
+
+
+def test_disburse__rerun_is_byte_identical_and_pays_nobody_twice(tmp_path):
+    first = run([SAMPLES], tmp_path, SAMPLES / "reference")
+    files = ("payments.csv", "decisions.csv", "manifest.json", "ledger.xlsx")
+    before = {name: (first / name).read_bytes() for name in files}
+    registry = Registry(f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    paid = registry.paid_total()
+    second = run([SAMPLES], tmp_path, SAMPLES / "reference")
+    assert second == first
+    assert {name: (second / name).read_bytes() for name in files} == before
+    assert registry.paid_total() == paid > 0
+    assert verify(first / "audit.jsonl") is None
+    events = [json.loads(line) for line in (first / "audit.jsonl").read_text().splitlines()]
+    runs = [e for e in events if e["event"] == "run"]
+    assert [e["already_recorded"] for e in runs] == [False, True]
+
+
+def test_disburse__a_claim_paid_in_another_batch_is_a_duplicate_claim(tmp_path):
+    run([SAMPLES], tmp_path, SAMPLES / "reference")
+    later = tmp_path / "later"
+    later.mkdir()
+    shutil.copy(SAMPLES / "稳岗返还申请.xlsx", later / "稳岗返还申请（补报）.xlsx")
+    folder = run([later], tmp_path, SAMPLES / "reference")
+    decisions = read_decisions(folder / "decisions.csv").values()
+    refunds = [d for d in decisions if d["program"] == "stabilization_refund"]
+    formerly_approved = [d for d in refunds if d["reason_codes"] == "DUPLICATE_CLAIM"]
+    assert len(formerly_approved) == 8
+    assert all(d["outcome"] == "rejected" and d["amount"] == "0.00" for d in formerly_approved)
+    payments = (folder / "payments.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert payments == [payments[0]]  # header only: nothing paid again
+
+
+def test_disburse__unreadable_file_is_reported_and_others_processed(tmp_path):
+    inputs = tmp_path / "inbox"
+    shutil.copytree(SAMPLES, inputs)
+    (inputs / "损坏的申请.xlsx").write_bytes(b"this is not a workbook")
+    (inputs / "无关表格.xlsx").write_bytes(
+        (ACCEPTANCE / "reference" / "重点企业名单.xlsx").read_bytes()
+    )
+    folder = run([inputs], tmp_path / "out", SAMPLES / "reference", dry_run=True)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    by_file = {i["file"]: i for i in manifest["inputs"]}
+    assert by_file["损坏的申请.xlsx"] == {
+        "file": "损坏的申请.xlsx",
+        "sha256": by_file["损坏的申请.xlsx"]["sha256"],
+        "program": None,
+        "rows": 0,
+        "error": "UNREADABLE_FILE",
+    }
+    assert by_file["无关表格.xlsx"]["error"] == "UNRECOGNISED_FILE"
+    assert sum(p["input_rows"] for p in manifest["programs"].values()) == 122
+    assert not (tmp_path / "out" / "registry.sqlite").exists()

@@ -1,0 +1,78 @@
+"""Blank application templates, one workbook per programme, from the sheet schemas.
+
+Each template has a 填表说明 sheet, then the programme's sheets with the canonical headers
+(optional columns marked `*` in the notes), identifier columns formatted as text so Excel keeps
+every digit, and drop-downs for closed lists. `sample_inputs/` is made by filling these.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ledger.outputs import write_atomic
+from validators.checks import SHANDONG_CITIES
+from validators.registered_checks import ENTERPRISE_SIZES, INDUSTRIES, UNIT_TYPES
+from validators.sheets import PROGRAMS, ProgramSpec
+from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width, workbook_bytes
+
+TEXT_KINDS = {"code", "account", "text", "insurances"}
+DROPDOWN_ROWS = 5000
+CHOICES = {
+    "所属地市": SHANDONG_CITIES,
+    "企业规模": ENTERPRISE_SIZES,
+    "单位类型": UNIT_TYPES,
+    "行业门类": INDUSTRIES,
+}
+NOTES = [
+    "请按模板填写，金额单位为元（营业收入、资产总额为万元），每行一条申报。",
+    "日期可写作2020-02-15、2020/2/15、2020年2月15日或20200215；所属期可写作2020-03或2020年3月。",
+    "是否类栏目填写“是”或“否”；费率可写作0.005或0.5%。",
+    "统一社会信用代码、身份证号、银行账号请按文本填写，勿用科学计数法。",
+    "带*的栏目为选填：填写行业门类、从业人员、营业收入（及建筑业、房地产、租赁业的资产总额）后，系统按划型标准核对企业规模。",
+]
+
+
+def template_workbook(program: ProgramSpec) -> Workbook:
+    """A blank, formatted workbook for one programme."""
+    workbook = Workbook()
+    notes = workbook.active
+    notes.title = "填表说明"
+    notes.column_dimensions["A"].width = 110
+    for number, line in enumerate([f"{program.title}申报表", *NOTES], start=1):
+        notes.cell(row=number, column=1, value=line).alignment = Alignment(wrap_text=True)
+    for spec in program.sheets:
+        sheet = workbook.create_sheet(spec.name)
+        for index, (_, header, kind, required) in enumerate(spec.columns(), start=1):
+            shown = header if required else f"{header}*"
+            cell = sheet.cell(row=1, column=index, value=shown)
+            cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            letter = get_column_letter(index)
+            sheet.column_dimensions[letter].width = max(12, display_width(shown) + 4)
+            if kind in TEXT_KINDS:
+                for row in range(2, 202):
+                    sheet.cell(row=row, column=index).number_format = "@"
+            choices = CHOICES.get(header) or (("是", "否") if kind == "yes_no" else None)
+            if choices:
+                rule = DataValidation(
+                    type="list", formula1='"' + ",".join(choices) + '"', allow_blank=not required
+                )
+                sheet.add_data_validation(rule)
+                rule.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
+        sheet.freeze_panes = "A2"
+    return workbook
+
+
+def write_templates(folder: Path) -> list[Path]:
+    """Write every programme's blank template into `folder`; returns the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for program in PROGRAMS.values():
+        path = folder / program.file_name
+        write_atomic(path, workbook_bytes(template_workbook(program)))
+        written.append(path)
+    return written
