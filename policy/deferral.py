@@ -47,7 +47,10 @@ def month_schedule(frame: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
         first + pd.DateOffset(months=int(k))
         for first, k in zip(lines["first_month"], step, strict=True)
     ]
-    lines = lines.assign(month=months, insurance=lines["insurances"].str.split(","))
+    lines = lines.assign(
+        month=pd.to_datetime(pd.Series(months, index=lines.index, dtype="datetime64[ns]")),
+        insurance=lines["insurances"].str.split(","),
+    )
     lines = lines.explode("insurance")
     lines["insurance"] = lines["insurance"].map(NAMES)
     return lines.drop(columns=["insurances"]).rename_axis("application").reset_index()
@@ -86,9 +89,8 @@ def decide(
         deferred[mine] = amounts.payable(insurance)[mine]
     schedule["deferred"] = deferred
     schedule["original_due"] = schedule["month"] + pd.offsets.MonthEnd(0)
-    schedule["new_due"] = ends.loc[schedule["application"]].reset_index(
-        drop=True
-    ) + pd.offsets.MonthEnd(0)
+    term_ends = pd.to_datetime(ends.loc[schedule["application"]]).reset_index(drop=True)
+    schedule["new_due"] = term_ends + pd.offsets.MonthEnd(0)
     schedule["days"] = (schedule["new_due"] - schedule["original_due"]).dt.days
     fee_n, fee_d = money.ratio(value("late_fee_daily_rate"))
     schedule["late_fee_waived"] = money.times_ratio(
