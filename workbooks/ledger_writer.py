@@ -20,7 +20,7 @@ from policy.contributions import INSURANCES
 from policy.money import fen_to_decimal
 from policy.outcomes import HELD, REJECTED
 from validators.sheets import PROGRAMS
-from workbooks.styling import Column, set_value, workbook_bytes, write_table
+from workbooks.styling import HEADER_FONT, Column, set_value, workbook_bytes, write_table
 
 REVIEW_SHEET = "待复核"
 REVIEW_COLUMNS = [
@@ -153,9 +153,7 @@ def _summary(
     sheet.cell(row=city_start - 1, column=1, value="按地市汇总（元）")
     headers = [Column("地市")] + [Column(_title(p), money=True) for p in PROGRAM_ORDER]
     for index, column in enumerate(headers, start=1):
-        sheet.cell(row=city_start, column=index, value=column.header).font = sheet.cell(
-            row=start, column=1
-        ).font.copy()
+        sheet.cell(row=city_start, column=index, value=column.header).font = HEADER_FONT
     for offset, (city, amounts) in enumerate(by_city.items(), start=1):
         sheet.cell(row=city_start + offset, column=1, value=city)
         for index, program in enumerate(PROGRAM_ORDER, start=2):

@@ -34,8 +34,9 @@ def load_cases() -> list[Any]:
 
 
 def raw_sheet(program: str, sheet: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
-    headers = {attribute: header for attribute, header, _, _ in
-               PROGRAMS[program].sheet(sheet).columns()}
+    headers = {
+        attribute: header for attribute, header, _, _ in PROGRAMS[program].sheet(sheet).columns()
+    }
     frame = pd.DataFrame([{headers[k]: v for k, v in row.items()} for row in rows], dtype=object)
     frame["row"] = range(2, 2 + len(rows))
     return frame
@@ -46,11 +47,12 @@ def decide_case(suite: dict[str, Any], case: dict[str, Any]) -> pd.DataFrame:
     sheets = {}
     for sheet, defaults in suite["defaults"].items():
         rows = [{**defaults, **override} for override in case.get("rows", {}).get(sheet, [{}])]
-        validated = validate_sheet(raw_sheet(program, sheet, rows),
-                                   PROGRAMS[program].sheet(sheet))
+        validated = validate_sheet(raw_sheet(program, sheet, rows), PROGRAMS[program].sheet(sheet))
         sheets[sheet] = combine(sheet, [("case.xlsx", validated)])
-    references = {name: frozenset(keys) for name, keys in
-                  {**suite.get("references", {}), **case.get("references", {})}.items()}
+    references = {
+        name: frozenset(keys)
+        for name, keys in {**suite.get("references", {}), **case.get("references", {})}.items()
+    }
     as_of = case.get("as_of", suite["as_of"])
     result = decide_program(program, sheets, POLICY, as_of, references)
     return result.decisions.sort_values("row")
@@ -77,10 +79,26 @@ def test_policy_cases__cover_every_rule_reason_code() -> None:
             for want in case["expect"]:
                 seen.update(filter(None, want.get("codes", "").split(";")))
     rule_codes = {
-        "SR_DISHONEST", "SR_INSURED_MONTHS", "SR_LAYOFF_RATE", "SFP_NOT_KEY_ENTERPRISE",
-        "SFP_DAYS_EXCEED_WINDOW", "SFP_OVERLAP", "NH_RESUME_DATE", "NH_HIRE_DATE",
-        "NH_NO_CONTRACT", "NH_NOT_INSURED", "CQ_NOT_CHONGQING", "CQ_NOT_REGISTERED",
-        "CQ_TOO_SHORT", "CR_EXCLUDED_UNIT", "DF_NO_HARDSHIP", "DF_EXCLUDED_UNIT", "DF_PERIOD",
-        "CARD_CHECKSUM", "SIZE_MISMATCH", "UNKNOWN_ENTERPRISE", "DUPLICATE_CLAIM",
+        "SR_DISHONEST",
+        "SR_INSURED_MONTHS",
+        "SR_LAYOFF_RATE",
+        "SFP_NOT_KEY_ENTERPRISE",
+        "SFP_DAYS_EXCEED_WINDOW",
+        "SFP_OVERLAP",
+        "NH_RESUME_DATE",
+        "NH_HIRE_DATE",
+        "NH_NO_CONTRACT",
+        "NH_NOT_INSURED",
+        "CQ_NOT_CHONGQING",
+        "CQ_NOT_REGISTERED",
+        "CQ_TOO_SHORT",
+        "CR_EXCLUDED_UNIT",
+        "DF_NO_HARDSHIP",
+        "DF_EXCLUDED_UNIT",
+        "DF_PERIOD",
+        "CARD_CHECKSUM",
+        "SIZE_MISMATCH",
+        "UNKNOWN_ENTERPRISE",
+        "DUPLICATE_CLAIM",
     }
     assert rule_codes <= seen

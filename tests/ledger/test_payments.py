@@ -1,0 +1,71 @@
+"""Payments: summed per beneficiary, capped per enterprise, stable ids, duplicates across files."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ledger.payments import build_payments, within_batch_duplicates
+
+
+def decisions(rows: list[dict[str, object]]) -> pd.DataFrame:
+    base = {
+        "program": "spring_festival_production",
+        "file": "a.xlsx",
+        "sheet": "用工明细",
+        "period": "2020",
+        "beneficiary_id": "913701029GAHH9GDH9",
+        "name": "恒信科技",
+        "city": "济南",
+        "bank_name": "建行",
+        "bank_account": "8792824069056640",
+        "outcome": "approved",
+        "amount": 340000,
+        "claim_key": "",
+    }
+    frame = pd.DataFrame([{**base, **r} for r in rows])
+    frame["row"] = range(2, 2 + len(frame))
+    return frame
+
+
+def test_build_payments__per_enterprise_cap_of_500000_yuan() -> None:
+    rows = [{"claim_key": f"k{i}"} for i in range(148)]  # 148 × 3400 = 503,200 yuan
+    payments = build_payments(
+        decisions(rows),
+        {"spring_festival_production"},
+        {"spring_festival_production": 50_000_000},
+        "batch",
+    )
+    assert payments["uncapped"].tolist() == [50_320_000]
+    assert payments["amount"].tolist() == [50_000_000]
+
+
+def test_build_payments__under_the_cap_pays_the_sum_and_skips_non_approved() -> None:
+    rows = [{}, {"outcome": "held"}, {"outcome": "rejected", "amount": 0}]
+    payments = build_payments(
+        decisions(rows),
+        {"spring_festival_production"},
+        {"spring_festival_production": 50_000_000},
+        "batch",
+    )
+    assert payments["amount"].tolist() == [340000]
+    assert payments["rows"].tolist() == [1]
+
+
+def test_build_payments__ids_depend_on_batch_and_beneficiary_only() -> None:
+    frame = decisions([{}])
+    first = build_payments(frame, {"spring_festival_production"}, {}, "batch-1")
+    again = build_payments(frame, {"spring_festival_production"}, {}, "batch-1")
+    other = build_payments(frame, {"spring_festival_production"}, {}, "batch-2")
+    assert first["payment_id"].tolist() == again["payment_id"].tolist()
+    assert first["payment_id"].tolist() != other["payment_id"].tolist()
+
+
+def test_within_batch_duplicates__the_first_file_keeps_the_claim() -> None:
+    frame = decisions(
+        [
+            {"claim_key": "X", "file": "b.xlsx"},
+            {"claim_key": "X", "file": "a.xlsx"},
+            {"claim_key": "Y"},
+        ]
+    )
+    assert within_batch_duplicates(frame).tolist() == [True, False, False]

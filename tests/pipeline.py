@@ -1,0 +1,34 @@
+"""The flow's task bodies called directly (`.fn`), for fast tests without a Prefect server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from prefect.logging import disable_run_logger
+
+from flows.tasks import decide_programs, read_and_validate, settle
+from ledger.settlement import BatchIdentity, SettledBatch
+from policy.decisions import ProgramDecisions
+from policy.parameters import load_policy
+from workbooks.reader import list_workbooks, read_references
+
+POLICY = load_policy()
+
+
+def decide(inputs: Path, reference: Path, as_of: dt.date = dt.date(2020, 12, 31)):
+    with disable_run_logger():
+        files = [read_and_validate.fn(p) for p in list_workbooks([inputs])]
+        return files, decide_programs.fn(files, POLICY, as_of, read_references(reference))
+
+
+def settle_case(
+    results: list[ProgramDecisions],
+    batch: str = "batch-1",
+    lineage: str = "L1",
+    registry_url: str | None = None,
+    reviews=None,
+) -> SettledBatch:
+    identity = BatchIdentity(batch, lineage, dt.date(2020, 12, 31), POLICY.version)
+    with disable_run_logger():
+        return settle.fn(results, identity, registry_url, reviews or {})

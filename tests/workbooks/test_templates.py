@@ -1,0 +1,19 @@
+"""Blank templates carry the canonical headers and read back as their programme."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from validators.sheets import PROGRAMS
+from workbooks.reader import read_application
+from workbooks.templates import write_templates
+
+
+def test_write_templates__one_per_programme_recognised_with_no_rows(tmp_path: Path) -> None:
+    paths = write_templates(tmp_path)
+    assert len(paths) == len(PROGRAMS)
+    for path in paths:
+        workbook = read_application(path)
+        assert workbook.error is None, workbook.message
+        assert workbook.program is not None and workbook.program.file_name == path.name
+        assert all(len(frame) == 0 for frame in workbook.sheets.values())
