@@ -28,6 +28,14 @@ def today() -> dt.date:
     return dt.datetime.now(SHANGHAI).date()
 
 
+def already_recorded(registry_url: str, batch_id: str) -> bool:
+    registry = Registry(registry_url)
+    try:
+        return registry.batch_recorded(batch_id)
+    finally:
+        registry.dispose()
+
+
 @flow(name="disburse")
 def disburse(
     inputs: list[str],
@@ -42,6 +50,7 @@ def disburse(
     """Decide every row of the input workbooks and write the batch's outputs; returns the folder."""
     logger = get_run_logger()
     as_of = as_of or today()
+    Path(out).mkdir(parents=True, exist_ok=True)
     policy_set = load_policy(policy)
     references = read_references(Path(reference) if reference else None)
     files = [f.result() for f in read_and_validate.map(list_workbooks([Path(p) for p in inputs]))]
@@ -58,7 +67,7 @@ def disburse(
     )
     identity = BatchIdentity(batch_id, lineage, as_of, policy_set.version)
     registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
-    rerun = bool(registry_url) and Registry(registry_url).batch_recorded(batch_id)
+    rerun = bool(registry_url) and already_recorded(registry_url, batch_id)
     results = decide_programs(files, policy_set, as_of, references)
     settled = settle(results, identity, registry_url, reviews)
     manifest = summary.manifest(identity, files, settled, results)

@@ -26,6 +26,7 @@ def manifest(
                 "program": item.program,
                 "rows": rows,
                 "error": item.error,
+                "message": item.message or None,
             }
         )
     deferral = settled.registers.get("contribution_deferral")
@@ -75,5 +76,5 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
     unusable = [i for i in figures["inputs"] if i["error"]]
     if unusable:
         lines += ["", "## 未能处理的文件", ""]
-        lines += [f"- {i['file']}：{i['error']}" for i in unusable]
+        lines += [f"- {i['file']}：{i['error']} {i['message']}" for i in unusable]
     return "\n".join(lines) + "\n"

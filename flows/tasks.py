@@ -120,12 +120,7 @@ def write_outputs(
     folder.mkdir(parents=True, exist_ok=True, mode=0o750)
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
-    outputs.write_atomic(
-        folder / "decisions.csv",
-        outputs.decisions_csv(settled.decisions)
-        if len(settled.decisions)
-        else outputs.decisions_csv(_empty()),
-    )
+    outputs.write_atomic(folder / "decisions.csv", outputs.decisions_csv(settled.decisions))
     outputs.write_atomic(folder / "payments.csv", outputs.payments_csv(settled.payments))
     outputs.write_atomic(
         folder / "ledger.xlsx", ledger_bytes(settled, manifest, provisional, describe(policy, used))
@@ -156,12 +151,6 @@ def write_outputs(
     )
     audit.append_events(folder / "audit.jsonl", events)
     return folder
-
-
-def _empty():  # type: ignore[no-untyped-def]
-    import pandas as pd
-
-    return pd.DataFrame(columns=outputs.DECISIONS_HEADER)
 
 
 __all__ = ["MissingReference", "decide_programs", "read_and_validate", "settle", "write_outputs"]

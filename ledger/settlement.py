@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ledger.payments import (
+    PAYMENT_COLUMNS,
     build_payments,
     claimable,
     claimed_elsewhere,
@@ -21,7 +22,7 @@ from ledger.payments import (
     within_batch_duplicates,
 )
 from ledger.registry import Registry
-from policy.decisions import ProgramDecisions
+from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.programs import CASH_PROGRAMS
 
@@ -79,7 +80,9 @@ def settle_batch(
     reviews: dict[ReviewKey, Review] | None = None,
 ) -> SettledBatch:
     if not results:
-        return SettledBatch(pd.DataFrame(), build_payments(pd.DataFrame(), set(), {}, ""), {})
+        return SettledBatch(
+            pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=PAYMENT_COLUMNS), {}
+        )
     decisions = pd.concat({r.program: r.decisions for r in results})
     decisions = apply_reviews(decisions, reviews or {})
     decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))

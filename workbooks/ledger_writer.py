@@ -150,6 +150,13 @@ def _summary(
     )
     by_city = _city_totals(settled)
     city_start = start + len(rows) + 3
+    unusable = [i for i in manifest["inputs"] if i["error"]]
+    if unusable:
+        sheet.cell(row=city_start - 1, column=4, value="未能处理的文件")
+        for offset, item in enumerate(unusable):
+            set_value(sheet.cell(row=city_start + offset, column=4), item["file"])
+            sheet.cell(row=city_start + offset, column=5, value=item["error"])
+            sheet.cell(row=city_start + offset, column=6, value=item["message"])
     sheet.cell(row=city_start - 1, column=1, value="按地市汇总（元）")
     headers = [Column("地市")] + [Column(_title(p), money=True) for p in PROGRAM_ORDER]
     for index, column in enumerate(headers, start=1):

@@ -96,13 +96,21 @@ def test_disburse__unreadable_file_is_reported_and_others_processed(tmp_path):
     folder = run([inputs], tmp_path / "out", SAMPLES / "reference", dry_run=True)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     by_file = {i["file"]: i for i in manifest["inputs"]}
-    assert by_file["损坏的申请.xlsx"] == {
-        "file": "损坏的申请.xlsx",
-        "sha256": by_file["损坏的申请.xlsx"]["sha256"],
-        "program": None,
-        "rows": 0,
-        "error": "UNREADABLE_FILE",
-    }
+    broken = by_file["损坏的申请.xlsx"]
+    assert (broken["program"], broken["rows"], broken["error"]) == (None, 0, "UNREADABLE_FILE")
+    assert "Excel" in broken["message"]
     assert by_file["无关表格.xlsx"]["error"] == "UNRECOGNISED_FILE"
     assert sum(p["input_rows"] for p in manifest["programs"].values()) == 122
     assert not (tmp_path / "out" / "registry.sqlite").exists()
+
+
+def test_disburse__a_run_with_no_usable_file_still_completes(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "空.xlsx").write_bytes(b"")
+    folder = run([inbox], tmp_path / "out", SAMPLES / "reference")
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert [i["error"] for i in manifest["inputs"]] == ["UNREADABLE_FILE"]
+    assert all(p["input_rows"] == 0 for p in manifest["programs"].values())
+    assert (folder / "decisions.csv").read_text(encoding="utf-8").count("\n") == 1
+    assert (folder / "ledger.xlsx").stat().st_size > 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from openpyxl import Workbook
 
 from tests.conftest import ACCEPTANCE, DATA, SAMPLES
+from workbooks import reader
 from workbooks.reader import list_workbooks, read_application, read_references
 
 
@@ -24,9 +26,25 @@ def test_read_application__empty_trailing_rows_are_not_rows() -> None:
 
 
 def test_read_application__legacy_xls() -> None:
-    workbook = read_application(DATA / "legacy" / "鲁渝劳务协作补贴.xls")
+    workbook = read_application(DATA / "special" / "鲁渝劳务协作补贴.xls")
     assert workbook.program is not None and workbook.program.code == "chongqing_labor"
     assert workbook.sheets["鲁渝劳务协作"]["row"].tolist() == [4, 5]
+
+
+def test_read_application__password_protected_workbook_is_encrypted_file() -> None:
+    result = read_application(DATA / "special" / "加密的申请.xlsx")
+    assert (result.program, result.error) == (None, "ENCRYPTED_FILE")
+    assert "密码" in result.message
+
+
+def test_read_application__oversized_file_is_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 1024)
+    path = tmp_path / "大文件.xlsx"
+    path.write_bytes(b"0" * 2048)
+    result = read_application(path)
+    assert (result.program, result.error) == (None, "FILE_TOO_LARGE")
 
 
 def test_read_application__not_a_workbook_is_unreadable(tmp_path: Path) -> None:

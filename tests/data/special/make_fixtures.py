@@ -1,12 +1,20 @@
-"""Regenerate the legacy `.xls` fixture (needs `pip install xlwt`; not a project dependency).
+"""Regenerate the special-file fixtures: a legacy `.xls` and a password-protected `.xlsx`.
 
-python tests/data/legacy/make_xls.py
+Needs `pip install xlwt msoffcrypto-tool openpyxl` in a scratch environment; neither writer is a
+project dependency (the project only reads such files).
+
+    python tests/data/special/make_fixtures.py
 """
 
 import datetime as dt
+import io
 from pathlib import Path
 
+import openpyxl
 import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
+
+HERE = Path(__file__).parent
 
 book = xlwt.Workbook(encoding="utf-8")
 sheet = book.add_sheet("鲁渝劳务协作")
@@ -55,4 +63,13 @@ for number, row in enumerate(rows, start=3):
             sheet.write(number, column, value, dates)
         else:
             sheet.write(number, column, value)
-book.save(str(Path(__file__).with_name("鲁渝劳务协作补贴.xls")))
+book.save(str(HERE / "鲁渝劳务协作补贴.xls"))
+
+plain = openpyxl.Workbook()
+plain.active.title = "稳岗返还"
+plain.active.append(["统一社会信用代码"])
+buffer = io.BytesIO()
+plain.save(buffer)
+buffer.seek(0)
+with (HERE / "加密的申请.xlsx").open("wb") as encrypted:
+    OOXMLFile(buffer).encrypt("123456", encrypted)
