@@ -7,6 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from flows.config import ALL_PROGRAMS, Program
+
 
 def _date(text: str) -> dt.date:
     try:
@@ -28,6 +30,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--registry", help="支付登记库 URL（默认 OUT/registry.sqlite）")
     run.add_argument("--policy", type=Path, help="政策参数目录（默认内置参数）")
     run.add_argument("--dry-run", action="store_true", help="只审核和输出，不登记支付")
+    run.add_argument("--reviewed-ledger", type=Path, help="已填写复核结论的台账 ledger.xlsx")
+    run.add_argument(
+        "--programs",
+        nargs="+",
+        choices=[p.value for p in Program],
+        help="只处理这些项目（默认全部）",
+    )
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -53,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             registry=args.registry,
             policy=str(args.policy) if args.policy else None,
             dry_run=args.dry_run,
+            reviewed_ledger=str(args.reviewed_ledger) if args.reviewed_ledger else None,
+            programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
         )
     except Exception as problem:  # the run itself failed: say so, exit non-zero
         print(f"运行失败：{problem}", file=sys.stderr)

@@ -1,78 +1,80 @@
 """The disbursement flow: workbooks in, ledger, bank file, decisions, audit and manifest out.
 
-One flow serves the CLI, the nightly deployment and manual runs from the Prefect UI.
+One flow serves the CLI, the nightly inbox and manual runs from the Prefect UI, whose "Custom
+run" form is built from the typed parameters below; the defaults run on `sample_inputs/`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from flows import summary
-from flows.tasks import decide_programs, read_and_validate, settle, write_outputs
-from ledger import outputs
+from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program, today
+from flows.tasks import decide_programs, publish, read_and_validate, settle, write_outputs
 from ledger.registry import Registry, sqlite_url
-from ledger.settlement import BatchIdentity, Review, ReviewKey
+from ledger.settlement import batch_identity
 from policy.parameters import load_policy
 from workbooks.reader import list_workbooks, read_references
-
-SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
-
-
-def today() -> dt.date:
-    return dt.datetime.now(SHANGHAI).date()
-
-
-def already_recorded(registry_url: str, batch_id: str) -> bool:
-    registry = Registry(registry_url)
-    try:
-        return registry.batch_recorded(batch_id)
-    finally:
-        registry.dispose()
+from workbooks.review import ReviewedLedger, read_reviewed_ledger
 
 
 @flow(name="disburse")
 def disburse(
-    inputs: list[str],
-    out: str,
-    reference: str | None = None,
+    inputs: list[str] = [str(SAMPLE_INPUTS)],  # noqa: B006  (a JSON default, never mutated)
+    reference: str | None = str(DEFAULT_REFERENCE),
+    out: str = str(DEFAULT_OUT),
     as_of: dt.date | None = None,
+    programs: list[Program] = ALL_PROGRAMS,
+    reviewed_ledger: str | None = None,
+    dry_run: bool = False,
     registry: str | None = None,
     policy: str | None = None,
-    dry_run: bool = False,
-    reviews: dict[ReviewKey, Review] | None = None,
 ) -> str:
-    """Decide every row of the input workbooks and write the batch's outputs; returns the folder."""
+    """Decide every row of the input workbooks and write the batch's outputs.
+
+    Args:
+        inputs: 申请工作簿或所在文件夹的路径（可多个）
+        reference: 参考名单文件夹（重点企业名单、建档立卡名单、严重失信名单）
+        out: 输出目录，每个批次写入其中以批次号命名的子目录
+        as_of: 审核基准日（留空为今天）
+        programs: 本次处理的项目（可多选）
+        reviewed_ledger: 已填写“复核结论”的台账 ledger.xlsx，用于复核后重新运行
+        dry_run: 只审核并生成输出，不在支付登记库中登记
+        registry: 支付登记库地址（留空为输出目录中的 SQLite 文件；可填 PostgreSQL URL）
+        policy: 政策参数文件夹（留空为内置参数；用于测算）
+
+    Returns:
+        the batch folder.
+    """
     logger = get_run_logger()
-    as_of = as_of or today()
     Path(out).mkdir(parents=True, exist_ok=True)
+    review = read_reviewed_ledger(Path(reviewed_ledger)) if reviewed_ledger else None
+    as_of = as_of or (review.as_of if review and review.as_of else today())
     policy_set = load_policy(policy)
     references = read_references(Path(reference) if reference else None)
-    files = [f.result() for f in read_and_validate.map(list_workbooks([Path(p) for p in inputs]))]
-    reviews = reviews or {}
-    lineage_parts = [
-        sorted((f.name, f.sha256) for f in files),
-        sorted(references.sha256.items()),
-        policy_set.version,
-        as_of.isoformat(),
-    ]
-    lineage = outputs.identity(lineage_parts)
-    batch_id = outputs.identity(
-        [lineage, sorted((list(k), v.verdict, v.comment) for k, v in reviews.items())]
-    )
-    identity = BatchIdentity(batch_id, lineage, as_of, policy_set.version)
+    paths = list_workbooks([Path(p) for p in inputs])
+    files = [f.result() for f in read_and_validate.map(paths)]
+    selected = {Program(p).value for p in programs}
+    files = [f.not_selected() if f.program and f.program not in selected else f for f in files]
     registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
-    rerun = bool(registry_url) and already_recorded(registry_url, batch_id)
+    identity = batch_identity(
+        [(f.name, f.sha256) for f in files],
+        references.sha256,
+        policy_set.version,
+        as_of,
+        review.reviews if review else {},
+        lineage=_reviewed_lineage(review, registry_url),
+    )
+    rerun = bool(registry_url) and _recorded(registry_url, identity.batch_id)
     results = decide_programs(files, policy_set, as_of, references)
-    settled = settle(results, identity, registry_url, reviews)
+    settled = settle(results, identity, registry_url, review.reviews if review else {})
     manifest = summary.manifest(identity, files, settled, results)
     folder = write_outputs(
-        Path(out) / batch_id,
+        Path(out) / identity.batch_id,
         settled,
         manifest,
         files,
@@ -80,16 +82,34 @@ def disburse(
         policy_set,
         str(flow_run.id or "local"),
         rerun,
+        review.reviews if review else {},
     )
-    create_markdown_artifact(
-        summary.markdown(manifest, folder),
-        key="disbursement-summary",
-        description="本批次审核结果汇总",
-    )
+    publish(manifest, settled, folder)
+    for problem in review.ignored if review else []:
+        logger.warning("复核结论未采用：%s", problem)
     logger.info(
         "批次 %s 已完成%s，台账：%s",
-        batch_id,
+        identity.batch_id,
         "（重复运行，未重复支付）" if rerun else "",
         folder / "ledger.xlsx",
     )
     return str(folder)
+
+
+def _reviewed_lineage(review: ReviewedLedger | None, registry_url: str | None) -> str | None:
+    """A review round continues the lineage of the batch its ledger came from."""
+    if review is None or registry_url is None or not review.batch_id:
+        return None
+    registry = Registry(registry_url)
+    try:
+        return registry.lineage_of(review.batch_id)
+    finally:
+        registry.dispose()
+
+
+def _recorded(registry_url: str, batch_id: str) -> bool:
+    registry = Registry(registry_url)
+    try:
+        return registry.batch_recorded(batch_id)
+    finally:
+        registry.dispose()

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ledger import outputs
 from ledger.settlement import BatchIdentity, SettledBatch
 from policy.decisions import ProgramDecisions
+from policy.money import fen_text
 from policy.programs import CASH_PROGRAMS
 from validators.sheets import PROGRAMS
 
@@ -78,3 +81,23 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
         lines += ["", "## 未能处理的文件", ""]
         lines += [f"- {i['file']}：{i['error']} {i['message']}" for i in unusable]
     return "\n".join(lines) + "\n"
+
+
+def city_table(settled: SettledBatch) -> list[dict[str, str]]:
+    """Totals per city and programme for the UI (capped payments; relief and deferral sums)."""
+    frames = [settled.payments[["city", "program", "amount"]]]
+    registers = settled.decisions[~settled.decisions["program"].isin(CASH_PROGRAMS)]
+    frames.append(registers[["city", "program", "amount"]])
+    combined = pd.concat(frames)
+    if combined.empty:
+        return []
+    table = combined.pivot_table(
+        index="city", columns="program", values="amount", aggfunc="sum", fill_value=0
+    )
+    rows = []
+    for city, amounts in table.iterrows():
+        row = {"地市": str(city)}
+        for code in PROGRAMS:
+            row[PROGRAMS[code].title] = fen_text(int(amounts.get(code, 0)))
+        rows.append(row)
+    return rows

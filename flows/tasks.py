@@ -1,19 +1,26 @@
 """Prefect tasks of the disbursement flow: each one job, each a thin call into a plain library.
 
 Reading is retried on transient I/O errors; bad data is never retried (it comes back as
-decisions, not exceptions). Tasks hand data frames to each other in memory, so they are not
-cached by input hash.
+decisions, not exceptions). Reading and deciding persist their results under a key of the flow
+run, so retrying a failed run from the UI re-enters it without reading the workbooks again;
+settling and writing are idempotent by construction (registry constraints, repeatable bytes).
+A run has a task per workbook plus a handful, never a task per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from prefect import get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 
+from flows import summary
 from ledger import audit, outputs
 from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch, settle_batch
@@ -22,9 +29,9 @@ from policy.parameters import PolicySet, describe
 from policy.programs import REFERENCE_NEEDS, decide_program
 from validators.validate import ValidatedSheet, combine, validate_workbook
 from workbooks.ledger_writer import ledger_bytes
-from workbooks.reader import MissingReference, References, read_application
+from workbooks.reader import References, file_sha256, read_application
 
-TRANSIENT = (OSError,)
+TRANSIENT = (OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,12 @@ class InputFile:
     message: str
     sheets: dict[str, ValidatedSheet] = field(default_factory=dict)
 
+    def not_selected(self) -> InputFile:
+        """This file's programme was not chosen for the run: listed, not decided."""
+        return replace(
+            self, error="NOT_SELECTED", message="本次运行未选择该项目，文件未处理", sheets={}
+        )
+
 
 def _is_transient(task, run, state) -> bool:  # type: ignore[no-untyped-def]
     try:
@@ -49,7 +62,23 @@ def _is_transient(task, run, state) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=_is_transient, cache_policy=NO_CACHE)
+def _read_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    path = Path(parameters["path"])
+    return f"{context.task_run.flow_run_id}:read:{path}:{file_sha256(path)}"
+
+
+def _decide_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    contents = ",".join(f"{f.name}={f.sha256}:{f.error}" for f in parameters["files"])
+    return f"{context.task_run.flow_run_id}:decide:{hashlib.sha256(contents.encode()).hexdigest()}"
+
+
+@task(
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=_is_transient,
+    cache_key_fn=_read_key,
+    persist_result=True,
+)
 def read_and_validate(path: Path) -> InputFile:
     """Read one workbook and validate its sheets; an unusable file is reported, not raised."""
     logger = get_run_logger()
@@ -67,14 +96,14 @@ def read_and_validate(path: Path) -> InputFile:
     return InputFile(path.name, raw.sha256, raw.program.code, None, "", sheets)
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_key_fn=_decide_key, persist_result=True)
 def decide_programs(
     files: list[InputFile], policy: PolicySet, as_of: dt.date, references: References
 ) -> list[ProgramDecisions]:
     """Apply each programme's rules to the rows of all its files together."""
     by_program: dict[str, dict[str, list[tuple[str, ValidatedSheet]]]] = {}
     for item in files:
-        if item.program is None:
+        if item.program is None or item.error:
             continue
         for sheet_name, sheet in item.sheets.items():
             by_program.setdefault(item.program, {}).setdefault(sheet_name, []).append(
@@ -89,7 +118,7 @@ def decide_programs(
     return results
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_is_transient)
 def settle(
     results: list[ProgramDecisions],
     identity: BatchIdentity,
@@ -105,7 +134,7 @@ def settle(
             registry.dispose()
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_is_transient)
 def write_outputs(
     folder: Path,
     settled: SettledBatch,
@@ -115,6 +144,7 @@ def write_outputs(
     policy: PolicySet,
     flow_run_id: str,
     rerun: bool,
+    reviews: dict[ReviewKey, Review],
 ) -> Path:
     """Write ledger, bank file, decisions and manifest atomically; append the audit events."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o750)
@@ -126,7 +156,6 @@ def write_outputs(
         folder / "ledger.xlsx", ledger_bytes(settled, manifest, provisional, describe(policy, used))
     )
     outputs.write_atomic(folder / "manifest.json", outputs.manifest_json(manifest))
-    hashes = {f.name: f.sha256 for f in files}
     step = {
         "event": "run",
         "flow_run_id": flow_run_id,
@@ -135,12 +164,19 @@ def write_outputs(
         "as_of": manifest["as_of"],
         "inputs": [{"file": f.name, "sha256": f.sha256, "error": f.error} for f in files],
         "already_recorded": rerun,
+        "note": "该批次此前已登记，本次未重复支付" if rerun else "",
     }
-    events = [step]
-    if len(settled.decisions):
-        events += audit.decision_events(
-            settled.decisions, manifest["batch_id"], flow_run_id, hashes, manifest["policy_version"]
-        )
+    events = [
+        step,
+        *audit.decision_events(
+            settled.decisions,
+            manifest["batch_id"],
+            flow_run_id,
+            {f.name: f.sha256 for f in files},
+            manifest["policy_version"],
+            reviews,
+        ),
+    ]
     events.append(
         {
             "event": "outputs_written",
@@ -153,4 +189,19 @@ def write_outputs(
     return folder
 
 
-__all__ = ["MissingReference", "decide_programs", "read_and_validate", "settle", "write_outputs"]
+@task(cache_policy=NO_CACHE)
+def publish(manifest: dict, settled: SettledBatch, folder: Path) -> None:
+    """The run's summary, totals per city and manifest as Prefect artifacts (no personal data)."""
+    create_markdown_artifact(
+        summary.markdown(manifest, folder),
+        key="disbursement-summary",
+        description="本批次审核结果汇总",
+    )
+    create_table_artifact(
+        summary.city_table(settled), key="totals-by-city", description="按地市汇总（元）"
+    )
+    create_markdown_artifact(
+        f"```json\n{outputs.manifest_json(manifest).decode()}```\n",
+        key="manifest",
+        description="manifest.json",
+    )

@@ -9,17 +9,18 @@ there on. ID numbers and bank accounts are masked before they are written.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ledger.masking import mask_account, mask_id
+from ledger.masking import mask_account, mask_id, mask_text
 from policy.money import fen_text
 
 GENESIS = "0" * 64
@@ -47,10 +48,12 @@ def last_hash(path: Path) -> str:
 
 def append_events(path: Path, events: Iterable[dict[str, Any]]) -> str:
     """Append events with their chain hashes; returns the new head hash."""
-    previous = last_hash(path)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     with open(descriptor, "a", encoding="utf-8") as handle:
+        # Two runs of one batch at once must not both chain onto the same head.
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        previous = last_hash(path)
         for event in events:
             body = {"time": now, **event, "prev_hash": previous}
             previous = chain_hash(previous, body)
@@ -94,28 +97,32 @@ def decision_events(
     flow_run_id: str,
     file_hashes: dict[str, str],
     policy_version: str,
+    reviews: Mapping[tuple[str, str, str, int], Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """One audit event per decision, personal data masked."""
+    """One audit event per decision, personal data masked; reviewed rows carry the verdict."""
     events = []
+    reviews = reviews or {}
     for r in decisions.itertuples(index=False):
-        events.append(
-            {
-                "event": "decision",
-                "flow_run_id": flow_run_id,
-                "batch_id": batch_id,
-                "file": r.file,
-                "input_sha256": file_hashes.get(r.file, ""),
-                "sheet": r.sheet,
-                "row": int(r.row),
-                "program": r.program,
-                "rule": f"{r.program}:{r.basis}",
-                "parameter_version": policy_version,
-                "outcome": r.outcome,
-                "reason_codes": r.reason_codes,
-                "amount": fen_text(int(r.amount)),
-                "credit_code": r.credit_code,
-                "id_number": mask_id(r.id_number),
-                "bank_account": mask_account(r.bank_account),
-            }
-        )
+        event = {
+            "event": "decision",
+            "flow_run_id": flow_run_id,
+            "batch_id": batch_id,
+            "file": r.file,
+            "input_sha256": file_hashes.get(r.file, ""),
+            "sheet": r.sheet,
+            "row": int(r.row),
+            "program": r.program,
+            "rule": f"{r.program}:{r.basis}",
+            "parameter_version": policy_version,
+            "outcome": r.outcome,
+            "reason_codes": r.reason_codes,
+            "amount": fen_text(int(r.amount)),
+            "credit_code": r.credit_code,
+            "id_number": mask_id(r.id_number),
+            "bank_account": mask_account(r.bank_account),
+        }
+        review = reviews.get((r.program, r.file, r.sheet, int(r.row)))
+        if review is not None:
+            event["review"] = {"verdict": review.verdict, "comment": mask_text(review.comment)}
+        events.append(event)
     return events

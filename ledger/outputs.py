@@ -8,7 +8,6 @@ written to a temporary name and renamed, so a crash never leaves half a file beh
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -61,11 +60,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
     os.chmod(temporary, 0o640)
     temporary.replace(path)
-
-
-def identity(parts: Iterable[Any]) -> str:
-    """A short stable hash of the things that define a batch."""
-    return hashlib.sha256(json.dumps(list(parts), ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def sort_decisions(decisions: pd.DataFrame) -> pd.DataFrame:

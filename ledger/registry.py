@@ -29,6 +29,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 metadata = MetaData()
 
@@ -66,6 +67,16 @@ payments = Table(
     UniqueConstraint("batch_id", "program", "period", "beneficiary_id", name="uq_payment_batch"),
 )
 
+processed_files = Table(
+    "processed_files",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("error", String(40), nullable=True),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
 CHUNK = 500
 
 
@@ -84,7 +95,11 @@ class Registry:
 
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url, future=True)
-        metadata.create_all(self.engine)
+        try:
+            metadata.create_all(self.engine)
+        except (IntegrityError, ProgrammingError):
+            # Two runs creating the tables at once on PostgreSQL: the other one won; carry on.
+            metadata.create_all(self.engine)
 
     def _insert(self, table: Table):  # type: ignore[no-untyped-def]
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -168,6 +183,45 @@ class Registry:
             ]
             for chunk in _chunks(payment_rows):
                 connection.execute(self._insert(payments).values(chunk).on_conflict_do_nothing())
+
+    def lineage_of(self, batch_id: str) -> str | None:
+        """The lineage (same applications) of a recorded batch, if it was recorded."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(batches.c.lineage).where(batches.c.batch_id == batch_id)
+            ).scalar_one_or_none()
+
+    def processed(self, hashes: list[str]) -> dict[str, str | None]:
+        """Which of these file contents a run has already seen, with the error it had if any."""
+        found: dict[str, str | None] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(hashes):
+                rows = connection.execute(
+                    select(processed_files.c.sha256, processed_files.c.error).where(
+                        processed_files.c.sha256.in_(chunk)
+                    )
+                )
+                found.update((sha, error) for sha, error in rows)
+        return found
+
+    def record_processed(self, files: list[tuple[str, str, str | None]], batch_id: str) -> None:
+        """Remember (file name, sha256, error) as seen by a batch: an unchanged file is not
+        processed again, a corrected one (new content) is."""
+        rows = [
+            {
+                "sha256": sha,
+                "file_name": name,
+                "batch_id": batch_id,
+                "error": error,
+                "processed_at": dt.datetime.now(dt.UTC),
+            }
+            for name, sha, error in files
+        ]
+        with self.engine.begin() as connection:
+            for chunk in _chunks(rows):
+                connection.execute(
+                    self._insert(processed_files).values(chunk).on_conflict_do_nothing()
+                )
 
     def batch_recorded(self, batch_id: str) -> bool:
         with self.engine.connect() as connection:

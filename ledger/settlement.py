@@ -8,6 +8,8 @@ Without a registry (a dry run) claims are checked against nothing and nothing is
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -42,6 +44,31 @@ class BatchIdentity:
     lineage: str
     as_of: dt.date
     policy_version: str
+
+
+def batch_identity(
+    inputs: list[tuple[str, str]],
+    references: dict[str, str],
+    policy_version: str,
+    as_of: dt.date,
+    reviews: dict[ReviewKey, Review],
+    lineage: str | None = None,
+) -> BatchIdentity:
+    """The batch id and lineage that make reruns repeatable (SPEC §6).
+
+    The lineage names the applications: inputs, reference lists, parameters and `as_of`. A
+    review round keeps the lineage of the batch it reviews (so earlier payments are recognised
+    as its own) and gets its own batch id from the verdicts.
+    """
+    lineage = lineage or _digest(
+        [sorted(inputs), sorted(references.items()), policy_version, as_of.isoformat()]
+    )
+    verdicts = sorted((list(k), v.verdict, v.comment) for k, v in reviews.items())
+    return BatchIdentity(_digest([lineage, verdicts]), lineage, as_of, policy_version)
+
+
+def _digest(parts: list[object]) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,12 @@ from validators.sheets import PROGRAMS
 from workbooks.styling import HEADER_FONT, Column, set_value, workbook_bytes, write_table
 
 REVIEW_SHEET = "待复核"
+SUMMARY_LABELS = {
+    "batch_id": "批次号",
+    "as_of": "审核基准日",
+    "policy_version": "政策版本",
+    "provisional": "暂定参数",
+}
 REVIEW_COLUMNS = [
     Column("项目代码"),
     Column("文件"),
@@ -107,10 +113,10 @@ def _summary(
     sheet.title = "汇总"
     used = sorted({p for names in provisional.values() for p in names})
     info = [
-        ("批次号", manifest["batch_id"]),
-        ("审核基准日", manifest["as_of"]),
-        ("政策版本", manifest["policy_version"]),
-        ("暂定参数", "、".join(used) if used else "无"),
+        (SUMMARY_LABELS["batch_id"], manifest["batch_id"]),
+        (SUMMARY_LABELS["as_of"], manifest["as_of"]),
+        (SUMMARY_LABELS["policy_version"], manifest["policy_version"]),
+        (SUMMARY_LABELS["provisional"], "、".join(used) if used else "无"),
     ]
     for number, (label, value) in enumerate(info, start=1):
         sheet.cell(row=number, column=1, value=label)

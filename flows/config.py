@@ -1,0 +1,34 @@
+"""Defaults of the flows' parameters, chosen so that a plain "Run" in the UI works out of the box."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from enum import StrEnum
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_INPUTS = PROJECT_ROOT / "sample_inputs"
+DEFAULT_REFERENCE = SAMPLE_INPUTS / "reference"
+DEFAULT_OUT = PROJECT_ROOT / "out"
+DEFAULT_INBOX = PROJECT_ROOT / "inbox"
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+class Program(StrEnum):
+    """The six programmes, as the UI's multi-select offers them."""
+
+    stabilization_refund = "stabilization_refund"
+    spring_festival_production = "spring_festival_production"
+    new_hire = "new_hire"
+    chongqing_labor = "chongqing_labor"
+    contribution_relief = "contribution_relief"
+    contribution_deferral = "contribution_deferral"
+
+
+ALL_PROGRAMS = list(Program)
+
+
+def today() -> dt.date:
+    """The assessment date when none is given: today in the department's time zone."""
+    return dt.datetime.now(SHANGHAI).date()

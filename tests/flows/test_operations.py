@@ -1,0 +1,193 @@
+"""Operating the system through Prefect: the nightly inbox, review round-trips, reruns that
+overlap or retry, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from flows import tasks
+from flows.disburse import disburse
+from flows.inbox import nightly_inbox
+from flows.serve import NIGHTLY_CRON, TIME_ZONE, deployments
+from ledger.audit import verify
+from ledger.registry import Registry
+from tests.conftest import ACCEPTANCE, SAMPLES
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+AS_OF = "2020-12-31"
+
+
+def test_deployments__nightly_at_two_in_shanghai_and_a_manual_disburse() -> None:
+    nightly, manual = deployments()
+    assert nightly.name == "nightly-inbox"
+    [schedule] = nightly.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == (NIGHTLY_CRON, TIME_ZONE)
+    assert (NIGHTLY_CRON, TIME_ZONE) == ("0 2 * * *", "Asia/Shanghai")
+    assert manual.name == "disburse" and not manual.schedules
+
+
+def test_nightly_inbox__processes_new_files_once_archives_them_and_leaves_broken_ones(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLES / "稳岗返还申请.xlsx", inbox)
+    shutil.copy(SAMPLES / "鲁渝劳务协作补贴.xlsx", inbox)
+    (inbox / "损坏.xlsx").write_bytes(b"not a workbook")
+    out = tmp_path / "out"
+    [batch] = nightly_inbox(inbox=str(inbox), reference=str(SAMPLES / "reference"), out=str(out))
+    batch_id = Path(batch).name
+    archived = sorted(p.name for p in (inbox / "archive" / batch_id).iterdir())
+    assert archived == ["稳岗返还申请.xlsx", "鲁渝劳务协作补贴.xlsx"]
+    assert sorted(p.name for p in inbox.glob("*.xlsx")) == ["损坏.xlsx"]
+    manifest = json.loads((Path(batch) / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["programs"]["stabilization_refund"]["input_rows"] == 17
+    assert nightly_inbox(inbox=str(inbox), reference=str(SAMPLES / "reference"), out=str(out)) == []
+
+
+def review_ledger(ledger: Path, verdicts: dict[int, tuple[str, str]], target: Path) -> Path:
+    """Fill 复核结论 and 复核意见 the way a reviewer does in Excel, and save a copy."""
+    workbook = load_workbook(ledger)
+    sheet = workbook["待复核"]
+    header = [c.value for c in sheet[1]]
+    verdict_col, comment_col = header.index("复核结论") + 1, header.index("复核意见") + 1
+    row_col = header.index("行号") + 1
+    for number in range(2, sheet.max_row + 1):
+        excel_row = sheet.cell(row=number, column=row_col).value
+        if excel_row in verdicts:
+            sheet.cell(row=number, column=verdict_col, value=verdicts[excel_row][0])
+            sheet.cell(row=number, column=comment_col, value=verdicts[excel_row][1])
+    workbook.save(target)
+    return target
+
+
+def test_review_round_trip__approved_held_rows_are_paid_rejected_ones_recorded(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    first = Path(
+        disburse(
+            inputs=[str(ACCEPTANCE / "inputs")],
+            reference=str(ACCEPTANCE / "reference"),
+            out=str(out),
+            as_of=AS_OF,
+        )
+    )
+    reviewed = review_ledger(
+        first / "ledger.xlsx",
+        {14: ("通过", "已电话核实卡号"), 25: ("驳回", "规模申报不实")},
+        tmp_path / "ledger-reviewed.xlsx",
+    )
+    second = Path(
+        disburse(
+            inputs=[str(ACCEPTANCE / "inputs")],
+            reference=str(ACCEPTANCE / "reference"),
+            out=str(out),
+            reviewed_ledger=str(reviewed),
+        )
+    )
+    assert second != first
+    payments = (second / "payments.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(payments) == 2 and payments[1].endswith(",7500.00")
+    assert "500103199109184485" in payments[1]
+    decisions = (second / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    assert any(
+        line.startswith("stabilization_refund,")
+        and ",25," in line
+        and "SIZE_MISMATCH;REVIEW_REJECTED" in line
+        for line in decisions
+    )
+    events = [json.loads(line) for line in (second / "audit.jsonl").read_text().splitlines()]
+    reviews = {e["row"]: e["review"] for e in events if "review" in e}
+    assert reviews[14] == {"verdict": "通过", "comment": "已电话核实卡号"}
+    assert reviews[25]["comment"] == "规模申报不实"
+    manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["programs"]["chongqing_labor"]["amount"] == "97000.00"
+    assert manifest["bank_file"] == {"payments": 1, "amount": "7500.00"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    from tests.ledger.test_registry import registry_url as make
+
+    return make.__wrapped__(request, tmp_path)
+
+
+def test_concurrent_runs__same_inputs_at_once_pay_once_and_write_the_same_outputs(
+    tmp_path: Path,
+    registry_url: str,
+) -> None:
+    folders: list[str] = []
+
+    def one_run(out: Path) -> None:
+        folders.append(
+            disburse(
+                inputs=[str(SAMPLES)],
+                reference=str(SAMPLES / "reference"),
+                out=str(out),
+                as_of=AS_OF,
+                registry=registry_url,
+            )
+        )
+
+    runs = [threading.Thread(target=one_run, args=(tmp_path / name,)) for name in ("a", "b")]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    a, b = (Path(f) for f in sorted(folders))
+    assert a.name == b.name
+    for name in ("payments.csv", "decisions.csv", "manifest.json", "ledger.xlsx"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    registry = Registry(registry_url)
+    paid = registry.paid_total()
+    registry.dispose()
+    manifest = json.loads((a / "manifest.json").read_text(encoding="utf-8"))
+    assert paid == round(float(manifest["totals"]["payments"]) * 100)
+
+
+def test_retried_run__reuses_persisted_reads_and_pays_once(
+    tmp_path: Path,
+    registry_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[str] = []
+    real_read = tasks.read_application
+
+    def counting_read(path: Path):  # type: ignore[no-untyped-def]
+        reads.append(path.name)
+        return real_read(path)
+
+    failures = iter([OSError("磁盘暂时不可用")])
+    real_write = tasks.outputs.write_atomic
+
+    def flaky_write(path: Path, data: bytes) -> None:
+        if path.name == "manifest.json" and (problem := next(failures, None)):
+            raise problem
+        real_write(path, data)
+
+    monkeypatch.setattr(tasks, "read_application", counting_read)
+    monkeypatch.setattr(tasks.outputs, "write_atomic", flaky_write)
+    retried = disburse.with_options(retries=1, retry_delay_seconds=0)
+    folder = Path(
+        retried(
+            inputs=[str(SAMPLES)],
+            reference=str(SAMPLES / "reference"),
+            out=str(tmp_path),
+            as_of=AS_OF,
+            registry=registry_url,
+        )
+    )
+    assert sorted(reads) == sorted(p.name for p in SAMPLES.glob("*.xlsx"))  # read once each
+    assert verify(folder / "audit.jsonl") is None
+    registry = Registry(registry_url)
+    paid = registry.paid_total()
+    registry.dispose()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert paid == round(float(manifest["totals"]["payments"]) * 100)
