@@ -7,8 +7,10 @@ OUT ?= out
 # Prefect keeps its embedded database and settings inside the project, sends no telemetry.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+# The registry tests also run on PostgreSQL; this project's machines serve one here.
+export SUBSIDY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test lint samples templates clean
+.PHONY: install demo test serve browser lint samples templates clean
 
 install: $(VENV)/.installed
 
@@ -24,10 +26,17 @@ demo: install
 		--out $(OUT) > $(OUT)/last-batch.txt
 	@echo "台账 (ledger): $$(cat $(OUT)/last-batch.txt)/ledger.xlsx"
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Local Prefect server on 127.0.0.1:$${PREFECT_SERVER_API_PORT:-4200} serving the deployments.
+serve: install
+	scripts/serve.sh
+
+browser:
+	scripts/install_browser.sh
 
 lint: install
 	$(BIN)/ruff check --fix .
@@ -40,4 +49,4 @@ templates: install
 	$(BIN)/subsidy templates templates
 
 clean:
-	rm -rf $(VENV) $(OUT) .prefect .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .prefect .pytest_cache .ruff_cache test-output

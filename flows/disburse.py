@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from flows import summary
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program, today
-from flows.tasks import decide_programs, publish, read_and_validate, settle, write_outputs
+from flows.tasks import decide_programs, read_and_validate, settle, write_outputs
 from ledger.registry import Registry, sqlite_url
 from ledger.settlement import batch_identity
 from policy.parameters import load_policy
@@ -84,7 +84,7 @@ def disburse(
         rerun,
         review.reviews if review else {},
     )
-    publish(manifest, settled, folder)
+    summary.publish(manifest, settled, folder)
     for problem in review.ignored if review else []:
         logger.warning("复核结论未采用：%s", problem)
     logger.info(

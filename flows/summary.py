@@ -1,4 +1,4 @@
-"""The batch's manifest and its Chinese run summary for the Prefect UI (no personal data)."""
+"""The batch's manifest, and its Chinese run summary as Prefect artifacts (no personal data)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from ledger import outputs
 from ledger.settlement import BatchIdentity, SettledBatch
@@ -101,3 +102,16 @@ def city_table(settled: SettledBatch) -> list[dict[str, str]]:
             row[PROGRAMS[code].title] = fen_text(int(amounts.get(code, 0)))
         rows.append(row)
     return rows
+
+
+def publish(figures: dict[str, Any], settled: SettledBatch, folder: Path) -> None:
+    """The run's summary, totals per city and manifest as artifacts of the flow run."""
+    create_markdown_artifact(
+        markdown(figures, folder), key="disbursement-summary", description="本批次审核结果汇总"
+    )
+    create_table_artifact(city_table(settled), key="totals-by-city", description="按地市汇总（元）")
+    create_markdown_artifact(
+        f"```json\n{outputs.manifest_json(figures).decode()}```\n",
+        key="manifest",
+        description="manifest.json",
+    )

@@ -16,11 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
-from flows import summary
 from ledger import audit, outputs
 from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch, settle_batch
@@ -187,21 +185,3 @@ def write_outputs(
     )
     audit.append_events(folder / "audit.jsonl", events)
     return folder
-
-
-@task(cache_policy=NO_CACHE)
-def publish(manifest: dict, settled: SettledBatch, folder: Path) -> None:
-    """The run's summary, totals per city and manifest as Prefect artifacts (no personal data)."""
-    create_markdown_artifact(
-        summary.markdown(manifest, folder),
-        key="disbursement-summary",
-        description="本批次审核结果汇总",
-    )
-    create_table_artifact(
-        summary.city_table(settled), key="totals-by-city", description="按地市汇总（元）"
-    )
-    create_markdown_artifact(
-        f"```json\n{outputs.manifest_json(manifest).decode()}```\n",
-        key="manifest",
-        description="manifest.json",
-    )
