@@ -191,3 +191,65 @@ def test_retried_run__reuses_persisted_reads_and_pays_once(
     registry.dispose()
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert paid == round(float(manifest["totals"]["payments"]) * 100)
+
+
+def test_nightly_inbox__a_reviewed_ledger_dropped_in_the_inbox_reruns_its_batch(
+    tmp_path: Path,
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for workbook in (ACCEPTANCE / "inputs").glob("*.xlsx"):
+        shutil.copy(workbook, inbox)
+    out = tmp_path / "out"
+    reference = str(ACCEPTANCE / "reference")
+    [first] = nightly_inbox(inbox=str(inbox), reference=reference, out=str(out))
+    review_ledger(Path(first) / "ledger.xlsx", {14: ("通过", "已核实")}, inbox / "复核台账.xlsx")
+    [second] = nightly_inbox(inbox=str(inbox), reference=reference, out=str(out))
+    payments = (Path(second) / "payments.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(payments) == 2 and payments[1].endswith(",7500.00")
+    assert (inbox / "archive" / Path(second).name / "复核台账.xlsx").exists()
+    assert list(inbox.glob("*.xlsx")) == []
+
+
+def test_run__logs_and_artifacts_hold_no_unmasked_id_or_account(tmp_path: Path) -> None:
+    import asyncio
+    import re
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, LogFilter, LogFilterFlowRunId
+
+    folder = Path(
+        disburse(
+            inputs=[str(ACCEPTANCE / "inputs")],
+            reference=str(ACCEPTANCE / "reference"),
+            out=str(tmp_path),
+            as_of=AS_OF,
+        )
+    )
+    decisions = (folder / "decisions.csv").read_text(encoding="utf-8")
+    secrets = set(re.findall(r"\d{17}[\dX]", decisions))
+    payments = (folder / "payments.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    secrets |= {line.split(",")[5] for line in payments}
+    assert len(secrets) > 100
+
+    async def shown_in_ui() -> str:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(limit=200)
+            run = next(r for r in runs if r.parameters.get("out") == str(tmp_path))
+            logs = await client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))
+            )
+            artifacts = await client.read_artifacts(
+                flow_run_filter=FlowRunFilter(id={"any_": [run.id]})
+            )
+            return "\n".join(
+                [
+                    *(log.message for log in logs),
+                    *(str(a.data) for a in artifacts),
+                    json.dumps(run.parameters),
+                ]
+            )
+
+    text = asyncio.run(shown_in_ui())
+    assert "审核结果" in text
+    assert [s for s in secrets if s in text] == []
