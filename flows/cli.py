@@ -37,6 +37,12 @@ def parser() -> argparse.ArgumentParser:
         choices=[p.value for p in Program],
         help="只处理这些项目（默认全部）",
     )
+    generate = commands.add_parser(
+        "generate", help="生成合成测试批次（按地市、按项目的申请工作簿）"
+    )
+    generate.add_argument("--scale", choices=["small", "city", "province"], default="small")
+    generate.add_argument("--out", required=True, type=Path)
+    generate.add_argument("--seed", type=int, default=2020)
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -49,6 +55,17 @@ def main(argv: list[str] | None = None) -> int:
 
         for path in write_templates(args.folder):
             print(path)
+        return 0
+    if args.command == "generate":
+        from workbooks.synthetic_batch import write_batch
+
+        folder = write_batch(
+            args.scale,
+            args.out,
+            args.seed,
+            progress=lambda name, rows: print(f"{name}\t{rows}", file=sys.stderr),
+        )
+        print(folder)
         return 0
     from flows.disburse import disburse
 

@@ -43,10 +43,31 @@ for _i, _ch in enumerate(CREDIT_CODE_CHARSET):
     _CREDIT_VALUE[ord(_ch)] = _i
 
 
+_ID_CHECK_CODES = np.frombuffer(ID_CHECK_CHARS.encode(), dtype=np.uint8)
+
+
+def credit_check_values(body: np.ndarray) -> np.ndarray:
+    """GB 32100 check values (0–30) for an (n, 17) matrix of character values."""
+    return (31 - (body * CREDIT_CODE_WEIGHTS).sum(axis=1) % 31) % 31
+
+
+def id_check_codes(body: np.ndarray) -> np.ndarray:
+    """ASCII codes of the MOD 11-2 check character for an (n, 17) matrix of digits."""
+    return _ID_CHECK_CODES[(body * ID_WEIGHTS).sum(axis=1) % 11]
+
+
+def luhn_totals(digits: np.ndarray) -> np.ndarray:
+    """Luhn sums of an (n, width) digit matrix whose last column is the check digit."""
+    reversed_digits = digits[:, ::-1]
+    doubled = reversed_digits[:, 1::2] * 2
+    doubled = np.where(doubled > 9, doubled - 9, doubled)
+    return reversed_digits[:, ::2].sum(axis=1) + doubled.sum(axis=1)
+
+
 def _char_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows of exactly `width` ASCII characters as an (n, width) code matrix, and which rows fit."""
     text = values.fillna("").astype(str)
-    fits = (text.str.len() == width) & text.map(str.isascii)
+    fits = (text.str.len() == width) & text.str.isascii()
     fitting = text[fits].to_numpy(dtype=f"U{width}")
     codes = np.frombuffer(fitting.astype(f"S{width}").tobytes(), dtype=np.uint8)
     return codes.reshape(-1, width).astype(np.int64), fits.to_numpy()
@@ -57,8 +78,7 @@ def credit_code_valid(values: pd.Series) -> pd.Series:
     matrix, fits = _char_matrix(values, 18)
     digits = _CREDIT_VALUE[matrix]
     ok = (digits >= 0).all(axis=1)
-    expected = (31 - (digits[:, :17] * CREDIT_CODE_WEIGHTS).sum(axis=1) % 31) % 31
-    ok &= digits[:, 17] == expected
+    ok &= digits[:, 17] == credit_check_values(digits[:, :17])
     result = np.zeros(len(values), dtype=bool)
     result[fits] = ok
     return pd.Series(result, index=values.index) | values.isna()
@@ -69,8 +89,7 @@ def resident_id_valid(values: pd.Series) -> pd.Series:
     matrix, fits = _char_matrix(values, 18)
     body = matrix[:, :17] - ord("0")
     digits_ok = ((body >= 0) & (body <= 9)).all(axis=1)
-    check_index = (np.where(digits_ok[:, None], body, 0) * ID_WEIGHTS).sum(axis=1) % 11
-    check_codes = np.frombuffer(ID_CHECK_CHARS.encode(), dtype=np.uint8)[check_index]
+    check_codes = id_check_codes(np.where(digits_ok[:, None], body, 0))
     ok = digits_ok & (matrix[:, 17] == check_codes)
     birth = pd.Series(values[fits].str.slice(6, 14).to_numpy())
     born = pd.to_datetime(birth, format="%Y%m%d", errors="coerce")
@@ -102,11 +121,7 @@ def luhn_valid(values: pd.Series) -> pd.Series:
         if not rows.any() or length == 0:
             continue
         matrix, _ = _char_matrix(text[rows], int(length))
-        reversed_digits = matrix[:, ::-1] - ord("0")
-        doubled = reversed_digits[:, 1::2] * 2
-        doubled = np.where(doubled > 9, doubled - 9, doubled)
-        total = reversed_digits[:, ::2].sum(axis=1) + doubled.sum(axis=1)
-        result[rows] = total % 10 == 0
+        result[rows] = luhn_totals(matrix - ord("0")) % 10 == 0
     return result
 
 

@@ -114,3 +114,14 @@ def test_disburse__a_run_with_no_usable_file_still_completes(tmp_path):
     assert all(p["input_rows"] == 0 for p in manifest["programs"].values())
     assert (folder / "decisions.csv").read_text(encoding="utf-8").count("\n") == 1
     assert (folder / "ledger.xlsx").stat().st_size > 0
+
+
+def test_disburse__generated_batch_matches_its_independent_expectation(tmp_path):
+    from workbooks.synthetic_batch import write_batch
+
+    inputs = write_batch("small", tmp_path / "batch", seed=7)
+    expected = json.loads((tmp_path / "batch" / "expected.json").read_text(encoding="utf-8"))
+    assert len(list(inputs.glob("*.xlsx"))) == 6 * 16
+    folder = run([inputs], tmp_path / "out", tmp_path / "batch" / "reference", dry_run=True)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["programs"] == expected["programs"]
