@@ -61,15 +61,15 @@ def _half_up(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
-def _fen(value: Decimal) -> int:
+def fen_of(value: Decimal) -> int:
     return int(_half_up(value) * 100)
 
 
-def _money(rng: np.random.Generator, low: float, high: float, count: int) -> np.ndarray:
+def money_values(rng: np.random.Generator, low: float, high: float, count: int) -> np.ndarray:
     return np.round(rng.uniform(low, high, size=count), 2)
 
 
-def _defects(rng: np.random.Generator, count: int, kinds: list[str]) -> np.ndarray:
+def defects(rng: np.random.Generator, count: int, kinds: list[str]) -> np.ndarray:
     """A defect kind (or "") per row: DEFECT_SHARE of the rows for each kind, none twice."""
     labels = np.full(count, "", dtype=object)
     per_kind = max(1, int(count * DEFECT_SHARE))
@@ -79,12 +79,12 @@ def _defects(rng: np.random.Generator, count: int, kinds: list[str]) -> np.ndarr
     return labels
 
 
-def _with_headers(program: str, sheet: str, columns: dict[str, object]) -> pd.DataFrame:
+def with_headers(program: str, sheet: str, columns: dict[str, object]) -> pd.DataFrame:
     headers = {a: h for a, h, _, _ in PROGRAMS[program].sheet(sheet).columns()}
     return pd.DataFrame({headers[k]: v for k, v in columns.items()})
 
 
-def _corrupt_code(codes: np.ndarray, rows: np.ndarray) -> None:
+def corrupt_check_character(codes: np.ndarray, rows: np.ndarray) -> None:
     """Change the check character of the chosen codes so that it no longer verifies."""
     codes[rows] = [c[:-1] + ("0" if c[-1] != "0" else "1") for c in codes[rows]]
 
@@ -126,23 +126,23 @@ def refund_workbook(rng: np.random.Generator, city: str, count: int, refs: Refer
         "SR_LAYOFF_RATE",
         "SR_DISHONEST",
     ]
-    defect = _defects(rng, count, kinds)
+    defect = defects(rng, count, kinds)
     codes = ids.credit_codes(rng, ids.CITY_AREAS[city], count)
     headcount = rng.integers(31, 2000, size=count)
     layoffs = (headcount * rng.uniform(0, 0.05, size=count)).astype(np.int64)
     months = rng.integers(12, 80, size=count)
     size = SIZES[rng.integers(0, 4, size=count)]
-    employer, employee = _money(rng, 1000, 90000, count), _money(rng, 500, 40000, count)
+    employer, employee = money_values(rng, 1000, 90000, count), money_values(rng, 500, 40000, count)
     cities = np.full(count, city, dtype=object)
     bank = ids.accounts(rng, count).astype(object)
-    _corrupt_code(codes, defect == "INVALID_CREDIT_CODE")
+    corrupt_check_character(codes, defect == "INVALID_CREDIT_CODE")
     cities[defect == "INVALID_CITY"] = "莱芜"
     bank[defect == "MISSING_VALUE"] = None
     employer = np.where(defect == "INVALID_VALUE", -employer, employer)
     months[defect == "SR_INSURED_MONTHS"] = 6
     layoffs[defect == "SR_LAYOFF_RATE"] = headcount[defect == "SR_LAYOFF_RATE"] // 10 + 1
     refs.dishonest.extend(codes[defect == "SR_DISHONEST"])
-    frame = _with_headers(
+    frame = with_headers(
         "stabilization_refund",
         "稳岗返还",
         {
@@ -161,7 +161,7 @@ def refund_workbook(rng: np.random.Generator, city: str, count: int, refs: Refer
     )
     share = {"大型": Decimal("0.5"), "中型": Decimal(1), "小型": Decimal(1), "微型": Decimal(1)}
     amounts = [
-        _fen((Decimal(str(a)) + Decimal(str(b))) * share[s])
+        fen_of((Decimal(str(a)) + Decimal(str(b))) * share[s])
         for a, b, s in zip(employer, employee, size, strict=True)
     ]
     frame, expected = with_duplicates(rng, frame, expected_frame(defect, amounts))

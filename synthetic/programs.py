@@ -18,14 +18,14 @@ from synthetic.batch import (
     References,
     Scale,
     Workbook,
-    _corrupt_code,
-    _defects,
-    _fen,
-    _money,
-    _with_headers,
+    corrupt_check_character,
+    defects,
     expected_frame,
+    fen_of,
+    money_values,
     refund_workbook,
     with_duplicates,
+    with_headers,
 )
 
 WINDOW = (dt.date(2020, 1, 24), dt.date(2020, 2, 9))
@@ -41,17 +41,13 @@ def _dates(rng: np.random.Generator, first: dt.date, last: dt.date, count: int) 
     return np.array([d.replace(day=min(d.day, 28)) for d in days], dtype=object)
 
 
-def _corrupt_ids(values: np.ndarray, rows: np.ndarray) -> None:
-    values[rows] = [v[:-1] + ("0" if v[-1] != "0" else "1") for v in values[rows]]
-
-
 def festival_workbook(
     rng: np.random.Generator, city: str, count: int, refs: References
 ) -> Workbook:
     firms = max(2, count // 50)
     codes = ids.credit_codes(rng, ids.CITY_AREAS[city], firms)
     refs.key_enterprises.extend(codes[1:])  # the first enterprise is not on the key list
-    enterprises = _with_headers(
+    enterprises = with_headers(
         "spring_festival_production",
         "企业信息",
         {
@@ -64,12 +60,12 @@ def festival_workbook(
         },
     )
     employer = codes[rng.integers(0, firms, size=count)].astype(object)
-    defect = _defects(
+    defect = defects(
         rng, count, ["INVALID_ID_NUMBER", "SFP_DAYS_EXCEED_WINDOW", "UNKNOWN_ENTERPRISE"]
     )
     defect[(employer == codes[0]) & (defect == "")] = "SFP_NOT_KEY_ENTERPRISE"
     people = ids.id_numbers(rng, SHANDONG_AREAS, count)
-    _corrupt_ids(people, defect == "INVALID_ID_NUMBER")
+    corrupt_check_character(people, defect == "INVALID_ID_NUMBER")
     employer[defect == "UNKNOWN_ENTERPRISE"] = ids.credit_codes(
         rng, ids.CITY_AREAS[city], int((defect == "UNKNOWN_ENTERPRISE").sum())
     )
@@ -77,7 +73,7 @@ def festival_workbook(
     overlap = np.array([(WINDOW[1] - s).days + 1 for s in starts])
     days = overlap - rng.integers(0, 3, size=count)
     days[defect == "SFP_DAYS_EXCEED_WINDOW"] = overlap[defect == "SFP_DAYS_EXCEED_WINDOW"] + 1
-    roster = _with_headers(
+    roster = with_headers(
         "spring_festival_production",
         "用工明细",
         {
@@ -101,7 +97,7 @@ def hire_workbook(rng: np.random.Generator, city: str, count: int, refs: Referen
     codes = ids.credit_codes(rng, ids.CITY_AREAS[city], firms)
     resumed = _dates(rng, HIRE_WINDOW[0], dt.date(2020, 2, 20), firms)
     resumed[0] = dt.date(2020, 2, 5)  # resumed before the window: all its hires fail
-    enterprises = _with_headers(
+    enterprises = with_headers(
         "new_hire",
         "企业信息",
         {
@@ -115,15 +111,15 @@ def hire_workbook(rng: np.random.Generator, city: str, count: int, refs: Referen
         },
     )
     firm = rng.integers(0, firms, size=count)
-    defect = _defects(
+    defect = defects(
         rng, count, ["NH_NO_CONTRACT", "NH_NOT_INSURED", "NH_HIRE_DATE", "INVALID_ID_NUMBER"]
     )
     defect[(firm == 0) & np.isin(defect, ["", "NH_HIRE_DATE"])] = "NH_RESUME_DATE"
     hires = _dates(rng, dt.date(2020, 2, 21), HIRE_WINDOW[1], count)
     hires[defect == "NH_HIRE_DATE"] = dt.date(2020, 3, 11)
     people = ids.id_numbers(rng, SHANDONG_AREAS, count)
-    _corrupt_ids(people, defect == "INVALID_ID_NUMBER")
-    roster = _with_headers(
+    corrupt_check_character(people, defect == "INVALID_ID_NUMBER")
+    roster = with_headers(
         "new_hire",
         "新招用人员",
         {
@@ -156,7 +152,7 @@ def whole_months(start: dt.date, end: dt.date) -> int:
 def chongqing_workbook(
     rng: np.random.Generator, city: str, count: int, refs: References
 ) -> Workbook:
-    defect = _defects(rng, count, ["CQ_NOT_REGISTERED", "CQ_TOO_SHORT", "CARD_CHECKSUM"])
+    defect = defects(rng, count, ["CQ_NOT_REGISTERED", "CQ_TOO_SHORT", "CARD_CHECKSUM"])
     people = ids.id_numbers(rng, np.array(ids.CHONGQING_AREAS), count)
     refs.poverty_registry.extend(people[defect != "CQ_NOT_REGISTERED"])
     starts = _dates(rng, dt.date(2020, 1, 1), dt.date(2020, 7, 1), count)
@@ -167,7 +163,7 @@ def chongqing_workbook(
     cards[defect == "CARD_CHECKSUM"] = [
         c[:-1] + str((int(c[-1]) + 1) % 10) for c in cards[defect == "CARD_CHECKSUM"]
     ]
-    frame = _with_headers(
+    frame = with_headers(
         "chongqing_labor",
         "鲁渝劳务协作",
         {
@@ -216,8 +212,8 @@ def _payable_and_relief(
     rates = {"养老": Decimal("0.16"), "失业": Decimal("0.007"), "工伤": injury, "医疗": medical}
     payable = relief = 0
     for kind in kinds:
-        due = _fen(Decimal(str(base)) * rates[kind])
-        cut = _fen(Decimal(due) / 100 * _share(unit, size, month, kind == "医疗"))
+        due = fen_of(Decimal(str(base)) * rates[kind])
+        cut = fen_of(Decimal(due) / 100 * _share(unit, size, month, kind == "医疗"))
         relief += cut
         payable += due - cut
     return payable, relief
@@ -236,12 +232,12 @@ def relief_workbook(
     rows = count * months
     employer = np.repeat(np.arange(count), months)
     month = np.tile(np.arange(2, 2 + months), count)
-    base = _money(rng, 20000, 900000, rows).astype(object)
-    defect = _defects(rng, rows, ["INVALID_VALUE", "MISSING_VALUE"])
+    base = money_values(rng, 20000, 900000, rows).astype(object)
+    defect = defects(rng, rows, ["INVALID_VALUE", "MISSING_VALUE"])
     labels = np.array([f"2020-{m:02d}" for m in month], dtype=object)
     labels[defect == "INVALID_VALUE"] = "2020-13"
     base[defect == "MISSING_VALUE"] = None
-    frame = _with_headers(
+    frame = with_headers(
         "contribution_relief",
         "缴费申报",
         {
@@ -286,7 +282,7 @@ def relief_workbook(
 def deferral_workbook(
     rng: np.random.Generator, city: str, count: int, refs: References
 ) -> Workbook:
-    defect = _defects(rng, count, ["DF_NO_HARDSHIP", "DF_PERIOD", "DF_EXCLUDED_UNIT"])
+    defect = defects(rng, count, ["DF_NO_HARDSHIP", "DF_PERIOD", "DF_EXCLUDED_UNIT"])
     codes = ids.credit_codes(rng, ids.CITY_AREAS[city], count)
     size = SIZES[rng.integers(0, 4, size=count)]
     first = rng.integers(2, 8, size=count)
@@ -294,9 +290,9 @@ def deferral_workbook(
     last[defect == "DF_PERIOD"] = first[defect == "DF_PERIOD"] + 6
     kinds = [("养老", "失业", "工伤", "医疗"), ("养老",), ("医疗",), ("养老", "医疗")]
     asked = [kinds[k] for k in rng.integers(0, len(kinds), size=count)]
-    base = _money(rng, 100000, 2000000, count)
+    base = money_values(rng, 100000, 2000000, count)
     units = np.where(defect == "DF_EXCLUDED_UNIT", "机关事业单位", "企业")
-    frame = _with_headers(
+    frame = with_headers(
         "contribution_deferral",
         "缓缴申请",
         {
@@ -320,9 +316,9 @@ def deferral_workbook(
     amounts = [
         sum(
             _payable_and_relief(b, "企业", s, m, Decimal("0.005"), Decimal("0.08"), a)[0]
-            for m in range(f, l + 1)
+            for m in range(f, end + 1)
         )
-        for b, s, f, l, a in zip(base, size, first, last, asked, strict=True)
+        for b, s, f, end, a in zip(base, size, first, last, asked, strict=True)
     ]
     frame, expected = with_duplicates(rng, frame, expected_frame(defect, amounts))
     return Workbook("contribution_deferral", city, {"缓缴申请": frame}, expected)
