@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from ledger import outputs
@@ -14,6 +13,7 @@ from policy.decisions import ProgramDecisions
 from policy.money import fen_text
 from policy.programs import CASH_PROGRAMS
 from validators.sheets import PROGRAMS
+from workbooks.ledger_writer import city_amounts
 
 
 def manifest(
@@ -21,8 +21,9 @@ def manifest(
 ) -> dict[str, Any]:
     decisions = settled.decisions
     inputs = []
+    rows_by_file = decisions["file"].value_counts() if len(decisions) else {}
     for item in files:
-        rows = int((decisions["file"] == item.name).sum()) if len(decisions) else 0
+        rows = int(rows_by_file.get(item.name, 0))
         inputs.append(
             {
                 "file": item.name,
@@ -86,22 +87,13 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
 
 def city_table(settled: SettledBatch) -> list[dict[str, str]]:
     """Totals per city and programme for the UI (capped payments; relief and deferral sums)."""
-    frames = [settled.payments[["city", "program", "amount"]]]
-    registers = settled.decisions[~settled.decisions["program"].isin(CASH_PROGRAMS)]
-    frames.append(registers[["city", "program", "amount"]])
-    combined = pd.concat(frames)
-    if combined.empty:
-        return []
-    table = combined.pivot_table(
-        index="city", columns="program", values="amount", aggfunc="sum", fill_value=0
-    )
-    rows = []
-    for city, amounts in table.iterrows():
-        row = {"地市": str(city)}
-        for code in PROGRAMS:
-            row[PROGRAMS[code].title] = fen_text(int(amounts.get(code, 0)))
-        rows.append(row)
-    return rows
+    amounts = city_amounts(settled)
+    cities = sorted({city for city, _ in amounts})
+    return [
+        {"地市": city}
+        | {spec.title: fen_text(amounts.get((city, code), 0)) for code, spec in PROGRAMS.items()}
+        for city in cities
+    ]
 
 
 def publish(figures: dict[str, Any], settled: SettledBatch, folder: Path) -> None:

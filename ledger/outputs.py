@@ -7,17 +7,14 @@ written to a temporary name and renamed, so a crash never leaves half a file beh
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from policy.money import fen_text
+from policy.money import fen_text, fen_texts
 from policy.outcomes import APPROVED, HELD, REJECTED
 
 PROGRAM_ORDER = [
@@ -71,37 +68,30 @@ def sort_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _safe_text(value: object) -> str:
+def safe_texts(values: pd.Series) -> pd.Series:
     """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-    return "'" + text if text.startswith(CSV_INJECTION_PREFIXES) else text
+    text = values.where(values.notna(), "").astype(str).tolist()
+    safe = ["'" + v if v.startswith(CSV_INJECTION_PREFIXES) else v for v in text]
+    return pd.Series(safe, index=values.index, dtype=object)
 
 
-def _csv_bytes(header: list[str], rows: Iterable[list[object]], bom: bool) -> bytes:
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_safe_text(v) for v in row])
-    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
+def _csv_bytes(frame: pd.DataFrame, money: list[str], bom: bool) -> bytes:
+    columns = {
+        name: fen_texts(frame[name]) if name in money else safe_texts(frame[name])
+        for name in frame.columns
+    }
+    text = pd.DataFrame(columns).to_csv(index=False, lineterminator="\n")
+    return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
 
 
 def decisions_csv(decisions: pd.DataFrame) -> bytes:
-    ordered = sort_decisions(decisions)
-    rows = (
-        [p, f, s, int(r), c, i, o, codes, fen_text(a)]
-        for p, f, s, r, c, i, o, codes, a in ordered[DECISIONS_HEADER].itertuples(index=False)
-    )
-    return _csv_bytes(DECISIONS_HEADER, rows, bom=False)
+    ordered = sort_decisions(decisions)[DECISIONS_HEADER]
+    return _csv_bytes(ordered.assign(row=ordered["row"].astype("int64")), ["amount"], bom=False)
 
 
 def payments_csv(payments: pd.DataFrame) -> bytes:
     ordered = payments.sort_values(["program", "beneficiary_id", "payment_id"], kind="stable")
-    rows = (
-        [pid, p, b, n, c, acct, fen_text(a)]
-        for pid, p, b, n, c, acct, a in ordered[PAYMENTS_HEADER].itertuples(index=False)
-    )
-    return _csv_bytes(PAYMENTS_HEADER, rows, bom=True)
+    return _csv_bytes(ordered[PAYMENTS_HEADER], ["amount"], bom=True)
 
 
 def program_figures(decisions: pd.DataFrame, amounts: dict[str, int]) -> dict[str, Any]:

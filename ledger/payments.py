@@ -13,7 +13,6 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from ledger.registry import Owner
 from policy.outcomes import APPROVED, HELD, REASONS, REJECTED
 
 PAYMENT_COLUMNS = [
@@ -38,6 +37,8 @@ def claimable(decisions: pd.DataFrame) -> pd.Series:
 
 def mark_duplicate_claims(decisions: pd.DataFrame, duplicate: pd.Series) -> pd.DataFrame:
     """Reject the given rows as `DUPLICATE_CLAIM`: the claim belongs to another application."""
+    if not duplicate.any():
+        return decisions
     result = decisions.copy()
     result.loc[duplicate, "outcome"] = REJECTED
     result.loc[duplicate, "reason_codes"] = "DUPLICATE_CLAIM"
@@ -53,33 +54,27 @@ def within_batch_duplicates(decisions: pd.DataFrame) -> pd.Series:
     return later.reindex(decisions.index, fill_value=False)
 
 
-def _owners_of(
-    decisions: pd.DataFrame, owners: dict[tuple[str, str, str], Owner]
-) -> list[Owner | None]:
-    keys = zip(decisions["program"], decisions["period"], decisions["claim_key"], strict=True)
-    return [owners.get(k) for k in keys]
+def _owner_columns(decisions: pd.DataFrame, owners: pd.DataFrame) -> pd.DataFrame:
+    """Each decision row's claim owner (`batch_id`, `lineage`; empty where nobody holds it)."""
+    keys = ["program", "period", "claim_key"]
+    found = decisions[keys].merge(owners, on=keys, how="left", sort=False)
+    found.index = decisions.index
+    return found[["batch_id", "lineage"]].fillna("")
 
 
-def claimed_elsewhere(
-    decisions: pd.DataFrame, owners: dict[tuple[str, str, str], Owner], lineage: str
-) -> pd.Series:
+def claimed_elsewhere(decisions: pd.DataFrame, owners: pd.DataFrame, lineage: str) -> pd.Series:
     """Claims that the registry says belong to another application's batch."""
-    foreign = [o is not None and o.lineage != lineage for o in _owners_of(decisions, owners)]
-    return pd.Series(foreign, index=decisions.index) & claimable(decisions)
+    owner = _owner_columns(decisions, owners)
+    return (owner["lineage"] != "") & (owner["lineage"] != lineage) & claimable(decisions)
 
 
 def paid_in_earlier_round(
-    decisions: pd.DataFrame,
-    owners: dict[tuple[str, str, str], Owner],
-    batch_id: str,
-    lineage: str,
+    decisions: pd.DataFrame, owners: pd.DataFrame, batch_id: str, lineage: str
 ) -> pd.Series:
     """Claims of these same applications already paid by an earlier batch (a review round)."""
-    earlier = [
-        o is not None and o.lineage == lineage and o.batch_id != batch_id
-        for o in _owners_of(decisions, owners)
-    ]
-    return pd.Series(earlier, index=decisions.index) & claimable(decisions)
+    owner = _owner_columns(decisions, owners)
+    earlier = (owner["lineage"] == lineage) & (owner["batch_id"] != batch_id)
+    return earlier & claimable(decisions)
 
 
 def payment_id(batch_id: str, program: str, period: str, beneficiary: str) -> str:

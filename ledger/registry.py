@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -26,7 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     select,
-    tuple_,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, ProgrammingError
@@ -80,10 +82,53 @@ processed_files = Table(
 CHUNK = 500
 
 
+OWNER_COLUMNS = ["program", "period", "claim_key", "batch_id", "lineage"]
+
+
 @dataclass(frozen=True)
-class Owner:
+class BatchRecord:
     batch_id: str
     lineage: str
+    as_of: dt.date
+    policy_version: str
+
+
+@dataclass(frozen=True)
+class Claims:
+    """A batch's staged claims inside the registry transaction (see `Registry.claiming`)."""
+
+    registry: Registry
+    connection: Connection
+    batch: BatchRecord
+
+    def held_elsewhere(self) -> pd.DataFrame:
+        """Staged claims that another batch holds, with that batch and its lineage."""
+        rows = self.connection.execute(
+            text(
+                "SELECT c.program, c.period, c.claim_key, c.batch_id, c.lineage FROM claims c"
+                " JOIN claim_stage s ON c.program = s.program AND c.period = s.period"
+                " AND c.claim_key = s.claim_key WHERE c.batch_id <> :batch_id"
+            ),
+            {"batch_id": self.batch.batch_id},
+        ).all()
+        return pd.DataFrame(rows, columns=OWNER_COLUMNS)
+
+    def take(self) -> pd.DataFrame:
+        """Insert the approved staged claims; a claim someone holds stays theirs (the insert
+        does nothing for it). Returns the claims held elsewhere afterwards: whatever a
+        concurrent run took first shows up here, and the caller makes it `DUPLICATE_CLAIM`."""
+        self.connection.execute(
+            text(
+                "INSERT INTO claims (program, period, claim_key, batch_id, lineage, amount_fen)"
+                " SELECT program, period, claim_key, :batch_id, :lineage, amount_fen"
+                " FROM claim_stage WHERE approved = 1 ON CONFLICT DO NOTHING"
+            ),
+            {"batch_id": self.batch.batch_id, "lineage": self.batch.lineage},
+        )
+        return self.held_elsewhere()
+
+    def pay(self, paid: pd.DataFrame) -> None:
+        self.registry.record_payments(self.connection, self.batch.batch_id, paid)
 
 
 def sqlite_url(path: str) -> str:
@@ -94,7 +139,9 @@ class Registry:
     """Claims and payments recorded per batch, in one database."""
 
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, future=True)
+        # SQLite: a concurrent run waits for the write lock instead of failing after 5 s.
+        options = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else {}
+        self.engine: Engine = create_engine(url, future=True, **options)
         try:
             metadata.create_all(self.engine)
         except (IntegrityError, ProgrammingError):
@@ -105,84 +152,74 @@ class Registry:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         return dialect.insert(table)
 
-    def owners(self, keys: pd.DataFrame) -> dict[tuple[str, str, str], Owner]:
-        """Who owns each (program, period, claim_key) already, if anyone."""
-        found: dict[tuple[str, str, str], Owner] = {}
-        triples = list(keys[["program", "period", "claim_key"]].itertuples(index=False, name=None))
-        with self.engine.connect() as connection:
-            for chunk in _chunks(triples):
-                rows = connection.execute(
-                    select(
-                        claims.c.program,
-                        claims.c.period,
-                        claims.c.claim_key,
-                        claims.c.batch_id,
-                        claims.c.lineage,
-                    ).where(
-                        tuple_(claims.c.program, claims.c.period, claims.c.claim_key).in_(chunk)
-                    )
-                )
-                for program, period, key, batch_id, lineage in rows:
-                    found[(program, period, key)] = Owner(batch_id, lineage)
-        return found
+    @contextmanager
+    def claiming(self, batch: BatchRecord, candidates: pd.DataFrame) -> Iterator[Claims]:
+        """One transaction in which a batch looks up, takes and pays its claims.
 
-    def take_claims(
-        self,
-        batch_id: str,
-        lineage: str,
-        as_of: dt.date,
-        policy_version: str,
-        claimed: pd.DataFrame,
-    ) -> dict[tuple[str, str, str], Owner]:
-        """Insert the batch's claims; return every claim's owner afterwards.
-
-        A claim another run took first stays theirs (the insert does nothing), and the caller
-        turns it into `DUPLICATE_CLAIM`. Rerunning a batch finds its own claims and changes nothing.
+        `candidates` are the rows that would take a claim (program, period, claim_key, amount,
+        and `approved`: held rows are looked up but not taken). They are staged once in a
+        temporary table (COPY on PostgreSQL) and every step is a set-based statement against
+        it, so a province's million claims cost seconds, not a statement each. Claims,
+        payments and the batch record commit together or not at all.
         """
-        now = dt.datetime.now(dt.UTC)
         with self.engine.begin() as connection:
             connection.execute(
                 self._insert(batches)
                 .values(
-                    batch_id=batch_id,
-                    lineage=lineage,
-                    as_of=as_of,
-                    policy_version=policy_version,
-                    recorded_at=now,
+                    batch_id=batch.batch_id,
+                    lineage=batch.lineage,
+                    as_of=batch.as_of,
+                    policy_version=batch.policy_version,
+                    recorded_at=dt.datetime.now(dt.UTC),
                 )
                 .on_conflict_do_nothing()
             )
-            claim_rows = [
-                {
-                    "program": r.program,
-                    "period": r.period,
-                    "claim_key": r.claim_key,
-                    "batch_id": batch_id,
-                    "lineage": lineage,
-                    "amount_fen": int(r.amount),
-                }
-                for r in claimed.itertuples(index=False)
-            ]
-            for chunk in _chunks(claim_rows):
-                connection.execute(self._insert(claims).values(chunk).on_conflict_do_nothing())
-        return self.owners(claimed)
+            self._stage(connection, candidates)
+            yield Claims(self, connection, batch)
 
-    def record_payments(self, batch_id: str, paid: pd.DataFrame) -> None:
+    def _stage(self, connection: Connection, candidates: pd.DataFrame) -> None:
+        """Fill a fresh temporary `claim_stage` with these claims (distinct keys)."""
+        connection.exec_driver_sql("DROP TABLE IF EXISTS claim_stage")
+        connection.exec_driver_sql(
+            "CREATE TEMPORARY TABLE claim_stage (program VARCHAR(40), period VARCHAR(16),"
+            " claim_key VARCHAR(80), amount_fen BIGINT, approved SMALLINT)"
+        )
+        frame = pd.DataFrame(
+            {
+                "program": candidates["program"].astype(str),
+                "period": candidates["period"].astype(str),
+                "claim_key": candidates["claim_key"].astype(str),
+                "amount_fen": candidates["amount"].astype("int64"),
+                "approved": candidates["approved"].astype("int64"),
+            }
+        ).drop_duplicates(["program", "period", "claim_key"])
+        if frame.empty:
+            return
+        raw = connection.connection.driver_connection
+        if self.engine.dialect.name == "postgresql":
+            with raw.cursor().copy(  # type: ignore[union-attr]
+                "COPY claim_stage FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(frame.to_csv(index=False, header=False))
+        else:
+            rows = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
+            raw.executemany("INSERT INTO claim_stage VALUES (?, ?, ?, ?, ?)", rows)  # type: ignore[union-attr]
+
+    def record_payments(self, connection: Connection, batch_id: str, paid: pd.DataFrame) -> None:
         """Record the batch's payments; a rerun inserts nothing new (same payment ids)."""
-        with self.engine.begin() as connection:
-            payment_rows = [
-                {
-                    "payment_id": r.payment_id,
-                    "batch_id": batch_id,
-                    "program": r.program,
-                    "period": r.period,
-                    "beneficiary_id": r.beneficiary_id,
-                    "amount_fen": int(r.amount),
-                }
-                for r in paid.itertuples(index=False)
-            ]
-            for chunk in _chunks(payment_rows):
-                connection.execute(self._insert(payments).values(chunk).on_conflict_do_nothing())
+        if paid.empty:
+            return
+        rows = pd.DataFrame(
+            {
+                "payment_id": paid["payment_id"],
+                "batch_id": batch_id,
+                "program": paid["program"],
+                "period": paid["period"],
+                "beneficiary_id": paid["beneficiary_id"],
+                "amount_fen": paid["amount"].astype("int64"),
+            }
+        )
+        connection.execute(self._insert(payments).on_conflict_do_nothing(), rows.to_dict("records"))
 
     def lineage_of(self, batch_id: str) -> str | None:
         """The lineage (same applications) of a recorded batch, if it was recorded."""

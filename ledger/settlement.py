@@ -23,7 +23,7 @@ from ledger.payments import (
     paid_in_earlier_round,
     within_batch_duplicates,
 )
-from ledger.registry import Registry
+from ledger.registry import BatchRecord, Registry
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.programs import CASH_PROGRAMS
@@ -113,26 +113,34 @@ def settle_batch(
     decisions = pd.concat({r.program: r.decisions for r in results})
     decisions = apply_reviews(decisions, reviews or {})
     decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
-    paid_before = pd.Series(False, index=decisions.index)
-    if registry is not None:
-        owners = registry.owners(decisions[claimable(decisions)])
-        decisions = mark_duplicate_claims(
-            decisions, claimed_elsewhere(decisions, owners, identity.lineage)
-        )
-        approved = decisions[(decisions["outcome"] == APPROVED) & (decisions["claim_key"] != "")]
-        owners = registry.take_claims(
-            identity.batch_id, identity.lineage, identity.as_of, identity.policy_version, approved
-        )
-        # A concurrent run may have taken a claim between the look-up and the insert.
-        decisions = mark_duplicate_claims(
-            decisions, claimed_elsewhere(decisions, owners, identity.lineage)
-        )
-        paid_before = paid_in_earlier_round(decisions, owners, identity.batch_id, identity.lineage)
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
-    all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
-    payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id, paid_before)
-    if registry is not None:
-        registry.record_payments(identity.batch_id, payments)
+    if registry is None:
+        payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
+        all_paid = payments
+    else:
+        candidates = decisions[claimable(decisions)]
+        candidates = candidates.assign(approved=candidates["outcome"] == APPROVED)
+        record = BatchRecord(
+            identity.batch_id, identity.lineage, identity.as_of, identity.policy_version
+        )
+        with registry.claiming(record, candidates) as claims:
+            held = claims.held_elsewhere()
+            decisions = mark_duplicate_claims(
+                decisions, claimed_elsewhere(decisions, held, identity.lineage)
+            )
+            # A concurrent run may have taken a claim between the look-up and the insert.
+            held = claims.take()
+            decisions = mark_duplicate_claims(
+                decisions, claimed_elsewhere(decisions, held, identity.lineage)
+            )
+            paid_before = paid_in_earlier_round(
+                decisions, held, identity.batch_id, identity.lineage
+            )
+            all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
+            payments = build_payments(
+                decisions, CASH_PROGRAMS, caps, identity.batch_id, paid_before
+            )
+            claims.pay(payments)
     amounts = all_paid.groupby("program")["amount"].sum().astype("int64").to_dict()
     approved = decisions["outcome"] == APPROVED
     registers = {}

@@ -42,5 +42,14 @@ def fen_text(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
+def fen_texts(fen: pd.Series) -> pd.Series:
+    """`fen_text` over a whole column (a list comprehension beats pandas string ops here)."""
+    texts = [
+        f"-{-v // 100}.{-v % 100:02d}" if v < 0 else f"{v // 100}.{v % 100:02d}"
+        for v in fen.astype("int64").tolist()
+    ]
+    return pd.Series(texts, index=fen.index, dtype=object)
+
+
 def fen_to_decimal(fen: int) -> Decimal:
     return Decimal(int(fen)).scaleb(-2)

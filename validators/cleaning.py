@@ -43,18 +43,59 @@ def normalize_header(header: object) -> str:
     return _UNIT_SUFFIX.sub("", text)
 
 
-def _blank(raw: pd.Series) -> pd.Series:
-    return raw.isna() | raw.map(lambda v: isinstance(v, str) and v.strip() == "")
+NUMERIC_KINDS = frozenset({"floating", "integer", "mixed-integer-float", "decimal"})
+
+
+def cell_kind(raw: pd.Series) -> str:
+    """What a column holds, as `pandas.api.types.infer_dtype` names it ("string", "floating",
+    "mixed"…), found in C; the cleaners take a fast path for the usual single-kind columns."""
+    return str(pd.api.types.infer_dtype(raw, skipna=True))
+
+
+def blank_cells(raw: pd.Series) -> pd.Series:
+    """Cells that hold nothing: empty, or only white space."""
+    missing = raw.isna()
+    if cell_kind(raw) not in ("string", "mixed", "mixed-integer"):
+        return missing
+    spaces = [v.__class__ is str and not v.strip() for v in raw.to_numpy(dtype=object)]
+    return missing | pd.Series(spaces, index=raw.index, dtype=bool)
+
+
+_blank = blank_cells
+
+
+def date_cells(raw: pd.Series) -> pd.Series:
+    """Cells holding a date or date-time value."""
+    kind = cell_kind(raw)
+    if kind in ("date", "datetime", "datetime64"):
+        return raw.notna()
+    if kind == "string" or kind in NUMERIC_KINDS or kind == "empty":
+        return pd.Series(False, index=raw.index)
+    return pd.Series([isinstance(v, dt.date) for v in raw.to_numpy(dtype=object)], index=raw.index)
+
+
+def numeric_cells(raw: pd.Series) -> pd.Series:
+    """Cells holding a number (int or float, not a bool)."""
+    if cell_kind(raw) in NUMERIC_KINDS:
+        return raw.notna()
+    flags = [v.__class__ is float or v.__class__ is int for v in raw.to_numpy(dtype=object)]
+    return pd.Series(flags, index=raw.index, dtype=bool) & raw.notna()
 
 
 def clean_text(raw: pd.Series) -> Cleaned:
     """Plain text: NFKC-normalised (full-width digits and letters become ASCII), trimmed."""
     blank = _blank(raw)
-    text = raw.where(~blank).map(_text_of, na_action="ignore").astype("string")
-    return Cleaned(text, pd.Series(False, index=raw.index))
+    values = raw.to_numpy(dtype=object)
+    text = [None if gone else _text_of(v) for v, gone in zip(values, blank.to_numpy(), strict=True)]
+    return Cleaned(
+        pd.Series(text, index=raw.index, dtype="string"), pd.Series(False, index=raw.index)
+    )
 
 
 def _text_of(value: object) -> str:
+    if value.__class__ is str:
+        text: str = value  # type: ignore[assignment]
+        return text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an ID typed as a number must not become "3.7e17" or "123.0"
     return unicodedata.normalize("NFKC", str(value)).strip()
@@ -93,9 +134,9 @@ def clean_date(raw: pd.Series) -> Cleaned:
     """Dates as real Excel dates, serial numbers, or text in the accepted forms."""
     blank = _blank(raw)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    is_date = raw.map(lambda v: isinstance(v, dt.date))
+    is_date = date_cells(raw)
     parsed[is_date] = pd.to_datetime(raw[is_date].map(_as_datetime))
-    is_number = raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
+    is_number = numeric_cells(raw)
     numbers = pd.to_numeric(raw[is_number], errors="coerce")
     yyyymmdd = numbers.between(19000101, 21001231)
     parsed[yyyymmdd[yyyymmdd].index] = pd.to_datetime(
@@ -129,10 +170,21 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
 def clean_month(raw: pd.Series) -> Cleaned:
     """A contribution month (所属期): `2020-03`, `2020年3月`, `202003` or any date in that month."""
     blank = _blank(raw)
-    raw = raw.map(_yyyymm_number_as_text)
-    as_date = clean_date(raw).values
-    parsed = as_date.dt.to_period("M").dt.to_timestamp()
-    text_rows = ~blank & parsed.isna() & raw.map(lambda v: not isinstance(v, dt.date))
+    numbers = pd.to_numeric(raw.where(numeric_cells(raw)), errors="coerce")
+    months = numbers.between(190001, 210012)
+    if months.any():
+        raw = raw.copy()
+        raw[months] = raw[months].map(_text_of)
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    if cell_kind(raw) == "string":
+        # The template's own form, `2020-03`, parsed in one pass; the rest as below.
+        typed = pd.to_datetime(raw.where(~blank).str.strip(), format="%Y-%m", errors="coerce")
+        parsed[typed.notna()] = typed[typed.notna()]
+    rest = parsed.isna()
+    if rest.any():
+        as_date = clean_date(raw[rest]).values
+        parsed[rest] = as_date.dt.to_period("M").dt.to_timestamp()
+    text_rows = ~blank & parsed.isna() & ~date_cells(raw)
     if text_rows.any():
         text = raw[text_rows].map(_text_of)
         parts = text.str.extract(_MONTH_PATTERN)
@@ -145,13 +197,6 @@ def clean_month(raw: pd.Series) -> Cleaned:
         )
         parsed[stamps.index] = stamps
     return Cleaned(parsed, ~blank & parsed.isna())
-
-
-def _yyyymm_number_as_text(value: object) -> object:
-    """202003 typed as a number is a month, not Excel day 202003 (the year 2453)."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and 190001 <= value <= 210012:
-        return _text_of(value)
-    return value
 
 
 def clean_yes_no(raw: pd.Series) -> Cleaned:
@@ -178,17 +223,28 @@ def clean_money_fen(raw: pd.Series) -> Cleaned:
 def clean_rate_ppm(raw: pd.Series) -> Cleaned:
     """A rate as a fraction (`0.005`) or a percentage (`0.5%`) → integer parts per million."""
     blank = _blank(raw)
-    text = raw.where(~blank).map(_text_of, na_action="ignore").astype("string")
-    percent = text.str.endswith("%").fillna(False).astype(bool)
-    fractions = _scaled_integer(raw.where(~percent), RATE_SCALE).values
-    percentages = _scaled_integer(text.where(percent).str.rstrip("%"), RATE_SCALE // 100).values
-    scaled = fractions.where(~percent, percentages)
+    numeric = numeric_cells(raw) & ~blank
+    scaled = _scaled_integer(raw.where(numeric), RATE_SCALE).values
+    typed = ~blank & ~numeric
+    if typed.any():
+        text = pd.Series([_text_of(v) for v in raw[typed]], index=typed[typed].index)
+        percent = text.str.endswith("%")
+        fractions = _scaled_integer(text.where(~percent), RATE_SCALE).values
+        percentages = _scaled_integer(text.where(percent).str.rstrip("%"), RATE_SCALE // 100)
+        scaled[typed] = fractions.where(~percent, percentages.values)
     return Cleaned(scaled, ~blank & scaled.isna())
 
 
 def clean_count(raw: pd.Series) -> Cleaned:
     """Whole numbers (head counts, months, days); a fraction is unreadable."""
     blank = _blank(raw)
+    numeric = numeric_cells(raw) & ~blank
+    if numeric.sum() == (~blank).sum():
+        numbers = raw[numeric].astype("float64")
+        whole = np.isfinite(numbers) & (numbers == np.floor(numbers)) & (numbers.abs() < 2**53)
+        values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
+        values[whole[whole].index] = numbers[whole].astype("int64")
+        return Cleaned(values, ~blank & values.isna())
     numbers = _to_decimal_text(raw.where(~blank))
     whole = numbers.map(lambda d: d == d.to_integral_value(), na_action="ignore")
     whole = whole.astype("boolean").fillna(False).astype(bool)
@@ -220,14 +276,21 @@ def _scaled_integer(raw: pd.Series, scale: int) -> Cleaned:
     """
     blank = _blank(raw)
     values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
-    is_float = raw.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
-    floats = raw[is_float & ~blank].astype("float64")
+    floats = raw[numeric_cells(raw) & ~blank].astype("float64")
     product = floats.to_numpy() * scale
     nearest = np.rint(product)
     exact = np.isfinite(product) & (np.abs(product - nearest) < 1e-6) & (np.abs(nearest) < 2**62)
     values[floats.index[exact]] = nearest[exact].astype("int64")
     rest = ~blank & values.isna()
     rest[floats.index[exact]] = False
+    if rest.any():
+        # Numbers typed as text ("1,234.50", "0.5" before a stripped "%"): same exact path.
+        text = pd.Series([_text_of(v).replace(",", "") for v in raw[rest]], index=rest[rest].index)
+        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64") * scale
+        nearest = np.rint(parsed)
+        exact = np.isfinite(parsed) & (np.abs(parsed - nearest) < 1e-6) & (np.abs(nearest) < 2**62)
+        values[text.index[exact]] = nearest[exact].astype("int64")
+        rest[text.index[exact]] = False
     decimals = _to_decimal_text(raw[rest])
     quantum = Decimal(1)
     scaled = decimals.map(

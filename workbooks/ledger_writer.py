@@ -1,28 +1,40 @@
 """The reviewers' ledger workbook (SPEC §4): summary, payments, registers, rejections, review.
 
-Sheets: 汇总 (totals per programme and city), 支付明细, 减免明细, 缓缴明细, 不予受理, 待复核 (with a
-通过/驳回 drop-down for the reviewer), 参数 (the policy parameters and version used). Every payment and
-register row names the document behind its amount and whether a provisional parameter was used.
+Sheets: 汇总 (batch facts, then totals per programme for the province and per city), 支付明细,
+减免明细, 缓缴明细, 不予受理, 待复核 (with a 通过/驳回 drop-down for the reviewer), 参数 (the policy
+parameters and version used). Every payment and register row says whether a provisional
+parameter was used.
+
+A detail sheet too long for one Excel sheet (a province's relief register runs past a million
+rows) is written as one workbook per city under `registers/`, the way city bureaus review; the
+main ledger's sheet then lists those workbooks with their rows and totals. The 待复核 sheet is
+never split: the review round-trip reads it back from the main ledger.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from ledger.outputs import PROGRAM_ORDER, sort_decisions
 from ledger.settlement import REVIEW_APPROVE, REVIEW_REJECT, SettledBatch
 from policy.contributions import INSURANCES
-from policy.money import fen_to_decimal
-from policy.outcomes import HELD, REJECTED
+from policy.outcomes import APPROVED, HELD, REJECTED
+from policy.programs import CASH_PROGRAMS
 from validators.sheets import PROGRAMS
-from workbooks.styling import HEADER_FONT, Column, set_value, workbook_bytes, write_table
+from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
+LEDGER = "ledger.xlsx"
+REGISTER_FOLDER = "registers"
 REVIEW_SHEET = "待复核"
+SUMMARY_SHEET = "汇总"
+PROVINCE = "全省合计"
+NO_CITY = "（未填地市）"
 SUMMARY_LABELS = {
     "batch_id": "批次号",
     "as_of": "审核基准日",
@@ -33,14 +45,14 @@ REVIEW_COLUMNS = [
     Column("项目代码"),
     Column("文件"),
     Column("工作表"),
-    Column("行号"),
+    Column("行号", "number"),
     Column("项目"),
     Column("统一社会信用代码"),
     Column("身份证号"),
     Column("名称"),
     Column("原因代码"),
     Column("原因说明", width=50),
-    Column("拟支付金额（元）", money=True),
+    Column("拟支付金额（元）", "money"),
     Column("复核结论", width=12),
     Column("复核意见", width=40),
 ]
@@ -48,315 +60,368 @@ AMOUNT_MEANING = {
     "contribution_relief": "减免额",
     "contribution_deferral": "缓缴额",
 }
+TITLES = {code: spec.title for code, spec in PROGRAMS.items()}
 
 
-def _money(fen: object) -> object:
-    return fen_to_decimal(int(fen))  # type: ignore[call-overload]
+@dataclass(frozen=True)
+class Detail:
+    """A detail sheet: its table and the city of each row (for splitting by city)."""
+
+    table: Table
+    cities: pd.Series
+    total: str | None = None
 
 
-def _title(program: str) -> str:
-    return PROGRAMS[program].title
-
-
-def ledger_bytes(
+def ledger_workbooks(
     settled: SettledBatch,
     manifest: Mapping[str, Any],
     provisional: Mapping[str, list[str]],
     parameter_rows: list[dict[str, str]],
-) -> bytes:
-    """The whole ledger workbook as repeatable bytes."""
-    workbook = Workbook()
-    _summary(workbook.active, settled, manifest, provisional)
-    _payments(workbook.create_sheet("支付明细"), settled.payments, provisional)
-    _relief(
-        workbook.create_sheet("减免明细"),
-        settled.registers.get("contribution_relief"),
-        provisional.get("contribution_relief", []),
-    )
-    _deferral(workbook.create_sheet("缓缴明细"), settled.registers.get("contribution_deferral"))
+    max_sheet_rows: int = EXCEL_MAX_ROWS - 1,
+) -> Iterator[tuple[str, bytes]]:
+    """The main ledger and any per-city workbooks, as (path relative to the batch, bytes).
+
+    Yielded one at a time so that a province's registers never sit in memory all at once;
+    the per-city workbooks are written two at a time (the engine runs outside the GIL for
+    much of its work). The main ledger comes last.
+    """
     decisions = sort_decisions(settled.decisions) if len(settled.decisions) else settled.decisions
-    _rejected(workbook.create_sheet("不予受理"), decisions)
-    _review(workbook.create_sheet(REVIEW_SHEET), decisions)
-    write_table(
-        workbook.create_sheet("参数"),
-        [
-            Column("参数"),
-            Column("说明", width=40),
-            Column("生效日期"),
-            Column("取值", width=40),
-            Column("单位"),
-            Column("依据文件", width=60),
-            Column("暂定"),
-        ],
-        [
-            [
-                r["name"],
-                r["description"],
-                r["start"],
-                r["value"],
-                r["unit"],
-                r["reference"],
-                r["provisional"],
-            ]
-            for r in parameter_rows
-        ],
+    details = [
+        _payments(settled.payments, provisional),
+        _relief(settled.registers.get("contribution_relief"), provisional),
+        _deferral(settled.registers.get("contribution_deferral")),
+        _rejected(decisions),
+    ]
+    review = _review(decisions)
+    if len(review.rows) > max_sheet_rows:
+        raise ValueError(f"待复核 {len(review.rows)} 行，超过一张工作表的上限，请分批复核")
+    sheets: list[Table] = []
+    notes: list[tuple[str, str]] = []
+    for detail in details:
+        if len(detail.table.rows) <= max_sheet_rows or detail.table.name == "支付明细":
+            sheets.append(detail.table)
+            continue
+        parts = _city_parts(detail)
+        sheets.append(_city_index(detail, parts))
+        notes.append(
+            ("分地市明细", f"{detail.table.name}共 {len(detail.table.rows)} 行，按地市另存")
+        )
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            yield from pool.map(lambda part: (part[0], workbook_bytes([part[1]])), parts)
+    summary = _summary(settled, decisions, manifest, provisional, notes)
+    yield LEDGER, workbook_bytes([summary, *sheets, review, _parameters(parameter_rows)])
+
+
+def _city_parts(detail: Detail) -> list[tuple[str, Table]]:
+    """The detail sheet cut into one table per city, each with its workbook's path."""
+    cities = detail.cities.fillna("").replace("", NO_CITY).to_numpy()
+    parts = []
+    for city in sorted(set(cities)):
+        rows = detail.table.rows.loc[cities == city].reset_index(drop=True)
+        table = Table(detail.table.name, detail.table.columns, rows)
+        parts.append((f"{REGISTER_FOLDER}/{city}-{detail.table.name}.xlsx", table))
+    return parts
+
+
+def _city_index(detail: Detail, parts: list[tuple[str, Table]]) -> Table:
+    """The main ledger's sheet in place of a split one: each city's workbook, rows and total."""
+    rows = []
+    for path, table in parts:
+        total = 0
+        if detail.total:
+            position = [c.header for c in table.columns].index(detail.total)
+            total = int(table.rows.iloc[:, position].sum())
+        city = path.removeprefix(f"{REGISTER_FOLDER}/").removesuffix(f"-{table.name}.xlsx")
+        rows.append([city, path, len(table.rows), total])
+    columns = [
+        Column("地市"),
+        Column("文件"),
+        Column("行数", "number"),
+        Column("合计（元）", "money"),
+    ]
+    return Table(detail.table.name, columns, _frame(columns, rows))
+
+
+def _frame(columns: list[Column], rows: list[list[object]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[c.header for c in columns]).astype(
+        {c.header: "int64" for c in columns if c.kind in ("money", "number")}
     )
-    return workbook_bytes(workbook)
+
+
+def _provisional_text(programs: pd.Series, provisional: Mapping[str, list[str]]) -> pd.Series:
+    text = {p: "、".join(names) or "否" for p, names in provisional.items()}
+    return programs.map(text).fillna("否")
 
 
 def _summary(
-    sheet: Any,
     settled: SettledBatch,
+    decisions: pd.DataFrame,
     manifest: Mapping[str, Any],
     provisional: Mapping[str, list[str]],
-) -> None:
-    sheet.title = "汇总"
+    notes: list[tuple[str, str]],
+) -> Table:
     used = sorted({p for names in provisional.values() for p in names})
-    info = [
+    lines = [
         (SUMMARY_LABELS["batch_id"], manifest["batch_id"]),
         (SUMMARY_LABELS["as_of"], manifest["as_of"]),
         (SUMMARY_LABELS["policy_version"], manifest["policy_version"]),
         (SUMMARY_LABELS["provisional"], "、".join(used) if used else "无"),
+        *notes,
+        *[
+            ("未能处理的文件", f"{i['file']}：{i['error']} {i['message'] or ''}")
+            for i in manifest["inputs"]
+            if i["error"]
+        ],
     ]
-    for number, (label, value) in enumerate(info, start=1):
-        sheet.cell(row=number, column=1, value=label)
-        set_value(sheet.cell(row=number, column=2), value)
+    columns = [
+        Column("地市"),
+        Column("项目"),
+        Column("项目代码"),
+        Column("申报行数", "number"),
+        Column("通过", "number"),
+        Column("不予受理", "number"),
+        Column("待复核", "number"),
+        Column("金额（元）", "money"),
+        Column("金额口径"),
+        Column("使用暂定参数"),
+    ]
     rows = []
     for program in PROGRAM_ORDER:
         figures = manifest["programs"][program]
         rows.append(
             [
-                _title(program),
+                PROVINCE,
+                TITLES[program],
                 program,
                 figures["input_rows"],
-                figures["approved"],
-                figures["rejected"],
-                figures["held"],
-                pd.to_numeric(figures["amount"]),
+                figures[APPROVED],
+                figures[REJECTED],
+                figures[HELD],
+                int(figures["amount"].replace(".", "")),
                 AMOUNT_MEANING.get(program, "支付金额"),
                 "是" if provisional.get(program) else "否",
             ]
         )
-    start = len(info) + 2
-    write_table(
-        sheet,
-        [
-            Column("项目"),
-            Column("项目代码"),
-            Column("申报行数"),
-            Column("通过"),
-            Column("不予受理"),
-            Column("待复核"),
-            Column("金额（元）", money=True),
-            Column("金额口径"),
-            Column("使用暂定参数"),
-        ],
-        rows,
-        start_row=start,
-    )
-    by_city = _city_totals(settled)
-    city_start = start + len(rows) + 3
-    unusable = [i for i in manifest["inputs"] if i["error"]]
-    if unusable:
-        sheet.cell(row=city_start - 1, column=4, value="未能处理的文件")
-        for offset, item in enumerate(unusable):
-            set_value(sheet.cell(row=city_start + offset, column=4), item["file"])
-            sheet.cell(row=city_start + offset, column=5, value=item["error"])
-            sheet.cell(row=city_start + offset, column=6, value=item["message"])
-    sheet.cell(row=city_start - 1, column=1, value="按地市汇总（元）")
-    headers = [Column("地市")] + [Column(_title(p), money=True) for p in PROGRAM_ORDER]
-    for index, column in enumerate(headers, start=1):
-        sheet.cell(row=city_start, column=index, value=column.header).font = HEADER_FONT
-    for offset, (city, amounts) in enumerate(by_city.items(), start=1):
-        sheet.cell(row=city_start + offset, column=1, value=city)
-        for index, program in enumerate(PROGRAM_ORDER, start=2):
-            cell = sheet.cell(
-                row=city_start + offset, column=index, value=_money(amounts.get(program, 0))
-            )
-            cell.number_format = "#,##0.00"
+    counts = _city_counts(decisions)
+    amounts = city_amounts(settled)
+    for (city, program), row in counts.iterrows():
+        rows.append(
+            [
+                city,
+                TITLES[program],
+                program,
+                int(row.sum()),
+                int(row.get(APPROVED, 0)),
+                int(row.get(REJECTED, 0)),
+                int(row.get(HELD, 0)),
+                int(amounts.get((city, program), 0)),
+                AMOUNT_MEANING.get(program, "支付金额"),
+                "是" if provisional.get(program) else "否",
+            ]
+        )
+    return Table(SUMMARY_SHEET, columns, _frame(columns, rows), lines_above=lines)
 
 
-def _city_totals(settled: SettledBatch) -> dict[str, dict[str, int]]:
-    """Amount per city and programme: capped payments for cash, decisions for the registers."""
-    totals: dict[str, dict[str, int]] = {}
+def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
+    if not len(decisions):
+        return pd.DataFrame()
+    city = decisions["city"].fillna("").replace("", NO_CITY)
+    order = decisions["program"].map({p: i for i, p in enumerate(PROGRAM_ORDER)})
+    counts = pd.crosstab([city, order, decisions["program"]], decisions["outcome"])
+    return counts.droplevel(1)
+
+
+def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:
+    """Amount per (city, programme): capped payments for cash, decisions for the registers."""
     frames = [settled.payments[["city", "program", "amount"]]]
     if len(settled.decisions):
-        registers = settled.decisions[settled.decisions["program"].isin(AMOUNT_MEANING)]
+        registers = settled.decisions[~settled.decisions["program"].isin(CASH_PROGRAMS)]
         frames.append(registers[["city", "program", "amount"]])
     combined = pd.concat(frames)
-    for (city, program), amount in combined.groupby(["city", "program"])["amount"].sum().items():
-        totals.setdefault(str(city), {})[str(program)] = int(amount)
-    return dict(sorted(totals.items()))
+    if combined.empty:
+        return {}
+    combined = combined.assign(city=combined["city"].fillna("").replace("", NO_CITY))
+    sums = combined.groupby(["city", "program"])["amount"].sum()
+    return {(str(c), str(p)): int(v) for (c, p), v in sums.items()}
 
 
-def _payments(sheet: Any, payments: pd.DataFrame, provisional: Mapping[str, list[str]]) -> None:
-    rows = [
-        [
-            r.payment_id,
-            _title(r.program),
-            r.beneficiary_id,
-            r.beneficiary_name,
-            r.city,
-            r.bank_name,
-            r.bank_account,
-            _money(r.amount),
-            _money(r.uncapped),
-            int(r.rows),
-            "已按每家企业补贴上限封顶" if r.uncapped > r.amount else "",
-            "、".join(provisional.get(r.program, [])) or "否",
-        ]
-        for r in payments.itertuples(index=False)
+def _payments(payments: pd.DataFrame, provisional: Mapping[str, list[str]]) -> Detail:
+    columns = [
+        Column("支付编号"),
+        Column("项目"),
+        Column("收款人代码"),
+        Column("收款人名称"),
+        Column("地市"),
+        Column("开户银行"),
+        Column("银行账号"),
+        Column("支付金额（元）", "money"),
+        Column("封顶前金额（元）", "money"),
+        Column("明细行数", "number"),
+        Column("备注"),
+        Column("暂定参数"),
     ]
-    write_table(
-        sheet,
-        [
-            Column("支付编号"),
-            Column("项目"),
-            Column("收款人代码"),
-            Column("收款人名称"),
-            Column("地市"),
-            Column("开户银行"),
-            Column("银行账号"),
-            Column("支付金额（元）", money=True),
-            Column("封顶前金额（元）", money=True),
-            Column("明细行数"),
-            Column("备注"),
-            Column("暂定参数"),
-        ],
-        rows,
+    capped = payments["uncapped"].astype("int64") > payments["amount"].astype("int64")
+    rows = pd.DataFrame(
+        {
+            "id": payments["payment_id"],
+            "program": payments["program"].map(TITLES),
+            "beneficiary": payments["beneficiary_id"],
+            "name": payments["beneficiary_name"],
+            "city": payments["city"],
+            "bank": payments["bank_name"],
+            "account": payments["bank_account"],
+            "amount": payments["amount"].astype("int64"),
+            "uncapped": payments["uncapped"].astype("int64"),
+            "rows": payments["rows"].astype("int64"),
+            "note": np.where(capped, "已按每家企业补贴上限封顶", ""),
+            "provisional": _provisional_text(payments["program"], provisional),
+        }
     )
+    return Detail(Table("支付明细", columns, rows), payments["city"], total="支付金额（元）")
 
 
-def _relief(sheet: Any, register: pd.DataFrame | None, provisional: list[str]) -> None:
+def _relief(register: pd.DataFrame | None, provisional: Mapping[str, list[str]]) -> Detail:
     columns = [Column("统一社会信用代码"), Column("单位名称"), Column("地市"), Column("所属期")]
     for name in INSURANCES.values():
         columns += [
-            Column(f"{name}应缴（元）", money=True),
-            Column(f"{name}减免（元）", money=True),
-            Column(f"{name}实缴（元）", money=True),
+            Column(f"{name}应缴（元）", "money"),
+            Column(f"{name}减免（元）", "money"),
+            Column(f"{name}实缴（元）", "money"),
         ]
     columns += [
-        Column("减免合计（元）", money=True),
+        Column("减免合计（元）", "money"),
         Column("文件"),
-        Column("行号"),
+        Column("行号", "number"),
         Column("暂定参数"),
     ]
-    rows = []
-    for _, r in (register if register is not None else pd.DataFrame()).iterrows():
-        values = [r["credit_code"], r["name"], r["city"], r["month"]]
-        for key in INSURANCES:
-            values += [
-                _money(r[f"{key}_due"]),
-                _money(r[f"{key}_relief"]),
-                _money(r[f"{key}_payable"]),
-            ]
-        total = sum(int(r[f"{key}_relief"]) for key in INSURANCES)
-        rows.append(
-            [*values, _money(total), r["file"], int(r["row"]), "、".join(provisional) or "否"]
-        )
-    write_table(sheet, columns, rows)
-
-
-def _deferral(sheet: Any, schedule: pd.DataFrame | None) -> None:
-    rows = [
-        [
-            r["credit_code"],
-            r["name"],
-            r["city"],
-            r["month"].strftime("%Y-%m"),
-            INSURANCES[r["insurance"]],
-            _money(r["deferred"]),
-            r["original_due"].date().isoformat(),
-            r["new_due"].date().isoformat(),
-            int(r["days"]),
-            _money(r["late_fee_waived"]),
-            r["file"],
-            int(r["row"]),
-        ]
-        for _, r in (schedule if schedule is not None else pd.DataFrame()).iterrows()
-    ]
-    write_table(
-        sheet,
-        [
-            Column("统一社会信用代码"),
-            Column("单位名称"),
-            Column("地市"),
-            Column("所属期"),
-            Column("险种"),
-            Column("缓缴金额（元）", money=True),
-            Column("原缴费截止日"),
-            Column("缓缴到期日"),
-            Column("滞纳天数"),
-            Column("免收滞纳金（元）", money=True),
-            Column("文件"),
-            Column("行号"),
-        ],
-        rows,
+    if register is None or register.empty:
+        return Detail(Table("减免明细", columns, _frame(columns, [])), pd.Series(dtype=object))
+    data: dict[str, Any] = {
+        "credit_code": register["credit_code"],
+        "name": register["name"],
+        "city": register["city"],
+        "month": register["month"],
+    }
+    for key in INSURANCES:
+        for part in ("due", "relief", "payable"):
+            data[f"{key}_{part}"] = register[f"{key}_{part}"].astype("int64")
+    data["total"] = sum(register[f"{key}_relief"].astype("int64") for key in INSURANCES)
+    data["file"] = register["file"]
+    data["row"] = register["row"].astype("int64")
+    data["provisional"] = "、".join(provisional.get("contribution_relief", [])) or "否"
+    return Detail(
+        Table("减免明细", columns, pd.DataFrame(data).reset_index(drop=True)),
+        register["city"].reset_index(drop=True),
+        total="减免合计（元）",
     )
 
 
-def _rejected(sheet: Any, decisions: pd.DataFrame) -> None:
-    rejected = decisions[decisions["outcome"] == REJECTED] if len(decisions) else decisions
-    rows = [
-        [
-            r.file,
-            r.sheet,
-            int(r.row),
-            _title(r.program),
-            r.credit_code,
-            r.id_number,
-            r.name,
-            r.reason_codes,
-            r.message,
-        ]
-        for r in rejected.itertuples(index=False)
+def _deferral(schedule: pd.DataFrame | None) -> Detail:
+    columns = [
+        Column("统一社会信用代码"),
+        Column("单位名称"),
+        Column("地市"),
+        Column("所属期"),
+        Column("险种"),
+        Column("缓缴金额（元）", "money"),
+        Column("原缴费截止日"),
+        Column("缓缴到期日"),
+        Column("滞纳天数", "number"),
+        Column("免收滞纳金（元）", "money"),
+        Column("文件"),
+        Column("行号", "number"),
     ]
-    write_table(
-        sheet,
-        [
-            Column("文件"),
-            Column("工作表"),
-            Column("行号"),
-            Column("项目"),
-            Column("统一社会信用代码"),
-            Column("身份证号"),
-            Column("名称"),
-            Column("原因代码"),
-            Column("原因说明", width=60),
-        ],
-        rows,
+    if schedule is None or schedule.empty:
+        return Detail(Table("缓缴明细", columns, _frame(columns, [])), pd.Series(dtype=object))
+    rows = pd.DataFrame(
+        {
+            "credit_code": schedule["credit_code"],
+            "name": schedule["name"],
+            "city": schedule["city"],
+            "month": schedule["month"].dt.strftime("%Y-%m"),
+            "insurance": schedule["insurance"].map(INSURANCES),
+            "deferred": schedule["deferred"].astype("int64"),
+            "original_due": schedule["original_due"].dt.strftime("%Y-%m-%d"),
+            "new_due": schedule["new_due"].dt.strftime("%Y-%m-%d"),
+            "days": schedule["days"].astype("int64"),
+            "fee": schedule["late_fee_waived"].astype("int64"),
+            "file": schedule["file"],
+            "row": schedule["row"].astype("int64"),
+        }
+    ).reset_index(drop=True)
+    return Detail(
+        Table("缓缴明细", columns, rows),
+        schedule["city"].reset_index(drop=True),
+        total="缓缴金额（元）",
     )
 
 
-def _review(sheet: Any, decisions: pd.DataFrame) -> None:
-    held = decisions[decisions["outcome"] == HELD] if len(decisions) else decisions
-    rows = [
-        [
-            r.program,
-            r.file,
-            r.sheet,
-            int(r.row),
-            _title(r.program),
-            r.credit_code,
-            r.id_number,
-            r.name,
-            r.reason_codes,
-            r.message,
-            _money(r.proposed),
-            None,
-            None,
-        ]
-        for r in held.itertuples(index=False)
+def _rejected(decisions: pd.DataFrame) -> Detail:
+    columns = [
+        Column("文件"),
+        Column("工作表"),
+        Column("行号", "number"),
+        Column("项目"),
+        Column("统一社会信用代码"),
+        Column("身份证号"),
+        Column("名称"),
+        Column("原因代码"),
+        Column("原因说明", width=60),
     ]
-    write_table(sheet, REVIEW_COLUMNS, rows)
-    choice = DataValidation(
-        type="list",
-        formula1=f'"{REVIEW_APPROVE},{REVIEW_REJECT}"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="复核结论",
-        error="请选择“通过”或“驳回”",
+    if not len(decisions):
+        return Detail(Table("不予受理", columns, _frame(columns, [])), pd.Series(dtype=object))
+    rejected = decisions[decisions["outcome"] == REJECTED]
+    rows = pd.DataFrame(
+        {
+            "file": rejected["file"],
+            "sheet": rejected["sheet"],
+            "row": rejected["row"].astype("int64"),
+            "program": rejected["program"].map(TITLES),
+            "credit_code": rejected["credit_code"],
+            "id_number": rejected["id_number"],
+            "name": rejected["name"],
+            "codes": rejected["reason_codes"],
+            "message": rejected["message"],
+        }
+    ).reset_index(drop=True)
+    return Detail(Table("不予受理", columns, rows), rejected["city"].reset_index(drop=True))
+
+
+def _review(decisions: pd.DataFrame) -> Table:
+    if not len(decisions):
+        return Table(REVIEW_SHEET, REVIEW_COLUMNS, _frame(REVIEW_COLUMNS, []))
+    held = decisions[decisions["outcome"] == HELD]
+    rows = pd.DataFrame(
+        {
+            "code": held["program"],
+            "file": held["file"],
+            "sheet": held["sheet"],
+            "row": held["row"].astype("int64"),
+            "program": held["program"].map(TITLES),
+            "credit_code": held["credit_code"],
+            "id_number": held["id_number"],
+            "name": held["name"],
+            "codes": held["reason_codes"],
+            "message": held["message"],
+            "proposed": held["proposed"].astype("int64"),
+            "verdict": "",
+            "comment": "",
+        }
+    ).reset_index(drop=True)
+    return Table(
+        REVIEW_SHEET, REVIEW_COLUMNS, rows, choices={"复核结论": [REVIEW_APPROVE, REVIEW_REJECT]}
     )
-    sheet.add_data_validation(choice)
-    verdict_column = "L"
-    choice.add(f"{verdict_column}2:{verdict_column}{max(len(rows), 1) + 1}")
+
+
+def _parameters(parameter_rows: list[dict[str, str]]) -> Table:
+    columns = [
+        Column("参数"),
+        Column("说明", width=40),
+        Column("生效日期"),
+        Column("取值", width=40),
+        Column("单位"),
+        Column("依据文件", width=60),
+        Column("暂定"),
+    ]
+    keys = ["name", "description", "start", "value", "unit", "reference", "provisional"]
+    return Table("参数", columns, _frame(columns, [[r[k] for k in keys] for r in parameter_rows]))

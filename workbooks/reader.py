@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from validators.cleaning import clean_code, normalize_header
+from validators.cleaning import blank_cells, clean_code, normalize_header
 from validators.sheets import PROGRAMS, REFERENCE_SHEETS, ProgramSpec, SheetSpec, program_for_sheets
 from validators.validate import ROW
 
@@ -96,18 +96,16 @@ def read_sheet(workbook: CalamineWorkbook, spec: SheetSpec) -> pd.DataFrame:
     required = {normalize_header(h) for _, h, _, needed in spec.columns() if needed}
     header_at, positions = _find_header(cells, wanted, required, spec)
     width = max(positions.values()) + 1
-    body = [row + [""] * (width - len(row)) for row in cells[header_at + 1 :]]
+    body = cells[header_at + 1 :]
+    if any(len(row) < width for row in body):
+        body = [row + [""] * (width - len(row)) for row in body]
     frame = pd.DataFrame(
         {wanted[key]: [r[i] for r in body] for key, i in positions.items()},
         dtype=object,
     )
+    filled = ~pd.concat([blank_cells(frame[c]) for c in frame.columns], axis=1).all(axis=1)
     frame[ROW] = range(first_row + header_at + 1, first_row + header_at + 1 + len(body))
-    filled = frame.drop(columns=ROW).map(_has_value).any(axis=1)
     return frame[filled].reset_index(drop=True)
-
-
-def _has_value(cell: object) -> bool:
-    return cell is not None and not (isinstance(cell, str) and cell.strip() == "")
 
 
 def _find_header(

@@ -9,7 +9,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from ledger.settlement import REVIEW_APPROVE, REVIEW_REJECT, Review, ReviewKey
-from workbooks.ledger_writer import REVIEW_COLUMNS, REVIEW_SHEET, SUMMARY_LABELS
+from workbooks.ledger_writer import REVIEW_COLUMNS, REVIEW_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
 
 VERDICTS = {REVIEW_APPROVE, REVIEW_REJECT}
 
@@ -25,15 +25,15 @@ class ReviewedLedger:
 
 
 def is_ledger(sheet_names: list[str]) -> bool:
-    return REVIEW_SHEET in sheet_names and "汇总" in sheet_names
+    return REVIEW_SHEET in sheet_names and SUMMARY_SHEET in sheet_names
 
 
 def read_reviewed_ledger(path: Path) -> ReviewedLedger:
     """Verdicts of the 待复核 sheet; blank rows are still held, unknown verdicts are listed."""
     workbook = CalamineWorkbook.from_path(str(path))
     summary = {
-        str(row[0]): row[1]
-        for row in workbook.get_sheet_by_name("汇总").to_python()
+        str(row[0]): next((v for v in row[1:] if v not in ("", None)), "")
+        for row in workbook.get_sheet_by_name(SUMMARY_SHEET).to_python()
         if row and row[0] in SUMMARY_LABELS.values()
     }
     as_of_text = str(summary.get(SUMMARY_LABELS["as_of"], ""))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from ledger.audit import append_events, verify
+from ledger.audit import append_bodies, append_events, canonical, decision_bodies, verify
+from ledger.settlement import Review
 
 
 @pytest.fixture
@@ -54,3 +56,39 @@ def test_verify__an_inserted_event(log: Path) -> None:
     content.insert(2, json.dumps(forged, ensure_ascii=False) + "\n")
     log.write_text("".join(content), encoding="utf-8")
     assert verify(log).line == 3
+
+
+def test_decision_events__column_built_json_is_canonical_even_for_awkward_text(
+    tmp_path: Path,
+) -> None:
+    decisions = pd.DataFrame(
+        {
+            "program": ["new_hire", "new_hire"],
+            "file": ['名单"一".xlsx', "back\\slash\t.xlsx"],
+            "sheet": ["新招用人员", "新招用人员"],
+            "row": [2, 3],
+            "credit_code": ["91370100MA3C5LRX4Q", "bad\u0001code"],
+            "id_number": ["370102199001011234", None],
+            "bank_account": ["6222020000000000001", ""],
+            "outcome": ["approved", "held"],
+            "reason_codes": ["", "NH_SIZE;SIZE_MISMATCH"],
+            "amount": [100000, -5],
+            "basis": ["鲁人社字〔2020〕1号", None],
+        }
+    )
+    reviews = {
+        ("new_hire", "back\\slash\t.xlsx", "新招用人员", 3): Review(
+            "驳回", "账号 6222020000000000001 不符"
+        )
+    }
+    bodies = list(decision_bodies(decisions, "b1", "run-1", {}, "policy@1", "T", reviews))
+    for body in bodies:
+        assert body == canonical(json.loads(body))
+    first, second = (json.loads(b) for b in bodies)
+    assert first["id_number"] == "370102********1234" and first["amount"] == "1000.00"
+    assert first["bank_account"] == "***************0001"
+    assert second["review"] == {"comment": "账号 ***************0001 不符", "verdict": "驳回"}
+    assert second["amount"] == "-0.05" and second["file"] == "back\\slash\t.xlsx"
+    path = tmp_path / "audit.jsonl"
+    append_bodies(path, bodies)
+    assert verify(path) is None

@@ -13,11 +13,11 @@ from ledger.settlement import BatchIdentity
 from policy.parameters import describe
 from tests.conftest import ACCEPTANCE
 from tests.pipeline import POLICY, decide, settle_case
-from workbooks.ledger_writer import ledger_bytes
+from workbooks.ledger_writer import LEDGER, ledger_workbooks
 
 
 @pytest.fixture(scope="module")
-def ledger():
+def ledger_inputs():
     files, results = decide(ACCEPTANCE / "inputs", ACCEPTANCE / "reference")
     # An applicant's name that a spreadsheet would run as a formula.
     sr = next(r for r in results if r.program == "stabilization_refund")
@@ -27,8 +27,14 @@ def ledger():
     figures = manifest(identity, files, settled, results)
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({n for r in results for n in r.reads.used})
-    data = ledger_bytes(settled, figures, provisional, describe(POLICY, used))
-    return data, ledger_bytes(settled, figures, provisional, describe(POLICY, used))
+    return settled, figures, provisional, describe(POLICY, used)
+
+
+@pytest.fixture(scope="module")
+def ledger(ledger_inputs):
+    data = dict(ledger_workbooks(*ledger_inputs))
+    assert list(data) == [LEDGER]  # nothing too long for one sheet here
+    return data[LEDGER], dict(ledger_workbooks(*ledger_inputs))[LEDGER]
 
 
 def test_ledger__has_every_sheet_in_order(ledger) -> None:
@@ -54,6 +60,7 @@ def test_ledger__frozen_headers_filters_and_money_format(ledger) -> None:
     assert payments.freeze_panes == "A2"
     assert payments.auto_filter.ref.startswith("A1:")
     assert payments["H2"].number_format == "#,##0.00"
+    assert payments["A1"].font.bold
     assert payments.column_dimensions["D"].width > 8
 
 
@@ -73,12 +80,44 @@ def test_ledger__no_cell_is_a_formula(ledger) -> None:
     ]
     assert formulas == []
     payments = workbook["支付明细"]
-    names = [c.value for c in payments["D"]]
-    assert "=cmd|' /C calc'!A0" in names
+    [cell] = [c for c in payments["D"] if c.value == "=cmd|' /C calc'!A0"]
+    assert cell.data_type == "s" and cell.quotePrefix  # stays text even if a reviewer edits it
 
 
 def test_ledger__summary_totals_match_the_manifest(ledger) -> None:
-    sheet = load_workbook(io.BytesIO(ledger[0]))["汇总"]
-    amounts = {row[1]: row[6] for row in sheet.iter_rows(min_row=7, max_row=12, values_only=True)}
-    assert str(amounts["spring_festival_production"]) == "528400"
-    assert f"{amounts['contribution_deferral']:.2f}" == "1423569.22"
+    rows = list(load_workbook(io.BytesIO(ledger[0]))["汇总"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("批次号", None, "batch-1")
+    header = rows.index(next(r for r in rows if r[0] == "地市"))
+    table = rows[header + 1 :]
+    province = {r[2]: r[7] for r in table if r[0] == "全省合计"}
+    assert f"{province['spring_festival_production']:.2f}" == "528400.00"
+    assert f"{province['contribution_deferral']:.2f}" == "1423569.22"
+    by_city: dict[str, float] = {}
+    for r in table:
+        if r[0] != "全省合计":
+            by_city[r[2]] = by_city.get(r[2], 0) + r[7]
+    assert by_city.keys() == province.keys()
+    for program, amount in province.items():
+        assert round(by_city[program], 2) == round(amount, 2), program
+
+
+def test_ledger__registers_too_long_for_a_sheet_go_one_workbook_per_city(ledger_inputs) -> None:
+    settled = ledger_inputs[0]
+    relief = settled.registers["contribution_relief"]
+    data = dict(ledger_workbooks(*ledger_inputs, max_sheet_rows=len(relief) - 1))
+    per_city = {p: b for p, b in data.items() if p.endswith("减免明细.xlsx")}
+    assert per_city and all(p.startswith("registers/") for p in per_city)
+    written = {}
+    for path, content in per_city.items():
+        sheet = load_workbook(io.BytesIO(content))["减免明细"]
+        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        city = path.removeprefix("registers/").removesuffix("-减免明细.xlsx")
+        assert {r[2] for r in rows} == {city}
+        written[path] = (len(rows), round(sum(r[16] for r in rows), 2))
+    assert sum(n for n, _ in written.values()) == len(relief)
+    index = load_workbook(io.BytesIO(data[LEDGER]))["减免明细"]
+    listed = {r[1]: (r[2], round(r[3], 2)) for r in index.iter_rows(min_row=2, values_only=True)}
+    assert listed == written
+    assert round(sum(t for _, t in listed.values()) * 100) == sum(
+        int(relief[f"{k}_relief"].sum()) for k in ("pension", "unemployment", "injury", "medical")
+    )
