@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 # The registry tests also run on PostgreSQL; this project's machines serve one here.
 export SUBSIDY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test serve browser lint samples templates clean
+.PHONY: install demo test bench serve browser lint samples templates clean
 
 install: $(VENV)/.installed
 
@@ -30,6 +30,10 @@ test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Province-scale benchmark (generates .bench/province once; figures, not assertions).
+bench: install
+	$(BIN)/python scripts/bench.py --scale $${BENCH_SCALE:-province}
 
 # Local Prefect server on 127.0.0.1:$${PREFECT_SERVER_API_PORT:-4200} serving the deployments.
 serve: install

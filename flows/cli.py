@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flows.config import ALL_PROGRAMS, Program
@@ -31,6 +33,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--policy", type=Path, help="政策参数目录（默认内置参数）")
     run.add_argument("--dry-run", action="store_true", help="只审核和输出，不登记支付")
     run.add_argument("--reviewed-ledger", type=Path, help="已填写复核结论的台账 ledger.xlsx")
+    run.add_argument(
+        "--dask-address",
+        help="Dask 调度器地址，如 tcp://10.0.0.5:8786（local 为本机临时集群；默认本机多线程）",
+    )
+    run.add_argument("--no-progress", action="store_true", help="不显示进度条")
     run.add_argument(
         "--programs",
         nargs="+",
@@ -68,25 +75,47 @@ def main(argv: list[str] | None = None) -> int:
         print(folder)
         return 0
     from flows.disburse import disburse
+    from flows.fanout import listening
 
     args.out.mkdir(parents=True, exist_ok=True)
-    try:
-        folder = disburse(
-            inputs=[str(p) for p in args.inputs],
-            out=str(args.out),
-            reference=str(args.reference) if args.reference else None,
-            as_of=args.as_of,
-            registry=args.registry,
-            policy=str(args.policy) if args.policy else None,
-            dry_run=args.dry_run,
-            reviewed_ledger=str(args.reviewed_ledger) if args.reviewed_ledger else None,
-            programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
-        )
-    except Exception as problem:  # the run itself failed: say so, exit non-zero
-        print(f"运行失败：{problem}", file=sys.stderr)
-        return 1
+    with _progress_bar(enabled=not args.no_progress and sys.stderr.isatty()) as advance:
+        try:
+            with listening(advance):
+                folder = disburse(
+                    inputs=[str(p) for p in args.inputs],
+                    out=str(args.out),
+                    reference=str(args.reference) if args.reference else None,
+                    as_of=args.as_of,
+                    registry=args.registry,
+                    policy=str(args.policy) if args.policy else None,
+                    dry_run=args.dry_run,
+                    reviewed_ledger=str(args.reviewed_ledger) if args.reviewed_ledger else None,
+                    programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
+                    dask_address=args.dask_address,
+                )
+        except Exception as problem:  # the run itself failed: say so, exit non-zero
+            print(f"运行失败：{problem}", file=sys.stderr)
+            return 1
     print(folder)
     return 0
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
+    """A terminal progress bar over the run's workbooks (nothing when output is not a tty)."""
+    if not enabled:
+        yield lambda done, total, name: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("读取工作簿", total=None)
+
+        def advance(done: int, total: int, label: str) -> None:
+            bar.update(task, completed=done, total=total, description=label[:30])
+
+        yield advance
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from prefect.runtime import flow_run
 
 from flows import summary
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program, today
-from flows.tasks import decide_programs, read_and_validate, settle, write_outputs
+from flows.fanout import notify, read_workbooks
+from flows.tasks import decide_programs, settle, write_outputs
 from ledger.registry import Registry, sqlite_url
 from ledger.settlement import batch_identity
 from policy.parameters import load_policy
@@ -33,6 +34,7 @@ def disburse(
     dry_run: bool = False,
     registry: str | None = None,
     policy: str | None = None,
+    dask_address: str | None = None,
 ) -> str:
     """Decide every row of the input workbooks and write the batch's outputs.
 
@@ -46,6 +48,7 @@ def disburse(
         dry_run: 只审核并生成输出，不在支付登记库中登记
         registry: 支付登记库地址（留空为输出目录中的 SQLite 文件；可填 PostgreSQL URL）
         policy: 政策参数文件夹（留空为内置参数；用于测算）
+        dask_address: Dask 调度器地址（如 tcp://10.0.0.5:8786；填 local 为本机临时集群；留空为本机多线程）
 
     Returns:
         the batch folder.
@@ -57,7 +60,7 @@ def disburse(
     policy_set = load_policy(policy)
     references = read_references(Path(reference) if reference else None)
     paths = list_workbooks([Path(p) for p in inputs])
-    files = [f.result() for f in read_and_validate.map(paths)]
+    files = read_workbooks(paths, dask_address)
     selected = {Program(p).value for p in programs}
     files = [f.not_selected() if f.program and f.program not in selected else f for f in files]
     registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
@@ -70,9 +73,11 @@ def disburse(
         lineage=_reviewed_lineage(review, registry_url),
     )
     rerun = bool(registry_url) and _recorded(registry_url, identity.batch_id)
+    notify(len(paths), len(paths), "审核、登记支付")
     results = decide_programs(files, policy_set, as_of, references)
     settled = settle(results, identity, registry_url, review.reviews if review else {})
     manifest = summary.manifest(identity, files, settled, results)
+    notify(len(paths), len(paths), "写出台账、支付文件与审计日志")
     folder = write_outputs(
         Path(out) / identity.batch_id,
         settled,

@@ -93,6 +93,7 @@ def nightly_inbox(
     reference: str = str(DEFAULT_REFERENCE),
     out: str = str(DEFAULT_OUT),
     registry: str | None = None,
+    dask_address: str | None = None,
 ) -> list[str]:
     """Process the inbox's new workbooks as one batch, and each reviewed ledger as a rerun.
 
@@ -101,6 +102,7 @@ def nightly_inbox(
         reference: 参考名单文件夹
         out: 输出目录
         registry: 支付登记库地址（留空为输出目录中的 SQLite 文件）
+        dask_address: Dask 调度器地址（留空为本机多线程）
 
     Returns:
         the batch folders written (none when nothing new arrived).
@@ -118,6 +120,7 @@ def nightly_inbox(
                 reference=reference,
                 out=out,
                 registry=registry_url,
+                dask_address=dask_address,
             )
         )
         moved = archive(batch, applications, folder, registry_url, input_errors(batch))
@@ -142,6 +145,7 @@ def nightly_inbox(
                 out=out,
                 registry=registry_url,
                 reviewed_ledger=str(ledger),
+                dask_address=dask_address,
             )
         )
         archive(batch, [ledger], folder, registry_url, {})
