@@ -75,23 +75,29 @@ def safe_texts(values: pd.Series) -> pd.Series:
     return pd.Series(safe, index=values.index, dtype=object)
 
 
-def _csv_bytes(frame: pd.DataFrame, money: list[str], bom: bool) -> bytes:
-    columns = {
-        name: fen_texts(frame[name]) if name in money else safe_texts(frame[name])
-        for name in frame.columns
-    }
+def _csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: bool) -> bytes:
+    """CSV text; `trusted` columns hold only codes this system wrote (no formula guard needed)."""
+
+    def cells(name: str) -> pd.Series:
+        if name in money:
+            return fen_texts(frame[name])
+        return frame[name] if name in trusted else safe_texts(frame[name])
+
+    columns = {name: cells(name) for name in frame.columns}
     text = pd.DataFrame(columns).to_csv(index=False, lineterminator="\n")
     return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
 
 
 def decisions_csv(decisions: pd.DataFrame) -> bytes:
     ordered = sort_decisions(decisions)[DECISIONS_HEADER]
-    return _csv_bytes(ordered.assign(row=ordered["row"].astype("int64")), ["amount"], bom=False)
+    trusted = {"program", "sheet", "row", "outcome", "reason_codes"}
+    frame = ordered.assign(row=ordered["row"].astype("int64"))
+    return _csv_bytes(frame, ["amount"], trusted, bom=False)
 
 
 def payments_csv(payments: pd.DataFrame) -> bytes:
     ordered = payments.sort_values(["program", "beneficiary_id", "payment_id"], kind="stable")
-    return _csv_bytes(ordered[PAYMENTS_HEADER], ["amount"], bom=True)
+    return _csv_bytes(ordered[PAYMENTS_HEADER], ["amount"], {"payment_id", "program"}, bom=True)
 
 
 def program_figures(decisions: pd.DataFrame, amounts: dict[str, int]) -> dict[str, Any]:

@@ -27,8 +27,15 @@ def test_runner__threads_by_default_dask_by_address_or_setting(monkeypatch) -> N
     assert workbook_runner(None).address == "tcp://10.0.0.6:8786"
 
 
-def test_dask__small_province_batch_on_a_local_cluster_matches_threads(tmp_path: Path) -> None:
+def test_dask__small_province_batch_on_a_local_cluster_matches_threads(
+    tmp_path: Path, monkeypatch
+) -> None:
     from distributed import LocalCluster
+    from prefect.settings import PREFECT_API_URL
+
+    # Workers report their task runs to this run's API, as a cluster's workers would to the
+    # department's server (without it each worker process would start a server of its own).
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
 
     inputs = write_batch("small", tmp_path / "batch", seed=11)
     expected = json.loads((tmp_path / "batch" / "expected.json").read_text(encoding="utf-8"))
