@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from prefect import get_run_logger
+from prefect.context import FlowRunContext
 from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
@@ -53,6 +54,24 @@ def listening(listener: Listener) -> Iterator[None]:
         _listeners.remove(listener)
 
 
+@contextmanager
+def _workers_report_here() -> Iterator[None]:
+    """Worker processes started for this run report to its API, not to servers of their own.
+
+    Without a configured API (the CLI on Prefect's embedded default), each process of a `local`
+    cluster would otherwise start a temporary server and record its task runs there.
+    """
+    context = FlowRunContext.get()
+    if os.environ.get("PREFECT_API_URL") or context is None or context.client is None:
+        yield
+        return
+    os.environ["PREFECT_API_URL"] = str(context.client.api_url)
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+
+
 def notify(done: int, total: int, label: str) -> None:
     """Tell the listeners where the run is (a workbook read, or the step it has reached)."""
     for listener in list(_listeners):
@@ -64,7 +83,7 @@ def read_workbooks(paths: list[Path], dask_address: str | None = None) -> list[I
     logger = get_run_logger()
     if not paths:
         return []
-    with workbook_runner(dask_address) as runner:
+    with _workers_report_here(), workbook_runner(dask_address) as runner:
         futures = runner.map(read_and_validate, parameters={"path": paths})
         for done, future in enumerate(as_completed(list(futures)), start=1):
             name = future.result().name
