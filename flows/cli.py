@@ -50,6 +50,12 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--scale", choices=["small", "city", "province"], default="small")
     generate.add_argument("--out", required=True, type=Path)
     generate.add_argument("--seed", type=int, default=2020)
+    verify = commands.add_parser("verify", help="核对批次输出目录：文件哈希、审计日志与支付登记库")
+    verify.add_argument("folder", type=Path, help="批次输出目录（OUT/<批次号>）")
+    verify.add_argument("--registry", help="支付登记库 URL（默认批次目录旁的 registry.sqlite）")
+    verify_audit = commands.add_parser("verify-audit", help="核对审计日志的哈希链")
+    verify_audit.add_argument("path", type=Path, help="audit.jsonl")
+    verify_audit.add_argument("--registry", help="支付登记库 URL（核对每次运行后记录的日志头）")
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -63,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_templates(args.folder):
             print(path)
         return 0
+    if args.command in ("verify", "verify-audit"):
+        return _verify(args)
     if args.command == "generate":
         from workbooks.synthetic_batch import write_batch
 
@@ -97,6 +105,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"运行失败：{problem}", file=sys.stderr)
             return 1
     print(folder)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    """Print what does not hold (exit 1), or that everything checked out (exit 0)."""
+    from ledger import verification
+
+    if args.command == "verify":
+        registry = args.registry or verification.default_registry_url(args.folder)
+        problems = verification.folder_problems(args.folder, registry)
+        checked = f"批次目录 {args.folder}"
+    else:
+        registry = args.registry or verification.default_registry_url(args.path.parent)
+        problems = verification.audit_problems(args.path, registry)
+        checked = f"审计日志 {args.path}"
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    print(f"核对通过：{checked}" + ("（含支付登记库）" if registry else "（未核对登记库）"))
     return 0
 
 

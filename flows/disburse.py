@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from flows import summary
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program, today
 from flows.fanout import notify, read_workbooks
-from flows.tasks import decide_programs, settle, write_outputs
+from flows.tasks import RunInfo, decide_programs, settle, write_outputs
 from ledger.registry import Registry, sqlite_url
 from ledger.settlement import batch_identity
 from policy.parameters import load_policy
@@ -78,15 +78,15 @@ def disburse(
     settled = settle(results, identity, registry_url, review.reviews if review else {})
     manifest = summary.manifest(identity, files, settled, results)
     notify(len(paths), len(paths), "写出台账、支付文件与审计日志")
-    folder = write_outputs(
-        Path(out) / identity.batch_id,
+    folder = Path(out) / identity.batch_id
+    manifest = write_outputs(
+        folder,
         settled,
         manifest,
         files,
         results,
         policy_set,
-        str(flow_run.id or "local"),
-        rerun,
+        RunInfo(str(flow_run.id or "local"), rerun, registry_url),
         review.reviews if review else {},
     )
     summary.publish(manifest, settled, folder)

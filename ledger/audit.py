@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,13 +55,21 @@ def last_hash(path: Path) -> str:
     return json.loads(tail[-1])["hash"]
 
 
-def append_events(path: Path, events: Iterable[dict[str, Any]]) -> str:
+@dataclass(frozen=True)
+class Appended:
+    """The log's head hash after an append, and how many events the append wrote."""
+
+    head: str
+    events: int
+
+
+def append_events(path: Path, events: Iterable[dict[str, Any]]) -> Appended:
     """Append events stamped with the current time; returns the new head hash."""
     stamp = now()
     return append_bodies(path, (canonical({"time": stamp, **e}) for e in events))
 
 
-def append_bodies(path: Path, bodies: Iterable[str]) -> str:
+def append_bodies(path: Path, bodies: Iterable[str]) -> Appended:
     """Append events given as canonical JSON, each line carrying `prev_hash` and `hash` last."""
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     with open(descriptor, "a", encoding="utf-8") as handle:
@@ -69,15 +77,17 @@ def append_bodies(path: Path, bodies: Iterable[str]) -> str:
         fcntl.flock(handle, fcntl.LOCK_EX)
         previous = last_hash(path)
         lines = []
+        count = 0
         for body in bodies:
             own = chain_hash(previous, body)
             lines.append(f'{body[:-1]},"prev_hash":"{previous}","hash":"{own}"}}\n')
             previous = own
+            count += 1
             if len(lines) >= WRITE_EVERY:
                 handle.write("".join(lines))
                 lines.clear()
         handle.write("".join(lines))
-    return previous
+    return Appended(previous, count)
 
 
 @dataclass(frozen=True)
@@ -86,9 +96,15 @@ class ChainBreak:
     problem: str
 
 
-def verify(path: Path) -> ChainBreak | None:
-    """The first line whose link or own hash does not hold, or None when the chain is intact."""
+def verify(path: Path, recorded_heads: Collection[str] = ()) -> ChainBreak | None:
+    """The first line whose link or own hash does not hold, or None when the chain is intact.
+
+    `recorded_heads` are the heads the registry recorded after each run: each must still be
+    in the chain, or events were cut from the end (or the whole log was replaced).
+    """
     previous = GENESIS
+    missing = set(recorded_heads)
+    number = 0
     for number, line in enumerate(_lines(path), start=1):
         try:
             event = json.loads(line)
@@ -99,7 +115,14 @@ def verify(path: Path) -> ChainBreak | None:
             return ChainBreak(number, "与上一条事件的哈希链接不符（删除、插入或调换了事件）")
         if chain_hash(previous, canonical(event)) != stated:
             return ChainBreak(number, "事件内容与其哈希不符（事件被修改）")
+        missing.discard(stated)
         previous = stated
+    if missing:
+        return ChainBreak(
+            number + 1,
+            f"登记库记录的审计日志头 {sorted(missing)[0][:12]}… 不在日志中"
+            "（日志末尾的事件被删除，或整个日志被替换）",
+        )
     return None
 
 

@@ -7,6 +7,7 @@ written to a temporary name and renamed, so a crash never leaves half a file beh
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -48,8 +49,8 @@ PAYMENTS_HEADER = [
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary name beside the target, then rename over it."""
+def write_atomic(path: Path, data: bytes) -> str:
+    """Write to a temporary name beside the target, then rename over it; returns the sha256."""
     temporary = path.with_name(f".{path.name}.tmp")
     with temporary.open("wb") as handle:
         handle.write(data)
@@ -57,6 +58,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
     os.chmod(temporary, 0o640)
     temporary.replace(path)
+    return hashlib.sha256(data).hexdigest()
 
 
 def sort_decisions(decisions: pd.DataFrame) -> pd.DataFrame:

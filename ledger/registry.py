@@ -79,6 +79,17 @@ processed_files = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False),
 )
 
+audit_heads = Table(
+    "audit_heads",
+    metadata,
+    Column("batch_id", String(64), nullable=False, index=True),
+    Column("head", String(64), nullable=False),
+    Column("flow_run_id", String(64), nullable=False),
+    Column("events", BigInteger, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("batch_id", "head", name="uq_audit_head"),
+)
+
 CHUNK = 500
 
 
@@ -259,6 +270,41 @@ class Registry:
                 connection.execute(
                     self._insert(processed_files).values(chunk).on_conflict_do_nothing()
                 )
+
+    def record_audit_head(self, batch_id: str, head: str, flow_run_id: str, events: int) -> None:
+        """The audit log's head hash after a run appended `events` events to it."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                self._insert(audit_heads)
+                .values(
+                    batch_id=batch_id,
+                    head=head,
+                    flow_run_id=flow_run_id,
+                    events=events,
+                    recorded_at=dt.datetime.now(dt.UTC),
+                )
+                .on_conflict_do_nothing()
+            )
+
+    def audit_heads_of(self, batch_id: str) -> list[str]:
+        """Every head hash recorded for a batch's audit log, oldest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(audit_heads.c.head)
+                .where(audit_heads.c.batch_id == batch_id)
+                .order_by(audit_heads.c.recorded_at)
+            )
+            return [row[0] for row in rows]
+
+    def payments_of(self, batch_id: str) -> dict[str, int]:
+        """The payments a batch recorded: payment id → amount in fen."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(payments.c.payment_id, payments.c.amount_fen).where(
+                    payments.c.batch_id == batch_id
+                )
+            )
+            return {payment_id: int(amount) for payment_id, amount in rows}
 
     def batch_recorded(self, batch_id: str) -> bool:
         with self.engine.connect() as connection:

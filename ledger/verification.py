@@ -1,0 +1,101 @@
+"""Check a batch's output folder against its manifest, its audit chain and the registry.
+
+`subsidy verify FOLDER` and `subsidy verify-audit FILE` report what does not hold, in Chinese
+for clerks, one problem per line; an empty list means everything checked out.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from ledger import audit
+from ledger.registry import Registry, sqlite_url
+
+MANIFEST = "manifest.json"
+AUDIT = "audit.jsonl"
+
+
+def default_registry_url(folder: Path) -> str | None:
+    """The registry a run writes by default: `registry.sqlite` beside the batch folders."""
+    path = folder.parent / "registry.sqlite"
+    return sqlite_url(str(path)) if path.exists() else None
+
+
+def audit_problems(path: Path, registry_url: str | None) -> list[str]:
+    """The first broken link of the audit chain, or a recorded head the log no longer holds."""
+    if not path.exists():
+        return [f"找不到审计日志 {path}"]
+    heads: list[str] = []
+    if registry_url:
+        registry = Registry(registry_url)
+        try:
+            heads = registry.audit_heads_of(_batch_of(path))
+        finally:
+            registry.dispose()
+    found = audit.verify(path, heads)
+    if found is None:
+        return []
+    return [f"审计日志 {path.name} 第 {found.line} 行：{found.problem}"]
+
+
+def _batch_of(path: Path) -> str:
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    try:
+        return str(json.loads(first).get("batch_id", ""))
+    except json.JSONDecodeError:
+        return ""
+
+
+def folder_problems(folder: Path, registry_url: str | None) -> list[str]:
+    """Every output's sha256 against the manifest, the audit chain, and the registry's payments."""
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        return [f"找不到 {MANIFEST}：{folder} 不是一个批次输出目录"]
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    problems = []
+    for name, expected in manifest.get("outputs", {}).items():
+        path = folder / name
+        if not path.exists():
+            problems.append(f"缺少文件 {name}")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+            problems.append(f"文件 {name} 与清单记录的 sha256 不符（文件被修改或替换）")
+    if not manifest.get("outputs"):
+        problems.append("清单中没有输出文件的 sha256（由旧版本生成），无法核对文件")
+    problems += audit_problems(folder / AUDIT, registry_url)
+    if registry_url:
+        problems += _registry_problems(folder, manifest["batch_id"], registry_url)
+    return problems
+
+
+def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[str]:
+    registry = Registry(registry_url)
+    try:
+        if not registry.batch_recorded(batch_id):
+            return [f"登记库中没有批次 {batch_id}（试运行的批次不登记；或登记库地址不对）"]
+        recorded = registry.payments_of(batch_id)
+    finally:
+        registry.dispose()
+    try:
+        listed = _listed_payments(folder / "payments.csv")
+    except (OSError, KeyError, ValueError, ArithmeticError):
+        return ["payments.csv 缺失或无法解析，无法与登记库核对支付"]
+    problems = []
+    for payment_id in sorted(listed.keys() - recorded.keys()):
+        problems.append(f"payments.csv 中的支付 {payment_id} 未在登记库中登记")
+    for payment_id in sorted(recorded.keys() - listed.keys()):
+        problems.append(f"登记库中的支付 {payment_id} 不在 payments.csv 中")
+    for payment_id in sorted(listed.keys() & recorded.keys()):
+        if listed[payment_id] != recorded[payment_id]:
+            problems.append(f"支付 {payment_id} 的金额与登记库不符")
+    return problems
+
+
+def _listed_payments(path: Path) -> dict[str, int]:
+    rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    return {row["payment_id"]: int(Decimal(row["amount"]) * 100) for row in rows}

@@ -1,0 +1,79 @@
+"""`subsidy verify` and `subsidy verify-audit`: tampering with a batch's outputs is found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete
+
+from flows.cli import main
+from flows.disburse import disburse
+from ledger.registry import Registry, payments
+from tests.conftest import SAMPLES
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Path:
+    return Path(
+        disburse(
+            inputs=[str(SAMPLES)],
+            reference=str(SAMPLES / "reference"),
+            out=str(tmp_path),
+            as_of=dt.date(2020, 12, 31),
+        )
+    )
+
+
+def test_manifest__records_the_sha256_of_every_output(batch: Path) -> None:
+    manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["outputs"]) == {"decisions.csv", "payments.csv", "ledger.xlsx"}
+
+
+def test_verify__an_untouched_batch_checks_out(batch: Path, capsys) -> None:
+    assert main(["verify", str(batch)]) == 0
+    assert "核对通过" in capsys.readouterr().out
+
+
+def test_verify__an_edited_bank_file_is_found(batch: Path, capsys) -> None:
+    bank = batch / "payments.csv"
+    bank.write_bytes(bank.read_bytes().replace(b",", b";", 1))
+    assert main(["verify", str(batch)]) == 1
+    assert "文件 payments.csv 与清单记录的 sha256 不符" in capsys.readouterr().out
+
+
+def test_verify__a_payment_removed_from_the_registry_is_found(batch: Path, capsys) -> None:
+    registry = Registry(f"sqlite:///{batch.parent / 'registry.sqlite'}")
+    with registry.engine.begin() as connection:
+        first = connection.execute(payments.select().limit(1)).first()
+        connection.execute(delete(payments).where(payments.c.payment_id == first.payment_id))
+    registry.dispose()
+    assert main(["verify", str(batch)]) == 1
+    assert f"支付 {first.payment_id} 未在登记库中登记" in capsys.readouterr().out
+
+
+def test_verify_audit__an_edited_event_is_found_by_line(batch: Path, capsys) -> None:
+    log = batch / "audit.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = re.sub(r'"amount":"[0-9.]+"', '"amount":"999999.99"', lines[5])
+    assert edited != lines[5]
+    lines[5] = edited
+    log.write_text("".join(lines), encoding="utf-8")
+    assert main(["verify-audit", str(log)]) == 1
+    assert "第 6 行：事件内容与其哈希不符" in capsys.readouterr().out
+
+
+def test_verify_audit__events_cut_from_the_end_are_found_through_the_registry(
+    batch: Path, capsys
+) -> None:
+    log = batch / "audit.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+    log.write_text("".join(lines[:-2]), encoding="utf-8")  # the chain itself still holds
+    assert main(["verify-audit", str(log)]) == 1
+    assert "不在日志中" in capsys.readouterr().out
+    assert main(["verify-audit", str(log), "--registry", "sqlite:///:memory:"]) == 0
