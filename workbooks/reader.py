@@ -9,6 +9,9 @@ an error code and a Chinese message instead of raising, so the run goes on with 
 from __future__ import annotations
 
 import hashlib
+import re
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +24,13 @@ from validators.validate import ROW
 
 HEADER_SEARCH_ROWS = 10
 MAX_FILE_BYTES = 200 * 1024 * 1024
+# Limits checked on the zip's directory and each sheet's declared dimension before calamine
+# reads anything: a few-megabyte "decompression bomb" must not take the machine's memory.
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 400
+MAX_SHEET_ROWS = 1_048_576
+MAX_CELLS = 40_000_000
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::([A-Z]+)(\d+))?"')
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 
 
@@ -37,7 +47,11 @@ class RawWorkbook:
 
 
 class UnusableSheet(Exception):
-    """A sheet whose header row could not be matched to its template."""
+    """A sheet whose header row could not be matched to its template (or is ambiguous)."""
+
+    def __init__(self, message: str, code: str = "UNRECOGNISED_FILE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def file_sha256(path: Path) -> str:
@@ -56,6 +70,9 @@ def read_application(path: Path) -> RawWorkbook:
         return RawWorkbook(
             path, sha, error="FILE_TOO_LARGE", message=f"文件超过{limit}MB上限，请拆分后重新提交"
         )
+    too_large = _unpacked_too_large(path)
+    if too_large:
+        return RawWorkbook(path, sha, error="FILE_TOO_LARGE", message=too_large)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except PasswordError:
@@ -76,8 +93,61 @@ def read_application(path: Path) -> RawWorkbook:
     try:
         sheets = {s.name: read_sheet(workbook, s) for s in program.sheets}
     except UnusableSheet as problem:
-        return RawWorkbook(path, sha, error="UNRECOGNISED_FILE", message=str(problem))
+        return RawWorkbook(path, sha, error=problem.code, message=str(problem))
+    if all(frame.empty for frame in sheets.values()):
+        return RawWorkbook(
+            path,
+            sha,
+            program=program,
+            error="EMPTY_FILE",
+            message="工作簿只有表头、没有任何数据行，请填写申报数据后重新提交",
+        )
     return RawWorkbook(path, sha, program=program, sheets=sheets)
+
+
+def _unpacked_too_large(path: Path) -> str | None:
+    """Why an .xlsx would be too big once unpacked (its zip directory and sheet dimensions
+    say so before anything is inflated), or None. Files that are not zips pass through."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return None
+    with archive:
+        members = archive.infolist()
+        unpacked = sum(m.file_size for m in members)
+        if unpacked > MAX_UNCOMPRESSED_BYTES:
+            return (
+                f"文件解压后约 {unpacked // 2**20} MB，超过 {MAX_UNCOMPRESSED_BYTES // 2**20} MB"
+                "上限（可能是异常构造的文件），请拆分或另存后重新提交"
+            )
+        for member in members:
+            ratio = member.file_size / max(member.compress_size, 1)
+            if member.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO:
+                return "文件压缩比异常（疑似“解压炸弹”），已拒绝读取；请用Excel另存后重新提交"
+            if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+                try:
+                    with archive.open(member) as sheet:
+                        head = sheet.read(4096)
+                except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+                    return None  # let the reader report the damage
+                rows, cells = _declared_size(head)
+                if rows > MAX_SHEET_ROWS:
+                    return f"工作表声明 {rows} 行，超过 Excel 的 {MAX_SHEET_ROWS} 行上限，请拆分后重新提交"
+                if cells > MAX_CELLS:
+                    return f"工作表声明约 {cells} 个单元格，超过 {MAX_CELLS} 个的上限，请拆分后重新提交"
+    return None
+
+
+def _declared_size(head: bytes) -> tuple[int, int]:
+    """Rows and cells a sheet's `<dimension ref="A1:Z9">` declares (0, 0 when absent)."""
+    found = _DIMENSION.search(head)
+    if not found or not found.group(3):
+        return (0, 0)
+    rows = int(found.group(3))
+    columns = 0
+    for letter in found.group(2).decode():
+        columns = columns * 26 + ord(letter) - 64
+    return rows, rows * columns
 
 
 def _expected_sheets() -> str:
@@ -116,7 +186,13 @@ def _find_header(
         positions: dict[str, int] = {}
         for column, cell in enumerate(row):
             key = normalize_header(cell)
-            if key in wanted and key not in positions:
+            if key in wanted and key in positions:
+                raise UnusableSheet(
+                    f"工作表“{spec.name}”的表头“{wanted[key]}”出现两次（第{positions[key] + 1}列"
+                    f"和第{column + 1}列），无法确定使用哪一列；请删除重复的列后重新提交",
+                    code="DUPLICATE_HEADER",
+                )
+            if key in wanted:
                 positions[key] = column
         if len(positions) > len(best[1]):
             best = (number, positions)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
 
 from tests.conftest import ACCEPTANCE, DATA, SAMPLES
+from validators.sheets import PROGRAMS
 from workbooks import reader
 from workbooks.reader import list_workbooks, read_application, read_references
 
@@ -85,3 +87,69 @@ def test_list_workbooks__folders_expand_and_lock_files_are_skipped(tmp_path: Pat
     (tmp_path / "~$a.xlsx").write_bytes(b"")
     (tmp_path / "notes.txt").write_bytes(b"")
     assert [p.name for p in list_workbooks([tmp_path])] == ["a.xlsx"]
+
+
+def _refund_workbook(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    workbook = Workbook()
+    workbook.active.title = "稳岗返还"
+    workbook.active.append(header)
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+REFUND_HEADER = [h for _, h, _, _ in PROGRAMS["stabilization_refund"].sheets[0].columns()]
+
+
+def test_read_application__header_only_is_an_empty_file(tmp_path: Path) -> None:
+    result = read_application(_refund_workbook(tmp_path / "空.xlsx", REFUND_HEADER, []))
+    assert result.error == "EMPTY_FILE" and "没有任何数据行" in result.message
+
+
+def test_read_application__a_header_twice_is_refused_not_guessed(tmp_path: Path) -> None:
+    header = [*REFUND_HEADER, "银行账号"]
+    result = read_application(_refund_workbook(tmp_path / "重复.xlsx", header, []))
+    assert result.error == "DUPLICATE_HEADER"
+    assert "“银行账号”出现两次" in result.message
+
+
+def test_read_application__a_truncated_workbook_is_unreadable(tmp_path: Path) -> None:
+    whole = (SAMPLES / "稳岗返还申请.xlsx").read_bytes()
+    path = tmp_path / "截断.xlsx"
+    path.write_bytes(whole[: len(whole) // 2])
+    assert read_application(path).error == "UNREADABLE_FILE"
+
+
+def _sheet_zip(path: Path, sheet_xml: bytes) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+    return path
+
+
+def test_read_application__a_decompression_bomb_is_refused_before_inflating(
+    tmp_path: Path,
+) -> None:
+    bomb = _sheet_zip(tmp_path / "炸弹.xlsx", b"<worksheet>" + b" " * 50_000_000)
+    assert bomb.stat().st_size < 200_000
+    result = read_application(bomb)
+    assert result.error == "FILE_TOO_LARGE" and "解压炸弹" in result.message
+
+
+def test_read_application__too_much_once_unpacked_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader, "MAX_UNCOMPRESSED_BYTES", 10_000)
+    result = read_application(SAMPLES / "社保费减免申报.xlsx")
+    assert result.error == "FILE_TOO_LARGE" and "解压后" in result.message
+
+
+def test_read_application__a_sheet_declaring_too_many_rows_or_cells_is_refused(
+    tmp_path: Path,
+) -> None:
+    rows = _sheet_zip(tmp_path / "行.xlsx", b'<worksheet><dimension ref="A1:L2000000"/>')
+    assert "超过 Excel 的 1048576 行上限" in read_application(rows).message
+    cells = _sheet_zip(tmp_path / "格.xlsx", b'<worksheet><dimension ref="A1:XFD900000"/>')
+    assert read_application(cells).error == "FILE_TOO_LARGE"
