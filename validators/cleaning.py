@@ -135,7 +135,8 @@ def clean_date(raw: pd.Series) -> Cleaned:
     blank = _blank(raw)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     is_date = date_cells(raw)
-    parsed[is_date] = pd.to_datetime(raw[is_date].map(_as_datetime))
+    in_range = is_date & raw.map(_representable, na_action="ignore").fillna(False).astype(bool)
+    parsed[in_range] = pd.to_datetime(raw[in_range].map(_as_datetime))
     is_number = numeric_cells(raw)
     numbers = pd.to_numeric(raw[is_number], errors="coerce")
     yyyymmdd = numbers.between(19000101, 21001231)
@@ -149,6 +150,11 @@ def clean_date(raw: pd.Series) -> Cleaned:
         text = clean_text(raw[text_rows]).values
         parsed[text_rows] = _parse_date_text(text)
     return Cleaned(parsed, ~blank & parsed.isna())
+
+
+def _representable(value: object) -> bool:
+    """A date pandas can hold (years 1678–2261); others are unreadable, not a crash."""
+    return isinstance(value, dt.date) and 1678 <= value.year <= 2261
 
 
 def _as_datetime(value: dt.date) -> dt.datetime:

@@ -110,12 +110,14 @@ def _schema_failures(
 def _duplicate_failures(frame: pd.DataFrame, spec: SheetSpec) -> pd.DataFrame:
     if not spec.duplicate_key:
         return _failures(pd.Index([]), "", "DUPLICATE_ROW", "")
-    keys = frame[list(spec.duplicate_key)]
+    # The row Excel shows first keeps the claim, whatever order the rows arrive in.
+    ordered = frame.sort_values(ROW, kind="stable")
+    keys = ordered[list(spec.duplicate_key)]
     complete = keys.notna().all(axis=1)
     repeated = keys[complete].duplicated(keep="first")
     later = repeated[repeated].index
     first_rows = (
-        frame.loc[complete].groupby(list(spec.duplicate_key), sort=False)[ROW].transform("first")
+        ordered.loc[complete].groupby(list(spec.duplicate_key), sort=False)[ROW].transform("first")
     )
     result = _failures(later, "", "DUPLICATE_ROW", "")
     result["message"] = [f"与第{first_rows[i]}行重复" for i in later]
