@@ -58,6 +58,12 @@ def unit_class(unit_type: pd.Series, size: pd.Series) -> pd.Series:
     return result
 
 
+def first_covered_month(reads: ParameterReads) -> pd.Timestamp:
+    """The earliest contribution month every rate and relief share has a value for."""
+    names = {*STATUTORY_RATES.values(), *SHARE_PARAMETERS.values()}
+    return pd.Timestamp(max(reads.parameter(name).starts[0] for name in names))
+
+
 def _dated_ratio(
     reads: ParameterReads, name: str, months: np.ndarray, pick: pd.Series | None = None
 ) -> tuple[np.ndarray, np.ndarray]:

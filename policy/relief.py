@@ -12,7 +12,13 @@ import datetime as dt
 
 import pandas as pd
 
-from policy.contributions import EXCLUDED_UNIT, INSURANCES, contributions, unit_class
+from policy.contributions import (
+    EXCLUDED_UNIT,
+    INSURANCES,
+    contributions,
+    first_covered_month,
+    unit_class,
+)
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
@@ -30,12 +36,16 @@ def decide(
     derived = derive_size(frame, reads, as_of)
     classes = unit_class(frame["unit_type"], effective_size(frame, derived))
     months = frame["month"].fillna(pd.Timestamp(as_of))
-    amounts = contributions(frame, months, classes, reads)
+    # A month before the parameters begin is the applicant's error: that row is rejected
+    # (and priced at as_of only so the arithmetic runs), never the whole batch.
+    first = first_covered_month(reads)
+    uncovered = months < first
+    amounts = contributions(frame, months.where(~uncovered, pd.Timestamp(as_of)), classes, reads)
     proposed = pd.Series(amounts.total_relief(), index=frame.index)
     settled = settle(
         frame.index,
         sheet.reasons,
-        {},
+        {"INVALID_VALUE": uncovered},
         size_mismatch=size_mismatch(frame, derived),
         notes={"CR_EXCLUDED_UNIT": frame["unit_type"] == EXCLUDED_UNIT},
     )
@@ -45,7 +55,9 @@ def decide(
         sheet,
         settled,
         proposed,
-        details=with_mismatch_messages(sheet.messages, frame, derived),
+        details=with_mismatch_messages(sheet.messages, frame, derived).where(
+            ~uncovered, f"所属期早于政策参数的生效日期（最早 {first:%Y-%m}）"
+        ),
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"].fillna("") + ":" + month_text,
         period=month_text,

@@ -1,6 +1,7 @@
 """Properties of the whole decision path, over generated inputs (hypothesis).
 
-Row conservation, order independence, monotonicity of the refund in layoffs, exact money.
+Row conservation, order independence, monotonicity of the refund in layoffs, exact money, and
+random cell values that must never crash reading and validation.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ import re
 from decimal import Decimal
 
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from prefect.logging import disable_run_logger
 
@@ -111,3 +113,55 @@ def test_money__two_decimals_and_exact_sums() -> None:
     amounts = [line.rsplit(",", 1)[1] for line in text.splitlines()[1:]]
     assert all(re.fullmatch(r"-?\d+\.\d{2}", a) for a in amounts)
     assert sum(Decimal(a) for a in amounts) * 100 == int(BASELINE["amount"].sum())
+
+
+CELL = st.one_of(
+    st.none(),
+    st.text(max_size=24),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(9999, 12, 31)),
+    st.sampled_from(
+        ["=1+1", "９１３７", "370102199001011234", " 是 ", "2020-03", "0.5%", "2958465"]
+    ),
+)
+FUZZ = settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # report, do not spend minutes shrinking
+)
+
+
+@pytest.mark.parametrize("program", sorted(PROGRAMS))
+@FUZZ
+@given(data=st.data())
+def test_fuzz__random_cells_never_crash_and_every_row_is_decided(program: str, data) -> None:
+    spec = PROGRAMS[program]
+    sheets = {}
+    for sheet in spec.sheets:
+        headers = [h for _, h, _, _ in sheet.columns()]
+        count = data.draw(st.integers(min_value=1, max_value=5))
+        rows = [[data.draw(CELL) for _ in headers] for _ in range(count)]
+        frame = pd.DataFrame(rows, columns=headers, dtype=object)
+        frame[ROW] = range(2, 2 + count)
+        sheets[sheet.name] = frame
+    decisions = decide_raw({"随机.xlsx": (program, sheets)})
+    assert set(decisions["outcome"]) <= {APPROVED, REJECTED, HELD}
+    for sheet in spec.sheets:
+        decided = decisions[decisions["sheet"] == sheet.name]
+        assert len(decided) in (0, len(sheets[sheet.name]))
+
+
+def test_relief__a_month_before_the_parameters_rejects_that_row_not_the_batch() -> None:
+    name = "社保费减免申报.xlsx"
+    program, sheets = samples()[name]
+    frame = sheets["缴费申报"].copy()
+    frame.loc[frame.index[0], "所属期"] = "2002-05"
+    decisions = decide_raw({name: (program, {"缴费申报": frame})})
+    first = decisions.iloc[0]
+    assert (first["outcome"], first["reason_codes"]) == (REJECTED, "INVALID_VALUE")
+    assert "早于政策参数的生效日期" in first["message"]
+    assert (decisions["outcome"].iloc[1:] != REJECTED).any()

@@ -18,6 +18,9 @@ import numpy as np
 import pandas as pd
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Excel counts days up to 9999-12-31; pandas holds dates to 2262. Later serials are unreadable.
+LAST_SERIAL = (pd.Timestamp("2261-12-31") - EXCEL_EPOCH).days
+LARGEST = 2**62  # fen, ppm or a count beyond this is nonsense and would overflow int64
 _UNIT_SUFFIX = re.compile(r"[（(][^（）()]*[)）]$")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y.%m.%d")
 _MONTH_PATTERN = re.compile(r"^(\d{4})(?:[-/.年]?)(\d{1,2})月?$")
@@ -143,7 +146,7 @@ def clean_date(raw: pd.Series) -> Cleaned:
     parsed[yyyymmdd[yyyymmdd].index] = pd.to_datetime(
         numbers[yyyymmdd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
     )
-    serial = numbers[~yyyymmdd & numbers.between(1, 2958465)]
+    serial = numbers[~yyyymmdd & numbers.between(1, LAST_SERIAL)]
     parsed[serial.index] = EXCEL_EPOCH + pd.to_timedelta(serial.round(), unit="D")
     text_rows = ~blank & ~is_date & ~is_number
     if text_rows.any():
@@ -252,7 +255,9 @@ def clean_count(raw: pd.Series) -> Cleaned:
         values[whole[whole].index] = numbers[whole].astype("int64")
         return Cleaned(values, ~blank & values.isna())
     numbers = _to_decimal_text(raw.where(~blank))
-    whole = numbers.map(lambda d: d == d.to_integral_value(), na_action="ignore")
+    whole = numbers.map(
+        lambda d: d == d.to_integral_value() and abs(d) < LARGEST, na_action="ignore"
+    )
     whole = whole.astype("boolean").fillna(False).astype(bool)
     values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
     values[whole] = numbers[whole].map(int).astype("int64")
@@ -283,24 +288,30 @@ def _scaled_integer(raw: pd.Series, scale: int) -> Cleaned:
     blank = _blank(raw)
     values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
     floats = raw[numeric_cells(raw) & ~blank].astype("float64")
-    product = floats.to_numpy() * scale
-    nearest = np.rint(product)
-    exact = np.isfinite(product) & (np.abs(product - nearest) < 1e-6) & (np.abs(nearest) < 2**62)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf and nan are simply not exact
+        product = floats.to_numpy() * scale
+        nearest = np.rint(product)
+        exact = (
+            np.isfinite(product) & (np.abs(product - nearest) < 1e-6) & (np.abs(nearest) < 2**62)
+        )
     values[floats.index[exact]] = nearest[exact].astype("int64")
     rest = ~blank & values.isna()
     rest[floats.index[exact]] = False
     if rest.any():
         # Numbers typed as text ("1,234.50", "0.5" before a stripped "%"): same exact path.
         text = pd.Series([_text_of(v).replace(",", "") for v in raw[rest]], index=rest[rest].index)
-        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64") * scale
-        nearest = np.rint(parsed)
-        exact = np.isfinite(parsed) & (np.abs(parsed - nearest) < 1e-6) & (np.abs(nearest) < 2**62)
+        with np.errstate(invalid="ignore", over="ignore"):
+            parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64") * scale
+            nearest = np.rint(parsed)
+            exact = (
+                np.isfinite(parsed) & (np.abs(parsed - nearest) < 1e-6) & (np.abs(nearest) < 2**62)
+            )
         values[text.index[exact]] = nearest[exact].astype("int64")
         rest[text.index[exact]] = False
-    decimals = _to_decimal_text(raw[rest])
+    decimals = _to_decimal_text(raw[rest]).dropna()
+    # A number too large for any real amount is unreadable, not an overflow.
+    decimals = decimals[decimals.map(lambda d: abs(d) * scale < LARGEST)]
     quantum = Decimal(1)
-    scaled = decimals.map(
-        lambda d: int((d * scale).quantize(quantum, rounding=ROUND_HALF_UP)), na_action="ignore"
-    )
-    values[scaled.dropna().index] = scaled.dropna().astype("int64")
+    scaled = decimals.map(lambda d: int((d * scale).quantize(quantum, rounding=ROUND_HALF_UP)))
+    values[scaled.index] = scaled.astype("int64")
     return Cleaned(values, ~blank & values.isna())
