@@ -77,3 +77,9 @@ def test_verify_audit__events_cut_from_the_end_are_found_through_the_registry(
     assert main(["verify-audit", str(log)]) == 1
     assert "不在日志中" in capsys.readouterr().out
     assert main(["verify-audit", str(log), "--registry", "sqlite:///:memory:"]) == 0
+
+
+def test_outputs__are_not_readable_by_other_users(batch: Path) -> None:
+    written = [p for p in batch.rglob("*") if p.is_file()]
+    assert {p.name for p in written} >= {"ledger.xlsx", "payments.csv", "audit.jsonl"}
+    assert [p.name for p in written if p.stat().st_mode & 0o007] == []
