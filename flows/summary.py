@@ -8,12 +8,11 @@ from typing import Any
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from ledger import outputs
-from ledger.settlement import BatchIdentity, SettledBatch
+from ledger.settlement import BatchIdentity, SettledBatch, city_amounts
 from policy.decisions import ProgramDecisions
 from policy.money import fen_text
 from policy.programs import CASH_PROGRAMS
 from validators.sheets import PROGRAMS
-from workbooks.ledger_writer import city_amounts
 
 
 def manifest(

@@ -29,6 +29,7 @@ from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.programs import CASH_PROGRAMS
 
 REVIEW_APPROVE, REVIEW_REJECT = "通过", "驳回"
+NO_CITY = "（未填地市）"
 ReviewKey = tuple[str, str, str, int]
 
 
@@ -154,3 +155,17 @@ def settle_batch(
         )
         amounts[result.program] = int(decisions.loc[result.program, "amount"].sum())
     return SettledBatch(decisions.reset_index(drop=True), payments, amounts, registers)
+
+
+def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:
+    """Amount per (city, programme): capped payments for cash, decisions for the registers."""
+    frames = [settled.payments[["city", "program", "amount"]]]
+    if len(settled.decisions):
+        registers = settled.decisions[~settled.decisions["program"].isin(CASH_PROGRAMS)]
+        frames.append(registers[["city", "program", "amount"]])
+    combined = pd.concat(frames)
+    if combined.empty:
+        return {}
+    combined = combined.assign(city=combined["city"].fillna("").replace("", NO_CITY))
+    sums = combined.groupby(["city", "program"])["amount"].sum()
+    return {(str(c), str(p)): int(v) for (c, p), v in sums.items()}

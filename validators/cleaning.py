@@ -64,9 +64,6 @@ def blank_cells(raw: pd.Series) -> pd.Series:
     return missing | pd.Series(spaces, index=raw.index, dtype=bool)
 
 
-_blank = blank_cells
-
-
 def date_cells(raw: pd.Series) -> pd.Series:
     """Cells holding a date or date-time value."""
     kind = cell_kind(raw)
@@ -87,7 +84,7 @@ def numeric_cells(raw: pd.Series) -> pd.Series:
 
 def clean_text(raw: pd.Series) -> Cleaned:
     """Plain text: NFKC-normalised (full-width digits and letters become ASCII), trimmed."""
-    blank = _blank(raw)
+    blank = blank_cells(raw)
     values = raw.to_numpy(dtype=object)
     text = [None if gone else _text_of(v) for v, gone in zip(values, blank.to_numpy(), strict=True)]
     return Cleaned(
@@ -135,7 +132,7 @@ def clean_choice(raw: pd.Series) -> Cleaned:
 
 def clean_date(raw: pd.Series) -> Cleaned:
     """Dates as real Excel dates, serial numbers, or text in the accepted forms."""
-    blank = _blank(raw)
+    blank = blank_cells(raw)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
     is_date = date_cells(raw)
     in_range = is_date & raw.map(_representable, na_action="ignore").fillna(False).astype(bool)
@@ -178,7 +175,7 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
 
 def clean_month(raw: pd.Series) -> Cleaned:
     """A contribution month (所属期): `2020-03`, `2020年3月`, `202003` or any date in that month."""
-    blank = _blank(raw)
+    blank = blank_cells(raw)
     numbers = pd.to_numeric(raw.where(numeric_cells(raw)), errors="coerce")
     months = numbers.between(190001, 210012)
     if months.any():
@@ -210,7 +207,7 @@ def clean_month(raw: pd.Series) -> Cleaned:
 
 def clean_yes_no(raw: pd.Series) -> Cleaned:
     """是/否, Y/N, 1/0 (and true/false) as a nullable boolean."""
-    blank = _blank(raw)
+    blank = blank_cells(raw)
     words = raw.where(~blank).map(_yes_no_word, na_action="ignore")
     values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
     values[words.isin(YES_WORDS)] = True
@@ -231,7 +228,7 @@ def clean_money_fen(raw: pd.Series) -> Cleaned:
 
 def clean_rate_ppm(raw: pd.Series) -> Cleaned:
     """A rate as a fraction (`0.005`) or a percentage (`0.5%`) → integer parts per million."""
-    blank = _blank(raw)
+    blank = blank_cells(raw)
     numeric = numeric_cells(raw) & ~blank
     scaled = _scaled_integer(raw.where(numeric), RATE_SCALE).values
     typed = ~blank & ~numeric
@@ -246,7 +243,7 @@ def clean_rate_ppm(raw: pd.Series) -> Cleaned:
 
 def clean_count(raw: pd.Series) -> Cleaned:
     """Whole numbers (head counts, months, days); a fraction is unreadable."""
-    blank = _blank(raw)
+    blank = blank_cells(raw)
     numeric = numeric_cells(raw) & ~blank
     if numeric.sum() == (~blank).sum():
         numbers = raw[numeric].astype("float64")
@@ -285,7 +282,7 @@ def _scaled_integer(raw: pd.Series, scale: int) -> Cleaned:
     Floats that already carry no more places than the scale (the usual case) are converted
     vectorised; the rest go through `Decimal` so that 0.125 yuan rounds up to 0.13, never down.
     """
-    blank = _blank(raw)
+    blank = blank_cells(raw)
     values = pd.Series(pd.NA, index=raw.index, dtype="Int64")
     floats = raw[numeric_cells(raw) & ~blank].astype("float64")
     with np.errstate(invalid="ignore", over="ignore"):  # inf and nan are simply not exact

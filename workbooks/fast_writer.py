@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import rustpy_xlsxwriter
 
-EXCEL_MAX_ROWS = 1_048_576
+from workbooks.xlsx import EXCEL_MAX_ROWS
 
 
 def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:

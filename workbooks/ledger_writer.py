@@ -22,10 +22,15 @@ import numpy as np
 import pandas as pd
 
 from ledger.outputs import PROGRAM_ORDER, sort_decisions
-from ledger.settlement import REVIEW_APPROVE, REVIEW_REJECT, SettledBatch
+from ledger.settlement import (
+    NO_CITY,
+    REVIEW_APPROVE,
+    REVIEW_REJECT,
+    SettledBatch,
+    city_amounts,
+)
 from policy.contributions import INSURANCES
 from policy.outcomes import APPROVED, HELD, REJECTED
-from policy.programs import CASH_PROGRAMS
 from validators.sheets import PROGRAMS
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
@@ -34,15 +39,13 @@ REGISTER_FOLDER = "registers"
 REVIEW_SHEET = "待复核"
 SUMMARY_SHEET = "汇总"
 PROVINCE = "全省合计"
-NO_CITY = "（未填地市）"
 SUMMARY_LABELS = {
     "batch_id": "批次号",
     "as_of": "审核基准日",
     "policy_version": "政策版本",
     "provisional": "暂定参数",
 }
-REVIEW_COLUMNS = [
-    Column("项目代码"),
+ROW_COLUMNS = [
     Column("文件"),
     Column("工作表"),
     Column("行号", "number"),
@@ -51,6 +54,10 @@ REVIEW_COLUMNS = [
     Column("身份证号"),
     Column("名称"),
     Column("原因代码"),
+]
+REVIEW_COLUMNS = [
+    Column("项目代码"),
+    *ROW_COLUMNS,
     Column("原因说明", width=50),
     Column("拟支付金额（元）", "money"),
     Column("复核结论", width=12),
@@ -231,20 +238,6 @@ def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
     return counts.droplevel(1)
 
 
-def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:
-    """Amount per (city, programme): capped payments for cash, decisions for the registers."""
-    frames = [settled.payments[["city", "program", "amount"]]]
-    if len(settled.decisions):
-        registers = settled.decisions[~settled.decisions["program"].isin(CASH_PROGRAMS)]
-        frames.append(registers[["city", "program", "amount"]])
-    combined = pd.concat(frames)
-    if combined.empty:
-        return {}
-    combined = combined.assign(city=combined["city"].fillna("").replace("", NO_CITY))
-    sums = combined.groupby(["city", "program"])["amount"].sum()
-    return {(str(c), str(p)): int(v) for (c, p), v in sums.items()}
-
-
 def _payments(payments: pd.DataFrame, provisional: Mapping[str, list[str]]) -> Detail:
     columns = [
         Column("支付编号"),
@@ -356,53 +349,34 @@ def _deferral(schedule: pd.DataFrame | None) -> Detail:
     )
 
 
+def _row_details(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    """Where a decision row came from and why it was decided so (`ROW_COLUMNS` + message)."""
+    return {
+        "file": rows["file"],
+        "sheet": rows["sheet"],
+        "row": rows["row"].astype("int64"),
+        "program": rows["program"].map(TITLES),
+        "credit_code": rows["credit_code"],
+        "id_number": rows["id_number"],
+        "name": rows["name"],
+        "codes": rows["reason_codes"],
+        "message": rows["message"],
+    }
+
+
 def _rejected(decisions: pd.DataFrame) -> Detail:
-    columns = [
-        Column("文件"),
-        Column("工作表"),
-        Column("行号", "number"),
-        Column("项目"),
-        Column("统一社会信用代码"),
-        Column("身份证号"),
-        Column("名称"),
-        Column("原因代码"),
-        Column("原因说明", width=60),
-    ]
-    if not len(decisions):
-        return Detail(Table("不予受理", columns, _frame(columns, [])), pd.Series(dtype=object))
+    columns = [*ROW_COLUMNS, Column("原因说明", width=60)]
     rejected = decisions[decisions["outcome"] == REJECTED]
-    rows = pd.DataFrame(
-        {
-            "file": rejected["file"],
-            "sheet": rejected["sheet"],
-            "row": rejected["row"].astype("int64"),
-            "program": rejected["program"].map(TITLES),
-            "credit_code": rejected["credit_code"],
-            "id_number": rejected["id_number"],
-            "name": rejected["name"],
-            "codes": rejected["reason_codes"],
-            "message": rejected["message"],
-        }
-    ).reset_index(drop=True)
+    rows = pd.DataFrame(_row_details(rejected)).reset_index(drop=True)
     return Detail(Table("不予受理", columns, rows), rejected["city"].reset_index(drop=True))
 
 
 def _review(decisions: pd.DataFrame) -> Table:
-    if not len(decisions):
-        return Table(REVIEW_SHEET, REVIEW_COLUMNS, _frame(REVIEW_COLUMNS, []))
     held = decisions[decisions["outcome"] == HELD]
     rows = pd.DataFrame(
         {
             "code": held["program"],
-            "file": held["file"],
-            "sheet": held["sheet"],
-            "row": held["row"].astype("int64"),
-            "program": held["program"].map(TITLES),
-            "credit_code": held["credit_code"],
-            "id_number": held["id_number"],
-            "name": held["name"],
-            "codes": held["reason_codes"],
-            "message": held["message"],
+            **_row_details(held),
             "proposed": held["proposed"].astype("int64"),
             "verdict": "",
             "comment": "",

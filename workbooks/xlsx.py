@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 import rustpy_xlsxwriter as rx
 
+from workbooks.styling import display_width
+
 EXCEL_MAX_ROWS = 1_048_576
 MONEY_FORMAT = "#,##0.00"
 HEADER_COLOR = "#DDEBF7"
@@ -56,10 +58,6 @@ class Table:
     rows: pd.DataFrame
     lines_above: Sequence[tuple[str, str]] = ()
     choices: dict[str, list[str]] = field(default_factory=dict)
-
-
-def display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def _fitted_widths(table: Table, frame: pd.DataFrame) -> list[float]:
