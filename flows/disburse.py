@@ -15,7 +15,9 @@ from prefect.runtime import flow_run
 from flows import summary
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program, today
 from flows.fanout import notify, read_workbooks
-from flows.tasks import RunInfo, decide_programs, settle, write_outputs
+from flows.tasks import BatchOutputs, RunInfo, append_audit, decide_programs, settle_and_write
+from ledger.faults import crash_point
+from ledger.publish import recover
 from ledger.registry import Registry, sqlite_url
 from ledger.settlement import batch_identity
 from policy.parameters import load_policy
@@ -55,12 +57,15 @@ def disburse(
     """
     logger = get_run_logger()
     Path(out).mkdir(parents=True, exist_ok=True)
+    for done in recover_crashed(Path(out), registry):
+        logger.warning(done)
     review = read_reviewed_ledger(Path(reviewed_ledger)) if reviewed_ledger else None
     as_of = as_of or (review.as_of if review and review.as_of else today())
     policy_set = load_policy(policy)
     references = read_references(Path(reference) if reference else None)
     paths = list_workbooks([Path(p) for p in inputs])
     files = read_workbooks(paths, dask_address)
+    crash_point("read")
     selected = {Program(p).value for p in programs}
     files = [f.not_selected() if f.program and f.program not in selected else f for f in files]
     registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
@@ -73,22 +78,19 @@ def disburse(
         lineage=_reviewed_lineage(review, registry_url),
     )
     rerun = bool(registry_url) and _recorded(registry_url, identity.batch_id)
-    notify(len(paths), len(paths), "审核、登记支付")
+    notify(len(paths), len(paths), "审核、登记支付并写出台账")
     results = decide_programs(files, policy_set, as_of, references)
-    settled = settle(results, identity, registry_url, review.reviews if review else {})
-    manifest = summary.manifest(identity, files, settled, results)
-    notify(len(paths), len(paths), "写出台账、支付文件与审计日志")
     folder = Path(out) / identity.batch_id
-    manifest = write_outputs(
-        folder,
-        settled,
-        manifest,
-        files,
+    reviews = review.reviews if review else {}
+    settled, manifest = settle_and_write(
         results,
-        policy_set,
-        RunInfo(str(flow_run.id or "local"), rerun, registry_url),
-        review.reviews if review else {},
+        identity,
+        registry_url,
+        reviews,
+        BatchOutputs(folder, files, policy_set, {p.name: p for p in paths}),
     )
+    run = RunInfo(str(flow_run.id or "local"), rerun, registry_url)
+    append_audit(folder, settled, manifest, files, run, reviews)
     summary.publish(manifest, settled, folder)
     for problem in review.ignored if review else []:
         logger.warning("复核结论未采用：%s", problem)
@@ -110,6 +112,18 @@ def _reviewed_lineage(review: ReviewedLedger | None, registry_url: str | None) -
         return registry.lineage_of(review.batch_id)
     finally:
         registry.dispose()
+
+
+def recover_crashed(out: Path, registry: str | None) -> list[str]:
+    """Publish or drop what a crashed run left staged in `out` (see `ledger.publish`)."""
+    url = registry or sqlite_url(str(out / "registry.sqlite"))
+    if not registry and not (out / "registry.sqlite").exists():
+        return recover(out, lambda batch_id: None)
+    found = Registry(url)
+    try:
+        return recover(out, found.manifest_of)
+    finally:
+        found.dispose()
 
 
 def _recorded(registry_url: str, batch_id: str) -> bool:

@@ -4,15 +4,15 @@ Reading is retried on transient I/O errors; bad data is never retried (it comes 
 decisions, not exceptions). Reading persists its results under a key of the flow run, so
 retrying a failed run from the UI re-enters it without reading the workbooks again. Deciding is
 not persisted: recomputing it is faster than storing it (measured on a province batch: 8 s to
-decide 1.27M rows, 13 s to pickle and store them). Settling and writing are idempotent by
-construction (registry constraints, repeatable bytes).
+decide 1.27M rows, 13 s to pickle and store them). Settling and writing are one task, because
+they commit together (see `ledger.publish`), and idempotent by construction (registry
+constraints, repeatable bytes).
 A run has a task per workbook plus a handful, never a task per row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,16 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
-from ledger import audit, outputs
+from flows.batch_files import audit_bodies, stage_outputs
+from ledger import audit
+from ledger.faults import crash_point
+from ledger.publish import publish, staging_for
 from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch, settle_batch
 from policy.decisions import ProgramDecisions
-from policy.parameters import PolicySet, describe
+from policy.parameters import PolicySet
 from policy.programs import REFERENCE_NEEDS, decide_program
 from validators.validate import ValidatedSheet, combine, validate_workbook
-from workbooks.ledger_writer import ledger_workbooks
 from workbooks.reader import References, file_sha256, read_application
 
 TRANSIENT = (OSError, TimeoutError)
@@ -50,6 +52,16 @@ class InputFile:
         return replace(
             self, error="NOT_SELECTED", message="本次运行未选择该项目，文件未处理", sheets={}
         )
+
+
+@dataclass(frozen=True)
+class BatchOutputs:
+    """Where a batch's files go and what they are written from (besides the decisions)."""
+
+    folder: Path
+    files: list[InputFile]
+    policy: PolicySet
+    sources: dict[str, Path]
 
 
 @dataclass(frozen=True)
@@ -123,87 +135,60 @@ def decide_programs(
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_is_transient)
-def settle(
+def settle_and_write(
     results: list[ProgramDecisions],
     identity: BatchIdentity,
     registry_url: str | None,
     reviews: dict[ReviewKey, Review],
-) -> SettledBatch:
-    """Take claims in the registry (none in a dry run) and build the payments."""
+    outputs: BatchOutputs,
+) -> tuple[SettledBatch, dict]:
+    """Take claims and record payments (none in a dry run) in one registry transaction that
+    also stages the batch's files and commits with their manifest; then publish the files.
+
+    Returns the settled batch and the manifest as written.
+    """
     registry = Registry(registry_url) if registry_url else None
-    try:
-        return settle_batch(results, identity, registry, reviews)
-    finally:
-        if registry is not None:
-            registry.dispose()
+    written: dict = {}
+    with staging_for(outputs.folder) as staging:
+
+        def stage_all(settled: SettledBatch) -> str:
+            written.update(
+                stage_outputs(
+                    staging,
+                    identity,
+                    outputs.files,
+                    settled,
+                    results,
+                    outputs.policy,
+                    outputs.sources,
+                )
+            )
+            return file_sha256(staging / "manifest.json")
+
+        try:
+            settled = settle_batch(results, identity, registry, reviews, before_commit=stage_all)
+        finally:
+            if registry is not None:
+                registry.dispose()
+        crash_point("committed")
+        publish(staging, outputs.folder)
+    crash_point("published")
+    return settled, written
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_is_transient)
-def write_outputs(
+def append_audit(
     folder: Path,
     settled: SettledBatch,
     manifest: dict,
     files: list[InputFile],
-    results: list[ProgramDecisions],
-    policy: PolicySet,
     run: RunInfo,
     reviews: dict[ReviewKey, Review],
-) -> dict:
-    """Write ledger, bank file, decisions and manifest atomically; append the audit events.
-
-    The manifest records the sha256 of every file written before it (all repeatable, so a
-    rerun's manifest is the same bytes); the audit log's new head goes to the registry.
-    Returns the manifest as written.
-    """
-    folder.mkdir(parents=True, exist_ok=True, mode=0o750)
-    provisional = {r.program: r.reads.provisional() for r in results}
-    used = sorted({name for r in results for name in r.reads.used})
-    written = {
-        "decisions.csv": outputs.write_atomic(
-            folder / "decisions.csv", outputs.decisions_csv(settled.decisions)
-        ),
-        "payments.csv": outputs.write_atomic(
-            folder / "payments.csv", outputs.payments_csv(settled.payments)
-        ),
-    }
-    for relative, data in ledger_workbooks(settled, manifest, provisional, describe(policy, used)):
-        (folder / relative).parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        written[relative] = outputs.write_atomic(folder / relative, data)
-    manifest = {**manifest, "outputs": dict(sorted(written.items()))}
-    outputs.write_atomic(folder / "manifest.json", outputs.manifest_json(manifest))
-    time = audit.now()
-    step = {
-        "event": "run",
-        "time": time,
-        "flow_run_id": run.flow_run_id,
-        "batch_id": manifest["batch_id"],
-        "policy_version": manifest["policy_version"],
-        "as_of": manifest["as_of"],
-        "inputs": [{"file": f.name, "sha256": f.sha256, "error": f.error} for f in files],
-        "already_recorded": run.rerun,
-        "note": "该批次此前已登记，本次未重复支付" if run.rerun else "",
-    }
-    decisions = audit.decision_bodies(
-        settled.decisions,
-        manifest["batch_id"],
-        run.flow_run_id,
-        {f.name: f.sha256 for f in files},
-        manifest["policy_version"],
-        time,
-        reviews,
-    )
-    finished = {
-        "event": "outputs_written",
-        "time": time,
-        "flow_run_id": run.flow_run_id,
-        "batch_id": manifest["batch_id"],
-        "totals": manifest["totals"],
-        "outputs": manifest["outputs"],
-    }
-    appended = audit.append_bodies(
-        folder / "audit.jsonl",
-        itertools.chain([audit.canonical(step)], decisions, [audit.canonical(finished)]),
-    )
+) -> None:
+    """Append the run's events to the batch's audit log; its new head goes to the registry."""
+    bodies = audit_bodies(manifest, settled, files, run.flow_run_id, run.rerun, reviews)
+    appended = audit.append_bodies(folder / "audit.jsonl", bodies)
+    crash_point("audited")
     if run.registry_url:
         registry = Registry(run.registry_url)
         try:
@@ -212,4 +197,3 @@ def write_outputs(
             )
         finally:
             registry.dispose()
-    return manifest

@@ -75,6 +75,7 @@ def append_bodies(path: Path, bodies: Iterable[str]) -> Appended:
     with open(descriptor, "a", encoding="utf-8") as handle:
         # Two runs of one batch at once must not both chain onto the same head.
         fcntl.flock(handle, fcntl.LOCK_EX)
+        _drop_torn_tail(path)
         previous = last_hash(path)
         lines = []
         count = 0
@@ -88,6 +89,29 @@ def append_bodies(path: Path, bodies: Iterable[str]) -> Appended:
                 lines.clear()
         handle.write("".join(lines))
     return Appended(previous, count)
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a last line that a killed run left half-written (no newline), under the lock.
+
+    Whole events before it are kept (they chain correctly); the torn one was never complete,
+    so no recorded head can name it.
+    """
+    with path.open("rb+") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        handle.seek(max(0, size - 65536))
+        tail = handle.read()
+        cut = tail.rfind(b"\n")
+        keep = (size - len(tail) + cut + 1) if cut >= 0 else 0
+        if cut < 0 and size > len(tail):
+            return  # a single line longer than the window: leave it for verify to report
+        handle.truncate(keep)
 
 
 @dataclass(frozen=True)

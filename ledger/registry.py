@@ -27,11 +27,12 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     create_engine,
+    inspect,
     select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 metadata = MetaData()
 
@@ -43,6 +44,9 @@ batches = Table(
     Column("as_of", Date, nullable=False),
     Column("policy_version", String(80), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # The sha256 of the batch's manifest.json, set in the transaction that records its claims
+    # and payments: the outputs it lists were staged before that commit (see ledger.publish).
+    Column("manifest_sha256", String(64), nullable=True),
 )
 
 claims = Table(
@@ -66,6 +70,9 @@ payments = Table(
     Column("period", String(16), nullable=False),
     Column("beneficiary_id", String(40), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
+    # A retroactive top-up (补发) names the payment it adds to; NULL kind is an ordinary payment.
+    Column("kind", String(16), nullable=True),
+    Column("original_payment_id", String(40), nullable=True),
     UniqueConstraint("batch_id", "program", "period", "beneficiary_id", name="uq_payment_batch"),
 )
 
@@ -141,6 +148,14 @@ class Claims:
     def pay(self, paid: pd.DataFrame) -> None:
         self.registry.record_payments(self.connection, self.batch.batch_id, paid)
 
+    def seal(self, manifest_sha256: str) -> None:
+        """Name the manifest whose outputs were staged for these claims (same transaction)."""
+        self.connection.execute(
+            batches.update()
+            .where(batches.c.batch_id == self.batch.batch_id)
+            .values(manifest_sha256=manifest_sha256)
+        )
+
 
 def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
@@ -158,6 +173,24 @@ class Registry:
         except (IntegrityError, ProgrammingError):
             # Two runs creating the tables at once on PostgreSQL: the other one won; carry on.
             metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """A registry made by an earlier version gains the nullable columns added since."""
+        inspector = inspect(self.engine)
+        for table in metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present or not column.nullable:
+                    continue
+                kind = column.type.compile(dialect=self.engine.dialect)
+                try:
+                    with self.engine.begin() as connection:
+                        connection.exec_driver_sql(
+                            f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
+                        )
+                except (OperationalError, ProgrammingError):
+                    pass  # a concurrent run added it first
 
     def _insert(self, table: Table):  # type: ignore[no-untyped-def]
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -305,6 +338,13 @@ class Registry:
                 )
             )
             return {payment_id: int(amount) for payment_id, amount in rows}
+
+    def manifest_of(self, batch_id: str) -> str | None:
+        """The sha256 of the manifest a recorded batch committed with (None if not recorded)."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                select(batches.c.manifest_sha256).where(batches.c.batch_id == batch_id)
+            ).scalar_one_or_none()
 
     def batch_recorded(self, batch_id: str) -> bool:
         with self.engine.connect() as connection:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,13 +18,11 @@ import pandas as pd
 from ledger.payments import (
     PAYMENT_COLUMNS,
     build_payments,
-    claimable,
     claimed_elsewhere,
-    mark_duplicate_claims,
     paid_in_earlier_round,
-    within_batch_duplicates,
 )
 from ledger.registry import BatchRecord, Registry
+from policy.claims import claimable, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.programs import CASH_PROGRAMS
@@ -106,42 +105,59 @@ def settle_batch(
     identity: BatchIdentity,
     registry: Registry | None,
     reviews: dict[ReviewKey, Review] | None = None,
+    before_commit: Callable[[SettledBatch], str] | None = None,
 ) -> SettledBatch:
+    """Settle the batch; `before_commit` stages its outputs and returns the manifest's sha256,
+    which the registry records in the same transaction as the claims and payments."""
     if not results:
-        return SettledBatch(
+        settled = SettledBatch(
             pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=PAYMENT_COLUMNS), {}
         )
+        if before_commit is not None:
+            before_commit(settled)
+        return settled
     decisions = pd.concat({r.program: r.decisions for r in results})
     decisions = apply_reviews(decisions, reviews or {})
     decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
     if registry is None:
         payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
-        all_paid = payments
-    else:
-        candidates = decisions[claimable(decisions)]
-        candidates = candidates.assign(approved=candidates["outcome"] == APPROVED)
-        record = BatchRecord(
-            identity.batch_id, identity.lineage, identity.as_of, identity.policy_version
+        settled = _settled(results, decisions, payments, payments)
+        if before_commit is not None:
+            before_commit(settled)
+        return settled
+    candidates = decisions[claimable(decisions)]
+    candidates = candidates.assign(approved=candidates["outcome"] == APPROVED)
+    record = BatchRecord(
+        identity.batch_id, identity.lineage, identity.as_of, identity.policy_version
+    )
+    with registry.claiming(record, candidates) as claims:
+        held = claims.held_elsewhere()
+        decisions = mark_duplicate_claims(
+            decisions, claimed_elsewhere(decisions, held, identity.lineage)
         )
-        with registry.claiming(record, candidates) as claims:
-            held = claims.held_elsewhere()
-            decisions = mark_duplicate_claims(
-                decisions, claimed_elsewhere(decisions, held, identity.lineage)
-            )
-            # A concurrent run may have taken a claim between the look-up and the insert.
-            held = claims.take()
-            decisions = mark_duplicate_claims(
-                decisions, claimed_elsewhere(decisions, held, identity.lineage)
-            )
-            paid_before = paid_in_earlier_round(
-                decisions, held, identity.batch_id, identity.lineage
-            )
-            all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
-            payments = build_payments(
-                decisions, CASH_PROGRAMS, caps, identity.batch_id, paid_before
-            )
-            claims.pay(payments)
+        # A concurrent run may have taken a claim between the look-up and the insert.
+        held = claims.take()
+        decisions = mark_duplicate_claims(
+            decisions, claimed_elsewhere(decisions, held, identity.lineage)
+        )
+        paid_before = paid_in_earlier_round(decisions, held, identity.batch_id, identity.lineage)
+        all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
+        payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id, paid_before)
+        claims.pay(payments)
+        settled = _settled(results, decisions, payments, all_paid)
+        if before_commit is not None:
+            claims.seal(before_commit(settled))
+    return settled
+
+
+def _settled(
+    results: list[ProgramDecisions],
+    decisions: pd.DataFrame,
+    payments: pd.DataFrame,
+    all_paid: pd.DataFrame,
+) -> SettledBatch:
+    """The settled batch: each programme's amount, and the registers of the approved rows."""
     amounts = all_paid.groupby("program")["amount"].sum().astype("int64").to_dict()
     approved = decisions["outcome"] == APPROVED
     registers = {}

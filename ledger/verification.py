@@ -79,6 +79,7 @@ def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[s
         if not registry.batch_recorded(batch_id):
             return [f"登记库中没有批次 {batch_id}（试运行的批次不登记；或登记库地址不对）"]
         recorded = registry.payments_of(batch_id)
+        committed = registry.manifest_of(batch_id)
     finally:
         registry.dispose()
     try:
@@ -86,6 +87,10 @@ def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[s
     except (OSError, KeyError, ValueError, ArithmeticError):
         return ["payments.csv 缺失或无法解析，无法与登记库核对支付"]
     problems = []
+    if committed != hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest():
+        problems.append(
+            "manifest.json 不是登记库提交支付时记录的清单（清单被替换，或批次未完成提交）"
+        )
     for payment_id in sorted(listed.keys() - recorded.keys()):
         problems.append(f"payments.csv 中的支付 {payment_id} 未在登记库中登记")
     for payment_id in sorted(recorded.keys() - listed.keys()):

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from prefect.logging import disable_run_logger
 
-from flows.tasks import decide_programs, read_and_validate, settle
-from ledger.settlement import BatchIdentity, SettledBatch
+from flows.tasks import decide_programs, read_and_validate
+from ledger.registry import Registry
+from ledger.settlement import BatchIdentity, SettledBatch, settle_batch
 from policy.decisions import ProgramDecisions
 from policy.parameters import load_policy
 from workbooks.reader import list_workbooks, read_references
@@ -30,5 +31,9 @@ def settle_case(
     reviews=None,
 ) -> SettledBatch:
     identity = BatchIdentity(batch, lineage, dt.date(2020, 12, 31), POLICY.version)
-    with disable_run_logger():
-        return settle.fn(results, identity, registry_url, reviews or {})
+    registry = Registry(registry_url) if registry_url else None
+    try:
+        return settle_batch(results, identity, registry, reviews or {})
+    finally:
+        if registry is not None:
+            registry.dispose()

@@ -15,6 +15,7 @@ from flows import tasks
 from flows.disburse import disburse
 from flows.inbox import nightly_inbox
 from flows.serve import NIGHTLY_CRON, TIME_ZONE, deployments
+from ledger import publish
 from ledger.audit import verify
 from ledger.registry import Registry
 from tests.conftest import ACCEPTANCE, SAMPLES
@@ -165,15 +166,15 @@ def test_retried_run__reuses_persisted_reads_and_pays_once(
         return real_read(path)
 
     failures = iter([OSError("磁盘暂时不可用")])
-    real_write = tasks.outputs.write_atomic
+    real_write = publish.write_atomic
 
-    def flaky_write(path: Path, data: bytes) -> None:
+    def flaky_write(path: Path, data: bytes) -> str:
         if path.name == "manifest.json" and (problem := next(failures, None)):
             raise problem
-        real_write(path, data)
+        return real_write(path, data)
 
     monkeypatch.setattr(tasks, "read_application", counting_read)
-    monkeypatch.setattr(tasks.outputs, "write_atomic", flaky_write)
+    monkeypatch.setattr(publish, "write_atomic", flaky_write)
     retried = disburse.with_options(retries=1, retry_delay_seconds=0)
     folder = Path(
         retried(

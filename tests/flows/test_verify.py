@@ -32,7 +32,18 @@ def batch(tmp_path: Path) -> Path:
 
 def test_manifest__records_the_sha256_of_every_output(batch: Path) -> None:
     manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
-    assert set(manifest["outputs"]) == {"decisions.csv", "payments.csv", "ledger.xlsx"}
+    returned = {
+        f"returned/{Path(i['file']).stem}-退回.xlsx"
+        for i in manifest["inputs"]
+        if i["program"] and manifest_has_failures(batch, i["file"])
+    }
+    assert returned, "the sample batch has files with rejected or held rows"
+    assert set(manifest["outputs"]) == {"decisions.csv", "payments.csv", "ledger.xlsx"} | returned
+
+
+def manifest_has_failures(batch: Path, file: str) -> bool:
+    decisions = (batch / "decisions.csv").read_text(encoding="utf-8-sig").splitlines()
+    return any(f",{file}," in line and ",approved," not in line for line in decisions[1:])
 
 
 def test_verify__an_untouched_batch_checks_out(batch: Path, capsys) -> None:

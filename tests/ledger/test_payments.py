@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ledger.payments import build_payments, within_batch_duplicates
+from ledger.payments import build_payments
+from policy.claims import within_batch_duplicates
 
 
 def decisions(rows: list[dict[str, object]]) -> pd.DataFrame:

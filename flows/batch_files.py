@@ -1,0 +1,116 @@
+"""The batch's files: staged before the registry commits, audited after they are published.
+
+Orchestration glue between the settled batch and the writers (`ledger.outputs`,
+`workbooks.ledger_writer`, `workbooks.returned`, `ledger.audit`); it decides nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flows import summary
+from ledger import audit, outputs
+from ledger.faults import crash_point
+from ledger.publish import stage
+from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch
+from policy.decisions import ProgramDecisions
+from policy.outcomes import APPROVED
+from policy.parameters import PolicySet, describe
+from workbooks.ledger_writer import ledger_workbooks
+from workbooks.returned import returned_name, returned_workbook
+
+RETURNED = "returned"
+
+
+def stage_outputs(
+    staging: Path,
+    identity: BatchIdentity,
+    files: list,  # list[InputFile]
+    settled: SettledBatch,
+    results: list[ProgramDecisions],
+    policy: PolicySet,
+    sources: dict[str, Path],
+) -> dict[str, Any]:
+    """Write every repeatable output into `staging`, the manifest last; returns the manifest.
+
+    The manifest records the sha256 of each file written before it, so a rerun's manifest is
+    the same bytes and `subsidy verify` can check the folder against it.
+    """
+    crash_point("claimed")
+    manifest = summary.manifest(identity, files, settled, results)
+    written = {
+        "decisions.csv": stage(staging, "decisions.csv", outputs.decisions_csv(settled.decisions))
+    }
+    crash_point("staging")
+    written["payments.csv"] = stage(staging, "payments.csv", outputs.payments_csv(settled.payments))
+    provisional = {r.program: r.reads.provisional() for r in results}
+    used = sorted({name for r in results for name in r.reads.used})
+    for relative, data in ledger_workbooks(settled, manifest, provisional, describe(policy, used)):
+        written[relative] = stage(staging, relative, data)
+    for relative, data in _returned_workbooks(settled, files, sources):
+        written[relative] = stage(staging, relative, data)
+    manifest = {**manifest, "outputs": dict(sorted(written.items()))}
+    stage(staging, "manifest.json", outputs.manifest_json(manifest))
+    crash_point("staged")
+    return manifest
+
+
+def _returned_workbooks(
+    settled: SettledBatch, files: list, sources: dict[str, Path]
+) -> Iterator[tuple[str, bytes]]:
+    """The applicant's own workbook, annotated, for each file with rejected or held rows."""
+    decisions = settled.decisions
+    if decisions.empty:
+        return
+    failing = decisions[decisions["outcome"] != APPROVED]
+    programs = {f.name: f.program for f in files}
+    for name, problems in failing.groupby("file", sort=True):
+        source = sources.get(str(name))
+        if source is None or not source.exists():
+            continue
+        data = returned_workbook(source, problems, str(programs[name]))
+        yield f"{RETURNED}/{returned_name(str(name))}", data
+
+
+def audit_bodies(
+    manifest: dict[str, Any],
+    settled: SettledBatch,
+    files: list,
+    flow_run_id: str,
+    rerun: bool,
+    reviews: dict[ReviewKey, Review],
+) -> Iterator[str]:
+    """The run's audit events: the run step, one event per decision, outputs written."""
+    time = audit.now()
+    step = {
+        "event": "run",
+        "time": time,
+        "flow_run_id": flow_run_id,
+        "batch_id": manifest["batch_id"],
+        "policy_version": manifest["policy_version"],
+        "as_of": manifest["as_of"],
+        "inputs": [{"file": f.name, "sha256": f.sha256, "error": f.error} for f in files],
+        "already_recorded": rerun,
+        "note": "该批次此前已登记，本次未重复支付" if rerun else "",
+    }
+    decisions = audit.decision_bodies(
+        settled.decisions,
+        manifest["batch_id"],
+        flow_run_id,
+        {f.name: f.sha256 for f in files},
+        manifest["policy_version"],
+        time,
+        reviews,
+    )
+    finished = {
+        "event": "outputs_written",
+        "time": time,
+        "flow_run_id": flow_run_id,
+        "batch_id": manifest["batch_id"],
+        "totals": manifest["totals"],
+        "outputs": manifest["outputs"],
+    }
+    return itertools.chain([audit.canonical(step)], decisions, [audit.canonical(finished)])

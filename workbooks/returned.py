@@ -1,0 +1,300 @@
+"""Returned applications (退回): the applicant's own workbook, each rejected or held cell marked.
+
+Every cell to correct (or the whole row, where no single cell is at fault) is filled red for
+不予受理 or yellow for 待复核 and carries its reasons as a Chinese comment; a first sheet
+`退回说明` lists every problem. Columns are found as the reader finds them. Nothing written is a
+formula: a formula in the applicant's file becomes its cached value, and text that Excel would
+take for one (`=…`, `+…`, `-…`, `@…`) is stored as text with the quote prefix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from policy.outcomes import HELD, REASONS, REJECTED
+from validators.cleaning import normalize_header
+from validators.registered_checks import CHECK_MESSAGES, CHECK_REASONS
+from validators.sheets import PROGRAMS, SheetSpec
+from workbooks.reader import HEADER_SEARCH_ROWS, UnusableSheet, _find_header
+from workbooks.styling import (
+    FORMULA_PREFIXES,
+    Column,
+    display_width,
+    set_value,
+    workbook_bytes,
+    write_table,
+)
+
+RETURNED_SHEET = "退回说明"
+AUTHOR = "人社部门审核"
+OUTCOME_TEXT = {REJECTED: "不予受理", HELD: "待复核"}
+FILLS = {
+    REJECTED: PatternFill("solid", fgColor="FFC7CE"),
+    HELD: PatternFill("solid", fgColor="FFEB9C"),
+}
+WHOLE_ROW = "整行"
+SUMMARY_COLUMNS = [
+    *map(Column, ("工作表", "行号", "列", "结果", "原因代码")),
+    Column("说明", width=80),
+]
+COMMENT_WIDTH = 320  # pixels; about 40 CJK characters a line
+
+# Rule reasons name no column in their message: the columns an applicant would correct. Those
+# not in the applicant's sheet are passed over (复工复产日期 lives on 企业信息, 就业结束日期 is
+# optional); with none left, the whole row is marked.
+RULE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "UNKNOWN_ENTERPRISE": ("统一社会信用代码",),
+    "SIZE_MISMATCH": ("企业规模",),
+    "SR_DISHONEST": ("统一社会信用代码",),
+    "SR_INSURED_MONTHS": ("连续参保缴费月数",),
+    "SR_LAYOFF_RATE": ("上年度裁员人数", "上年末参保职工人数"),
+    "SFP_NOT_KEY_ENTERPRISE": ("统一社会信用代码",),
+    "SFP_DAYS_EXCEED_WINDOW": ("出勤天数",),
+    "SFP_OVERLAP": ("到岗开始日期", "到岗结束日期"),
+    "NH_RESUME_DATE": ("复工复产日期",),
+    "NH_HIRE_DATE": ("入职日期",),
+    "NH_NO_CONTRACT": ("是否签订劳动合同",),
+    "NH_NOT_INSURED": ("是否参加社会保险",),
+    "CQ_NOT_CHONGQING": ("身份证号",),
+    "CQ_NOT_REGISTERED": ("身份证号",),
+    "CQ_TOO_SHORT": ("就业开始日期", "就业结束日期"),
+    "CR_EXCLUDED_UNIT": ("单位类型",),
+    "DF_NO_HARDSHIP": ("受疫情影响生产经营困难",),
+    "DF_EXCLUDED_UNIT": ("单位类型",),
+    "DF_PERIOD": ("缓缴起始所属期", "缓缴终止所属期"),
+    "CARD_CHECKSUM": ("银行卡号",),
+}
+# Reasons about the row as a whole: a repeat, a claim held elsewhere, a reviewer's refusal.
+ROW_LEVEL = frozenset({"DUPLICATE_ROW", "DUPLICATE_CLAIM", "REVIEW_REJECTED"})
+# Validation reasons: their message names the column, `<header>：<text>` (validators.validate).
+BY_MESSAGE = frozenset(
+    {"INVALID_CREDIT_CODE", "INVALID_ID_NUMBER", "INVALID_CITY", "INVALID_VALUE", "MISSING_VALUE"}
+)
+# A validation text gives its code as validators.validate chose it: any text it does not name
+# (unreadable cells, negative amounts, unknown checks) is INVALID_VALUE there too.
+_TEXT_CODES = {
+    text: CHECK_REASONS.get(check, "INVALID_VALUE") for check, text in CHECK_MESSAGES.items()
+}
+_TEXT_CODES[REASONS["MISSING_VALUE"]] = "MISSING_VALUE"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to correct: a cell (its canonical `header`) or a whole row (`header` empty)."""
+
+    sheet: str
+    row: int
+    header: str
+    outcome: str
+    code: str
+    detail: str = ""
+
+    @property
+    def text(self) -> str:
+        reason = REASONS.get(self.code, self.code)
+        shown = f"{reason}（{self.code}）"
+        return f"{shown}：{self.detail}" if self.detail not in ("", reason) else shown
+
+
+def returned_name(file_name: str) -> str:
+    """The returned copy's file name: `稳岗返还申请.xls` → `稳岗返还申请-退回.xlsx`."""
+    return f"{Path(file_name).stem}-退回.xlsx"
+
+
+def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes:
+    """The applicant's workbook with its rejected and held rows marked, as repeatable bytes."""
+    specs = {spec.name: spec for spec in PROGRAMS[program].sheets}
+    source = CalamineWorkbook.from_path(str(path))
+    if path.suffix.lower() == ".xls":
+        book = _legacy_copy(source)
+    else:
+        book = load_workbook(path, data_only=True)
+    columns = {name: _columns(source, spec) for name, spec in specs.items()}
+    decisions = problems[["sheet", "row", "outcome", "reason_codes", "message"]]
+    found = [
+        problem
+        for sheet, row, outcome, codes, message in decisions.itertuples(index=False, name=None)
+        for problem in _problems_of(
+            Problem(str(sheet), int(row), "", str(outcome), ""),
+            [c for c in _text(codes).split(";") if c],
+            _text(message),
+            specs.get(str(sheet)),
+            columns.get(str(sheet), {}),
+        )
+    ]
+    summary: list[tuple[Problem, str]] = []
+    for problem in found:
+        where = columns.get(problem.sheet, {})
+        if problem.sheet not in book.sheetnames or not where:
+            summary.append((problem, "（工作簿中找不到该工作表或其表头，请使用系统模板）"))
+        elif problem.header and problem.header not in where:
+            summary.append((problem, f"（工作簿中没有“{problem.header}”列，请按模板补上该列）"))
+        else:
+            summary.append((problem, ""))
+    _mark(book, [p for p, note in summary if not note], columns)
+    _add_summary(book, _text(path.name), summary, list(specs))
+    for sheet in book.worksheets:
+        _make_inert(sheet)
+    return workbook_bytes(book)
+
+
+def _text(value: object) -> str:
+    """A cell or field as text an .xlsx can hold (missing → empty, control characters dropped)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else ""
+
+
+def _problems_of(
+    decision: Problem,
+    codes: list[str],
+    message: str,
+    spec: SheetSpec | None,
+    present: dict[str, int],
+) -> list[Problem]:
+    """One decision's problems: the columns its message names, the rule map's columns that are
+    `present` in the applicant's sheet, or else its whole row."""
+    headers = {normalize_header(h): h for _, h, _, _ in spec.columns()} if spec else {}
+    found: list[Problem] = []
+    details: list[str] = []
+    for segment in filter(None, message.split("；")):
+        prefix, colon, text = segment.partition("：")
+        header = headers.get(normalize_header(prefix)) if colon else None
+        if header is None:
+            if segment not in REASONS.values():
+                details.append(segment)
+            continue
+        code = _TEXT_CODES.get(text, "INVALID_VALUE")
+        if code not in codes:
+            code = next((c for c in codes if c in BY_MESSAGE), code)
+        found.append(replace(decision, header=header, code=code, detail=text))
+    rest = [c for c in codes if c not in {p.code for p in found}]
+    for code in rest:
+        # Free text beside the codes (与第5行重复, 申报为小型…, 复核意见) explains the last of them.
+        detail = "；".join(details) if code == rest[-1] else ""
+        named = [h for h in RULE_COLUMNS.get(code, ()) if h in present]
+        found.extend(replace(decision, header=h, code=code, detail=detail) for h in named or [""])
+    return found
+
+
+def _columns(source: CalamineWorkbook, spec: SheetSpec) -> dict[str, int]:
+    """Each canonical header's Excel column (1-based), found as the reader finds it; {} if none."""
+    if spec.name not in source.sheet_names:
+        return {}
+    sheet = source.get_sheet_by_name(spec.name)
+    wanted = {normalize_header(h): h for _, h, _, _ in spec.columns()}
+    try:
+        cells = sheet.to_python(skip_empty_area=True, nrows=HEADER_SEARCH_ROWS)
+        _, positions = _find_header(cells, wanted, set(), spec)
+    except UnusableSheet:
+        return {}
+    first = sheet.start[1] + 1 if sheet.start else 1
+    return {wanted[key]: first + index for key, index in positions.items()}
+
+
+def _legacy_copy(source: CalamineWorkbook) -> Workbook:
+    """A fresh workbook holding an `.xls`'s values at the same sheet names and positions."""
+    book = Workbook()
+    book.remove(book.active)
+    for meta in source.sheets_metadata:
+        target = book.create_sheet(meta.name)
+        if meta.visible != SheetVisibleEnum.Visible:
+            target.sheet_state = "hidden"
+        sheet = source.get_sheet_by_name(meta.name)
+        top, left = sheet.start or (0, 0)
+        for row, values in enumerate(sheet.to_python(skip_empty_area=True), start=top + 1):
+            for column, value in enumerate(values, start=left + 1):
+                if value != "":
+                    target.cell(row, column).value = (
+                        _text(value) if isinstance(value, str) else value
+                    )
+    return book
+
+
+def _mark(book: Workbook, problems: list[Problem], columns: dict[str, dict[str, int]]) -> None:
+    """Fill each problem's cell (or row) by outcome; comment with its reasons, one a line."""
+    notes: dict[Cell, list[str]] = {}
+    for problem in problems:
+        sheet, where = book[problem.sheet], columns[problem.sheet]
+        if problem.header:
+            spots = [where[problem.header]]
+        else:
+            spots = list(range(min(where.values()), max(where.values()) + 1))
+        for column in spots:
+            _anchor(sheet, problem.row, column).fill = FILLS[problem.outcome]
+        noted = _anchor(sheet, problem.row, spots[0])
+        # A merged cell's note sits on the range's first row: say which row it is about.
+        shown = problem.text if noted.row == problem.row else f"第{problem.row}行：{problem.text}"
+        notes.setdefault(noted, []).append(shown)
+    for cell, lines in notes.items():
+        unique = list(dict.fromkeys(lines))
+        wrapped = sum(math.ceil(display_width(line) / 40) for line in unique)
+        cell.comment = Comment(
+            "\n".join(unique), AUTHOR, height=24 + 18 * wrapped, width=COMMENT_WIDTH
+        )
+
+
+def _anchor(sheet: Worksheet, row: int, column: int) -> Cell:
+    """The cell itself, or the top-left cell of the merged range it lies in."""
+    cell = sheet.cell(row, column)
+    if isinstance(cell, MergedCell):
+        merged = next(r for r in sheet.merged_cells.ranges if cell.coordinate in r)
+        return sheet.cell(merged.min_row, merged.min_col)
+    return cell
+
+
+def _add_summary(
+    book: Workbook, file_name: str, summary: list[tuple[Problem, str]], order: list[str]
+) -> None:
+    """The first, active sheet: counts, what to do, and one line per (row, column) problem."""
+    sheet = book.create_sheet(RETURNED_SHEET, 0)
+    rows = {(p.sheet, p.row): p.outcome for p, _ in summary}
+    counted = list(rows.values())
+    lines = [
+        f"文件：{file_name}",
+        f"{counted.count(REJECTED)} 行不予受理，{counted.count(HELD)} 行待复核。",
+        "请按下表修改标色的单元格（红色为不予受理，黄色为待复核；鼠标移到单元格上可查看原因），"
+        "修改后重新提交。",
+    ]
+    for number, line in enumerate(lines, start=1):
+        set_value(sheet.cell(number, 1), line)
+    grouped: dict[tuple[str, int, str], list[tuple[Problem, str]]] = {}
+    for item in summary:
+        grouped.setdefault((item[0].sheet, item[0].row, item[0].header), []).append(item)
+    rank = {name: i for i, name in enumerate(order)}
+    table = [
+        [
+            sheet_name,
+            row,
+            header or WHOLE_ROW,
+            OUTCOME_TEXT.get(items[0][0].outcome, items[0][0].outcome),
+            ";".join(dict.fromkeys(p.code for p, _ in items)),
+            "；".join(dict.fromkeys(p.text + note for p, note in items)),
+        ]
+        for (sheet_name, row, header), items in sorted(
+            grouped.items(), key=lambda g: (rank.get(g[0][0], len(rank)), g[0][0], g[0][1])
+        )
+    ]
+    write_table(sheet, SUMMARY_COLUMNS, table, start_row=len(lines) + 2)
+    for other in book.worksheets:
+        other.sheet_view.tabSelected = other is sheet
+    book.active = 0
+    if book.views:
+        book.views[0].firstSheet = 0
+
+
+def _make_inert(sheet: Worksheet) -> None:
+    """Text Excel would read as a formula stays text, even after an edit in Excel."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
+                cell.data_type = "s"
+                cell.quotePrefix = True
