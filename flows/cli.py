@@ -56,6 +56,15 @@ def parser() -> argparse.ArgumentParser:
     verify_audit = commands.add_parser("verify-audit", help="核对审计日志的哈希链")
     verify_audit.add_argument("path", type=Path, help="audit.jsonl")
     verify_audit.add_argument("--registry", help="支付登记库 URL（核对每次运行后记录的日志头）")
+    find = commands.add_parser(
+        "find", help="免申即享：按参保缴费记录测算未申领企业的稳岗返还，生成拟发放与公示名单"
+    )
+    find.add_argument("records", nargs="+", type=Path, help="参保缴费记录工作簿或所在文件夹")
+    find.add_argument("--out", required=True, type=Path, help="输出目录（按结果编号建子目录）")
+    find.add_argument("--reference", type=Path, help="参考名单目录（需含严重失信名单）")
+    find.add_argument("--registry", help="支付登记库 URL（排除已申领、已支付的企业）")
+    find.add_argument("--as-of", type=_date, help="测算基准日 YYYY-MM-DD（默认今天）")
+    find.add_argument("--policy", type=Path, help="政策参数目录（默认内置参数）")
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -71,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("verify", "verify-audit"):
         return _verify(args)
+    if args.command == "find":
+        return _find(args)
     if args.command == "generate":
         from workbooks.synthetic_batch import write_batch
 
@@ -92,18 +103,41 @@ def main(argv: list[str] | None = None) -> int:
                 folder = disburse(
                     inputs=[str(p) for p in args.inputs],
                     out=str(args.out),
-                    reference=str(args.reference) if args.reference else None,
+                    reference=_optional(args.reference),
                     as_of=args.as_of,
                     registry=args.registry,
-                    policy=str(args.policy) if args.policy else None,
+                    policy=_optional(args.policy),
                     dry_run=args.dry_run,
-                    reviewed_ledger=str(args.reviewed_ledger) if args.reviewed_ledger else None,
+                    reviewed_ledger=_optional(args.reviewed_ledger),
                     programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
                     dask_address=args.dask_address,
                 )
         except Exception as problem:  # the run itself failed: say so, exit non-zero
             print(f"运行失败：{problem}", file=sys.stderr)
             return 1
+    print(folder)
+    return 0
+
+
+def _optional(path: Path | None) -> str | None:
+    return str(path) if path else None
+
+
+def _find(args: argparse.Namespace) -> int:
+    from flows.find import find_eligible_enterprises
+
+    try:
+        folder = find_eligible_enterprises(
+            records=[str(p) for p in args.records],
+            out=str(args.out),
+            reference=_optional(args.reference),
+            registry=args.registry,
+            as_of=args.as_of,
+            policy=_optional(args.policy),
+        )
+    except Exception as problem:
+        print(f"运行失败：{problem}", file=sys.stderr)
+        return 1
     print(folder)
     return 0
 

@@ -32,3 +32,7 @@ ALL_PROGRAMS = list(Program)
 def today() -> dt.date:
     """The assessment date when none is given: today in the department's time zone."""
     return dt.datetime.now(SHANGHAI).date()
+
+
+SAMPLE_RECORDS = SAMPLE_INPUTS / "records"
+DEFAULT_FINDS_OUT = DEFAULT_OUT / "finds"

@@ -2,6 +2,8 @@
 
 ID numbers keep their first six (the issuing area) and last four characters,
 `370102********1234`; bank accounts keep their last four. Works on scalars and Series alike.
+Credit codes on a public notice (公示名单, SPEC §7) keep their first four and last four
+characters, `9137**********123X`, as the department publishes them.
 """
 
 from __future__ import annotations
@@ -29,12 +31,22 @@ def _stars(counts: pd.Series) -> pd.Series:
     return counts.map({n: "*" * n for n in counts.unique()})
 
 
-def mask_ids(values: pd.Series) -> pd.Series:
-    """`mask_id` over a column, without a Python call per row."""
+def _keep_ends(values: pd.Series, head: int, tail: int) -> pd.Series:
+    """The first `head` and last `tail` characters kept, `*` between; all `*` when shorter."""
     text = values.where(values.notna(), "").astype(str)
     length = text.str.len()
-    kept = text.str[:6] + _stars((length - 10).clip(lower=0)) + text.str[-4:]
-    return kept.where(length >= 10, _stars(length))
+    kept = text.str[:head] + _stars((length - head - tail).clip(lower=0)) + text.str[-tail:]
+    return kept.where(length >= head + tail, _stars(length))
+
+
+def mask_ids(values: pd.Series) -> pd.Series:
+    """`mask_id` over a column, without a Python call per row."""
+    return _keep_ends(values, 6, 4)
+
+
+def mask_credit_codes(values: pd.Series) -> pd.Series:
+    """Credit codes as a public notice shows them: `9137**********123X`."""
+    return _keep_ends(values, 4, 4)
 
 
 def mask_accounts(values: pd.Series) -> pd.Series:

@@ -5,6 +5,13 @@ layoff rate (layoffs / insured headcount at the end of the previous year) within
 a looser limit for small workforces. Refund = last year's employer + employee unemployment
 contributions × the share for the enterprise's size, rounded half-up to the fen. Parameters are
 read on the run's `as_of` date (2020 values: 人社部发〔2014〕76号, 国办发〔2020〕6号).
+
+Where a row gives the insured headcount at the START of the previous year (上年初参保职工人数:
+the rows "policy finds people" makes from the contribution records, SPEC §7), that figure is
+the base of both the layoff rate and the small-workforce test, as the national practice
+computes it: 裁员率 = (年初 − 年末) / 年初. The layoffs derived from the records (年初 − 年末)
+measured against the end-of-year figure would overstate every shrinking firm's rate. Rows
+without it (the standard application) keep the end-of-year base of SPEC §2.1.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ def layoff_rate_exceeded(
     small_rate_max: object,
     rate_max: object,
 ) -> pd.Series:
-    """layoffs / headcount above the limit, compared exactly as integers (no float rates)."""
+    """layoffs / headcount above the limit (the small limit where headcount ≤ small_headcount),
+    compared exactly as integers (no float rates)."""
     small_p, small_q = money.ratio(small_rate_max)
     p, q = money.ratio(rate_max)
     layoffs_ = layoffs.fillna(0).astype("int64")
@@ -63,6 +71,7 @@ def decide(
     value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
     derived = derive_size(frame, reads, as_of)
     size = effective_size(frame, derived)
+    base = frame["start_headcount"].fillna(frame["insured_headcount"])
     paid = frame["employer_ui_paid"].fillna(0) + frame["employee_ui_paid"].fillna(0)
     proposed = refund_amount(paid.astype("int64"), size, value("refund_share"))
     ineligible = {
@@ -70,7 +79,7 @@ def decide(
         "SR_INSURED_MONTHS": frame["insured_months"].fillna(0) < value("min_months_insured"),
         "SR_LAYOFF_RATE": layoff_rate_exceeded(
             frame["layoffs"],
-            frame["insured_headcount"],
+            base,
             value("small_headcount"),
             value("small_layoff_rate_max"),
             value("layoff_rate_max"),

@@ -32,7 +32,7 @@ from sample_identities import (
 )
 
 from ledger.outputs import write_atomic
-from validators.sheets import PROGRAMS
+from validators.sheets import PROGRAMS, RECORDS_SHEET
 from workbooks.styling import workbook_bytes
 from workbooks.templates import template_workbook
 
@@ -51,7 +51,8 @@ def fill(
             target.cell(row=start + offset, column=column, value=value)
 
 
-def stabilization(folder: Path, dishonest: list[dict[str, str]]) -> None:
+def stabilization(folder: Path, dishonest: list[dict[str, str]]) -> list[dict[str, str]]:
+    """稳岗返还 applications; returns the enterprises, some of which the records list too."""
     firms = enterprises(12)
     rows: list[list[object]] = []
     for i, f in enumerate(firms[:8]):
@@ -187,6 +188,50 @@ def stabilization(folder: Path, dishonest: list[dict[str, str]]) -> None:
     workbook = template_workbook(PROGRAMS["stabilization_refund"])
     fill(workbook, "稳岗返还", rows, title="2020年度失业保险稳岗返还申请表")
     save(workbook, folder / PROGRAMS["stabilization_refund"].file_name)
+    return firms
+
+
+def records(path: Path, applied: list[dict[str, str]], dishonest: dict[str, str]) -> None:
+    """参保缴费记录 for policy-finds-people: two enterprises that applied (and are paid by the
+    demo run), one on the dishonesty list, and new ones — eligible, over the layoff limit,
+    insured too briefly, a small one judged on its start-of-year staff."""
+    new = enterprises(6)
+    # (enterprise, insured staff at the start and the end of last year, months insured)
+    listed = [
+        (applied[0], 210, 205, 36),
+        (applied[1], 48, 47, 24),
+        (dishonest, 70, 69, 40),
+        (new[0], 28, 23, 18),  # 5 of 28 at the start (17.9%): within the small limit
+        (new[1], 140, 120, 30),  # 20 of 140 (14.3%): over 5.5%
+        (new[2], 60, 60, 8),  # insured 8 months
+        (new[3], 9, 9, 14),
+        (new[4], 35, 35, 20),
+        (new[5], 400, 398, 60),
+    ]
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = RECORDS_SHEET.name
+    sheet.append(["2019年度失业保险参保缴费记录（社保经办机构导出）"])
+    headers = [header for _, header, _, _ in RECORDS_SHEET.columns()]
+    sheet.append(headers)
+    for firm, start, end, months in listed:
+        employer = round(start * rng.uniform(80, 160), 2)
+        values = {
+            "统一社会信用代码": firm["code"],
+            "单位名称": firm["name"],
+            "所属地市": firm["city"],
+            "企业规模": "大型" if start >= 300 else ("中型" if start >= 100 else "小型"),
+            "上年初参保职工人数": start,
+            "上年末参保职工人数": end,
+            "连续参保缴费月数": months,
+            "上年度单位缴纳失业保险费（元）": employer,
+            "上年度职工缴纳失业保险费（元）": round(employer * 0.43, 2),
+            "开户银行": firm["bank"],
+            "银行账号": firm["account"],
+        }
+        sheet.append([values.get(h) for h in headers])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(workbook, path)
 
 
 def save(workbook: Workbook, path: Path) -> None:
@@ -534,7 +579,7 @@ def main(folder: Path) -> None:
     references.mkdir(parents=True, exist_ok=True)
     dishonest = enterprises(1)
     key = enterprises(2)
-    stabilization(folder, dishonest)
+    applied = stabilization(folder, dishonest)
     roster_programs(folder, key)
     registry = chongqing(folder)
     contributions(folder)
@@ -552,6 +597,7 @@ def main(folder: Path) -> None:
         [(f["code"], f["name"]) for f in dishonest],
     )
     reference_list(references / "建档立卡名单.xlsx", "建档立卡名单", ("身份证号", "姓名"), registry)
+    records(folder / "records" / "参保缴费记录.xlsx", applied, dishonest[0])
 
 
 if __name__ == "__main__":

@@ -91,18 +91,37 @@ class _SizeColumns(_Sheet):
     assets: Whole = money("资产总额（万元）", False)
 
 
-class StabilizationRefundSchema(_SizeColumns):
+def start_headcount(required: bool = True) -> Any:
+    return count("上年初参保职工人数", required)
+
+
+class _RefundBasis(_Sheet):
+    """What the job-stabilisation refund is decided on, in an application (SPEC §2.1) and in the
+    social-insurance contribution records alike (§7)."""
+
     credit_code: Text = credit_code()
     name: Text = text("单位名称")
     city: Text = city()
     declared_size: Text = size()
     insured_headcount: Whole = count("上年末参保职工人数")
-    layoffs: Whole = count("上年度裁员人数")
     insured_months: Whole = count("连续参保缴费月数")
     employer_ui_paid: Whole = money("上年度单位缴纳失业保险费（元）")
     employee_ui_paid: Whole = money("上年度职工缴纳失业保险费（元）")
     bank_name: Text = text("开户银行")
     bank_account: Text = account()
+
+
+class StabilizationRefundSchema(_SizeColumns, _RefundBasis):
+    layoffs: Whole = count("上年度裁员人数")
+    # Given by the workbook made from the contribution records (§7), not by the blank template.
+    start_headcount: Whole = start_headcount(required=False)
+
+
+class ContributionRecordSchema(_RefundBasis):
+    """参保缴费记录: one enterprise's unemployment-insurance year, from the social-insurance
+    system, over which "policy finds people" runs the refund rule (SPEC §7)."""
+
+    start_headcount: Whole = start_headcount()
 
 
 class EnterpriseSchema(_Sheet):

@@ -19,6 +19,9 @@ class SheetSpec:
     schema: type[pa.DataFrameModel]
     duplicate_key: tuple[str, ...] = ()
     lead: tuple[str, ...] = ()  # attributes that open the template, in this order
+    # Columns only a workbook this system writes carries: read when present, not offered on
+    # the blank template (a standard application keeps SPEC §2.1's end-of-year base).
+    system_only: tuple[str, ...] = ()
 
     def columns(self) -> list[tuple[str, str, str, bool]]:
         """(attribute, header, kind, required) in template order: lead, the rest, size last."""
@@ -28,6 +31,10 @@ class SheetSpec:
             columns,
             key=lambda c: (c[0] in SIZE_COLUMNS, rank.get(c[0], len(rank))),
         )
+
+    def template_columns(self) -> list[tuple[str, str, str, bool]]:
+        """The columns of the blank template: all but the system-only ones."""
+        return [c for c in self.columns() if c[0] not in self.system_only]
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,22 @@ class ProgramSpec:
 ENTERPRISE_KEY = ("credit_code",)
 UNIT_LEAD = ("credit_code", "name", "city", "declared_size", "unit_type")
 ROSTER_KEY = ("credit_code", "id_number")
+# 上年初参保职工人数 is the base of the layoff rate wherever it is given (policy.stabilization).
+REFUND_SHEET = SheetSpec(
+    "稳岗返还",
+    schemas.StabilizationRefundSchema,
+    ENTERPRISE_KEY,
+    lead=(*UNIT_LEAD[:4], "insured_headcount", "layoffs"),
+    system_only=("start_headcount",),
+)
+# The contribution records of "policy finds people" (SPEC §7): read like a programme's sheet,
+# but a reference of the department's own, not an application.
+RECORDS_SHEET = SheetSpec(
+    "参保缴费记录",
+    schemas.ContributionRecordSchema,
+    ENTERPRISE_KEY,
+    lead=(*UNIT_LEAD[:4], "start_headcount", "insured_headcount"),
+)
 
 PROGRAMS: dict[str, ProgramSpec] = {
     spec.code: spec
@@ -54,7 +77,7 @@ PROGRAMS: dict[str, ProgramSpec] = {
         ProgramSpec(
             "stabilization_refund",
             "失业保险稳岗返还",
-            (SheetSpec("稳岗返还", schemas.StabilizationRefundSchema, ENTERPRISE_KEY),),
+            (REFUND_SHEET,),
             "稳岗返还",
             "稳岗返还申请.xlsx",
         ),

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ledger.outputs import PROGRAM_ORDER, sort_decisions
+from ledger.payments import TOPUP
 from ledger.settlement import (
     NO_CITY,
     REVIEW_APPROVE,
@@ -100,6 +101,7 @@ def ledger_workbooks(
         _rejected(decisions),
     ]
     review = _review(decisions)
+    decreases = [_decreases(settled.decreases)] if len(settled.decreases) else []
     if len(review.rows) > max_sheet_rows:
         raise ValueError(f"待复核 {len(review.rows)} 行，超过一张工作表的上限，请分批复核")
     sheets: list[Table] = []
@@ -116,7 +118,8 @@ def ledger_workbooks(
         with ThreadPoolExecutor(max_workers=2) as pool:
             yield from pool.map(lambda part: (part[0], workbook_bytes([part[1]])), parts)
     summary = _summary(settled, decisions, manifest, provisional, notes)
-    yield LEDGER, workbook_bytes([summary, *sheets, review, _parameters(parameter_rows)])
+    tables = [summary, *sheets, review, *decreases, _parameters(parameter_rows)]
+    yield LEDGER, workbook_bytes(tables)
 
 
 def _city_parts(detail: Detail) -> list[tuple[str, Table]]:
@@ -250,10 +253,18 @@ def _payments(payments: pd.DataFrame, provisional: Mapping[str, list[str]]) -> D
         Column("支付金额（元）", "money"),
         Column("封顶前金额（元）", "money"),
         Column("明细行数", "number"),
+        Column("支付类型"),
+        Column("原支付编号"),
+        Column("此前已付（元）", "money"),
         Column("备注"),
         Column("暂定参数"),
     ]
-    capped = payments["uncapped"].astype("int64") > payments["amount"].astype("int64")
+    paid_before = payments["paid_before"].astype("int64")
+    owed = payments["amount"].astype("int64") + paid_before
+    capped = payments["uncapped"].astype("int64") > owed
+    topup = payments["kind"] == TOPUP
+    notes = np.where(capped, "已按每家企业补贴上限封顶", "")
+    notes = np.where(topup, np.char.add("补发差额（按现行参数应付合计减此前已付）", notes), notes)
     rows = pd.DataFrame(
         {
             "id": payments["payment_id"],
@@ -266,11 +277,43 @@ def _payments(payments: pd.DataFrame, provisional: Mapping[str, list[str]]) -> D
             "amount": payments["amount"].astype("int64"),
             "uncapped": payments["uncapped"].astype("int64"),
             "rows": payments["rows"].astype("int64"),
-            "note": np.where(capped, "已按每家企业补贴上限封顶", ""),
+            "kind": np.where(topup, "补发", "支付"),
+            "original": payments["original_payment_id"],
+            "paid_before": paid_before,
+            "note": notes,
             "provisional": _provisional_text(payments["program"], provisional),
         }
     )
     return Detail(Table("支付明细", columns, rows), payments["city"], total="支付金额（元）")
+
+
+def _decreases(decreases: pd.DataFrame) -> Table:
+    """Beneficiaries owed less under the current parameters than was paid: not clawed back."""
+    columns = [
+        Column("项目"),
+        Column("收款人代码"),
+        Column("收款人名称"),
+        Column("地市"),
+        Column("原支付编号"),
+        Column("此前已付（元）", "money"),
+        Column("按现行参数应付（元）", "money"),
+        Column("差额（元）", "money"),
+        Column("处理", width=40),
+    ]
+    rows = pd.DataFrame(
+        {
+            "program": decreases["program"].map(TITLES),
+            "beneficiary": decreases["beneficiary_id"],
+            "name": decreases["beneficiary_name"],
+            "city": decreases["city"],
+            "original": decreases["original_payment_id"],
+            "paid_before": decreases["paid_before"].astype("int64"),
+            "owed": decreases["owed"].astype("int64"),
+            "difference": decreases["difference"].astype("int64"),
+            "action": "不自动追回，请复核后按规定处理",
+        }
+    )
+    return Table("核减待复核", columns, rows)
 
 
 def _relief(register: pd.DataFrame | None, provisional: Mapping[str, list[str]]) -> Detail:

@@ -1,4 +1,4 @@
-"""Read application workbooks and reference lists (`.xlsx` and legacy `.xls`) with calamine.
+"""Read applications, reference lists and contribution records (`.xlsx`, `.xls`) with calamine.
 
 This is the only place that opens an input workbook. It recognises the programme by sheet
 names, finds the header row within the first rows, maps messy headers onto the canonical ones,
@@ -12,14 +12,21 @@ import hashlib
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from validators.cleaning import blank_cells, clean_code, normalize_header
-from validators.sheets import PROGRAMS, REFERENCE_SHEETS, ProgramSpec, SheetSpec, program_for_sheets
+from validators.sheets import (
+    PROGRAMS,
+    RECORDS_SHEET,
+    REFERENCE_SHEETS,
+    ProgramSpec,
+    SheetSpec,
+    program_for_sheets,
+)
 from validators.validate import ROW
 
 HEADER_SEARCH_ROWS = 10
@@ -65,6 +72,34 @@ def file_sha256(path: Path) -> str:
 def read_application(path: Path) -> RawWorkbook:
     """Read one application workbook; errors come back as data, never as exceptions."""
     sha = file_sha256(path)
+    workbook = _open(path, sha)
+    if isinstance(workbook, RawWorkbook):
+        return workbook
+    program = program_for_sheets(workbook.sheet_names)
+    if program is None:
+        return RawWorkbook(path, sha, error="UNRECOGNISED_FILE", message=_expected_sheets())
+    return _read_sheets(workbook, RawWorkbook(path, sha, program=program), program.sheets)
+
+
+def read_records(inputs: list[Path]) -> list[RawWorkbook]:
+    """The contribution-record workbooks (sheet 参保缴费记录, SPEC §7) among these files and
+    folders; each unusable one comes back with its error code and message, never raised."""
+    found = []
+    for path in list_workbooks(inputs):
+        sha = file_sha256(path)
+        workbook = _open(path, sha)
+        if isinstance(workbook, RawWorkbook):
+            found.append(workbook)
+        elif RECORDS_SHEET.name not in workbook.sheet_names:
+            message = f"无法识别的工作簿：未找到“{RECORDS_SHEET.name}”工作表"
+            found.append(RawWorkbook(path, sha, error="UNRECOGNISED_FILE", message=message))
+        else:
+            found.append(_read_sheets(workbook, RawWorkbook(path, sha), (RECORDS_SHEET,)))
+    return found
+
+
+def _open(path: Path, sha: str) -> CalamineWorkbook | RawWorkbook:
+    """The workbook opened, or the file reported as too large, encrypted or unreadable."""
     if path.stat().st_size > MAX_FILE_BYTES:
         limit = MAX_FILE_BYTES // (1024 * 1024)
         return RawWorkbook(
@@ -74,7 +109,7 @@ def read_application(path: Path) -> RawWorkbook:
     if too_large:
         return RawWorkbook(path, sha, error="FILE_TOO_LARGE", message=too_large)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_path(str(path))
     except PasswordError:
         return RawWorkbook(
             path, sha, error="ENCRYPTED_FILE", message="工作簿设有打开密码，请取消密码后重新提交"
@@ -87,22 +122,23 @@ def read_application(path: Path) -> RawWorkbook:
             message=f"无法作为Excel工作簿读取（{type(problem).__name__}），"
             "请用Excel另存为.xlsx后重新提交",
         )
-    program = program_for_sheets(workbook.sheet_names)
-    if program is None:
-        return RawWorkbook(path, sha, error="UNRECOGNISED_FILE", message=_expected_sheets())
+
+
+def _read_sheets(
+    workbook: CalamineWorkbook, found: RawWorkbook, specs: tuple[SheetSpec, ...]
+) -> RawWorkbook:
+    """`found` with these sheets read, or with why they cannot be used (no data is an error)."""
     try:
-        sheets = {s.name: read_sheet(workbook, s) for s in program.sheets}
+        sheets = {s.name: read_sheet(workbook, s) for s in specs}
     except UnusableSheet as problem:
-        return RawWorkbook(path, sha, error=problem.code, message=str(problem))
+        return replace(found, error=problem.code, message=str(problem))
     if all(frame.empty for frame in sheets.values()):
-        return RawWorkbook(
-            path,
-            sha,
-            program=program,
+        return replace(
+            found,
             error="EMPTY_FILE",
             message="工作簿只有表头、没有任何数据行，请填写申报数据后重新提交",
         )
-    return RawWorkbook(path, sha, program=program, sheets=sheets)
+    return replace(found, sheets=sheets)
 
 
 def _unpacked_too_large(path: Path) -> str | None:

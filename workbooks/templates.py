@@ -47,7 +47,7 @@ def template_workbook(program: ProgramSpec) -> Workbook:
         notes.cell(row=number, column=1, value=line).alignment = Alignment(wrap_text=True)
     for spec in program.sheets:
         sheet = workbook.create_sheet(spec.name)
-        for index, (_, header, kind, required) in enumerate(spec.columns(), start=1):
+        for index, (_, header, kind, required) in enumerate(spec.template_columns(), start=1):
             shown = header if required else f"{header}*"
             cell = sheet.cell(row=1, column=index, value=shown)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
