@@ -51,6 +51,7 @@ def manifest(
         totals,
         provisional,
         settled.payments,
+        settled.decreases,
     )
 
 

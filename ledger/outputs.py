@@ -132,8 +132,11 @@ def build_manifest(
     totals: dict[str, int],
     provisional: list[str],
     bank_file: pd.DataFrame,
+    decreases: pd.DataFrame,
 ) -> dict[str, Any]:
-    """The manifest of SPEC §4 (plus the provisional parameters used and the bank file's sum)."""
+    """The manifest of SPEC §4, plus the provisional parameters used, the bank file's sum,
+    its top-ups (补发) and the decreases left for review (never clawed back)."""
+    topups = bank_file[bank_file["kind"] == "topup"]
     return {
         "batch_id": batch_id,
         "as_of": as_of,
@@ -145,5 +148,11 @@ def build_manifest(
         "bank_file": {
             "payments": len(bank_file),
             "amount": fen_text(int(bank_file["amount"].sum())),
+            "topups": len(topups),
+            "topup_amount": fen_text(int(topups["amount"].sum())),
+        },
+        "decreases": {
+            "beneficiaries": len(decreases),
+            "amount": fen_text(-int(decreases["difference"].sum())),
         },
     }

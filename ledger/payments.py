@@ -28,6 +28,22 @@ PAYMENT_COLUMNS = [
     "amount",
     "uncapped",
     "rows",
+    "kind",
+    "original_payment_id",
+    "paid_before",
+]
+PAYMENT, TOPUP = "payment", "topup"
+# A beneficiary owed less than earlier batches paid: listed for review, never clawed back.
+DECREASE_COLUMNS = [
+    "program",
+    "period",
+    "beneficiary_id",
+    "beneficiary_name",
+    "city",
+    "original_payment_id",
+    "paid_before",
+    "owed",
+    "difference",
 ]
 
 
@@ -45,36 +61,17 @@ def claimed_elsewhere(decisions: pd.DataFrame, owners: pd.DataFrame, lineage: st
     return (owner["lineage"] != "") & (owner["lineage"] != lineage) & claimable(decisions)
 
 
-def paid_in_earlier_round(
-    decisions: pd.DataFrame, owners: pd.DataFrame, batch_id: str, lineage: str
-) -> pd.Series:
-    """Claims of these same applications already paid by an earlier batch (a review round)."""
-    owner = _owner_columns(decisions, owners)
-    earlier = (owner["lineage"] == lineage) & (owner["batch_id"] != batch_id)
-    return earlier & claimable(decisions)
-
-
 def payment_id(batch_id: str, program: str, period: str, beneficiary: str) -> str:
     digest = hashlib.sha256(f"{batch_id}|{program}|{period}|{beneficiary}".encode()).hexdigest()
     return f"P{digest[:15].upper()}"
 
 
 def build_payments(
-    decisions: pd.DataFrame,
-    cash_programs: set[str],
-    caps: dict[str, int],
-    batch_id: str,
-    paid_before: pd.Series | None = None,
+    decisions: pd.DataFrame, cash_programs: set[str], caps: dict[str, int], batch_id: str
 ) -> pd.DataFrame:
-    """One payment per programme, period and beneficiary: approved amounts summed, then capped.
-
-    `paid_before` marks approved rows whose claim an earlier review round of the same
-    applications already paid: they stay approved but are not paid again.
-    """
-    new = ~paid_before if paid_before is not None else True
-    paid = decisions[
-        (decisions["outcome"] == APPROVED) & decisions["program"].isin(cash_programs) & new
-    ]
+    """What each beneficiary is owed: approved amounts summed per programme, period and
+    beneficiary, then capped; one payment each (see `pay_differences` for earlier payments)."""
+    paid = decisions[(decisions["outcome"] == APPROVED) & decisions["program"].isin(cash_programs)]
     if paid.empty:
         return pd.DataFrame(columns=PAYMENT_COLUMNS)
     grouped = paid.groupby(["program", "period", "beneficiary_id"], sort=True)
@@ -91,10 +88,49 @@ def build_payments(
     payments["amount"] = uncapped.where(cap.isna(), np.minimum(uncapped, cap.fillna(0)))
     payments["amount"] = payments["amount"].astype("int64")
     payments = payments[payments["amount"] > 0].copy()
-    payments["payment_id"] = [
-        payment_id(batch_id, p, d, b)
-        for p, d, b in zip(
-            payments["program"], payments["period"], payments["beneficiary_id"], strict=True
-        )
-    ]
+    payments["payment_id"] = _payment_ids(payments, batch_id)
+    payments["kind"] = PAYMENT
+    payments["original_payment_id"] = ""
+    payments["paid_before"] = 0
     return payments[PAYMENT_COLUMNS].reset_index(drop=True)
+
+
+def _payment_ids(payments: pd.DataFrame, batch_id: str) -> list[str]:
+    keys = zip(payments["program"], payments["period"], payments["beneficiary_id"], strict=True)
+    return [payment_id(batch_id, p, d, b) for p, d, b in keys]
+
+
+def pay_differences(owed: pd.DataFrame, earlier: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Payments net of what earlier batches of the same applications paid, and the decreases.
+
+    `owed` is `build_payments` for this batch; `earlier` the payments the registry holds for
+    the same applications from other batches (program, period, beneficiary_id, payment_id,
+    amount, kind). A beneficiary paid before gets only the difference, as a `topup` naming
+    the original payment (补发); one owed less than was paid is never clawed back: it comes
+    back in the second frame, for a reviewer, and is paid nothing.
+    """
+    keys = ["program", "period", "beneficiary_id"]
+    if earlier.empty:
+        return owed, pd.DataFrame(columns=DECREASE_COLUMNS)
+    ordered = earlier.sort_values("kind", key=lambda k: k != PAYMENT, kind="stable")
+    before = ordered.groupby(keys, sort=False).agg(
+        paid_before=("amount", "sum"), original_payment_id=("payment_id", "first")
+    )
+    merged = owed.drop(columns=["paid_before", "original_payment_id"]).merge(
+        before.reset_index(), on=keys, how="outer", indicator=True
+    )
+    merged["paid_before"] = merged["paid_before"].fillna(0).astype("int64")
+    merged["owed"] = merged["amount"].fillna(0).astype("int64")
+    merged["original_payment_id"] = merged["original_payment_id"].fillna("")
+    difference = merged["owed"] - merged["paid_before"]
+    decreases = merged[difference < 0].assign(difference=difference[difference < 0])
+    payable = merged[(merged["_merge"] != "right_only") & (difference > 0)].copy()
+    topup = payable["paid_before"] > 0
+    payable["amount"] = difference[payable.index]
+    payable["kind"] = PAYMENT
+    payable.loc[topup, "kind"] = TOPUP
+    payable["payment_id"] = payable["payment_id"].fillna("")
+    return (
+        payable[PAYMENT_COLUMNS].reset_index(drop=True),
+        decreases[DECREASE_COLUMNS].reset_index(drop=True),
+    )

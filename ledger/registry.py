@@ -148,6 +148,24 @@ class Claims:
     def pay(self, paid: pd.DataFrame) -> None:
         self.registry.record_payments(self.connection, self.batch.batch_id, paid)
 
+    def paid_in_lineage(self) -> pd.DataFrame:
+        """Payments that batches of the same applications recorded before this one made
+        (review rounds, earlier parameters). Only earlier ones: a rerun of this batch must
+        write the same bank file whatever was recorded after it."""
+        rows = self.connection.execute(
+            text(
+                "SELECT p.program, p.period, p.beneficiary_id, p.payment_id, p.amount_fen,"
+                " COALESCE(p.kind, 'payment') FROM payments p"
+                " JOIN batches b ON b.batch_id = p.batch_id"
+                " WHERE b.lineage = :lineage AND b.recorded_at <"
+                " (SELECT recorded_at FROM batches WHERE batch_id = :batch_id)"
+                " ORDER BY p.payment_id"
+            ),
+            {"lineage": self.batch.lineage, "batch_id": self.batch.batch_id},
+        ).all()
+        columns = ["program", "period", "beneficiary_id", "payment_id", "amount", "kind"]
+        return pd.DataFrame(rows, columns=columns)
+
     def seal(self, manifest_sha256: str) -> None:
         """Name the manifest whose outputs were staged for these claims (same transaction)."""
         self.connection.execute(
@@ -261,6 +279,10 @@ class Registry:
                 "period": paid["period"],
                 "beneficiary_id": paid["beneficiary_id"],
                 "amount_fen": paid["amount"].astype("int64"),
+                "kind": paid["kind"],
+                "original_payment_id": paid["original_payment_id"].where(
+                    paid["original_payment_id"] != "", None
+                ),
             }
         )
         connection.execute(self._insert(payments).on_conflict_do_nothing(), rows.to_dict("records"))

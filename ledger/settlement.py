@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ledger.payments import (
+    DECREASE_COLUMNS,
     PAYMENT_COLUMNS,
     build_payments,
     claimed_elsewhere,
-    paid_in_earlier_round,
+    pay_differences,
 )
 from ledger.registry import BatchRecord, Registry
 from policy.claims import claimable, mark_duplicate_claims, within_batch_duplicates
@@ -56,15 +57,15 @@ def batch_identity(
 ) -> BatchIdentity:
     """The batch id and lineage that make reruns repeatable (SPEC §6).
 
-    The lineage names the applications: inputs, reference lists, parameters and `as_of`. A
-    review round keeps the lineage of the batch it reviews (so earlier payments are recognised
-    as its own) and gets its own batch id from the verdicts.
+    The lineage names the applications: inputs, reference lists and `as_of`. A review round
+    keeps the lineage of the batch it reviews, and a rerun under new parameters (补发) shares
+    it, so earlier payments are recognised as the applications' own and only differences are
+    paid. The batch id adds the parameters' version and the reviewers' verdicts.
     """
-    lineage = lineage or _digest(
-        [sorted(inputs), sorted(references.items()), policy_version, as_of.isoformat()]
-    )
+    lineage = lineage or _digest([sorted(inputs), sorted(references.items()), as_of.isoformat()])
     verdicts = sorted((list(k), v.verdict, v.comment) for k, v in reviews.items())
-    return BatchIdentity(_digest([lineage, verdicts]), lineage, as_of, policy_version)
+    batch_id = _digest([lineage, policy_version, verdicts])
+    return BatchIdentity(batch_id, lineage, as_of, policy_version)
 
 
 def _digest(parts: list[object]) -> str:
@@ -73,10 +74,14 @@ def _digest(parts: list[object]) -> str:
 
 @dataclass(frozen=True)
 class SettledBatch:
+    """The batch settled: decisions, this batch's payments (the bank file), the amount each
+    programme's applications are owed in all, registers, and decreases left for review."""
+
     decisions: pd.DataFrame
     payments: pd.DataFrame
     amounts: dict[str, int]
     registers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    decreases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECREASE_COLUMNS))
 
 
 def apply_reviews(decisions: pd.DataFrame, reviews: dict[ReviewKey, Review]) -> pd.DataFrame:
@@ -141,14 +146,26 @@ def settle_batch(
         decisions = mark_duplicate_claims(
             decisions, claimed_elsewhere(decisions, held, identity.lineage)
         )
-        paid_before = paid_in_earlier_round(decisions, held, identity.batch_id, identity.lineage)
         all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
-        payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id, paid_before)
+        payments, decreases = pay_differences(all_paid, claims.paid_in_lineage())
         claims.pay(payments)
-        settled = _settled(results, decisions, payments, all_paid)
+        settled = _settled(results, decisions, payments, all_paid, _named(decreases, decisions))
         if before_commit is not None:
             claims.seal(before_commit(settled))
     return settled
+
+
+def _named(decreases: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Fill the name and city of a beneficiary no longer owed anything from its decisions."""
+    if decreases.empty:
+        return decreases
+    known = decisions.groupby("beneficiary_id")[["name", "city"]].first()
+    names = decreases["beneficiary_id"].map(known["name"]).fillna("")
+    cities = decreases["beneficiary_id"].map(known["city"]).fillna("")
+    return decreases.assign(
+        beneficiary_name=decreases["beneficiary_name"].fillna(names),
+        city=decreases["city"].fillna(cities),
+    )
 
 
 def _settled(
@@ -156,6 +173,7 @@ def _settled(
     decisions: pd.DataFrame,
     payments: pd.DataFrame,
     all_paid: pd.DataFrame,
+    decreases: pd.DataFrame | None = None,
 ) -> SettledBatch:
     """The settled batch: each programme's amount, and the registers of the approved rows."""
     amounts = all_paid.groupby("program")["amount"].sum().astype("int64").to_dict()
@@ -170,7 +188,9 @@ def _settled(
             decisions.xs(result.program)[["file", "row", "credit_code", "name", "city"]]
         )
         amounts[result.program] = int(decisions.loc[result.program, "amount"].sum())
-    return SettledBatch(decisions.reset_index(drop=True), payments, amounts, registers)
+    if decreases is None:
+        decreases = pd.DataFrame(columns=DECREASE_COLUMNS)
+    return SettledBatch(decisions.reset_index(drop=True), payments, amounts, registers, decreases)
 
 
 def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:

@@ -110,7 +110,12 @@ def test_review_round_trip__approved_held_rows_are_paid_rejected_ones_recorded(
     assert reviews[25]["comment"] == "规模申报不实"
     manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["programs"]["chongqing_labor"]["amount"] == "97000.00"
-    assert manifest["bank_file"] == {"payments": 1, "amount": "7500.00"}
+    assert manifest["bank_file"] == {
+        "payments": 1,
+        "amount": "7500.00",
+        "topups": 0,
+        "topup_amount": "0.00",
+    }
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,0 +1,160 @@
+"""Retroactive top-up (补发, SPEC §7): the SME refund share rises from 50% to 100% after the
+refunds were paid; rerunning the paid batch under the new parameters pays only the difference,
+once, as `topup` payments naming the original ones, and a decrease is listed, never clawed back."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from flows.disburse import disburse
+from ledger.registry import Registry, payments
+from policy.parameters import DEFAULT_POLICY_DIR
+from tests.conftest import SAMPLES
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+AS_OF = dt.date(2020, 12, 31)
+APPLICATIONS = SAMPLES / "稳岗返还申请.xlsx"
+FULL_SHARE = "{大型: 0.5, 中型: 1, 小型: 1, 微型: 1}"
+
+
+def policy_with_shares(folder: Path, shares: str) -> Path:
+    shutil.copytree(DEFAULT_POLICY_DIR, folder)
+    path = folder / "stabilization_refund.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert FULL_SHARE in text
+    path.write_text(text.replace(FULL_SHARE, shares), encoding="utf-8")
+    return folder
+
+
+def run(out: Path, policy: Path | None) -> Path:
+    return Path(
+        disburse(
+            inputs=[str(APPLICATIONS)],
+            reference=str(SAMPLES / "reference"),
+            out=str(out),
+            as_of=AS_OF,
+            policy=str(policy) if policy else None,
+        )
+    )
+
+
+def bank_file(folder: Path) -> dict[str, dict[str, str]]:
+    with (folder / "payments.csv").open(encoding="utf-8-sig") as handle:
+        return {row["beneficiary_id"]: row for row in csv.DictReader(handle)}
+
+
+def owed(folder: Path) -> dict[str, int]:
+    """Approved refund per enterprise, in fen, from the batch's decisions."""
+    with (folder / "decisions.csv").open(encoding="utf-8-sig") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["outcome"] == "approved"]
+    return {r["credit_code"]: round(float(r["amount"]) * 100) for r in rows}
+
+
+def recorded(out: Path) -> list[tuple]:
+    registry = Registry(f"sqlite:///{out / 'registry.sqlite'}")
+    try:
+        with registry.engine.connect() as connection:
+            columns = (
+                payments.c.payment_id,
+                payments.c.batch_id,
+                payments.c.beneficiary_id,
+                payments.c.amount_fen,
+                payments.c.kind,
+                payments.c.original_payment_id,
+            )
+            return sorted(connection.execute(payments.select().with_only_columns(*columns)))
+    finally:
+        registry.dispose()
+
+
+def test_topup__50_to_100_percent_pays_the_difference_once_naming_the_original(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    half = policy_with_shares(tmp_path / "half", "{大型: 0.5, 中型: 0.5, 小型: 0.5, 微型: 0.5}")
+    first = run(out, half)
+    paid_first = {code: round(float(r["amount"]) * 100) for code, r in bank_file(first).items()}
+    first_ids = {code: r["payment_id"] for code, r in bank_file(first).items()}
+    assert paid_first, "the sample batch pays refunds"
+
+    second = run(out, None)  # the packaged parameters: SMEs 100%
+    assert second != first
+    full = owed(second)
+    topups = bank_file(second)
+    sizes = _sizes()
+    smes = {code for code in full if sizes[code] != "大型"}
+    assert smes and set(full) - smes, "the sample has SMEs and a large enterprise"
+    # 100% is the contributions themselves; 50% was half-up to the fen; the top-up is the rest.
+    for code in smes:
+        contributions = full[code]
+        assert paid_first[code] == (contributions + 1) // 2
+        assert round(float(topups[code]["amount"]) * 100) == contributions - paid_first[code]
+    assert set(topups) == smes  # large enterprises: 50% both times, nothing more to pay
+
+    rows = {(r[2], r[4]): r for r in recorded(out)}
+    for code in smes:
+        topup = rows[(code, "topup")]
+        assert topup[5] == first_ids[code]  # names the original payment
+        assert topup[3] == full[code] - paid_first[code]
+    total = sum(r[3] for r in recorded(out))
+    assert total == sum(full.values())  # each paid exactly what it is owed, in all
+
+    manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["bank_file"]["topups"] == len(smes)
+    sheet = list(load_workbook(second / "ledger.xlsx", read_only=True)["支付明细"].values)
+    kind, original = sheet[0].index("支付类型"), sheet[0].index("原支付编号")
+    assert sorted((row[kind], row[original]) for row in sheet[1:]) == sorted(
+        ("补发", first_ids[code]) for code in smes
+    )
+
+    # A second rerun under the same new parameters: same bank file, nothing paid again.
+    before = recorded(out)
+    again = run(out, None)
+    assert again == second
+    assert (again / "payments.csv").read_bytes() == (second / "payments.csv").read_bytes()
+    assert recorded(out) == before
+    # Rerunning the first batch now still writes its own bank file, and pays nothing new.
+    assert (run(out, half) / "payments.csv").read_bytes() == (first / "payments.csv").read_bytes()
+    assert recorded(out) == before
+
+
+def test_topup__a_decrease_is_listed_for_review_and_never_clawed_back(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(out, None)
+    paid = recorded(out)
+    lower = policy_with_shares(tmp_path / "lower", "{大型: 0.25, 中型: 1, 小型: 1, 微型: 1}")
+    folder = run(out, lower)
+    assert bank_file(folder) == {}
+    assert recorded(out) == paid
+    large = {code for code, size in _sizes().items() if size == "大型"}
+    paid_large = {r[2]: r[3] for r in paid if r[2] in large}
+    now = owed(folder)
+    assert paid_large and set(paid_large) <= set(now)
+    for code, amount in paid_large.items():
+        assert abs(2 * now[code] - amount) <= 1  # 25% is half of 50%, give or take a fen
+    decrease = sum(amount - now[code] for code, amount in paid_large.items())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["decreases"] == {
+        "beneficiaries": len(paid_large),
+        "amount": f"{decrease / 100:.2f}",
+    }
+    sheet = list(load_workbook(folder / "ledger.xlsx", read_only=True)["核减待复核"].values)
+    assert {row[1] for row in sheet[1:]} == set(paid_large)
+    assert {row[8] for row in sheet[1:]} == {"不自动追回，请复核后按规定处理"}
+
+
+def _sizes() -> dict[str, str]:
+    """Declared size per credit code in the sample applications."""
+    from tests.pipeline import decide
+
+    files, _ = decide(SAMPLES, SAMPLES / "reference")
+    [refunds] = [f for f in files if f.program == "stabilization_refund"]
+    frame = refunds.sheets["稳岗返还"].frame
+    return dict(zip(frame["credit_code"], frame["declared_size"], strict=True))
