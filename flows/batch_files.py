@@ -79,11 +79,13 @@ def audit_bodies(
     manifest: dict[str, Any],
     settled: SettledBatch,
     files: list,
+    sources: dict[str, Path],
     flow_run_id: str,
     rerun: bool,
     reviews: dict[ReviewKey, Review],
 ) -> Iterator[str]:
-    """The run's audit events: the run step, one event per decision, outputs written."""
+    """The run's audit events: the run step (with where each input was read from, so a
+    what-if can find them again), one event per decision, outputs written."""
     time = audit.now()
     step = {
         "event": "run",
@@ -92,7 +94,15 @@ def audit_bodies(
         "batch_id": manifest["batch_id"],
         "policy_version": manifest["policy_version"],
         "as_of": manifest["as_of"],
-        "inputs": [{"file": f.name, "sha256": f.sha256, "error": f.error} for f in files],
+        "inputs": [
+            {
+                "file": f.name,
+                "sha256": f.sha256,
+                "error": f.error,
+                "path": str(sources[f.name].resolve()) if f.name in sources else None,
+            }
+            for f in files
+        ],
         "already_recorded": rerun,
         "note": "该批次此前已登记，本次未重复支付" if rerun else "",
     }

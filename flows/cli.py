@@ -65,6 +65,15 @@ def parser() -> argparse.ArgumentParser:
     find.add_argument("--registry", help="支付登记库 URL（排除已申领、已支付的企业）")
     find.add_argument("--as-of", type=_date, help="测算基准日 YYYY-MM-DD（默认今天）")
     find.add_argument("--policy", type=Path, help="政策参数目录（默认内置参数）")
+    whatif = commands.add_parser(
+        "whatif", help="政策测算：按另一套参数重新审核已运行的批次并对比（不登记、不支付）"
+    )
+    whatif.add_argument("batch", type=Path, help="已运行批次的输出目录（OUT/<批次号>）")
+    whatif.add_argument("--policy", required=True, type=Path, help="调整后的政策参数目录")
+    whatif.add_argument("--baseline-policy", type=Path, help="该批次当时的参数目录（默认内置）")
+    whatif.add_argument("--inputs", nargs="+", type=Path, help="申请工作簿（默认按审计日志查找）")
+    whatif.add_argument("--reference", type=Path, help="参考名单目录")
+    whatif.add_argument("--out", type=Path, help="测算输出目录（默认批次目录旁的 whatif/）")
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -82,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return _verify(args)
     if args.command == "find":
         return _find(args)
+    if args.command == "whatif":
+        return _whatif(args)
     if args.command == "generate":
         from workbooks.synthetic_batch import write_batch
 
@@ -139,6 +150,26 @@ def _find(args: argparse.Namespace) -> int:
         print(f"运行失败：{problem}", file=sys.stderr)
         return 1
     print(folder)
+    return 0
+
+
+def _whatif(args: argparse.Namespace) -> int:
+    from flows.whatif import whatif
+
+    try:
+        chosen = {"reference": _optional(args.reference)} if args.reference else {}
+        folder = whatif(
+            batch=str(args.batch),
+            policy=str(args.policy),
+            baseline_policy=_optional(args.baseline_policy),
+            inputs=[str(p) for p in args.inputs] if args.inputs else None,
+            out=_optional(args.out),
+            **chosen,
+        )
+    except Exception as problem:
+        print(f"运行失败：{problem}", file=sys.stderr)
+        return 1
+    print(Path(folder) / "whatif.xlsx")
     return 0
 
 

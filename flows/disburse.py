@@ -82,15 +82,10 @@ def disburse(
     results = decide_programs(files, policy_set, as_of, references)
     folder = Path(out) / identity.batch_id
     reviews = review.reviews if review else {}
-    settled, manifest = settle_and_write(
-        results,
-        identity,
-        registry_url,
-        reviews,
-        BatchOutputs(folder, files, policy_set, {p.name: p for p in paths}),
-    )
+    batch_outputs = BatchOutputs(folder, files, policy_set, {p.name: p for p in paths})
+    settled, manifest = settle_and_write(results, identity, registry_url, reviews, batch_outputs)
     run = RunInfo(str(flow_run.id or "local"), rerun, registry_url)
-    append_audit(folder, settled, manifest, files, run, reviews)
+    append_audit(settled, manifest, batch_outputs, run, reviews)
     summary.publish(manifest, settled, folder)
     for problem in review.ignored if review else []:
         logger.warning("复核结论未采用：%s", problem)

@@ -18,6 +18,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE
 from flows.disburse import disburse
+from ledger import audit
 from ledger.registry import Registry, sqlite_url
 from workbooks.reader import file_sha256, list_workbooks
 from workbooks.review import is_ledger, read_reviewed_ledger
@@ -82,8 +83,17 @@ def archive(
     moved = [p for p in files if errors.get(p.name) is None]
     target = inbox / ARCHIVE / batch_folder.name
     target.mkdir(parents=True, exist_ok=True)
+    located = []
     for path in moved:
+        sha = file_sha256(path)
         shutil.move(str(path), target / path.name)
+        located.append(
+            {"file": path.name, "sha256": sha, "path": str((target / path.name).resolve())}
+        )
+    if located:
+        # Where the inputs now are, for a later what-if of this batch (see ledger.batch_inputs).
+        event = {"event": "inputs_archived", "batch_id": batch_folder.name, "files": located}
+        audit.append_events(batch_folder / "audit.jsonl", [event])
     return [p.name for p in moved]
 
 

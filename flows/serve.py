@@ -1,7 +1,10 @@
 """Deployments, declared apart from the flows: `python -m flows.serve` serves them.
 
 - `nightly-inbox`: every night at 02:00 Asia/Shanghai (a cron without a time zone runs in UTC).
-- `disburse`: manual runs from the UI; "Custom run" shows the typed parameters.
+- `disburse`: manual runs from the UI; "Custom run" shows the typed parameters. A rerun of
+  paid applications with a new `policy` folder pays the top-ups (补发).
+- `find-people`: policy finds people (免申即享) from the contribution records.
+- `whatif`: a recorded batch priced under another parameter folder (nothing paid).
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from prefect import serve
 from prefect.schedules import Cron
 
 from flows.disburse import disburse
+from flows.find import find_eligible_enterprises
 from flows.inbox import nightly_inbox
+from flows.whatif import whatif
 
 NIGHTLY_CRON = "0 2 * * *"
 TIME_ZONE = "Asia/Shanghai"
@@ -26,7 +31,18 @@ def deployments():  # type: ignore[no-untyped-def]
         ),
         disburse.to_deployment(
             name="disburse",
-            description="手动审核：选择申请工作簿、参考名单、审核基准日与项目后运行",
+            description="手动审核：选择申请工作簿、参考名单、审核基准日与项目后运行；"
+            "用新参数重跑已支付的申请即补发差额",
+            tags=["subsidy"],
+        ),
+        find_eligible_enterprises.to_deployment(
+            name="find-people",
+            description="免申即享：按参保缴费记录测算未申领企业的稳岗返还，生成公示名单",
+            tags=["subsidy"],
+        ),
+        whatif.to_deployment(
+            name="whatif",
+            description="政策测算：已运行批次按另一套参数重新审核并对比，不登记、不支付",
             tags=["subsidy"],
         ),
     ]

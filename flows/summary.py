@@ -78,6 +78,25 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
         f"合计：支付 {totals['payments']} 元；减免 {totals['relief']} 元；"
         f"缓缴 {totals['deferred']} 元；免收滞纳金 {totals['late_fee_waived']} 元。",
     ]
+    bank, decreases = figures["bank_file"], figures["decreases"]
+    lines.append("")
+    lines.append(
+        f"本批次银行支付文件：{bank['payments']} 笔，{bank['amount']} 元"
+        + (f"（其中补发 {bank['topups']} 笔，{bank['topup_amount']} 元）" if bank["topups"] else "")
+        + "。"
+    )
+    if decreases["beneficiaries"]:
+        lines += [""]
+        lines.append(
+            f"按现行参数应付少于已付：{decreases['beneficiaries']} 个对象，合计 "
+            f"{decreases['amount']} 元，见台账“核减待复核”（不自动追回）。"
+        )
+    returned = [name for name in figures.get("outputs", {}) if name.startswith("returned/")]
+    if returned:
+        lines += [""]
+        lines.append(f"退回申请人的标注工作簿：{len(returned)} 个，见 `{folder / 'returned'}`。")
+    lines += [""]
+    lines.append("各地市各项目金额见下方“按地市汇总”表，与台账“汇总”工作表的图表同一口径。")
     unusable = [i for i in figures["inputs"] if i["error"]]
     if unusable:
         lines += ["", "## 未能处理的文件", ""]

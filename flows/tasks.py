@@ -178,16 +178,17 @@ def settle_and_write(
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_is_transient)
 def append_audit(
-    folder: Path,
     settled: SettledBatch,
     manifest: dict,
-    files: list[InputFile],
+    outputs: BatchOutputs,
     run: RunInfo,
     reviews: dict[ReviewKey, Review],
 ) -> None:
     """Append the run's events to the batch's audit log; its new head goes to the registry."""
-    bodies = audit_bodies(manifest, settled, files, run.flow_run_id, run.rerun, reviews)
-    appended = audit.append_bodies(folder / "audit.jsonl", bodies)
+    bodies = audit_bodies(
+        manifest, settled, outputs.files, outputs.sources, run.flow_run_id, run.rerun, reviews
+    )
+    appended = audit.append_bodies(outputs.folder / "audit.jsonl", bodies)
     crash_point("audited")
     if run.registry_url:
         registry = Registry(run.registry_url)

@@ -33,6 +33,8 @@ from ledger.settlement import (
 from policy.contributions import INSURANCES
 from policy.outcomes import APPROVED, HELD, REJECTED
 from validators.sheets import PROGRAMS
+from workbooks.chart import with_chart
+from workbooks.city_chart import city_chart, city_table
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 LEDGER = "ledger.xlsx"
@@ -69,6 +71,7 @@ AMOUNT_MEANING = {
     "contribution_deferral": "缓缴额",
 }
 TITLES = {code: spec.title for code, spec in PROGRAMS.items()}
+SUMMARY_PART = "xl/worksheets/sheet1.xml"  # 汇总, the first sheet, carries the chart
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,9 @@ def ledger_workbooks(
         with ThreadPoolExecutor(max_workers=2) as pool:
             yield from pool.map(lambda part: (part[0], workbook_bytes([part[1]])), parts)
     summary = _summary(settled, decisions, manifest, provisional, notes)
-    tables = [summary, *sheets, review, *decreases, _parameters(parameter_rows)]
-    yield LEDGER, workbook_bytes(tables)
+    cities = city_table(settled)
+    tables = [summary, cities, *sheets, review, *decreases, _parameters(parameter_rows)]
+    yield LEDGER, with_chart(workbook_bytes(tables), SUMMARY_PART, city_chart(cities))
 
 
 def _city_parts(detail: Detail) -> list[tuple[str, Table]]:

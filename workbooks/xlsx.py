@@ -172,11 +172,11 @@ def pin_document_times(data: bytes) -> bytes:
                 fixed.compress_type = zipfile.ZIP_DEFLATED
                 target.writestr(fixed, core)
             else:
-                _copy_raw(source, target, info)
+                copy_member(source, target, info)
     return target_buffer.getvalue()
 
 
-def _copy_raw(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def copy_member(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Copy one member's compressed bytes as they are (no inflate, no deflate)."""
     assert source.fp is not None and target.fp is not None
     source.fp.seek(info.header_offset)

@@ -24,8 +24,10 @@ pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 AS_OF = "2020-12-31"
 
 
-def test_deployments__nightly_at_two_in_shanghai_and_a_manual_disburse() -> None:
-    nightly, manual = deployments()
+def test_deployments__nightly_at_two_in_shanghai_and_manual_disburse_find_and_whatif() -> None:
+    nightly, manual, find, whatif = deployments()
+    assert (find.name, whatif.name) == ("find-people", "whatif")
+    assert not find.schedules and not whatif.schedules
     assert nightly.name == "nightly-inbox"
     [schedule] = nightly.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (NIGHTLY_CRON, TIME_ZONE)
@@ -259,3 +261,41 @@ def test_run__logs_and_artifacts_hold_no_unmasked_id_or_account(tmp_path: Path) 
     text = asyncio.run(shown_in_ui())
     assert "审核结果" in text
     assert [s for s in secrets if s in text] == []
+
+
+def test_run_summary__shows_the_figures_the_ledger_charts(tmp_path: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter
+
+    folder = Path(
+        disburse(
+            inputs=[str(SAMPLES)],
+            reference=str(SAMPLES / "reference"),
+            out=str(tmp_path),
+            as_of=AS_OF,
+        )
+    )
+
+    async def city_artifact() -> list[dict[str, str]]:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(limit=200)
+            run = next(r for r in runs if r.parameters.get("out") == str(tmp_path))
+            artifacts = await client.read_artifacts(
+                flow_run_filter=FlowRunFilter(id={"any_": [run.id]})
+            )
+            [table] = [a for a in artifacts if a.key == "totals-by-city"]
+            data = table.data
+            return json.loads(data) if isinstance(data, str) else data
+
+    shown = asyncio.run(city_artifact())
+    sheet = list(load_workbook(folder / "ledger.xlsx", read_only=True)["地市金额"].values)
+    charted = {
+        row[0]: {
+            title: f"{amount:.2f}" for title, amount in zip(sheet[0][1:], row[1:], strict=True)
+        }
+        for row in sheet[1:]
+    }
+    assert {row["地市"]: {k: v for k, v in row.items() if k != "地市"} for row in shown} == charted
+    assert len(charted) > 5

@@ -41,6 +41,7 @@ def test_ledger__has_every_sheet_in_order(ledger) -> None:
     workbook = load_workbook(io.BytesIO(ledger[0]))
     assert workbook.sheetnames == [
         "汇总",
+        "地市金额",
         "支付明细",
         "减免明细",
         "缓缴明细",
@@ -48,6 +49,31 @@ def test_ledger__has_every_sheet_in_order(ledger) -> None:
         "待复核",
         "参数",
     ]
+
+
+def test_ledger__summary_charts_each_citys_amount_per_programme(ledger) -> None:
+    workbook = load_workbook(io.BytesIO(ledger[0]))
+    [chart] = workbook["汇总"]._charts
+    table = list(workbook["地市金额"].values)
+    header, rows = table[0], table[1:]
+    assert [s.tx.strRef.f for s in chart.series] == [
+        f"'地市金额'!${chr(66 + i)}$1" for i in range(len(header) - 1)
+    ]
+    for number, series in enumerate(chart.series):
+        cached = [float(p.v) for p in series.val.numRef.numCache.pt]
+        assert cached == [float(row[number + 1]) for row in rows]  # the cells it charts
+        assert (
+            series.val.numRef.f
+            == f"'地市金额'!${chr(66 + number)}$2:${chr(66 + number)}${len(rows) + 1}"
+        )
+    assert [p.v for p in chart.series[0].cat.strRef.strCache.pt] == [row[0] for row in rows]
+    # The same figures as the summary's city rows.
+    summary = list(workbook["汇总"].values)
+    start = next(i for i, row in enumerate(summary) if row[0] == "地市")
+    by_city = {(r[0], r[1]): r[7] for r in summary[start + 1 :] if r[0] != "全省合计"}
+    for row in rows:
+        for title, amount in zip(header[1:], row[1:], strict=True):
+            assert by_city.get((row[0], title), 0) == amount
 
 
 def test_ledger__same_content_same_bytes(ledger) -> None:
