@@ -29,6 +29,17 @@ def test_verify__an_intact_chain_across_two_runs(log: Path) -> None:
     assert len(lines(log)) == 4
 
 
+def test_append__cuts_the_half_line_a_killed_run_left_and_keeps_the_chain(log: Path) -> None:
+    whole = log.read_bytes()
+    with log.open("ab") as handle:
+        handle.write(lines(log)[-1].encode()[:40])  # a run killed in the middle of a write
+    assert verify(log) is not None
+    append_events(log, [{"event": "run", "n": 5}])
+    assert verify(log) is None
+    assert log.read_bytes().startswith(whole)
+    assert [json.loads(line)["n"] for line in lines(log)] == [1, 2, 3, 4, 5]
+
+
 def test_verify__an_edited_event(log: Path) -> None:
     content = lines(log)
     event = json.loads(content[2])

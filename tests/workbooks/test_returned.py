@@ -393,7 +393,7 @@ class _TamperedLegacy:
 
     def get_sheet_by_name(self, name: str) -> _TamperedLegacy:
         self.sheet = self.real.get_sheet_by_name(name)
-        self.start = self.sheet.start
+        self.start, self.height = self.sheet.start, self.sheet.height
         return self
 
     def to_python(self, **options: object) -> list[list[object]]:
@@ -415,3 +415,24 @@ def test_returned_workbook__legacy_formula_like_text_stays_text_and_hidden_stays
     sheet = book["鲁渝劳务协作"]
     assert (sheet.sheet_state, book.active.title) == ("hidden", "退回说明")
     assert (sheet["B4"].value, sheet["B5"].value) == ("+86 周洋", '=HYPERLINK("http://x","y")')
+
+
+def test_returned_workbook__a_bulk_workbook_comes_back_as_its_rows_to_correct(
+    acceptance: dict[str, tuple[str, pd.DataFrame]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(returned, "EXTRACT_ABOVE_ROWS", 10)
+    program, decisions = acceptance["稳岗返还申请.xlsx"]
+    problems = _problems(decisions)
+    path = ACCEPTANCE / "inputs" / "稳岗返还申请.xlsx"
+    book = load_workbook(io.BytesIO(returned_workbook(path, problems, program)))
+    original = load_workbook(path)["稳岗返还"]
+    sheet = book["稳岗返还"]
+    kept = {row for row in range(1, sheet.max_row + 1) if any(c.value for c in sheet[row])}
+    wanted = set(problems["row"])
+    header_area = set(range(1, returned.HEADER_SEARCH_ROWS + 1))
+    assert wanted <= kept <= wanted | header_area  # approved rows beyond the header area gone
+    for row in wanted:  # each at its own row number, with the applicant's values
+        assert [c.value for c in sheet[row]] == [c.value for c in original[row]][: sheet.max_column]
+        assert any(_marks(c) for c in sheet[row])
+    assert "只保留表头和需更正的行" in str(book["退回说明"]["A4"].value)
+    _assert_inert(returned_workbook(path, problems, program))
