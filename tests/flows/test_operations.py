@@ -261,6 +261,9 @@ def test_run__logs_and_artifacts_hold_no_unmasked_id_or_account(tmp_path: Path) 
     text = asyncio.run(shown_in_ui())
     assert "审核结果" in text
     assert [s for s in secrets if s in text] == []
+    audit = (folder / "audit.jsonl").read_text(encoding="utf-8")
+    assert "370102" in audit or "*" in audit  # masked values are there, not dropped
+    assert [s for s in secrets if s in audit] == []
 
 
 def test_run_summary__shows_the_figures_the_ledger_charts(tmp_path: Path) -> None:

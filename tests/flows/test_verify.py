@@ -58,6 +58,17 @@ def test_verify__an_edited_bank_file_is_found(batch: Path, capsys) -> None:
     assert "文件 payments.csv 与清单记录的 sha256 不符" in capsys.readouterr().out
 
 
+def test_verify__an_edited_ledger_or_decisions_file_is_found(batch: Path, capsys) -> None:
+    decisions = batch / "decisions.csv"
+    decisions.write_bytes(decisions.read_bytes().replace(b"rejected", b"approved", 1))
+    ledger = batch / "ledger.xlsx"
+    ledger.write_bytes(ledger.read_bytes() + b"\0")
+    assert main(["verify", str(batch)]) == 1
+    out = capsys.readouterr().out
+    assert "文件 decisions.csv 与清单记录的 sha256 不符" in out
+    assert "文件 ledger.xlsx 与清单记录的 sha256 不符" in out
+
+
 def test_verify__a_payment_removed_from_the_registry_is_found(batch: Path, capsys) -> None:
     registry = Registry(f"sqlite:///{batch.parent / 'registry.sqlite'}")
     with registry.engine.begin() as connection:
