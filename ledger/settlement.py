@@ -75,12 +75,15 @@ def _digest(parts: list[object]) -> str:
 @dataclass(frozen=True)
 class SettledBatch:
     """The batch settled: decisions, this batch's payments (the bank file), the amount each
-    programme's applications are owed in all, registers, and decreases left for review."""
+    programme's applications are owed in all (and per beneficiary, `owed`: what the bank file
+    pays plus what earlier batches of the same applications paid), registers, and decreases
+    left for review."""
 
     decisions: pd.DataFrame
     payments: pd.DataFrame
     amounts: dict[str, int]
     registers: dict[str, pd.DataFrame] = field(default_factory=dict)
+    owed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PAYMENT_COLUMNS))
     decreases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECREASE_COLUMNS))
 
 
@@ -190,12 +193,15 @@ def _settled(
         amounts[result.program] = int(decisions.loc[result.program, "amount"].sum())
     if decreases is None:
         decreases = pd.DataFrame(columns=DECREASE_COLUMNS)
-    return SettledBatch(decisions.reset_index(drop=True), payments, amounts, registers, decreases)
+    return SettledBatch(
+        decisions.reset_index(drop=True), payments, amounts, registers, all_paid, decreases
+    )
 
 
 def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:
-    """Amount per (city, programme): capped payments for cash, decisions for the registers."""
-    frames = [settled.payments[["city", "program", "amount"]]]
+    """Amount per (city, programme): what the applications are owed for cash (capped, earlier
+    batches' payments included, like the programme totals), decisions for the registers."""
+    frames = [settled.owed[["city", "program", "amount"]]]
     if len(settled.decisions):
         registers = settled.decisions[~settled.decisions["program"].isin(CASH_PROGRAMS)]
         frames.append(registers[["city", "program", "amount"]])

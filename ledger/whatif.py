@@ -44,7 +44,7 @@ def _beneficiaries(settled: SettledBatch) -> pd.DataFrame:
     registers = decisions[
         (decisions["outcome"] == APPROVED) & ~decisions["program"].isin(CASH_PROGRAMS)
     ]
-    frames = [settled.payments[["program", "city", "beneficiary_id", "amount"]]]
+    frames = [settled.owed[["program", "city", "beneficiary_id", "amount"]]]
     frames.append(registers[["program", "city", "beneficiary_id", "amount"]])
     combined = pd.concat(frames, ignore_index=True)
     combined["city"] = combined["city"].fillna("").replace("", NO_CITY)
