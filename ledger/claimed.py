@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ledger.registry import Registry, claims
+from ledger.registry import Registry
+from ledger.registry_tables import claims
 
 
 def claimed_enterprises(registry_url: str, program: str, period: str) -> frozenset[str]:

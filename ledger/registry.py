@@ -3,8 +3,9 @@
 SQLite file by default, PostgreSQL by URL, through SQLAlchemy Core. The unique constraint on
 (program, period, claim_key) is what makes "once per beneficiary per programme per year" hold
 across batches and concurrent runs: a claim is taken by inserting it, and whoever's insert lands
-owns it. A claim owned by the same batch (a rerun) or by an earlier review round of the same
-applications (same `lineage`) is not a duplicate; any other owner makes it `DUPLICATE_CLAIM`.
+owns it. A claim owned by the same batch (a rerun) or by another batch of the same applications
+(same `lineage`: a review round, or a rerun under new parameters) is not a duplicate; any other
+owner makes it `DUPLICATE_CLAIM`. Payments the lineage made before are netted off (top-ups).
 """
 
 from __future__ import annotations
@@ -15,86 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Connection,
-    Date,
-    DateTime,
-    Engine,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    create_engine,
-    inspect,
-    select,
-    text,
-)
+from sqlalchemy import Connection, Engine, Table, create_engine, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-metadata = MetaData()
-
-batches = Table(
-    "batches",
+from ledger.registry_tables import (
+    audit_heads,
+    batches,
     metadata,
-    Column("batch_id", String(64), primary_key=True),
-    Column("lineage", String(64), nullable=False, index=True),
-    Column("as_of", Date, nullable=False),
-    Column("policy_version", String(80), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    # The sha256 of the batch's manifest.json, set in the transaction that records its claims
-    # and payments: the outputs it lists were staged before that commit (see ledger.publish).
-    Column("manifest_sha256", String(64), nullable=True),
-)
-
-claims = Table(
-    "claims",
-    metadata,
-    Column("program", String(40), nullable=False),
-    Column("period", String(16), nullable=False),
-    Column("claim_key", String(80), nullable=False),
-    Column("batch_id", String(64), nullable=False),
-    Column("lineage", String(64), nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
-    UniqueConstraint("program", "period", "claim_key", name="uq_claim_once"),
-)
-
-payments = Table(
-    "payments",
-    metadata,
-    Column("payment_id", String(40), primary_key=True),
-    Column("batch_id", String(64), nullable=False, index=True),
-    Column("program", String(40), nullable=False),
-    Column("period", String(16), nullable=False),
-    Column("beneficiary_id", String(40), nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
-    # A retroactive top-up (补发) names the payment it adds to; NULL kind is an ordinary payment.
-    Column("kind", String(16), nullable=True),
-    Column("original_payment_id", String(40), nullable=True),
-    UniqueConstraint("batch_id", "program", "period", "beneficiary_id", name="uq_payment_batch"),
-)
-
-processed_files = Table(
-    "processed_files",
-    metadata,
-    Column("sha256", String(64), primary_key=True),
-    Column("file_name", String(255), nullable=False),
-    Column("batch_id", String(64), nullable=False),
-    Column("error", String(40), nullable=True),
-    Column("processed_at", DateTime(timezone=True), nullable=False),
-)
-
-audit_heads = Table(
-    "audit_heads",
-    metadata,
-    Column("batch_id", String(64), nullable=False, index=True),
-    Column("head", String(64), nullable=False),
-    Column("flow_run_id", String(64), nullable=False),
-    Column("events", BigInteger, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("batch_id", "head", name="uq_audit_head"),
+    payments,
+    processed_files,
 )
 
 CHUNK = 500

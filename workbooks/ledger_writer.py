@@ -1,9 +1,10 @@
 """The reviewers' ledger workbook (SPEC §4): summary, payments, registers, rejections, review.
 
-Sheets: 汇总 (batch facts, then totals per programme for the province and per city), 支付明细,
-减免明细, 缓缴明细, 不予受理, 待复核 (with a 通过/驳回 drop-down for the reviewer), 参数 (the policy
-parameters and version used). Every payment and register row says whether a provisional
-parameter was used.
+Sheets: 汇总 (batch facts, then totals per programme for the province and per city, and a chart
+of each city's amount per programme), 地市金额 (the chart's figures), 支付明细, 减免明细, 缓缴明细,
+不予受理, 待复核 (with a 通过/驳回 drop-down for the reviewer), 核减待复核 (only when new parameters
+owe someone less than was paid), 参数 (the policy parameters and version used). Every payment
+and register row says whether a provisional parameter was used.
 
 A detail sheet too long for one Excel sheet (a province's relief register runs past a million
 rows) is written as one workbook per city under `registers/`, the way city bureaus review; the
@@ -15,14 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ledger.outputs import PROGRAM_ORDER, sort_decisions
-from ledger.payments import TOPUP
 from ledger.settlement import (
     NO_CITY,
     REVIEW_APPROVE,
@@ -30,11 +28,18 @@ from ledger.settlement import (
     SettledBatch,
     city_amounts,
 )
-from policy.contributions import INSURANCES
 from policy.outcomes import APPROVED, HELD, REJECTED
-from validators.sheets import PROGRAMS
 from workbooks.chart import with_chart
 from workbooks.city_chart import city_chart, city_table
+from workbooks.ledger_details import (
+    TITLES,
+    Detail,
+    decreases_table,
+    deferral_detail,
+    payments_detail,
+    relief_detail,
+    table_frame,
+)
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 LEDGER = "ledger.xlsx"
@@ -70,17 +75,7 @@ AMOUNT_MEANING = {
     "contribution_relief": "减免额",
     "contribution_deferral": "缓缴额",
 }
-TITLES = {code: spec.title for code, spec in PROGRAMS.items()}
 SUMMARY_PART = "xl/worksheets/sheet1.xml"  # 汇总, the first sheet, carries the chart
-
-
-@dataclass(frozen=True)
-class Detail:
-    """A detail sheet: its table and the city of each row (for splitting by city)."""
-
-    table: Table
-    cities: pd.Series
-    total: str | None = None
 
 
 def ledger_workbooks(
@@ -98,13 +93,13 @@ def ledger_workbooks(
     """
     decisions = sort_decisions(settled.decisions) if len(settled.decisions) else settled.decisions
     details = [
-        _payments(settled.payments, provisional),
-        _relief(settled.registers.get("contribution_relief"), provisional),
-        _deferral(settled.registers.get("contribution_deferral")),
+        payments_detail(settled.payments, provisional),
+        relief_detail(settled.registers.get("contribution_relief"), provisional),
+        deferral_detail(settled.registers.get("contribution_deferral")),
         _rejected(decisions),
     ]
     review = _review(decisions)
-    decreases = [_decreases(settled.decreases)] if len(settled.decreases) else []
+    decreases = [decreases_table(settled.decreases)] if len(settled.decreases) else []
     if len(review.rows) > max_sheet_rows:
         raise ValueError(f"待复核 {len(review.rows)} 行，超过一张工作表的上限，请分批复核")
     sheets: list[Table] = []
@@ -153,18 +148,7 @@ def _city_index(detail: Detail, parts: list[tuple[str, Table]]) -> Table:
         Column("行数", "number"),
         Column("合计（元）", "money"),
     ]
-    return Table(detail.table.name, columns, _frame(columns, rows))
-
-
-def _frame(columns: list[Column], rows: list[list[object]]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=[c.header for c in columns]).astype(
-        {c.header: "int64" for c in columns if c.kind in ("money", "number")}
-    )
-
-
-def _provisional_text(programs: pd.Series, provisional: Mapping[str, list[str]]) -> pd.Series:
-    text = {p: "、".join(names) or "否" for p, names in provisional.items()}
-    return programs.map(text).fillna("否")
+    return Table(detail.table.name, columns, table_frame(columns, rows))
 
 
 def _summary(
@@ -233,7 +217,7 @@ def _summary(
                 "是" if provisional.get(program) else "否",
             ]
         )
-    return Table(SUMMARY_SHEET, columns, _frame(columns, rows), lines_above=lines)
+    return Table(SUMMARY_SHEET, columns, table_frame(columns, rows), lines_above=lines)
 
 
 def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
@@ -243,157 +227,6 @@ def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
     order = decisions["program"].map({p: i for i, p in enumerate(PROGRAM_ORDER)})
     counts = pd.crosstab([city, order, decisions["program"]], decisions["outcome"])
     return counts.droplevel(1)
-
-
-def _payments(payments: pd.DataFrame, provisional: Mapping[str, list[str]]) -> Detail:
-    columns = [
-        Column("支付编号"),
-        Column("项目"),
-        Column("收款人代码"),
-        Column("收款人名称"),
-        Column("地市"),
-        Column("开户银行"),
-        Column("银行账号"),
-        Column("支付金额（元）", "money"),
-        Column("封顶前金额（元）", "money"),
-        Column("明细行数", "number"),
-        Column("支付类型"),
-        Column("原支付编号"),
-        Column("此前已付（元）", "money"),
-        Column("备注"),
-        Column("暂定参数"),
-    ]
-    paid_before = payments["paid_before"].astype("int64")
-    owed = payments["amount"].astype("int64") + paid_before
-    capped = payments["uncapped"].astype("int64") > owed
-    topup = payments["kind"] == TOPUP
-    notes = np.where(capped, "已按每家企业补贴上限封顶", "")
-    notes = np.where(topup, np.char.add("补发差额（按现行参数应付合计减此前已付）", notes), notes)
-    rows = pd.DataFrame(
-        {
-            "id": payments["payment_id"],
-            "program": payments["program"].map(TITLES),
-            "beneficiary": payments["beneficiary_id"],
-            "name": payments["beneficiary_name"],
-            "city": payments["city"],
-            "bank": payments["bank_name"],
-            "account": payments["bank_account"],
-            "amount": payments["amount"].astype("int64"),
-            "uncapped": payments["uncapped"].astype("int64"),
-            "rows": payments["rows"].astype("int64"),
-            "kind": np.where(topup, "补发", "支付"),
-            "original": payments["original_payment_id"],
-            "paid_before": paid_before,
-            "note": notes,
-            "provisional": _provisional_text(payments["program"], provisional),
-        }
-    )
-    return Detail(Table("支付明细", columns, rows), payments["city"], total="支付金额（元）")
-
-
-def _decreases(decreases: pd.DataFrame) -> Table:
-    """Beneficiaries owed less under the current parameters than was paid: not clawed back."""
-    columns = [
-        Column("项目"),
-        Column("收款人代码"),
-        Column("收款人名称"),
-        Column("地市"),
-        Column("原支付编号"),
-        Column("此前已付（元）", "money"),
-        Column("按现行参数应付（元）", "money"),
-        Column("差额（元）", "money"),
-        Column("处理", width=40),
-    ]
-    rows = pd.DataFrame(
-        {
-            "program": decreases["program"].map(TITLES),
-            "beneficiary": decreases["beneficiary_id"],
-            "name": decreases["beneficiary_name"],
-            "city": decreases["city"],
-            "original": decreases["original_payment_id"],
-            "paid_before": decreases["paid_before"].astype("int64"),
-            "owed": decreases["owed"].astype("int64"),
-            "difference": decreases["difference"].astype("int64"),
-            "action": "不自动追回，请复核后按规定处理",
-        }
-    )
-    return Table("核减待复核", columns, rows)
-
-
-def _relief(register: pd.DataFrame | None, provisional: Mapping[str, list[str]]) -> Detail:
-    columns = [Column("统一社会信用代码"), Column("单位名称"), Column("地市"), Column("所属期")]
-    for name in INSURANCES.values():
-        columns += [
-            Column(f"{name}应缴（元）", "money"),
-            Column(f"{name}减免（元）", "money"),
-            Column(f"{name}实缴（元）", "money"),
-        ]
-    columns += [
-        Column("减免合计（元）", "money"),
-        Column("文件"),
-        Column("行号", "number"),
-        Column("暂定参数"),
-    ]
-    if register is None or register.empty:
-        return Detail(Table("减免明细", columns, _frame(columns, [])), pd.Series(dtype=object))
-    data: dict[str, Any] = {
-        "credit_code": register["credit_code"],
-        "name": register["name"],
-        "city": register["city"],
-        "month": register["month"],
-    }
-    for key in INSURANCES:
-        for part in ("due", "relief", "payable"):
-            data[f"{key}_{part}"] = register[f"{key}_{part}"].astype("int64")
-    data["total"] = sum(register[f"{key}_relief"].astype("int64") for key in INSURANCES)
-    data["file"] = register["file"]
-    data["row"] = register["row"].astype("int64")
-    data["provisional"] = "、".join(provisional.get("contribution_relief", [])) or "否"
-    return Detail(
-        Table("减免明细", columns, pd.DataFrame(data).reset_index(drop=True)),
-        register["city"].reset_index(drop=True),
-        total="减免合计（元）",
-    )
-
-
-def _deferral(schedule: pd.DataFrame | None) -> Detail:
-    columns = [
-        Column("统一社会信用代码"),
-        Column("单位名称"),
-        Column("地市"),
-        Column("所属期"),
-        Column("险种"),
-        Column("缓缴金额（元）", "money"),
-        Column("原缴费截止日"),
-        Column("缓缴到期日"),
-        Column("滞纳天数", "number"),
-        Column("免收滞纳金（元）", "money"),
-        Column("文件"),
-        Column("行号", "number"),
-    ]
-    if schedule is None or schedule.empty:
-        return Detail(Table("缓缴明细", columns, _frame(columns, [])), pd.Series(dtype=object))
-    rows = pd.DataFrame(
-        {
-            "credit_code": schedule["credit_code"],
-            "name": schedule["name"],
-            "city": schedule["city"],
-            "month": schedule["month"].dt.strftime("%Y-%m"),
-            "insurance": schedule["insurance"].map(INSURANCES),
-            "deferred": schedule["deferred"].astype("int64"),
-            "original_due": schedule["original_due"].dt.strftime("%Y-%m-%d"),
-            "new_due": schedule["new_due"].dt.strftime("%Y-%m-%d"),
-            "days": schedule["days"].astype("int64"),
-            "fee": schedule["late_fee_waived"].astype("int64"),
-            "file": schedule["file"],
-            "row": schedule["row"].astype("int64"),
-        }
-    ).reset_index(drop=True)
-    return Detail(
-        Table("缓缴明细", columns, rows),
-        schedule["city"].reset_index(drop=True),
-        total="缓缴金额（元）",
-    )
 
 
 def _row_details(rows: pd.DataFrame) -> dict[str, pd.Series]:
@@ -445,4 +278,6 @@ def _parameters(parameter_rows: list[dict[str, str]]) -> Table:
         Column("暂定"),
     ]
     keys = ["name", "description", "start", "value", "unit", "reference", "provisional"]
-    return Table("参数", columns, _frame(columns, [[r[k] for k in keys] for r in parameter_rows]))
+    return Table(
+        "参数", columns, table_frame(columns, [[r[k] for k in keys] for r in parameter_rows])
+    )

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from flows.disburse import disburse
-from ledger.registry import Registry, payments
+from ledger.registry import Registry
+from ledger.registry_tables import payments
 from policy.parameters import DEFAULT_POLICY_DIR
 from tests.conftest import SAMPLES
 

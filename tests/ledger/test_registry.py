@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from ledger.registry import Registry, metadata
+from ledger.registry import Registry
+from ledger.registry_tables import metadata
 from tests.conftest import SAMPLES
 from tests.pipeline import decide, settle_case
 
