@@ -7,6 +7,7 @@ random cell values that must never crash reading and validation.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from decimal import Decimal
 
@@ -84,6 +85,42 @@ def test_order__permuting_input_rows_changes_no_decision_or_total(seed: int) -> 
     decisions = decide_raw(shuffled)
     assert keyed(decisions) == keyed(BASELINE)
     assert int(decisions["amount"].sum()) == int(BASELINE["amount"].sum())
+
+
+@PROPERTY
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_duplicates__a_repeated_row_is_rejected_and_changes_no_other_decision(seed: int) -> None:
+    picker = random.Random(seed)
+    repeated, copies = {}, {}
+    for name, (program, sheets) in samples().items():
+        sheet = PROGRAMS[program].decision_sheet
+        frame = sheets[sheet]
+        chosen = frame.iloc[picker.sample(range(len(frame)), picker.randint(1, 3))].copy()
+        first_new = int(frame[ROW].max()) + 1
+        origin = dict(zip(range(first_new, first_new + len(chosen)), chosen[ROW], strict=True))
+        chosen[ROW] = list(origin)
+        copies[name] = origin
+        repeated[name] = (program, {**sheets, sheet: pd.concat([frame, chosen], ignore_index=True)})
+    decisions = decide_raw(repeated)
+    for name, (_, sheets) in repeated.items():
+        assert_each_row_decided_once(decisions[decisions["file"] == name], sheets)
+    new_rows = {
+        (r.file, int(r.row)) for r in decisions.itertuples() if int(r.row) in copies[r.file]
+    }
+    kept = decisions[
+        [
+            (f, int(r)) not in new_rows
+            for f, r in zip(decisions["file"], decisions["row"], strict=True)
+        ]
+    ]
+    assert keyed(kept) == keyed(BASELINE)  # the originals are decided as before
+    before = {(r.file, int(r.row)): r.outcome for r in BASELINE.itertuples()}
+    for r in decisions.itertuples():
+        if (r.file, int(r.row)) not in new_rows:
+            continue
+        assert r.outcome == REJECTED and int(r.amount) == 0
+        if before[(r.file, copies[r.file][int(r.row)])] == APPROVED:
+            assert "DUPLICATE_ROW" in r.reason_codes.split(";")
 
 
 def _refund_row(layoffs: int) -> dict[str, tuple[str, dict[str, pd.DataFrame]]]:
