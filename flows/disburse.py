@@ -24,6 +24,8 @@ from policy.parameters import load_policy
 from workbooks.reader import list_workbooks, read_references
 from workbooks.review import ReviewedLedger, read_reviewed_ledger
 
+DRY_RUN_SUFFIX = ".dry-run"
+
 
 @flow(name="disburse")
 def disburse(
@@ -80,7 +82,8 @@ def disburse(
     rerun = bool(registry_url) and _recorded(registry_url, identity.batch_id)
     notify(len(paths), len(paths), "审核、登记支付并写出台账")
     results = decide_programs(files, policy_set, as_of, references)
-    folder = Path(out) / identity.batch_id
+    # A dry run never replaces a recorded batch's files: its outputs go beside them.
+    folder = Path(out) / (f"{identity.batch_id}{DRY_RUN_SUFFIX}" if dry_run else identity.batch_id)
     reviews = review.reviews if review else {}
     batch_outputs = BatchOutputs(folder, files, policy_set, {p.name: p for p in paths})
     settled, manifest = settle_and_write(results, identity, registry_url, reviews, batch_outputs)
@@ -113,10 +116,10 @@ def recover_crashed(out: Path, registry: str | None) -> list[str]:
     """Publish or drop what a crashed run left staged in `out` (see `ledger.publish`)."""
     url = registry or sqlite_url(str(out / "registry.sqlite"))
     if not registry and not (out / "registry.sqlite").exists():
-        return recover(out, lambda batch_id: None)
+        return recover(out, lambda batch_id: None, url)
     found = Registry(url)
     try:
-        return recover(out, found.manifest_of)
+        return recover(out, found.manifest_of, url)
     finally:
         found.dispose()
 

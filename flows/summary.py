@@ -75,7 +75,7 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
     totals = figures["totals"]
     lines += [
         "",
-        f"合计：支付 {totals['payments']} 元；减免 {totals['relief']} 元；"
+        f"合计：应付 {totals['payments']} 元（含此前批次已付）；减免 {totals['relief']} 元；"
         f"缓缴 {totals['deferred']} 元；免收滞纳金 {totals['late_fee_waived']} 元。",
     ]
     bank, decreases = figures["bank_file"], figures["decreases"]

@@ -149,7 +149,7 @@ def settle_and_write(
     """
     registry = Registry(registry_url) if registry_url else None
     written: dict = {}
-    with staging_for(outputs.folder) as staging:
+    with staging_for(outputs.folder, registry_url) as staging:
 
         def stage_all(settled: SettledBatch) -> str:
             written.update(

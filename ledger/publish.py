@@ -23,6 +23,7 @@ from ledger.outputs import write_atomic
 
 MANIFEST = "manifest.json"
 STAGING_SUFFIX = ".staging"
+REGISTRY_MARK = ".registry"
 
 
 def staging_folder(folder: Path) -> Path:
@@ -30,8 +31,13 @@ def staging_folder(folder: Path) -> Path:
     return folder.parent / f".{folder.name}{STAGING_SUFFIX}"
 
 
+def registry_mark(registry_url: str | None) -> str:
+    """Which registry a staging folder's run committed to ("" for a dry run: none)."""
+    return hashlib.sha256(registry_url.encode()).hexdigest()[:16] if registry_url else ""
+
+
 @contextmanager
-def staging_for(folder: Path) -> Iterator[Path]:
+def staging_for(folder: Path, registry_url: str | None) -> Iterator[Path]:
     """An empty staging folder for this batch, held under the batch's lock until published.
 
     Two runs of one batch take turns (the second redoes the same work, idempotently), and
@@ -43,6 +49,7 @@ def staging_for(folder: Path) -> Iterator[Path]:
         if staging.exists():
             shutil.rmtree(staging)  # what an earlier crashed run of this batch left
         staging.mkdir(mode=0o750)
+        (staging / REGISTRY_MARK).write_text(registry_mark(registry_url), encoding="utf-8")
         yield staging
 
 
@@ -75,7 +82,11 @@ def publish(staging: Path, folder: Path) -> None:
     between leaves the rest in staging for `recover` to finish.
     """
     folder.mkdir(parents=True, exist_ok=True, mode=0o750)
-    staged = sorted(p for p in staging.rglob("*") if p.is_file() and not p.name.endswith(".tmp"))
+    staged = sorted(
+        p
+        for p in staging.rglob("*")
+        if p.is_file() and not p.name.endswith(".tmp") and p.name != REGISTRY_MARK
+    )
     staged.sort(key=lambda p: p.name == MANIFEST)
     for path in staged:
         target = folder / path.relative_to(staging)
@@ -86,16 +97,25 @@ def publish(staging: Path, folder: Path) -> None:
     shutil.rmtree(staging)
 
 
-def recover(out: Path, committed_manifest: Callable[[str], str | None]) -> list[str]:
+def recover(
+    out: Path, committed_manifest: Callable[[str], str | None], registry_url: str | None
+) -> list[str]:
     """Finish or undo what crashed runs left in `out`; returns what was done, in Chinese.
 
     `committed_manifest(batch_id)` is the manifest sha256 the registry committed for a batch
     (None when it committed nothing). A staging folder whose manifest is that one is published;
-    any other staging folder held outputs the registry never committed, and is removed.
+    any other staging folder held outputs the registry never committed, and is removed. Only
+    staging folders of runs on this registry (or dry runs, which commit nothing) are judged:
+    another registry's are left for a run on that registry.
     """
     done = []
     for staging in sorted(out.glob(f".*{STAGING_SUFFIX}")):
         batch_id = staging.name[1 : -len(STAGING_SUFFIX)]
+        mark = staging / REGISTRY_MARK
+        owner = mark.read_text(encoding="utf-8") if mark.exists() else ""
+        if owner not in ("", registry_mark(registry_url)):
+            done.append(f"批次 {batch_id}：暂存目录属于另一个支付登记库的运行，本次未处理")
+            continue
         with _locked(out / batch_id, blocking=False) as free:
             if free and staging.exists():
                 done += _recover_one(staging, out / batch_id, committed_manifest)

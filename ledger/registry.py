@@ -16,7 +16,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, create_engine, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    String,
+    Table,
+    create_engine,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -81,15 +95,16 @@ class Claims:
 
     def paid_in_lineage(self) -> pd.DataFrame:
         """Payments that batches of the same applications recorded before this one made
-        (review rounds, earlier parameters). Only earlier ones: a rerun of this batch must
-        write the same bank file whatever was recorded after it."""
+        (review rounds, earlier parameters), in the registry's own order (`seq`, not a clock).
+        Only earlier ones: a rerun of this batch must write the same bank file whatever was
+        recorded after it."""
         rows = self.connection.execute(
             text(
                 "SELECT p.program, p.period, p.beneficiary_id, p.payment_id, p.amount_fen,"
                 " COALESCE(p.kind, 'payment') FROM payments p"
                 " JOIN batches b ON b.batch_id = p.batch_id"
-                " WHERE b.lineage = :lineage AND b.recorded_at <"
-                " (SELECT recorded_at FROM batches WHERE batch_id = :batch_id)"
+                " WHERE b.lineage = :lineage AND COALESCE(b.seq, 0) <"
+                " (SELECT COALESCE(seq, 0) FROM batches WHERE batch_id = :batch_id)"
                 " ORDER BY p.payment_id"
             ),
             {"lineage": self.batch.lineage, "batch_id": self.batch.batch_id},
@@ -156,15 +171,25 @@ class Registry:
         payments and the batch record commit together or not at all.
         """
         with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                # Batches of one lineage (review rounds, top-ups) settle one at a time, so each
+                # sees every payment the lineage made before it. SQLite's write lock does this.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:lineage))"),
+                    {"lineage": batch.lineage},
+                )
+            values = [
+                literal(batch.batch_id, String),
+                literal(batch.lineage, String),
+                literal(batch.as_of, Date),
+                literal(batch.policy_version, String),
+                literal(dt.datetime.now(dt.UTC), DateTime(timezone=True)),
+                func.coalesce(func.max(batches.c.seq), 0) + 1,
+            ]
+            names = ["batch_id", "lineage", "as_of", "policy_version", "recorded_at", "seq"]
             connection.execute(
                 self._insert(batches)
-                .values(
-                    batch_id=batch.batch_id,
-                    lineage=batch.lineage,
-                    as_of=batch.as_of,
-                    policy_version=batch.policy_version,
-                    recorded_at=dt.datetime.now(dt.UTC),
-                )
+                .from_select(names, select(*values).where(true()))
                 .on_conflict_do_nothing()
             )
             self._stage(connection, candidates)

@@ -31,6 +31,9 @@ batches = Table(
     # The sha256 of the batch's manifest.json, set in the transaction that records its claims
     # and payments: the outputs it lists were staged before that commit (see ledger.publish).
     Column("manifest_sha256", String(64), nullable=True),
+    # Order of recording within the registry (batches of one lineage are recorded one at a
+    # time): which payments came before a batch, whatever the hosts' clocks say.
+    Column("seq", BigInteger, nullable=True),
 )
 
 claims = Table(

@@ -124,5 +124,5 @@ def changed_rows_csv(comparison: Comparison) -> bytes:
     )
     columns = [*DECISIONS_HEADER[:6], "outcome_before", "outcome_after", "amount_before"]
     columns += ["amount_after", "reason_codes_before", "reason_codes_after", "why"]
-    safe = frame[columns].apply(lambda c: safe_texts(c) if c.dtype == object else c)
+    safe = frame[columns].apply(lambda c: c if pd.api.types.is_numeric_dtype(c) else safe_texts(c))
     return "\ufeff".encode() + safe.to_csv(index=False, lineterminator="\n").encode("utf-8")

@@ -1,7 +1,8 @@
 """地市金额: each city's amount per programme as a table, and the 汇总 sheet's chart of it.
 
-Cash programmes count what this batch pays (the bank file), relief and deferral their
-registers — the same figures as the 汇总 table and the Prefect run summary's city table.
+Cash programmes count what the applications are owed (earlier batches' payments included),
+relief and deferral their registers — the same figures as the 汇总 table and the Prefect run
+summary's city table.
 """
 
 from __future__ import annotations

@@ -43,6 +43,9 @@ from workbooks.ledger_details import (
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 LEDGER = "ledger.xlsx"
+# Cash amounts are what the applications are owed in all; this batch's bank file pays that
+# less what earlier batches of the same applications paid (a batch fact line says how much).
+CASH_MEANING = "应付金额（含此前批次已付）"
 REGISTER_FOLDER = "registers"
 REVIEW_SHEET = "待复核"
 SUMMARY_SHEET = "汇总"
@@ -164,6 +167,7 @@ def _summary(
         (SUMMARY_LABELS["as_of"], manifest["as_of"]),
         (SUMMARY_LABELS["policy_version"], manifest["policy_version"]),
         (SUMMARY_LABELS["provisional"], "、".join(used) if used else "无"),
+        ("本批银行支付", _bank_file_line(manifest["bank_file"])),
         *notes,
         *[
             ("未能处理的文件", f"{i['file']}：{i['error']} {i['message'] or ''}")
@@ -196,7 +200,7 @@ def _summary(
                 figures[REJECTED],
                 figures[HELD],
                 int(figures["amount"].replace(".", "")),
-                AMOUNT_MEANING.get(program, "支付金额"),
+                AMOUNT_MEANING.get(program, CASH_MEANING),
                 "是" if provisional.get(program) else "否",
             ]
         )
@@ -213,11 +217,18 @@ def _summary(
                 int(row.get(REJECTED, 0)),
                 int(row.get(HELD, 0)),
                 int(amounts.get((city, program), 0)),
-                AMOUNT_MEANING.get(program, "支付金额"),
+                AMOUNT_MEANING.get(program, CASH_MEANING),
                 "是" if provisional.get(program) else "否",
             ]
         )
     return Table(SUMMARY_SHEET, columns, table_frame(columns, rows), lines_above=lines)
+
+
+def _bank_file_line(bank: Mapping[str, Any]) -> str:
+    line = f"{bank['payments']} 笔，{bank['amount']} 元（见 payments.csv）"
+    if bank["topups"]:
+        line += f"，其中补发 {bank['topups']} 笔，{bank['topup_amount']} 元"
+    return line
 
 
 def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:

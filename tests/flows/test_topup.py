@@ -126,6 +126,18 @@ def test_topup__50_to_100_percent_pays_the_difference_once_naming_the_original(
     assert again == second
     assert (again / "payments.csv").read_bytes() == (second / "payments.csv").read_bytes()
     assert recorded(out) == before
+    # A dry run of the same applications writes beside the batch, never over its bank file.
+    dry = Path(
+        disburse(
+            inputs=[str(APPLICATIONS)],
+            reference=str(SAMPLES / "reference"),
+            out=str(out),
+            as_of=AS_OF,
+            dry_run=True,
+        )
+    )
+    assert dry.name == f"{second.name}.dry-run"
+    assert (second / "payments.csv").read_bytes() == (again / "payments.csv").read_bytes()
     # Rerunning the first batch now still writes its own bank file, and pays nothing new.
     assert (run(out, half) / "payments.csv").read_bytes() == (first / "payments.csv").read_bytes()
     assert recorded(out) == before
