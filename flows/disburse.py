@@ -15,7 +15,14 @@ from prefect.runtime import flow_run
 from flows import summary
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program, today
 from flows.fanout import notify, read_workbooks
-from flows.tasks import BatchOutputs, RunInfo, append_audit, decide_programs, settle_and_write
+from flows.tasks import (
+    BatchOutputs,
+    RunInfo,
+    append_audit,
+    decide_programs,
+    settle_and_write,
+    without_unissued_system_columns,
+)
 from ledger.faults import crash_point
 from ledger.publish import recover
 from ledger.registry import Registry, sqlite_url
@@ -71,6 +78,11 @@ def disburse(
     selected = {Program(p).value for p in programs}
     files = [f.not_selected() if f.program and f.program not in selected else f for f in files]
     registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
+    files, ignored = without_unissued_system_columns(files, _issued(registry_url, files))
+    for name in sorted(set(ignored)):
+        logger.warning(
+            "文件 %s 含系统专用列“上年初参保职工人数”，但不是本系统生成的工作簿，已忽略该列", name
+        )
     identity = batch_identity(
         [(f.name, f.sha256) for f in files],
         references.sha256,
@@ -122,6 +134,16 @@ def recover_crashed(out: Path, registry: str | None) -> list[str]:
         return recover(out, found.manifest_of, url)
     finally:
         found.dispose()
+
+
+def _issued(registry_url: str | None, files: list) -> set[str]:
+    if registry_url is None:
+        return set()
+    registry = Registry(registry_url)
+    try:
+        return registry.issued([f.sha256 for f in files])
+    finally:
+        registry.dispose()
 
 
 def _recorded(registry_url: str, batch_id: str) -> bool:

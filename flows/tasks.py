@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
@@ -30,6 +31,7 @@ from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch, se
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet
 from policy.programs import REFERENCE_NEEDS, decide_program
+from validators.sheets import PROGRAMS
 from validators.validate import ValidatedSheet, combine, validate_workbook
 from workbooks.reader import References, file_sha256, read_application
 
@@ -52,6 +54,27 @@ class InputFile:
         return replace(
             self, error="NOT_SELECTED", message="本次运行未选择该项目，文件未处理", sheets={}
         )
+
+
+def without_unissued_system_columns(
+    files: list[InputFile], issued: set[str]
+) -> tuple[list[InputFile], list[str]]:
+    """System-only columns (上年初参保职工人数) count only in workbooks this system issued;
+    elsewhere they are blanked, so an applicant cannot choose the base of its own rule.
+    Returns the files and the names of those whose columns were set aside."""
+    kept, ignored = [], []
+    for item in files:
+        sheets = dict(item.sheets)
+        for name, sheet in item.sheets.items():
+            spec = PROGRAMS[item.program].sheet(name) if item.program else None
+            system = [c for c in (spec.system_only if spec else ()) if c in sheet.frame]
+            if item.sha256 in issued or not system or sheet.frame[system].isna().all(axis=None):
+                continue
+            frame = sheet.frame.assign(**{c: pd.NA for c in system})
+            sheets[name] = replace(sheet, frame=frame)
+            ignored.append(item.name)
+        kept.append(replace(item, sheets=sheets))
+    return kept, ignored
 
 
 @dataclass(frozen=True)

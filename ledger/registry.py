@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from ledger.registry_tables import (
     audit_heads,
     batches,
+    issued_workbooks,
     metadata,
     payments,
     processed_files,
@@ -316,6 +317,28 @@ class Registry:
                 )
             )
             return {payment_id: int(amount) for payment_id, amount in rows}
+
+    def record_issued(self, sha256: str, file_name: str, issued_by: str) -> None:
+        """Remember a workbook this system wrote for a clerk to feed back to a run."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                self._insert(issued_workbooks)
+                .values(
+                    sha256=sha256,
+                    file_name=file_name,
+                    issued_by=issued_by,
+                    issued_at=dt.datetime.now(dt.UTC),
+                )
+                .on_conflict_do_nothing()
+            )
+
+    def issued(self, hashes: list[str]) -> set[str]:
+        """Which of these file contents this system issued (see `record_issued`)."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(issued_workbooks.c.sha256).where(issued_workbooks.c.sha256.in_(hashes))
+            )
+            return {row[0] for row in rows}
 
     def manifest_of(self, batch_id: str) -> str | None:
         """The sha256 of the manifest a recorded batch committed with (None if not recorded)."""

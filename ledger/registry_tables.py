@@ -83,3 +83,14 @@ audit_heads = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("batch_id", "head", name="uq_audit_head"),
 )
+
+# Workbooks this system wrote for a clerk to feed back (policy-finds-people's application
+# workbook): only these may carry system-only columns such as 上年初参保职工人数.
+issued_workbooks = Table(
+    "issued_workbooks",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+)

@@ -107,6 +107,13 @@ def find_people(
         "decisions.csv": outputs.decisions_csv(finding.decisions),
     }
     written = {name: outputs.write_atomic(folder / name, data) for name, data in files.items()}
+    if registry_url:
+        # Only a workbook the registry knows as issued may carry 上年初参保职工人数 into a run.
+        registry = Registry(registry_url)
+        try:
+            registry.record_issued(written[APPLICATION_FILE], APPLICATION_FILE, identity)
+        finally:
+            registry.dispose()
     manifest = {
         "id": identity,
         "program": PROGRAM,

@@ -52,6 +52,20 @@ def test_find__proposes_the_unclaimed_and_a_normal_run_pays_exactly_them(
     assert proposed and not set(proposed) & claimed
     assert {c for c, r in decided.items() if r["outcome"] == "approved"} == set(proposed)
 
+    # The workbook's start-of-year column counts only because the registry knows it as issued:
+    # without that (a dry run checks no registry), the 28 → 23 firm is judged on 5/23 > 20%.
+    unverified = disburse(
+        inputs=[str(found / APPLICATION_FILE)],
+        reference=str(SAMPLES / "reference"),
+        out=str(tmp_path / "dry"),
+        as_of=dt.date.fromisoformat(AS_OF),
+        dry_run=True,
+    )
+    judged = {r["credit_code"]: r for r in rows(Path(unverified) / "decisions.csv")}
+    small = "91371302R9QLJE524F"
+    assert small in proposed and judged[small]["reason_codes"] == "SR_LAYOFF_RATE"
+    assert all(judged[c]["outcome"] == "approved" for c in proposed if c != small)
+
     batch = disburse(
         inputs=[str(found / APPLICATION_FILE)],
         reference=str(SAMPLES / "reference"),
