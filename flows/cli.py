@@ -37,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
         "--dask-address",
         help="Dask 调度器地址，如 tcp://10.0.0.5:8786（local 为本机临时集群；默认本机多线程）",
     )
+    run.add_argument(
+        "--topup-of", help="补发：已支付批次的批次号（同一批申请按 --policy 的新参数只付差额）"
+    )
     run.add_argument("--no-progress", action="store_true", help="不显示进度条")
     run.add_argument(
         "--programs",
@@ -122,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                     reviewed_ledger=_optional(args.reviewed_ledger),
                     programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
                     dask_address=args.dask_address,
+                    topup_of=args.topup_of,
                 )
         except Exception as problem:  # the run itself failed: say so, exit non-zero
             print(f"运行失败：{problem}", file=sys.stderr)

@@ -25,7 +25,7 @@ from flows.tasks import (
 )
 from ledger.faults import crash_point
 from ledger.publish import recover
-from ledger.registry import Registry, sqlite_url
+from ledger.registry import BatchRecord, Registry, sqlite_url
 from ledger.settlement import batch_identity
 from policy.parameters import load_policy
 from workbooks.reader import list_workbooks, read_references
@@ -46,6 +46,7 @@ def disburse(
     registry: str | None = None,
     policy: str | None = None,
     dask_address: str | None = None,
+    topup_of: str | None = None,
 ) -> str:
     """Decide every row of the input workbooks and write the batch's outputs.
 
@@ -60,6 +61,7 @@ def disburse(
         registry: 支付登记库地址（留空为输出目录中的 SQLite 文件；可填 PostgreSQL URL）
         policy: 政策参数文件夹（留空为内置参数；用于测算）
         dask_address: Dask 调度器地址（如 tcp://10.0.0.5:8786；填 local 为本机临时集群；留空为本机多线程）
+        topup_of: 补发：已支付批次的批次号；用新参数（policy）重跑同一批申请，只支付差额
 
     Returns:
         the batch folder.
@@ -69,7 +71,11 @@ def disburse(
     for done in recover_crashed(Path(out), registry):
         logger.warning(done)
     review = read_reviewed_ledger(Path(reviewed_ledger)) if reviewed_ledger else None
-    as_of = as_of or (review.as_of if review and review.as_of else today())
+    registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
+    original = _paid_batch(registry_url, topup_of) if topup_of else None
+    as_of = as_of or (
+        original.as_of if original else (review.as_of if review and review.as_of else today())
+    )
     policy_set = load_policy(policy)
     references = read_references(Path(reference) if reference else None)
     paths = list_workbooks([Path(p) for p in inputs])
@@ -77,7 +83,6 @@ def disburse(
     crash_point("read")
     selected = {Program(p).value for p in programs}
     files = [f.not_selected() if f.program and f.program not in selected else f for f in files]
-    registry_url = None if dry_run else (registry or sqlite_url(str(Path(out) / "registry.sqlite")))
     files, ignored = without_unissued_system_columns(files, _issued(registry_url, files))
     for name in sorted(set(ignored)):
         logger.warning(
@@ -89,7 +94,7 @@ def disburse(
         policy_set.version,
         as_of,
         review.reviews if review else {},
-        lineage=_reviewed_lineage(review, registry_url),
+        lineage=original.lineage if original else _reviewed_lineage(review, registry_url),
     )
     rerun = bool(registry_url) and _recorded(registry_url, identity.batch_id)
     notify(len(paths), len(paths), "审核、登记支付并写出台账")
@@ -134,6 +139,24 @@ def recover_crashed(out: Path, registry: str | None) -> list[str]:
         return recover(out, found.manifest_of, url)
     finally:
         found.dispose()
+
+
+class NotPaidBatch(Exception):
+    """A top-up names a batch the registry has not recorded."""
+
+
+def _paid_batch(registry_url: str | None, batch_id: str) -> BatchRecord:
+    """The recorded batch a top-up continues: same applications (lineage) and `as_of`."""
+    if registry_url is None:
+        raise NotPaidBatch("补发需要支付登记库，不能与试运行同时使用")
+    registry = Registry(registry_url)
+    try:
+        found = registry.batch_of(batch_id)
+    finally:
+        registry.dispose()
+    if found is None:
+        raise NotPaidBatch(f"支付登记库中没有批次 {batch_id}，无法补发")
+    return found
 
 
 def _issued(registry_url: str | None, files: list) -> set[str]:

@@ -244,6 +244,19 @@ class Registry:
         )
         connection.execute(self._insert(payments).on_conflict_do_nothing(), rows.to_dict("records"))
 
+    def batch_of(self, batch_id: str) -> BatchRecord | None:
+        """A recorded batch's lineage, `as_of` and parameters version (None if not recorded)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    batches.c.batch_id,
+                    batches.c.lineage,
+                    batches.c.as_of,
+                    batches.c.policy_version,
+                ).where(batches.c.batch_id == batch_id)
+            ).first()
+        return BatchRecord(*row) if row else None
+
     def lineage_of(self, batch_id: str) -> str | None:
         """The lineage (same applications) of a recorded batch, if it was recorded."""
         with self.engine.connect() as connection:

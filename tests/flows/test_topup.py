@@ -176,3 +176,30 @@ def _sizes() -> dict[str, str]:
     [refunds] = [f for f in files if f.program == "stabilization_refund"]
     frame = refunds.sheets["稳岗返还"].frame
     return dict(zip(frame["credit_code"], frame["declared_size"], strict=True))
+
+
+def test_topup_of__continues_the_paid_batch_even_with_a_new_as_of_default_and_reference_copy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from flows.cli import main
+
+    out = tmp_path / "out"
+    half = policy_with_shares(tmp_path / "half", "{大型: 0.5, 中型: 0.5, 小型: 0.5, 微型: 0.5}")
+    first = run(out, half)
+    reference = tmp_path / "reference"
+    shutil.copytree(SAMPLES / "reference", reference)
+    resaved = load_workbook(reference / "严重失信名单.xlsx")
+    resaved.save(reference / "严重失信名单.xlsx")  # same list, other bytes: another lineage
+    command = ["run", str(APPLICATIONS), "--out", str(out), "--reference", str(reference)]
+    command += ["--no-progress"]  # no --as-of: today, unless the top-up takes the batch's
+    assert main([*command, "--topup-of", "0000000000000000"]) == 1
+    assert "支付登记库中没有批次 0000000000000000" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main([*command, "--topup-of", first.name]) == 0
+    second = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    paid = recorded(out)
+    kinds = {r[4] for r in paid if r[1] == second.name}
+    assert kinds == {"topup"}  # only differences, nothing paid twice, no DUPLICATE_CLAIM
+    assert sum(r[3] for r in paid) == sum(owed(second).values())
+    manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["as_of"] == AS_OF.isoformat()
