@@ -6,7 +6,6 @@ Orchestration glue between the settled batch and the writers (`ledger.outputs`,
 
 from __future__ import annotations
 
-import itertools
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from flows import summary
 from ledger import audit, outputs
 from ledger.faults import crash_point
 from ledger.publish import stage
-from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch
+from ledger.settlement import BatchIdentity, SettledBatch
 from policy.decisions import ProgramDecisions
 from policy.outcomes import APPROVED
 from policy.parameters import PolicySet, describe
@@ -94,52 +93,28 @@ def _returned_workbooks(
         yield from zip(names, pool.map(returned_workbook, *arguments), strict=True)
 
 
-def audit_bodies(
-    manifest: dict[str, Any],
-    settled: SettledBatch,
-    files: list,
-    sources: dict[str, Path],
-    flow_run_id: str,
-    rerun: bool,
-    reviews: dict[ReviewKey, Review],
-) -> Iterator[str]:
-    """The run's audit events: the run step (with where each input was read from, so a
-    what-if can find them again), one event per decision, outputs written."""
-    time = audit.now()
-    step = {
-        "event": "run",
-        "time": time,
-        "flow_run_id": flow_run_id,
-        "batch_id": manifest["batch_id"],
-        "policy_version": manifest["policy_version"],
-        "as_of": manifest["as_of"],
-        "inputs": [
-            {
-                "file": f.name,
-                "sha256": f.sha256,
-                "error": f.error,
-                "path": str(sources[f.name].resolve()) if f.name in sources else None,
-            }
-            for f in files
-        ],
-        "already_recorded": rerun,
-        "note": "该批次此前已登记，本次未重复支付" if rerun else "",
-    }
-    decisions = audit.decision_bodies(
-        settled.decisions,
+def run_facts(
+    manifest: dict[str, Any], files: list, sources: dict[str, Path], flow_run_id: str, rerun: bool
+) -> audit.RunFacts:
+    """The run's audit facts, with where each input was read from (a what-if finds it there)."""
+    inputs = [
+        {
+            "file": f.name,
+            "sha256": f.sha256,
+            "error": f.error,
+            "path": str(sources[f.name].resolve()) if f.name in sources else None,
+        }
+        for f in files
+    ]
+    note = "该批次此前已登记，本次未重复支付" if rerun else ""
+    return audit.RunFacts(
         manifest["batch_id"],
         flow_run_id,
-        {f.name: f.sha256 for f in files},
         manifest["policy_version"],
-        time,
-        reviews,
+        manifest["as_of"],
+        inputs,
+        rerun,
+        note,
+        manifest["totals"],
+        manifest["outputs"],
     )
-    finished = {
-        "event": "outputs_written",
-        "time": time,
-        "flow_run_id": flow_run_id,
-        "batch_id": manifest["batch_id"],
-        "totals": manifest["totals"],
-        "outputs": manifest["outputs"],
-    }
-    return itertools.chain([audit.canonical(step)], decisions, [audit.canonical(finished)])

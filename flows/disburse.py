@@ -124,7 +124,8 @@ def _reviewed_lineage(review: ReviewedLedger | None, registry_url: str | None) -
         return None
     registry = Registry(registry_url)
     try:
-        return registry.lineage_of(review.batch_id)
+        recorded = registry.batch_of(review.batch_id)
+        return recorded.lineage if recorded else None
     finally:
         registry.dispose()
 

@@ -22,7 +22,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
-from flows.batch_files import audit_bodies, stage_outputs
+from flows.batch_files import run_facts, stage_outputs
 from ledger import audit
 from ledger.faults import crash_point
 from ledger.publish import publish, staging_for
@@ -208,9 +208,8 @@ def append_audit(
     reviews: dict[ReviewKey, Review],
 ) -> None:
     """Append the run's events to the batch's audit log; its new head goes to the registry."""
-    bodies = audit_bodies(
-        manifest, settled, outputs.files, outputs.sources, run.flow_run_id, run.rerun, reviews
-    )
+    facts = run_facts(manifest, outputs.files, outputs.sources, run.flow_run_id, run.rerun)
+    bodies = audit.run_bodies(facts, settled.decisions, reviews)
     appended = audit.append_bodies(outputs.folder / "audit.jsonl", bodies)
     crash_point("audited")
     if run.registry_url:

@@ -157,6 +157,55 @@ def _lines(path: Path) -> Iterator[str]:
                 yield line
 
 
+@dataclass(frozen=True)
+class RunFacts:
+    """What a run's `run` and `outputs_written` events say about it (from its manifest)."""
+
+    batch_id: str
+    flow_run_id: str
+    policy_version: str
+    as_of: str
+    inputs: list[dict[str, Any]]  # file, sha256, error, and where it was read from
+    already_recorded: bool
+    note: str
+    totals: dict[str, str]
+    outputs: dict[str, str]
+
+
+def run_bodies(
+    facts: RunFacts,
+    decisions: pd.DataFrame,
+    reviews: Mapping[tuple[str, str, str, int], Any] | None = None,
+) -> Iterator[str]:
+    """A run's events as canonical JSON: the run step, one event per decision, outputs written."""
+    time = now()
+    step = {
+        "event": "run",
+        "time": time,
+        "flow_run_id": facts.flow_run_id,
+        "batch_id": facts.batch_id,
+        "policy_version": facts.policy_version,
+        "as_of": facts.as_of,
+        "inputs": facts.inputs,
+        "already_recorded": facts.already_recorded,
+        "note": facts.note,
+    }
+    finished = {
+        "event": "outputs_written",
+        "time": time,
+        "flow_run_id": facts.flow_run_id,
+        "batch_id": facts.batch_id,
+        "totals": facts.totals,
+        "outputs": facts.outputs,
+    }
+    hashes = {item["file"]: item["sha256"] for item in facts.inputs}
+    yield canonical(step)
+    yield from decision_bodies(
+        decisions, facts.batch_id, facts.flow_run_id, hashes, facts.policy_version, time, reviews
+    )
+    yield canonical(finished)
+
+
 def decision_bodies(
     decisions: pd.DataFrame,
     batch_id: str,

@@ -77,7 +77,7 @@ def safe_texts(values: pd.Series) -> pd.Series:
     return pd.Series(safe, index=values.index, dtype=object)
 
 
-def _csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: bool) -> bytes:
+def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: bool) -> bytes:
     """CSV text; `trusted` columns hold only codes this system wrote (no formula guard needed)."""
 
     def cells(name: str) -> pd.Series:
@@ -94,12 +94,12 @@ def decisions_csv(decisions: pd.DataFrame) -> bytes:
     ordered = sort_decisions(decisions)[DECISIONS_HEADER]
     trusted = {"program", "sheet", "row", "outcome", "reason_codes"}
     frame = ordered.assign(row=ordered["row"].astype("int64"))
-    return _csv_bytes(frame, ["amount"], trusted, bom=False)
+    return csv_bytes(frame, ["amount"], trusted, bom=False)
 
 
 def payments_csv(payments: pd.DataFrame) -> bytes:
     ordered = payments.sort_values(["program", "beneficiary_id", "payment_id"], kind="stable")
-    return _csv_bytes(ordered[PAYMENTS_HEADER], ["amount"], {"payment_id", "program"}, bom=True)
+    return csv_bytes(ordered[PAYMENTS_HEADER], ["amount"], {"payment_id", "program"}, bom=True)
 
 
 def program_figures(decisions: pd.DataFrame, amounts: dict[str, int]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from ledger.registry_tables import (
     audit_heads,
     batches,
+    claims,
     issued_workbooks,
     metadata,
     payments,
@@ -257,12 +258,16 @@ class Registry:
             ).first()
         return BatchRecord(*row) if row else None
 
-    def lineage_of(self, batch_id: str) -> str | None:
-        """The lineage (same applications) of a recorded batch, if it was recorded."""
+    def claim_keys(self, program: str, period: str) -> frozenset[str]:
+        """The claim keys taken for a programme's period (credit codes for enterprise
+        programmes): whom policy-finds-people must not propose again."""
         with self.engine.connect() as connection:
-            return connection.execute(
-                select(batches.c.lineage).where(batches.c.batch_id == batch_id)
-            ).scalar_one_or_none()
+            rows = connection.execute(
+                select(claims.c.claim_key).where(
+                    claims.c.program == program, claims.c.period == period
+                )
+            )
+            return frozenset(key for (key,) in rows)
 
     def processed(self, hashes: list[str]) -> dict[str, str | None]:
         """Which of these file contents a run has already seen, with the error it had if any."""

@@ -62,13 +62,14 @@ def batch_identity(
     it, so earlier payments are recognised as the applications' own and only differences are
     paid. The batch id adds the parameters' version and the reviewers' verdicts.
     """
-    lineage = lineage or _digest([sorted(inputs), sorted(references.items()), as_of.isoformat()])
+    lineage = lineage or digest([sorted(inputs), sorted(references.items()), as_of.isoformat()])
     verdicts = sorted((list(k), v.verdict, v.comment) for k, v in reviews.items())
-    batch_id = _digest([lineage, policy_version, verdicts])
+    batch_id = digest([lineage, policy_version, verdicts])
     return BatchIdentity(batch_id, lineage, as_of, policy_version)
 
 
-def _digest(parts: list[object]) -> str:
+def digest(parts: list[object]) -> str:
+    """16 hex digits naming a result from everything that decides it (JSON, sorted by the caller)."""
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
 
 

@@ -14,9 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ledger.masking import mask_ids
-from ledger.outputs import DECISIONS_HEADER, safe_texts
+from ledger.outputs import DECISIONS_HEADER, csv_bytes
 from ledger.settlement import NO_CITY, SettledBatch
-from policy.money import fen_texts
 from policy.outcomes import APPROVED
 from policy.programs import CASH_PROGRAMS
 
@@ -117,12 +116,8 @@ def _why(changed: pd.DataFrame) -> pd.Series:
 
 def changed_rows_csv(comparison: Comparison) -> bytes:
     """Every changed row (the workbook's sheet may stop at Excel's limit), UTF-8 with BOM."""
-    changed = comparison.changed
-    frame = changed.assign(
-        amount_before=fen_texts(changed["amount_before"]),
-        amount_after=fen_texts(changed["amount_after"]),
-    )
     columns = [*DECISIONS_HEADER[:6], "outcome_before", "outcome_after", "amount_before"]
     columns += ["amount_after", "reason_codes_before", "reason_codes_after", "why"]
-    safe = frame[columns].apply(lambda c: c if pd.api.types.is_numeric_dtype(c) else safe_texts(c))
-    return "\ufeff".encode() + safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    trusted = {"program", "row", "outcome_before", "outcome_after"}
+    money = ["amount_before", "amount_after"]
+    return csv_bytes(comparison.changed[columns], money, trusted, bom=True)

@@ -13,19 +13,16 @@ It lives beside the other writers because it imports them (workbooks → ledger,
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import itertools
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ledger import audit, outputs
-from ledger.claimed import claimed_enterprises
 from ledger.registry import Registry
+from ledger.settlement import digest
 from policy.finds import PROGRAM, PROPOSED_COLUMNS, Finding, find_eligible, refund_period
-from policy.money import fen_text, fen_texts
+from policy.money import fen_text
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.parameters import PolicySet
 from validators.sheets import RECORDS_SHEET
@@ -42,9 +39,7 @@ NOTE = "免申即享：按参保缴费记录测算的拟发放名单，未登记
 def proposed_csv(proposed: pd.DataFrame) -> bytes:
     """`credit_code,name,city,amount`, UTF-8 with BOM, amount in yuan with two places; a text
     cell a spreadsheet would run as a formula gets the bank file's leading apostrophe."""
-    cells = {name: outputs.safe_texts(proposed[name]) for name in PROPOSED_COLUMNS[:-1]}
-    frame = pd.DataFrame({**cells, "amount": fen_texts(proposed["amount"])})
-    return "\ufeff".encode() + frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return outputs.csv_bytes(proposed[PROPOSED_COLUMNS], ["amount"], set(), bom=True)
 
 
 def finds_id(
@@ -54,17 +49,18 @@ def finds_id(
     as_of: dt.date,
     claimed: frozenset[str],
 ) -> str:
-    """16 hex digits naming a result: (file, sha256) of the records and reference lists, the
-    parameters, `as_of` and the claims already taken (what `batch_identity` does for a batch)."""
-    parts = [
-        "policy_finds_people",
-        sorted(records),
-        sorted(references.items()),
-        policy_version,
-        as_of.isoformat(),
-        sorted(claimed),
-    ]
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()[:16]
+    """The result's name from (file, sha256) of the records and reference lists, the
+    parameters, `as_of` and the claims already taken (as `batch_identity` names a batch)."""
+    return digest(
+        [
+            "policy_finds_people",
+            sorted(records),
+            sorted(references.items()),
+            policy_version,
+            as_of.isoformat(),
+            sorted(claimed),
+        ]
+    )
 
 
 def find_people(
@@ -83,11 +79,28 @@ def find_people(
     Without a registry nobody counts as already paid (the manifest says it was not checked).
     Raises `MissingReference` when the reference folder has no 严重失信名单.
     """
+    registry = Registry(registry_url) if registry_url else None
+    try:
+        return _find(records, out, reference, registry, as_of, policy, flow_run_id)
+    finally:
+        if registry is not None:
+            registry.dispose()
+
+
+def _find(
+    records: list[Path],
+    out: Path,
+    reference: Path | None,
+    registry: Registry | None,
+    as_of: dt.date,
+    policy: PolicySet,
+    flow_run_id: str,
+) -> Path:
     raws = read_records(records)
     references = read_references(reference)
     dishonest = references.keys(DISHONEST_LIST)
     period = refund_period(policy, as_of)
-    claimed = claimed_enterprises(registry_url, PROGRAM, period) if registry_url else frozenset()
+    claimed = registry.claim_keys(PROGRAM, period) if registry else frozenset()
     usable = [
         (raw.path.name, validate_sheet(raw.sheets[RECORDS_SHEET.name], RECORDS_SHEET))
         for raw in raws
@@ -107,13 +120,9 @@ def find_people(
         "decisions.csv": outputs.decisions_csv(finding.decisions),
     }
     written = {name: outputs.write_atomic(folder / name, data) for name, data in files.items()}
-    if registry_url:
+    if registry:
         # Only a workbook the registry knows as issued may carry 上年初参保职工人数 into a run.
-        registry = Registry(registry_url)
-        try:
-            registry.record_issued(written[APPLICATION_FILE], APPLICATION_FILE, identity)
-        finally:
-            registry.dispose()
+        registry.record_issued(written[APPLICATION_FILE], APPLICATION_FILE, identity)
     manifest = {
         "id": identity,
         "program": PROGRAM,
@@ -123,13 +132,29 @@ def find_people(
         "provisional_parameters": finding.result.reads.provisional(),
         "inputs": _inputs(raws, finding),
         "references": [{"file": f, "sha256": s} for f, s in sorted(references.sha256.items())],
-        "claims": {"registry_checked": registry_url is not None, "already_claimed": len(claimed)},
+        "claims": {"registry_checked": registry is not None, "already_claimed": len(claimed)},
         "decisions": _counts(finding),
         "proposed": {"enterprises": len(proposed), "amount": fen_text(proposed["amount"].sum())},
         "outputs": dict(sorted(written.items())),
     }
     outputs.write_atomic(folder / "manifest.json", outputs.manifest_json(manifest))
-    _append_audit(folder, manifest, finding, raws, flow_run_id, rerun, registry_url)
+    facts = audit.RunFacts(
+        identity,
+        flow_run_id,
+        policy.version,
+        manifest["as_of"],
+        [{"file": r.path.name, "sha256": r.sha256, "error": r.error} for r in raws],
+        rerun,
+        NOTE + ("；该名单此前已生成，本次结果相同" if rerun else ""),
+        {"proposed": manifest["proposed"]["amount"]},
+        manifest["outputs"],
+    )
+    # The same events as a run; the log's new head goes to the registry, so a cut log is found.
+    appended = audit.append_bodies(
+        folder / "audit.jsonl", audit.run_bodies(facts, finding.decisions)
+    )
+    if registry:
+        registry.record_audit_head(identity, appended.head, flow_run_id, appended.events)
     return folder
 
 
@@ -151,55 +176,3 @@ def _counts(finding: Finding) -> dict[str, int]:
     outcomes = finding.decisions["outcome"].value_counts()
     counted = {o: int(outcomes.get(o, 0)) for o in (APPROVED, REJECTED, HELD)}
     return {"input_rows": len(finding.decisions), **counted}
-
-
-def _append_audit(
-    folder: Path,
-    manifest: dict[str, Any],
-    finding: Finding,
-    raws: list[RawWorkbook],
-    flow_run_id: str,
-    rerun: bool,
-    registry_url: str | None,
-) -> None:
-    """The events of a normal run (`run`, one `decision` per row, `outputs_written`); the audit
-    log's new head goes to the registry, so a cut log is found as for a paid batch."""
-    time = audit.now()
-    identity = manifest["id"]
-    step = {
-        "event": "run",
-        "time": time,
-        "flow_run_id": flow_run_id,
-        "batch_id": identity,
-        "policy_version": manifest["policy_version"],
-        "as_of": manifest["as_of"],
-        "inputs": [{"file": r.path.name, "sha256": r.sha256, "error": r.error} for r in raws],
-        "already_recorded": rerun,
-        "note": NOTE + ("；该名单此前已生成，本次结果相同" if rerun else ""),
-    }
-    decisions = audit.decision_bodies(
-        finding.decisions,
-        identity,
-        flow_run_id,
-        {r.path.name: r.sha256 for r in raws},
-        manifest["policy_version"],
-        time,
-    )
-    finished = {
-        "event": "outputs_written",
-        "time": time,
-        "flow_run_id": flow_run_id,
-        "batch_id": identity,
-        "totals": {"proposed": manifest["proposed"]["amount"]},
-        "outputs": manifest["outputs"],
-    }
-    appended = audit.append_bodies(
-        folder / "audit.jsonl",
-        itertools.chain([audit.canonical(step)], decisions, [audit.canonical(finished)]),
-    )
-    if registry_url:
-        registry = Registry(registry_url)
-        try:
-            registry.record_audit_head(identity, appended.head, flow_run_id, appended.events)
-        finally:
-            registry.dispose()

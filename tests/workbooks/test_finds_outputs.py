@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from ledger import audit
-from ledger.claimed import claimed_enterprises
+from ledger.registry import Registry
 from tests.finds_case import (
     AS_OF,
     EXPECTED,
@@ -55,9 +55,13 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path | str]:
     }
 
 
-def test_claimed_enterprises__the_paid_enterprise_holds_the_2020_claim(case) -> None:
-    assert claimed_enterprises(case["url"], "stabilization_refund", "2020") == {H}
-    assert claimed_enterprises(case["url"], "stabilization_refund", "2021") == frozenset()
+def test_claim_keys__the_paid_enterprise_holds_the_2020_claim(case) -> None:
+    registry = Registry(case["url"])
+    try:
+        assert registry.claim_keys("stabilization_refund", "2020") == {H}
+        assert registry.claim_keys("stabilization_refund", "2021") == frozenset()
+    finally:
+        registry.dispose()
 
 
 def test_find_people__proposed_csv_bom_columns_and_hand_computed_amounts(case) -> None:
