@@ -111,26 +111,34 @@ def main(argv: list[str] | None = None) -> int:
     from flows.fanout import listening
 
     args.out.mkdir(parents=True, exist_ok=True)
-    with _progress_bar(enabled=not args.no_progress and sys.stderr.isatty()) as advance:
-        try:
-            with listening(advance):
-                folder = disburse(
-                    inputs=[str(p) for p in args.inputs],
-                    out=str(args.out),
-                    reference=_optional(args.reference),
-                    as_of=args.as_of,
-                    registry=args.registry,
-                    policy=_optional(args.policy),
-                    dry_run=args.dry_run,
-                    reviewed_ledger=_optional(args.reviewed_ledger),
-                    programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
-                    dask_address=args.dask_address,
-                    topup_of=args.topup_of,
-                )
-        except Exception as problem:  # the run itself failed: say so, exit non-zero
-            print(f"运行失败：{problem}", file=sys.stderr)
-            return 1
-    print(folder)
+    shown = not args.no_progress and sys.stderr.isatty()
+    with _progress_bar(enabled=shown) as advance, listening(advance):
+        return _reported(
+            lambda: disburse(
+                inputs=[str(p) for p in args.inputs],
+                out=str(args.out),
+                reference=_optional(args.reference),
+                as_of=args.as_of,
+                registry=args.registry,
+                policy=_optional(args.policy),
+                dry_run=args.dry_run,
+                reviewed_ledger=_optional(args.reviewed_ledger),
+                programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
+                dask_address=args.dask_address,
+                topup_of=args.topup_of,
+            )
+        )
+
+
+def _reported(run: Callable[[], object]) -> int:
+    """Print where a flow wrote (exit 0), or why the run itself failed (exit 1): rejected rows
+    are never a failure."""
+    try:
+        written = run()
+    except Exception as problem:
+        print(f"运行失败：{problem}", file=sys.stderr)
+        return 1
+    print(written)
     return 0
 
 
@@ -141,8 +149,8 @@ def _optional(path: Path | None) -> str | None:
 def _find(args: argparse.Namespace) -> int:
     from flows.find import find_eligible_enterprises
 
-    try:
-        folder = find_eligible_enterprises(
+    return _reported(
+        lambda: find_eligible_enterprises(
             records=[str(p) for p in args.records],
             out=str(args.out),
             reference=_optional(args.reference),
@@ -150,31 +158,28 @@ def _find(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             policy=_optional(args.policy),
         )
-    except Exception as problem:
-        print(f"运行失败：{problem}", file=sys.stderr)
-        return 1
-    print(folder)
-    return 0
+    )
 
 
 def _whatif(args: argparse.Namespace) -> int:
-    from flows.whatif import whatif
+    from flows.whatif import WORKBOOK, whatif
 
-    try:
-        chosen = {"reference": _optional(args.reference)} if args.reference else {}
-        folder = whatif(
-            batch=str(args.batch),
-            policy=str(args.policy),
-            baseline_policy=_optional(args.baseline_policy),
-            inputs=[str(p) for p in args.inputs] if args.inputs else None,
-            out=_optional(args.out),
-            **chosen,
+    chosen = {"reference": _optional(args.reference)} if args.reference else {}
+    return _reported(
+        lambda: (
+            Path(
+                whatif(
+                    batch=str(args.batch),
+                    policy=str(args.policy),
+                    baseline_policy=_optional(args.baseline_policy),
+                    inputs=[str(p) for p in args.inputs] if args.inputs else None,
+                    out=_optional(args.out),
+                    **chosen,
+                )
+            )
+            / WORKBOOK
         )
-    except Exception as problem:
-        print(f"运行失败：{problem}", file=sys.stderr)
-        return 1
-    print(Path(folder) / "whatif.xlsx")
-    return 0
+    )
 
 
 def _verify(args: argparse.Namespace) -> int:

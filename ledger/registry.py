@@ -303,18 +303,19 @@ class Registry:
 
     def record_audit_head(self, batch_id: str, head: str, flow_run_id: str, events: int) -> None:
         """The audit log's head hash after a run appended `events` events to it."""
+        self._record_once(
+            audit_heads,
+            batch_id=batch_id,
+            head=head,
+            flow_run_id=flow_run_id,
+            events=events,
+            recorded_at=dt.datetime.now(dt.UTC),
+        )
+
+    def _record_once(self, table: Table, **values: object) -> None:
+        """Insert one row in its own transaction; a row already there stays as it was."""
         with self.engine.begin() as connection:
-            connection.execute(
-                self._insert(audit_heads)
-                .values(
-                    batch_id=batch_id,
-                    head=head,
-                    flow_run_id=flow_run_id,
-                    events=events,
-                    recorded_at=dt.datetime.now(dt.UTC),
-                )
-                .on_conflict_do_nothing()
-            )
+            connection.execute(self._insert(table).values(**values).on_conflict_do_nothing())
 
     def audit_heads_of(self, batch_id: str) -> list[str]:
         """Every head hash recorded for a batch's audit log, oldest first."""
@@ -338,17 +339,13 @@ class Registry:
 
     def record_issued(self, sha256: str, file_name: str, issued_by: str) -> None:
         """Remember a workbook this system wrote for a clerk to feed back to a run."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                self._insert(issued_workbooks)
-                .values(
-                    sha256=sha256,
-                    file_name=file_name,
-                    issued_by=issued_by,
-                    issued_at=dt.datetime.now(dt.UTC),
-                )
-                .on_conflict_do_nothing()
-            )
+        self._record_once(
+            issued_workbooks,
+            sha256=sha256,
+            file_name=file_name,
+            issued_by=issued_by,
+            issued_at=dt.datetime.now(dt.UTC),
+        )
 
     def issued(self, hashes: list[str]) -> set[str]:
         """Which of these file contents this system issued (see `record_issued`)."""
