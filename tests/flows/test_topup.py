@@ -34,7 +34,7 @@ def policy_with_shares(folder: Path, shares: str) -> Path:
     return folder
 
 
-def run(out: Path, policy: Path | None) -> Path:
+def run(out: Path, policy: Path | None, **options: object) -> Path:
     return Path(
         disburse(
             inputs=[str(APPLICATIONS)],
@@ -42,6 +42,7 @@ def run(out: Path, policy: Path | None) -> Path:
             out=str(out),
             as_of=AS_OF,
             policy=str(policy) if policy else None,
+            **options,
         )
     )
 
@@ -127,17 +128,11 @@ def test_topup__50_to_100_percent_pays_the_difference_once_naming_the_original(
     assert (again / "payments.csv").read_bytes() == (second / "payments.csv").read_bytes()
     assert recorded(out) == before
     # A dry run of the same applications writes beside the batch, never over its bank file.
-    dry = Path(
-        disburse(
-            inputs=[str(APPLICATIONS)],
-            reference=str(SAMPLES / "reference"),
-            out=str(out),
-            as_of=AS_OF,
-            dry_run=True,
-        )
-    )
+    bank = (second / "payments.csv").read_bytes()
+    dry = run(out, None, dry_run=True)
     assert dry.name == f"{second.name}.dry-run"
-    assert (second / "payments.csv").read_bytes() == (again / "payments.csv").read_bytes()
+    assert (second / "payments.csv").read_bytes() == bank
+    assert (dry / "payments.csv").read_bytes() != bank  # gross amounts: no registry to net
     # Rerunning the first batch now still writes its own bank file, and pays nothing new.
     assert (run(out, half) / "payments.csv").read_bytes() == (first / "payments.csv").read_bytes()
     assert recorded(out) == before
