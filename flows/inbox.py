@@ -19,8 +19,9 @@ from python_calamine import CalamineError, CalamineWorkbook
 from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE
 from flows.disburse import disburse
 from ledger import audit
+from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
-from workbooks.reader import file_sha256, list_workbooks
+from workbooks.reader import list_workbooks
 from workbooks.review import is_ledger, read_reviewed_ledger
 
 ARCHIVE = "archive"

@@ -25,6 +25,7 @@ from prefect.context import TaskRunContext
 from flows.batch_files import run_facts, stage_outputs
 from ledger import audit
 from ledger.faults import crash_point
+from ledger.outputs import file_sha256
 from ledger.publish import publish, staging_for
 from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch, settle_batch
@@ -33,7 +34,7 @@ from policy.parameters import PolicySet
 from policy.programs import REFERENCE_NEEDS, decide_program
 from validators.sheets import PROGRAMS
 from validators.validate import ValidatedSheet, combine, validate_workbook
-from workbooks.reader import References, file_sha256, read_application
+from workbooks.reader import References, read_application
 
 TRANSIENT = (OSError, TimeoutError)
 

@@ -7,9 +7,10 @@ events where it was moved. The latest place that still holds the same bytes wins
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
+
+from ledger.outputs import file_sha256
 
 
 class MissingInputs(Exception):
@@ -47,4 +48,4 @@ def batch_inputs(batch: Path) -> list[Path]:
 
 
 def _holds(path: Path, sha256: str) -> bool:
-    return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+    return path.is_file() and file_sha256(path) == sha256

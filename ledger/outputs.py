@@ -49,6 +49,15 @@ PAYMENTS_HEADER = [
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def file_sha256(path: Path) -> str:
+    """A file's sha256, read in blocks (inputs can be hundreds of megabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_atomic(path: Path, data: bytes) -> str:
     """Write to a temporary name beside the target, then rename over it; returns the sha256."""
     temporary = path.with_name(f".{path.name}.tmp")

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ledger.faults import crash_point
-from ledger.outputs import write_atomic
+from ledger.outputs import file_sha256, write_atomic
 
 MANIFEST = "manifest.json"
 STAGING_SUFFIX = ".staging"
@@ -128,18 +128,14 @@ def _recover_one(
     batch_id = folder.name
     committed = committed_manifest(batch_id)
     staged = staging / MANIFEST
-    if staged.exists() and _sha256(staged) == committed:
+    if staged.exists() and file_sha256(staged) == committed:
         publish(staging, folder)
         return [f"批次 {batch_id}：上次运行在登记后中断，已补齐发布输出文件"]
     shutil.rmtree(staging)
     published = folder / MANIFEST
-    if not staged.exists() and published.exists() and _sha256(published) == committed:
+    if not staged.exists() and published.exists() and file_sha256(published) == committed:
         return [f"批次 {batch_id}：上次运行在发布完成后中断，已清理暂存目录"]
     return [f"批次 {batch_id}：上次运行未完成登记，已删除未提交的暂存文件"]
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _fsync_folder(folder: Path) -> None:

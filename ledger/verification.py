@@ -7,13 +7,13 @@ for clerks, one problem per line; an empty list means everything checked out.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from decimal import Decimal
 from pathlib import Path
 
 from ledger import audit
+from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
 
 MANIFEST = "manifest.json"
@@ -63,7 +63,7 @@ def folder_problems(folder: Path, registry_url: str | None) -> list[str]:
         path = folder / name
         if not path.exists():
             problems.append(f"缺少文件 {name}")
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
+        elif file_sha256(path) != expected:
             problems.append(f"文件 {name} 与清单记录的 sha256 不符（文件被修改或替换）")
     if not manifest.get("outputs"):
         problems.append("清单中没有输出文件的 sha256（由旧版本生成），无法核对文件")
@@ -87,7 +87,7 @@ def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[s
     except (OSError, KeyError, ValueError, ArithmeticError):
         return ["payments.csv 缺失或无法解析，无法与登记库核对支付"]
     problems = []
-    if committed != hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest():
+    if committed != file_sha256(folder / MANIFEST):
         problems.append(
             "manifest.json 不是登记库提交支付时记录的清单（清单被替换，或批次未完成提交）"
         )

@@ -8,7 +8,6 @@ an error code and a Chinese message instead of raising, so the run goes on with 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import zipfile
 import zlib
@@ -18,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from ledger.outputs import file_sha256
 from validators.cleaning import blank_cells, clean_code, normalize_header
 from validators.sheets import (
     PROGRAMS,
@@ -59,14 +59,6 @@ class UnusableSheet(Exception):
     def __init__(self, message: str, code: str = "UNRECOGNISED_FILE") -> None:
         super().__init__(message)
         self.code = code
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_application(path: Path) -> RawWorkbook:

@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from ledger.faults import CRASH_AT, POINTS
+from ledger.outputs import file_sha256
 from ledger.publish import STAGING_SUFFIX, staging_folder
 from ledger.verification import folder_problems
 from tests.conftest import ROOT, SAMPLES
-from workbooks.reader import file_sha256
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 AS_OF = "2020-12-31"
