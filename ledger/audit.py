@@ -47,12 +47,28 @@ def last_hash(path: Path) -> str:
     """The hash at the head of an existing log (the genesis value for a new one)."""
     if not path.exists() or path.stat().st_size == 0:
         return GENESIS
+    return json.loads(last_line(path))["hash"]
+
+
+def last_line(path: Path, window: int = 65536) -> bytes:
+    """The log's last non-empty line, read backwards from the end as bytes.
+
+    Lines are split on newline bytes before anything is decoded: a window boundary may fall
+    inside a multi-byte character (Chinese text), and a line longer than the window is read
+    in further windows until its start is found.
+    """
     with path.open("rb") as handle:
-        handle.seek(0, 2)
-        size = handle.tell()
-        handle.seek(max(0, size - 65536))
-        tail = handle.read().decode("utf-8").strip().splitlines()
-    return json.loads(tail[-1])["hash"]
+        end = handle.seek(0, 2)
+        tail = b""
+        while True:
+            start = max(0, end - window)
+            handle.seek(start)
+            tail = handle.read(end - start) + tail
+            end = start
+            stripped = tail.rstrip(b"\r\n")
+            cut = stripped.rfind(b"\n")
+            if cut >= 0 or start == 0:
+                return stripped[cut + 1 :]
 
 
 @dataclass(frozen=True)

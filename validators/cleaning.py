@@ -23,7 +23,13 @@ LAST_SERIAL = (pd.Timestamp("2261-12-31") - EXCEL_EPOCH).days
 LARGEST = 2**62  # fen, ppm or a count beyond this is nonsense and would overflow int64
 _UNIT_SUFFIX = re.compile(r"[（(][^（）()]*[)）]$")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%Y.%m.%d")
-_MONTH_PATTERN = re.compile(r"^(\d{4})(?:[-/.年]?)(\d{1,2})月?$")
+# A month in text: 2020-03, 2020/3, 2020年3月 (a day after it, 2020-03-15 or 2020年3月15日, is
+# allowed and dropped); six digits alone (202003) are year and month. No `.`: 2020.1 and
+# 2020.10 are one number once typed, so a dotted month is never guessed.
+_MONTH_PATTERN = re.compile(
+    r"^(\d{4})\s*[-/年]\s*(\d{1,2})\s*(?:月|[-/]\s*\d{1,2}|月\s*\d{1,2}\s*日)?$"
+)
+_SIX_DIGIT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
 YES_WORDS = frozenset({"是", "Y", "YES", "1", "TRUE", "√"})
 NO_WORDS = frozenset({"否", "N", "NO", "0", "FALSE", "×"})
 # Parts per million: every statutory rate (0.2%, 0.7%, 8.5%…) is a whole number of ppm, and
@@ -174,35 +180,54 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
 
 
 def clean_month(raw: pd.Series) -> Cleaned:
-    """A contribution month (所属期): `2020-03`, `2020年3月`, `202003` or any date in that month."""
+    """A contribution month (所属期, SPEC §3): `2020-03`, `2020/3`, `2020年3月`, `202003` as text
+    or as a number, or a date cell in that month.
+
+    A month never goes through a day-level parser: six digits are always year and month
+    (`202011` is November 2020, not 2020-01-01 read as `%Y%m%d`). Any other number (`2020.1`,
+    an unformatted serial) and any text in no accepted form is unreadable (`INVALID_VALUE`).
+    """
     blank = blank_cells(raw)
-    numbers = pd.to_numeric(raw.where(numeric_cells(raw)), errors="coerce")
-    months = numbers.between(190001, 210012)
-    if months.any():
-        raw = raw.copy()
-        raw[months] = raw[months].map(_text_of)
     parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    if cell_kind(raw) == "string":
-        # The template's own form, `2020-03`, parsed in one pass; the rest as below.
-        typed = pd.to_datetime(raw.where(~blank).str.strip(), format="%Y-%m", errors="coerce")
-        parsed[typed.notna()] = typed[typed.notna()]
-    rest = parsed.isna()
-    if rest.any():
-        as_date = clean_date(raw[rest]).values
-        parsed[rest] = as_date.dt.to_period("M").dt.to_timestamp()
-    text_rows = ~blank & parsed.isna() & ~date_cells(raw)
-    if text_rows.any():
-        text = raw[text_rows].map(_text_of)
-        parts = text.str.extract(_MONTH_PATTERN)
-        month = pd.to_numeric(parts[1], errors="coerce")
-        good = month.between(1, 12)
-        stamps = pd.to_datetime(
-            parts[0][good] + "-" + month[good].astype("int64").astype(str) + "-01",
-            format="%Y-%m-%d",
-            errors="coerce",
+    dates = date_cells(raw) & ~blank
+    if dates.any():
+        representable = raw[dates].map(_representable).astype(bool)
+        kept = representable[representable].index
+        parsed[kept] = (
+            pd.to_datetime(raw[kept].map(_as_datetime)).dt.to_period("M").dt.to_timestamp()
         )
-        parsed[stamps.index] = stamps
+    numbers = numeric_cells(raw) & ~blank
+    if numbers.any():
+        values = pd.to_numeric(raw[numbers], errors="coerce")
+        whole = values[(values == values.round()) & values.between(100001, 999912)]
+        parsed[whole.index] = _year_months(
+            whole.astype("int64") // 100, whole.astype("int64") % 100
+        )
+    text_rows = ~blank & ~dates & ~numbers
+    if text_rows.any() and cell_kind(raw) == "string":
+        # The template's own form, `2020-03`, in one pass; the other forms below.
+        typed = pd.to_datetime(raw[text_rows].str.strip(), format="%Y-%m", errors="coerce")
+        parsed[typed.notna()[typed.notna()].index] = typed.dropna()
+        text_rows &= parsed.isna()
+    if text_rows.any():
+        text = pd.Series([_text_of(v) for v in raw[text_rows]], index=raw[text_rows].index)
+        parts = text.str.extract(_MONTH_PATTERN)
+        six = text.str.extract(_SIX_DIGIT_MONTH)
+        years = pd.to_numeric(parts[0].fillna(six[0]), errors="coerce")
+        months = pd.to_numeric(parts[1].fillna(six[1]), errors="coerce")
+        found = years.notna() & months.notna()
+        parsed[found[found].index] = _year_months(years[found], months[found])
     return Cleaned(parsed, ~blank & parsed.isna())
+
+
+def _year_months(years: pd.Series, months: pd.Series) -> pd.Series:
+    """The first day of each (year, month); a month outside 1–12 or a year outside pandas'
+    range is NaT (unreadable), never a neighbouring month."""
+    good = months.between(1, 12) & years.between(1900, 2200)
+    stamps = pd.Series(pd.NaT, index=years.index, dtype="datetime64[ns]")
+    text = years[good].astype("int64").astype(str) + "-" + months[good].astype("int64").astype(str)
+    stamps[good[good].index] = pd.to_datetime(text + "-01", format="%Y-%m-%d")
+    return stamps
 
 
 def clean_yes_no(raw: pd.Series) -> Cleaned:

@@ -8,7 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledger.audit import append_bodies, append_events, canonical, decision_bodies, verify
+from ledger.audit import (
+    append_bodies,
+    append_events,
+    canonical,
+    decision_bodies,
+    last_hash,
+    verify,
+)
 from ledger.settlement import Review
 
 
@@ -38,6 +45,34 @@ def test_append__cuts_the_half_line_a_killed_run_left_and_keeps_the_chain(log: P
     assert verify(log) is None
     assert log.read_bytes().startswith(whole)
     assert [json.loads(line)["n"] for line in lines(log)] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("shift", [0, 1, 2])
+def test_append__a_64_kib_boundary_inside_a_chinese_character_is_not_a_crash(
+    tmp_path: Path, shift: int
+) -> None:
+    path = tmp_path / "audit.jsonl"
+    append_events(path, [{"event": "run", "note": "复核" * 30000}])
+    # Pad the last event so that the byte 64 KiB before the end falls inside a 3-byte character.
+    for pad in range(3):
+        candidate = tmp_path / f"try-{pad}.jsonl"
+        candidate.write_bytes(path.read_bytes())
+        append_events(candidate, [{"event": "decision", "note": "审" * 3000 + "a" * (pad + shift)}])
+        data = candidate.read_bytes()
+        boundary = data[len(data) - 65536]
+        if 0x80 <= boundary < 0xC0:  # a continuation byte: the cut lands mid-character
+            break
+    else:
+        pytest.fail("no padding put the boundary inside a character")
+    assert last_hash(candidate) == json.loads(data.splitlines()[-1])["hash"]
+    append_events(candidate, [{"event": "run", "note": "第三次运行"}])
+    assert verify(candidate) is None
+
+
+def test_last_hash__a_last_line_longer_than_the_window(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    append_events(path, [{"event": "run", "n": 1}, {"event": "run", "note": "长" * 50000}])
+    assert last_hash(path) == json.loads(path.read_bytes().splitlines()[-1])["hash"]
 
 
 def test_verify__an_edited_event(log: Path) -> None:
