@@ -41,7 +41,7 @@ def read_column(program: str, sheet: str, header: str, column: str, values: list
     raw = pd.DataFrame({header: pd.Series(values, dtype=object)})
     raw["row"] = range(2, 2 + len(values))
     result = validate_sheet(raw, spec)
-    invalid = result.reasons["INVALID_VALUE"] if "INVALID_VALUE" in result.reasons else None
+    invalid = result.reasons.get("INVALID_VALUE")
     return result.frame[column], invalid
 
 
