@@ -21,10 +21,11 @@ from ledger.settlement import BatchIdentity, SettledBatch
 from policy.decisions import ProgramDecisions
 from policy.outcomes import APPROVED
 from policy.parameters import PolicySet, describe
-from workbooks.ledger_writer import ledger_workbooks
+from workbooks.ledger_writer import LEDGER, ledger_workbooks
 from workbooks.returned import returned_name, returned_workbook
 
 RETURNED = "returned"
+ROUNDS = "rounds"  # rounds/<n>/: each review round's ledger, decisions, payments and manifest
 PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message"]
 PARALLEL_ABOVE = 8  # files to return before worker processes pay for their start-up
 MAX_WORKERS = 4
@@ -41,24 +42,37 @@ def stage_outputs(
 ) -> dict[str, Any]:
     """Write every repeatable output into `staging`, the manifest last; returns the manifest.
 
-    The manifest records the sha256 of each file written before it, so a rerun's manifest is
-    the same bytes and `subsidy verify` can check the folder against it.
+    The folder describes the whole batch after its latest round; that round's ledger,
+    decisions, payments and manifest are also kept under `rounds/<n>/` (SPEC §6). The manifest
+    records the sha256 of each file written before it, so a rerun's manifest is the same bytes
+    and `subsidy verify` can check the folder against it.
     """
     crash_point("claimed")
     manifest = summary.manifest(identity, files, settled, results)
-    written = {
-        "decisions.csv": stage(staging, "decisions.csv", outputs.decisions_csv(settled.decisions))
-    }
+    kept = f"{ROUNDS}/{settled.round}"
+    written: dict[str, str] = {}
+
+    def both(name: str, data: bytes) -> None:
+        """A file of the whole batch after this round, and its copy kept for the round."""
+        written[name] = stage(staging, name, data)
+        written[f"{kept}/{name}"] = stage(staging, f"{kept}/{name}", data)
+
+    both("decisions.csv", outputs.decisions_csv(settled.decisions))
     crash_point("staging")
-    written["payments.csv"] = stage(staging, "payments.csv", outputs.payments_csv(settled.payments))
+    both("payments.csv", outputs.payments_csv(settled.payments))
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
     for relative, data in ledger_workbooks(settled, manifest, provisional, describe(policy, used)):
-        written[relative] = stage(staging, relative, data)
+        if relative == LEDGER:
+            both(relative, data)
+        else:
+            written[relative] = stage(staging, relative, data)
     for relative, data in _returned_workbooks(settled, files, sources):
         written[relative] = stage(staging, relative, data)
     manifest = {**manifest, "outputs": dict(sorted(written.items()))}
-    stage(staging, "manifest.json", outputs.manifest_json(manifest))
+    data = outputs.manifest_json(manifest)
+    stage(staging, f"{kept}/manifest.json", data)
+    stage(staging, "manifest.json", data)
     crash_point("staged")
     return manifest
 

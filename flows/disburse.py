@@ -7,6 +7,8 @@ run" form is built from the typed parameters below; the defaults run on `sample_
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+from dataclasses import replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -26,10 +28,10 @@ from flows.tasks import (
 from ledger.faults import crash_point
 from ledger.publish import recover
 from ledger.registry import BatchRecord, Registry, sqlite_url
-from ledger.settlement import batch_identity
+from ledger.settlement import ReviewInput, batch_identity
 from policy.parameters import load_policy
 from workbooks.reader import list_workbooks, read_references
-from workbooks.review import ReviewedLedger, read_reviewed_ledger
+from workbooks.review import read_reviewed_ledger
 
 DRY_RUN_SUFFIX = ".dry-run"
 
@@ -93,41 +95,46 @@ def disburse(
         references.sha256,
         policy_set.version,
         as_of,
-        review.reviews if review else {},
-        lineage=original.lineage if original else _reviewed_lineage(review, registry_url),
+        lineage=original.lineage if original else None,
     )
-    rerun = bool(registry_url) and _recorded(registry_url, identity.batch_id)
+    if review and review.batch_id != identity.batch_id:
+        logger.warning(
+            "复核台账属于批次 %s，不是本批次 %s，其中的复核结论均未采用",
+            review.batch_id or "（未知）",
+            identity.batch_id,
+        )
+        review = replace(review, reviews={})
     notify(len(paths), len(paths), "审核、登记支付并写出台账")
     results = decide_programs(files, policy_set, as_of, references)
     # A dry run never replaces a recorded batch's files: its outputs go beside them.
     folder = Path(out) / (f"{identity.batch_id}{DRY_RUN_SUFFIX}" if dry_run else identity.batch_id)
-    reviews = review.reviews if review else {}
+    verdicts = ReviewInput(review.reviews, review.reviewer, getpass.getuser()) if review else None
     batch_outputs = BatchOutputs(folder, files, policy_set, {p.name: p for p in paths})
-    settled, manifest = settle_and_write(results, identity, registry_url, reviews, batch_outputs)
+    settled, manifest = settle_and_write(results, identity, registry_url, verdicts, batch_outputs)
+    rerun = bool(registry_url) and not settled.new_round
     run = RunInfo(str(flow_run.id or "local"), rerun, registry_url)
-    append_audit(settled, manifest, batch_outputs, run, reviews)
+    append_audit(settled, manifest, batch_outputs, run)
     summary.publish(manifest, settled, folder)
-    for problem in review.ignored if review else []:
+    for problem in [*(review.ignored if review else []), *settled.review_notes]:
         logger.warning("复核结论未采用：%s", problem)
+    for conflict in settled.conflicts.itertuples():
+        logger.warning(
+            "复核冲突：%s %s 第%d行，采用“%s”，未采用“%s”（%s）",
+            conflict.file,
+            conflict.sheet,
+            int(conflict.row),
+            conflict.in_force or "无",
+            conflict.ignored,
+            conflict.reason,
+        )
     logger.info(
-        "批次 %s 已完成%s，台账：%s",
+        "批次 %s 第 %d 轮复核已完成%s，台账：%s",
         identity.batch_id,
+        settled.round,
         "（重复运行，未重复支付）" if rerun else "",
         folder / "ledger.xlsx",
     )
     return str(folder)
-
-
-def _reviewed_lineage(review: ReviewedLedger | None, registry_url: str | None) -> str | None:
-    """A review round continues the lineage of the batch its ledger came from."""
-    if review is None or registry_url is None or not review.batch_id:
-        return None
-    registry = Registry(registry_url)
-    try:
-        recorded = registry.batch_of(review.batch_id)
-        return recorded.lineage if recorded else None
-    finally:
-        registry.dispose()
 
 
 def recover_crashed(out: Path, registry: str | None) -> list[str]:
@@ -166,13 +173,5 @@ def _issued(registry_url: str | None, files: list) -> set[str]:
     registry = Registry(registry_url)
     try:
         return registry.issued([f.sha256 for f in files])
-    finally:
-        registry.dispose()
-
-
-def _recorded(registry_url: str, batch_id: str) -> bool:
-    registry = Registry(registry_url)
-    try:
-        return registry.batch_recorded(batch_id)
     finally:
         registry.dispose()

@@ -52,6 +52,8 @@ def manifest(
         provisional,
         settled.payments,
         settled.decreases,
+        settled.round,
+        settled.conflicts,
     )
 
 

@@ -28,7 +28,14 @@ from ledger.faults import crash_point
 from ledger.outputs import file_sha256
 from ledger.publish import publish, staging_for
 from ledger.registry import Registry
-from ledger.settlement import BatchIdentity, Review, ReviewKey, SettledBatch, settle_batch
+from ledger.settlement import (
+    BatchIdentity,
+    Review,
+    ReviewInput,
+    ReviewKey,
+    SettledBatch,
+    settle_batch,
+)
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet
 from policy.programs import REFERENCE_NEEDS, decide_program
@@ -163,7 +170,7 @@ def settle_and_write(
     results: list[ProgramDecisions],
     identity: BatchIdentity,
     registry_url: str | None,
-    reviews: dict[ReviewKey, Review],
+    review: ReviewInput | None,
     outputs: BatchOutputs,
 ) -> tuple[SettledBatch, dict]:
     """Take claims and record payments (none in a dry run) in one registry transaction that
@@ -190,7 +197,7 @@ def settle_and_write(
             return file_sha256(staging / "manifest.json")
 
         try:
-            settled = settle_batch(results, identity, registry, reviews, before_commit=stage_all)
+            settled = settle_batch(results, identity, registry, review, before_commit=stage_all)
         finally:
             if registry is not None:
                 registry.dispose()
@@ -200,17 +207,39 @@ def settle_and_write(
     return settled, written
 
 
+def verdicts_in_force(settled: SettledBatch) -> dict[ReviewKey, Review]:
+    """Every verdict the batch's rounds applied, by row."""
+    decisions = settled.decisions
+    if "verdict" not in decisions:
+        return {}
+    decided = decisions[decisions["verdict"] != ""]
+    return {
+        (str(p), str(f), str(s), int(r)): Review(str(v), str(c))
+        for p, f, s, r, v, c in zip(
+            decided["program"],
+            decided["file"],
+            decided["sheet"],
+            decided["row"],
+            decided["verdict"],
+            decided["comment"],
+            strict=True,
+        )
+    }
+
+
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_is_transient)
 def append_audit(
     settled: SettledBatch,
     manifest: dict,
     outputs: BatchOutputs,
     run: RunInfo,
-    reviews: dict[ReviewKey, Review],
 ) -> None:
-    """Append the run's events to the batch's audit log; its new head goes to the registry."""
+    """Append the run's events to the batch's audit log; its new head goes to the registry.
+    Each decided row carries the verdict in force; a round's conflicts get an event of their own."""
     facts = run_facts(manifest, outputs.files, outputs.sources, run.flow_run_id, run.rerun)
-    bodies = audit.run_bodies(facts, settled.decisions, reviews)
+    bodies = audit.run_bodies(
+        facts, settled.decisions, verdicts_in_force(settled), settled.conflicts
+    )
     appended = audit.append_bodies(outputs.folder / "audit.jsonl", bodies)
     crash_point("audited")
     if run.registry_url:

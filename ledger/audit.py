@@ -192,8 +192,10 @@ def run_bodies(
     facts: RunFacts,
     decisions: pd.DataFrame,
     reviews: Mapping[tuple[str, str, str, int], Any] | None = None,
+    conflicts: pd.DataFrame | None = None,
 ) -> Iterator[str]:
-    """A run's events as canonical JSON: the run step, one event per decision, outputs written."""
+    """A run's events as canonical JSON: the run step, one event per decision, the review
+    conflicts (verdicts ignored, SPEC §6), outputs written."""
     time = now()
     step = {
         "event": "run",
@@ -219,6 +221,22 @@ def run_bodies(
     yield from decision_bodies(
         decisions, facts.batch_id, facts.flow_run_id, hashes, facts.policy_version, time, reviews
     )
+    for conflict in (conflicts if conflicts is not None else pd.DataFrame()).itertuples():
+        yield canonical(
+            {
+                "event": "review_conflict",
+                "time": time,
+                "flow_run_id": facts.flow_run_id,
+                "batch_id": facts.batch_id,
+                "program": str(conflict.program),
+                "file": str(conflict.file),
+                "sheet": str(conflict.sheet),
+                "row": int(conflict.row),
+                "in_force": str(conflict.in_force),
+                "ignored": str(conflict.ignored),
+                "reason": str(conflict.reason),
+            }
+        )
     yield canonical(finished)
 
 

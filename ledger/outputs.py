@@ -142,14 +142,18 @@ def build_manifest(
     provisional: list[str],
     bank_file: pd.DataFrame,
     decreases: pd.DataFrame,
+    round_: int = 0,
+    conflicts: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The manifest of SPEC §4, plus the provisional parameters used, the bank file's sum,
-    its top-ups (补发) and the decreases left for review (never clawed back)."""
+    """The manifest of SPEC §4, plus the review round it describes (SPEC §6), the provisional
+    parameters used, the bank file's sum, its top-ups (补发), the decreases left for review
+    (never clawed back) and the verdicts this round ignored as conflicts."""
     topups = bank_file[bank_file["kind"] == "topup"]
     return {
         "batch_id": batch_id,
         "as_of": as_of,
         "policy_version": policy_version,
+        "round": round_,
         "provisional_parameters": provisional,
         "inputs": inputs,
         "programs": program_figures(decisions, amounts),
@@ -164,4 +168,15 @@ def build_manifest(
             "beneficiaries": len(decreases),
             "amount": fen_text(-int(decreases["difference"].sum())),
         },
+        "review_conflicts": [
+            {
+                "program": str(c.program),
+                "file": str(c.file),
+                "sheet": str(c.sheet),
+                "row": int(c.row),
+                "in_force": str(c.in_force),
+                "ignored": str(c.ignored),
+            }
+            for c in (conflicts if conflicts is not None else pd.DataFrame()).itertuples()
+        ],
     }

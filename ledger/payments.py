@@ -13,7 +13,6 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from policy.claims import claimable
 from policy.outcomes import APPROVED
 
 PAYMENT_COLUMNS = [
@@ -47,30 +46,27 @@ DECREASE_COLUMNS = [
 ]
 
 
-def _owner_columns(decisions: pd.DataFrame, owners: pd.DataFrame) -> pd.DataFrame:
-    """Each decision row's claim owner (`batch_id`, `lineage`; empty where nobody holds it)."""
-    keys = ["program", "period", "claim_key"]
-    found = decisions[keys].merge(owners, on=keys, how="left", sort=False)
-    found.index = decisions.index
-    return found[["batch_id", "lineage"]].fillna("")
-
-
-def claimed_elsewhere(decisions: pd.DataFrame, owners: pd.DataFrame, lineage: str) -> pd.Series:
-    """Claims that the registry says belong to another application's batch."""
-    owner = _owner_columns(decisions, owners)
-    return (owner["lineage"] != "") & (owner["lineage"] != lineage) & claimable(decisions)
-
-
-def payment_id(batch_id: str, program: str, period: str, beneficiary: str) -> str:
-    digest = hashlib.sha256(f"{batch_id}|{program}|{period}|{beneficiary}".encode()).hexdigest()
-    return f"P{digest[:15].upper()}"
+def payment_id(batch_id: str, program: str, period: str, beneficiary: str, round_: int = 0) -> str:
+    """Deterministic: a rerun of a round repeats its ids; each review round has its own."""
+    suffix = f"|{round_}" if round_ else ""
+    text = f"{batch_id}|{program}|{period}|{beneficiary}{suffix}"
+    return f"P{hashlib.sha256(text.encode()).hexdigest()[:15].upper()}"
 
 
 def build_payments(
-    decisions: pd.DataFrame, cash_programs: set[str], caps: dict[str, int], batch_id: str
+    decisions: pd.DataFrame,
+    cash_programs: set[str],
+    caps: dict[str, int],
+    batch_id: str,
+    used: pd.DataFrame | None = None,
+    round_: int = 0,
 ) -> pd.DataFrame:
     """What each beneficiary is owed: approved amounts summed per programme, period and
-    beneficiary, then capped; one payment each (see `pay_differences` for earlier payments)."""
+    beneficiary, then capped; one payment each (see `pay_differences` for earlier payments).
+
+    `used` is what other applications already paid each beneficiary (program, period,
+    beneficiary_id, amount): a cap is per beneficiary and policy year across batches and
+    review rounds (SPEC §2.2), so only what is left of it can be owed here."""
     paid = decisions[(decisions["outcome"] == APPROVED) & decisions["program"].isin(cash_programs)]
     if paid.empty:
         return pd.DataFrame(columns=PAYMENT_COLUMNS)
@@ -85,19 +81,23 @@ def build_payments(
     ).reset_index()
     uncapped = payments["uncapped"].astype("int64")
     cap = payments["program"].map(caps)
+    if used is not None and not used.empty:
+        keys = ["program", "period", "beneficiary_id"]
+        taken = payments[keys].merge(used, on=keys, how="left")["amount"].fillna(0)
+        cap = (cap - taken.to_numpy()).clip(lower=0)
     payments["amount"] = uncapped.where(cap.isna(), np.minimum(uncapped, cap.fillna(0)))
     payments["amount"] = payments["amount"].astype("int64")
     payments = payments[payments["amount"] > 0].copy()
-    payments["payment_id"] = _payment_ids(payments, batch_id)
+    payments["payment_id"] = _payment_ids(payments, batch_id, round_)
     payments["kind"] = PAYMENT
     payments["original_payment_id"] = ""
     payments["paid_before"] = 0
     return payments[PAYMENT_COLUMNS].reset_index(drop=True)
 
 
-def _payment_ids(payments: pd.DataFrame, batch_id: str) -> list[str]:
+def _payment_ids(payments: pd.DataFrame, batch_id: str, round_: int) -> list[str]:
     keys = zip(payments["program"], payments["period"], payments["beneficiary_id"], strict=True)
-    return [payment_id(batch_id, p, d, b) for p, d, b in keys]
+    return [payment_id(batch_id, p, d, b, round_) for p, d, b in keys]
 
 
 def pay_differences(owed: pd.DataFrame, earlier: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

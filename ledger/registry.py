@@ -1,11 +1,12 @@
-"""The payment registry: a database that holds every claim paid, unique per programme and period.
+"""The payment registry: a database that holds every claim granted, unique per programme and period.
 
 SQLite file by default, PostgreSQL by URL, through SQLAlchemy Core. The unique constraint on
-(program, period, claim_key) is what makes "once per beneficiary per programme per year" hold
-across batches and concurrent runs: a claim is taken by inserting it, and whoever's insert lands
-owns it. A claim owned by the same batch (a rerun) or by another batch of the same applications
-(same `lineage`: a review round, or a rerun under new parameters) is not a duplicate; any other
-owner makes it `DUPLICATE_CLAIM`. Payments the lineage made before are netted off (top-ups).
+(program, period, claim_key) is what makes "once per claim per policy year" hold across batches,
+review rounds and concurrent runs: a claim is granted by inserting it, and whoever's insert lands
+owns it. A claim owned by the same applications (same `lineage`: the batch itself, or a rerun
+under new parameters) is not a duplicate; any other owner makes it `DUPLICATE_CLAIM`. Holds,
+verdicts and rounds are recorded beside the claims (`registry_claims`); payments the lineage
+made before are netted off (review rounds, top-ups).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import (
@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from ledger.registry_claims import BatchRecord, Claims
 from ledger.registry_tables import (
     audit_heads,
     batches,
@@ -45,82 +46,11 @@ from ledger.registry_tables import (
 )
 
 CHUNK = 500
+SETTLE_LOCK = 0x5B51D1  # the advisory lock under which batches settle one at a time
 
 
-OWNER_COLUMNS = ["program", "period", "claim_key", "batch_id", "lineage"]
-
-
-@dataclass(frozen=True)
-class BatchRecord:
-    batch_id: str
-    lineage: str
-    as_of: dt.date
-    policy_version: str
-
-
-@dataclass(frozen=True)
-class Claims:
-    """A batch's staged claims inside the registry transaction (see `Registry.claiming`)."""
-
-    registry: Registry
-    connection: Connection
-    batch: BatchRecord
-
-    def held_elsewhere(self) -> pd.DataFrame:
-        """Staged claims that another batch holds, with that batch and its lineage."""
-        rows = self.connection.execute(
-            text(
-                "SELECT c.program, c.period, c.claim_key, c.batch_id, c.lineage FROM claims c"
-                " JOIN claim_stage s ON c.program = s.program AND c.period = s.period"
-                " AND c.claim_key = s.claim_key WHERE c.batch_id <> :batch_id"
-            ),
-            {"batch_id": self.batch.batch_id},
-        ).all()
-        return pd.DataFrame(rows, columns=OWNER_COLUMNS)
-
-    def take(self) -> pd.DataFrame:
-        """Insert the approved staged claims; a claim someone holds stays theirs (the insert
-        does nothing for it). Returns the claims held elsewhere afterwards: whatever a
-        concurrent run took first shows up here, and the caller makes it `DUPLICATE_CLAIM`."""
-        self.connection.execute(
-            text(
-                "INSERT INTO claims (program, period, claim_key, batch_id, lineage, amount_fen)"
-                " SELECT program, period, claim_key, :batch_id, :lineage, amount_fen"
-                " FROM claim_stage WHERE approved = 1 ON CONFLICT DO NOTHING"
-            ),
-            {"batch_id": self.batch.batch_id, "lineage": self.batch.lineage},
-        )
-        return self.held_elsewhere()
-
-    def pay(self, paid: pd.DataFrame) -> None:
-        self.registry.record_payments(self.connection, self.batch.batch_id, paid)
-
-    def paid_in_lineage(self) -> pd.DataFrame:
-        """Payments that batches of the same applications recorded before this one made
-        (review rounds, earlier parameters), in the registry's own order (`seq`, not a clock).
-        Only earlier ones: a rerun of this batch must write the same bank file whatever was
-        recorded after it."""
-        rows = self.connection.execute(
-            text(
-                "SELECT p.program, p.period, p.beneficiary_id, p.payment_id, p.amount_fen,"
-                " COALESCE(p.kind, 'payment') FROM payments p"
-                " JOIN batches b ON b.batch_id = p.batch_id"
-                " WHERE b.lineage = :lineage AND COALESCE(b.seq, 0) <"
-                " (SELECT COALESCE(seq, 0) FROM batches WHERE batch_id = :batch_id)"
-                " ORDER BY p.payment_id"
-            ),
-            {"lineage": self.batch.lineage, "batch_id": self.batch.batch_id},
-        ).all()
-        columns = ["program", "period", "beneficiary_id", "payment_id", "amount", "kind"]
-        return pd.DataFrame(rows, columns=columns)
-
-    def seal(self, manifest_sha256: str) -> None:
-        """Name the manifest whose outputs were staged for these claims (same transaction)."""
-        self.connection.execute(
-            batches.update()
-            .where(batches.c.batch_id == self.batch.batch_id)
-            .values(manifest_sha256=manifest_sha256)
-        )
+class RegistryOutdated(Exception):
+    """The database was made by an earlier version whose tables cannot hold review rounds."""
 
 
 def sqlite_url(path: str) -> str:
@@ -140,6 +70,11 @@ class Registry:
             # Two runs creating the tables at once on PostgreSQL: the other one won; carry on.
             metadata.create_all(self.engine)
         self._add_missing_columns()
+        present = {c["name"] for c in inspect(self.engine).get_columns("payments")}
+        if "round" not in present:
+            raise RegistryOutdated(
+                "支付登记库由旧版本创建（支付记录没有复核轮次），不能直接使用：请先迁移该登记库"
+            )
 
     def _add_missing_columns(self) -> None:
         """A registry made by an earlier version gains the nullable columns added since."""
@@ -166,20 +101,19 @@ class Registry:
     def claiming(self, batch: BatchRecord, candidates: pd.DataFrame) -> Iterator[Claims]:
         """One transaction in which a batch looks up, takes and pays its claims.
 
-        `candidates` are the rows that would take a claim (program, period, claim_key, amount,
-        and `approved`: held rows are looked up but not taken). They are staged once in a
-        temporary table (COPY on PostgreSQL) and every step is a set-based statement against
-        it, so a province's million claims cost seconds, not a statement each. Claims,
-        payments and the batch record commit together or not at all.
+        `candidates` are the rows that would take a claim (program, period, claim_key,
+        beneficiary_id, person_id, amount, `approved`). They are staged once in a temporary
+        table (COPY on PostgreSQL) and every step is a set-based statement against it.
+        Claims, holds, verdicts, payments and the round commit together or not at all.
+
+        Settlements run one at a time, in the registry's own order (`rounds.seq`): a batch's
+        decisions depend on what other batches recorded before it (claims, the spring-festival
+        cap, holds), so two may not decide at once. PostgreSQL takes an advisory lock; SQLite's
+        write lock, taken by the first statement below, does the same.
         """
         with self.engine.begin() as connection:
             if self.engine.dialect.name == "postgresql":
-                # Batches of one lineage (review rounds, top-ups) settle one at a time, so each
-                # sees every payment the lineage made before it. SQLite's write lock does this.
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtext(:lineage))"),
-                    {"lineage": batch.lineage},
-                )
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETTLE_LOCK})
             values = [
                 literal(batch.batch_id, String),
                 literal(batch.lineage, String),
@@ -195,28 +129,29 @@ class Registry:
                 .on_conflict_do_nothing()
             )
             self._stage(connection, candidates)
-            yield Claims(self, connection, batch)
+            yield Claims(connection, batch, postgresql if self._postgres else sqlite)
+
+    @property
+    def _postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
 
     def _stage(self, connection: Connection, candidates: pd.DataFrame) -> None:
         """Fill a fresh temporary `claim_stage` with these claims (distinct keys)."""
         connection.exec_driver_sql("DROP TABLE IF EXISTS claim_stage")
         connection.exec_driver_sql(
             "CREATE TEMPORARY TABLE claim_stage (program VARCHAR(40), period VARCHAR(16),"
-            " claim_key VARCHAR(80), amount_fen BIGINT, approved SMALLINT)"
+            " claim_key VARCHAR(80), beneficiary_id VARCHAR(40), person_id VARCHAR(40))"
         )
         frame = pd.DataFrame(
             {
-                "program": candidates["program"].astype(str),
-                "period": candidates["period"].astype(str),
-                "claim_key": candidates["claim_key"].astype(str),
-                "amount_fen": candidates["amount"].astype("int64"),
-                "approved": candidates["approved"].astype("int64"),
+                name: candidates[name].astype(str)
+                for name in ("program", "period", "claim_key", "beneficiary_id", "person_id")
             }
         ).drop_duplicates(["program", "period", "claim_key"])
         if frame.empty:
             return
         raw = connection.connection.driver_connection
-        if self.engine.dialect.name == "postgresql":
+        if self._postgres:
             with raw.cursor().copy(  # type: ignore[union-attr]
                 "COPY claim_stage FROM STDIN (FORMAT csv)"
             ) as copy:
@@ -224,26 +159,9 @@ class Registry:
         else:
             rows = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
             raw.executemany("INSERT INTO claim_stage VALUES (?, ?, ?, ?, ?)", rows)  # type: ignore[union-attr]
-
-    def record_payments(self, connection: Connection, batch_id: str, paid: pd.DataFrame) -> None:
-        """Record the batch's payments; a rerun inserts nothing new (same payment ids)."""
-        if paid.empty:
-            return
-        rows = pd.DataFrame(
-            {
-                "payment_id": paid["payment_id"],
-                "batch_id": batch_id,
-                "program": paid["program"],
-                "period": paid["period"],
-                "beneficiary_id": paid["beneficiary_id"],
-                "amount_fen": paid["amount"].astype("int64"),
-                "kind": paid["kind"],
-                "original_payment_id": paid["original_payment_id"].where(
-                    paid["original_payment_id"] != "", None
-                ),
-            }
+        connection.exec_driver_sql(
+            "CREATE INDEX claim_stage_key ON claim_stage (program, period, claim_key)"
         )
-        connection.execute(self._insert(payments).on_conflict_do_nothing(), rows.to_dict("records"))
 
     def batch_of(self, batch_id: str) -> BatchRecord | None:
         """A recorded batch's lineage, `as_of` and parameters version (None if not recorded)."""

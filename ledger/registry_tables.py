@@ -1,8 +1,14 @@
 """The payment registry's tables (SQLAlchemy Core), created on first use.
 
-`claims` holds each claim once per programme and period (`uq_claim_once`); `payments` each
-payment, top-ups naming their original; `batches` each batch with the manifest it committed;
-`processed_files` the inbox's files by content; `audit_heads` each run's audit-log head.
+`claims` holds each granted claim once per programme and period (`uq_claim_once`); `claim_holds`
+the claims held for review, apart, with the verdict that ended each hold; `review_verdicts`
+every reviewer verdict of a batch with who and when; `rounds` each review round of a batch
+with its place in the registry's own order (`seq`); `payments` each payment, top-ups naming
+their original; `batches` each batch; `processed_files` the inbox's files by content;
+`audit_heads` each run's audit-log head.
+
+Every fact another batch's decisions depend on carries the `seq` of the round that recorded
+it, so a round sees exactly what was recorded before it, and a rerun sees the same.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -36,6 +44,19 @@ batches = Table(
     Column("seq", BigInteger, nullable=True),
 )
 
+# One row per review round of a batch (round 0 is the first run). `seq` is the registry's own
+# order over all rounds of all batches: "before" in SPEC §2 means a smaller seq.
+rounds = Table(
+    "rounds",
+    metadata,
+    Column("batch_id", String(64), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False, unique=True),
+    Column("manifest_sha256", String(64), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("batch_id", "round", name="uq_round_once"),
+)
+
 claims = Table(
     "claims",
     metadata,
@@ -45,7 +66,53 @@ claims = Table(
     Column("batch_id", String(64), nullable=False),
     Column("lineage", String(64), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
+    # The round that granted it; the worker and dates of a spring-festival claim (SFP_OVERLAP
+    # is judged against other enterprises' claims of the same worker, SPEC §2.2).
+    Column("seq", BigInteger, nullable=True),
+    Column("person_id", String(40), nullable=True),
+    Column("start_date", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
     UniqueConstraint("program", "period", "claim_key", name="uq_claim_once"),
+)
+
+# Claims held for review, recorded apart from the granted ones: held from `held_seq` until the
+# round `decided_seq` whose verdict (通过/驳回) ended the hold. A held claim makes the same key
+# in a later batch `CLAIM_PENDING`; a 驳回 one makes it `REVIEW_RESUBMITTED` (SPEC §2).
+claim_holds = Table(
+    "claim_holds",
+    metadata,
+    Column("batch_id", String(64), nullable=False),
+    Column("lineage", String(64), nullable=False),
+    Column("program", String(40), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("claim_key", String(80), nullable=False),
+    Column("person_id", String(40), nullable=True),
+    Column("start_date", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("held_seq", BigInteger, nullable=False),
+    Column("decided_seq", BigInteger, nullable=True),
+    Column("verdict", String(8), nullable=True),
+    Column("comment", String(500), nullable=True),
+    UniqueConstraint("batch_id", "program", "period", "claim_key", name="uq_hold_once"),
+    Index("ix_hold_key", "program", "period", "claim_key"),
+)
+
+# Every verdict a reviewer gave on a batch's held rows, kept for all later rounds (SPEC §6).
+review_verdicts = Table(
+    "review_verdicts",
+    metadata,
+    Column("batch_id", String(64), nullable=False),
+    Column("program", String(40), nullable=False),
+    Column("file", String(500), nullable=False),
+    Column("sheet", String(64), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("verdict", String(8), nullable=False),
+    Column("comment", String(500), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("reviewer", String(120), nullable=False),
+    Column("recorded_by", String(120), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("batch_id", "program", "file", "sheet", "row", name="uq_verdict_once"),
 )
 
 payments = Table(
@@ -60,7 +127,12 @@ payments = Table(
     # A retroactive top-up (补发) names the payment it adds to; NULL kind is an ordinary payment.
     Column("kind", String(16), nullable=True),
     Column("original_payment_id", String(40), nullable=True),
-    UniqueConstraint("batch_id", "program", "period", "beneficiary_id", name="uq_payment_batch"),
+    # The review round that prepared it and that round's place in the registry's order.
+    Column("round", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    UniqueConstraint(
+        "batch_id", "round", "program", "period", "beneficiary_id", name="uq_payment_round"
+    ),
 )
 
 processed_files = Table(

@@ -1,8 +1,9 @@
-"""Settle a batch: apply reviewers' decisions, take claims in the registry, build payments.
+"""Settle a batch: claims across files and batches, review rounds, grants, holds and payments.
 
-Input is every programme's decisions; output is the final decisions, the payments for the bank
-file, each programme's amount, and the relief and deferral registers of the approved rows.
-Without a registry (a dry run) claims are checked against nothing and nothing is recorded.
+Input is every programme's decisions; output is the decisions after the batch's latest review
+round, that round's payments (the bank file), each programme's amount, and the relief and
+deferral registers of the approved rows. Without a registry (a dry run) claims are checked
+against nothing and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -11,24 +12,36 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from ledger.payments import (
-    DECREASE_COLUMNS,
-    PAYMENT_COLUMNS,
-    build_payments,
-    claimed_elsewhere,
-    pay_differences,
-)
+from ledger.payments import DECREASE_COLUMNS, PAYMENT_COLUMNS, build_payments, pay_differences
 from ledger.registry import BatchRecord, Registry
-from policy.claims import claimable, mark_duplicate_claims, within_batch_duplicates
+from ledger.rounds import (
+    CONFLICT_COLUMNS,
+    ROW,
+    cap_used,
+    decide_rounds,
+    paid_before,
+    sort_verdicts,
+)
+from policy.claim_rounds import (
+    REVIEW_APPROVE,
+    REVIEW_REJECT,
+    SPRING_FESTIVAL,
+    Before,
+    against_earlier,
+    apply_verdicts,
+    track,
+)
+from policy.claims import KEY, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
-from policy.outcomes import APPROVED, HELD, REJECTED
+from policy.outcomes import APPROVED
 from policy.programs import CASH_PROGRAMS
 
-REVIEW_APPROVE, REVIEW_REJECT = "通过", "驳回"
+__all__ = ["REVIEW_APPROVE", "REVIEW_REJECT"]
+
 NO_CITY = "（未填地市）"
 ReviewKey = tuple[str, str, str, int]
 
@@ -37,6 +50,15 @@ ReviewKey = tuple[str, str, str, int]
 class Review:
     verdict: str
     comment: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """A reviewed ledger's verdicts, keyed by (programme, file, sheet, row), and who gave them."""
+
+    verdicts: dict[ReviewKey, Review]
+    reviewer: str = ""
+    recorded_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,20 +74,17 @@ def batch_identity(
     references: dict[str, str],
     policy_version: str,
     as_of: dt.date,
-    reviews: dict[ReviewKey, Review],
     lineage: str | None = None,
 ) -> BatchIdentity:
     """The batch id and lineage that make reruns repeatable (SPEC §6).
 
-    The lineage names the applications: inputs, reference lists and `as_of`. A review round
-    keeps the lineage of the batch it reviews, and a rerun under new parameters (补发) shares
-    it, so earlier payments are recognised as the applications' own and only differences are
-    paid. The batch id adds the parameters' version and the reviewers' verdicts.
+    The lineage names the applications: inputs, reference lists and `as_of`; a rerun under new
+    parameters (补发) shares it, so earlier payments are recognised as the applications' own
+    and only differences are paid. The batch id adds the parameters' version. Verdicts are not
+    part of either: review rounds are numbered inside the batch.
     """
     lineage = lineage or digest([sorted(inputs), sorted(references.items()), as_of.isoformat()])
-    verdicts = sorted((list(k), v.verdict, v.comment) for k, v in reviews.items())
-    batch_id = digest([lineage, policy_version, verdicts])
-    return BatchIdentity(batch_id, lineage, as_of, policy_version)
+    return BatchIdentity(digest([lineage, policy_version]), lineage, as_of, policy_version)
 
 
 def digest(parts: list[object]) -> str:
@@ -75,10 +94,11 @@ def digest(parts: list[object]) -> str:
 
 @dataclass(frozen=True)
 class SettledBatch:
-    """The batch settled: decisions, this batch's payments (the bank file), the amount each
-    programme's applications are owed in all (and per beneficiary, `owed`: what the bank file
-    pays plus what earlier batches of the same applications paid), registers, and decreases
-    left for review."""
+    """The batch settled after its latest review round: decisions, the round's payments (the
+    bank file), the amount each programme's applications are owed in all (and per
+    beneficiary, `owed`: what the bank file pays plus what earlier rounds and batches of the
+    same applications paid), registers, decreases left for review, and the round's review
+    conflicts and notes."""
 
     decisions: pd.DataFrame
     payments: pd.DataFrame
@@ -86,38 +106,47 @@ class SettledBatch:
     registers: dict[str, pd.DataFrame] = field(default_factory=dict)
     owed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PAYMENT_COLUMNS))
     decreases: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DECREASE_COLUMNS))
+    round: int = 0
+    new_round: bool = True
+    conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
+    review_notes: list[str] = field(default_factory=list)
+    new_verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def apply_reviews(decisions: pd.DataFrame, reviews: dict[ReviewKey, Review]) -> pd.DataFrame:
-    """Held rows marked 通过 are approved at their proposed amount; 驳回 → `REVIEW_REJECTED`."""
-    if not reviews:
-        return decisions
-    result = decisions.copy()
-    keys = list(zip(result["program"], result["file"], result["sheet"], result["row"], strict=True))
-    verdicts = pd.Series([reviews.get(k) for k in keys], index=result.index)
-    held = result["outcome"] == HELD
-    approve = held & verdicts.map(lambda r: r is not None and r.verdict == REVIEW_APPROVE)
-    reject = held & verdicts.map(lambda r: r is not None and r.verdict == REVIEW_REJECT)
-    comments = verdicts.map(lambda r: f"（复核意见：{r.comment}）" if r and r.comment else "")
-    result.loc[approve, "outcome"] = APPROVED
-    result.loc[approve, "amount"] = result.loc[approve, "proposed"]
-    result.loc[approve, "message"] = "复核通过" + comments[approve]
-    result.loc[reject, "outcome"] = REJECTED
-    result.loc[reject, "reason_codes"] = result.loc[reject, "reason_codes"] + ";REVIEW_REJECTED"
-    result.loc[reject, "message"] = "复核未通过" + comments[reject]
-    result.loc[reject, ["amount", "proposed"]] = 0
-    return result
+def combined(results: list[ProgramDecisions]) -> pd.DataFrame:
+    """Every programme's decisions in one flat frame, with each row's days worked where known."""
+    frames = []
+    for result in results:
+        frame = result.decisions.assign(start=pd.NaT, end=pd.NaT, source=result.decisions.index)
+        if result.worked is not None:
+            frame["start"] = pd.to_datetime(result.worked["start"])
+            frame["end"] = pd.to_datetime(result.worked["end"])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def verdict_frame(review: ReviewInput | None) -> pd.DataFrame:
+    rows = [
+        (program, file, sheet, int(row), r.verdict, r.comment)
+        for (program, file, sheet, row), r in (review.verdicts if review else {}).items()
+    ]
+    return pd.DataFrame(rows, columns=[*ROW, "verdict", "comment"])
 
 
 def settle_batch(
     results: list[ProgramDecisions],
     identity: BatchIdentity,
     registry: Registry | None,
-    reviews: dict[ReviewKey, Review] | None = None,
+    review: ReviewInput | None = None,
     before_commit: Callable[[SettledBatch], str] | None = None,
 ) -> SettledBatch:
-    """Settle the batch; `before_commit` stages its outputs and returns the manifest's sha256,
-    which the registry records in the same transaction as the claims and payments."""
+    """Settle the batch's latest round; `before_commit` stages its outputs and returns the
+    manifest's sha256, which the registry records in the same transaction as the claims,
+    verdicts and payments.
+
+    Without new verdicts the latest recorded round is repeated (same files, nothing new
+    recorded); new verdicts for rows still held make a new round.
+    """
     if not results:
         settled = SettledBatch(
             pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=PAYMENT_COLUMNS), {}
@@ -125,38 +154,131 @@ def settle_batch(
         if before_commit is not None:
             before_commit(settled)
         return settled
-    decisions = pd.concat({r.program: r.decisions for r in results})
-    decisions = apply_reviews(decisions, reviews or {})
+    decisions = combined(results)
     decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
+    incoming = verdict_frame(review)
     if registry is None:
-        payments = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
-        settled = _settled(results, decisions, payments, payments)
-        if before_commit is not None:
-            before_commit(settled)
-        return settled
-    candidates = decisions[claimable(decisions)]
-    candidates = candidates.assign(approved=candidates["outcome"] == APPROVED)
+        return _settle_alone(results, decisions, identity, caps, incoming, before_commit)
+    staged = decisions[decisions["claim_key"] != ""].assign(
+        person_id=lambda d: d["id_number"].where(d["program"] == SPRING_FESTIVAL, "")
+    )
     record = BatchRecord(
         identity.batch_id, identity.lineage, identity.as_of, identity.policy_version
     )
-    with registry.claiming(record, candidates) as claims:
-        held = claims.held_elsewhere()
-        decisions = mark_duplicate_claims(
-            decisions, claimed_elsewhere(decisions, held, identity.lineage)
+    with registry.claiming(record, staged) as claims:
+        recorded = claims.recorded()
+        existing = claims.rounds()
+        rounds = existing or [(0, claims.new_round(0))]
+        verdicts = claims.verdicts()
+        latest = decide_rounds(decisions, recorded, rounds, verdicts, identity.lineage)
+        sorted_ = sort_verdicts(incoming, verdicts, latest)
+        new_round = not existing or not sorted_.new.empty
+        if not sorted_.new.empty:
+            number = rounds[-1][0] + 1
+            rounds.append((number, claims.new_round(number)))
+            fresh = sorted_.new.assign(
+                round=number,
+                reviewer=(review.reviewer if review else "") or "未署名",
+            )
+            claims.record_verdicts(fresh, (review.recorded_by if review else "") or "未知")
+            verdicts = pd.concat([verdicts, fresh[verdicts.columns]], ignore_index=True)
+            latest = decide_rounds(decisions, recorded, rounds, verdicts, identity.lineage)
+        number, seq = rounds[-1]
+        taken = claims.grant(_grants(latest))
+        if not taken.empty:  # another run granted a claim first: settled one at a time, so
+            latest = mark_duplicate_claims(  # this is a safety net, never the rule
+                latest, (latest["outcome"] == APPROVED) & _has_keys(latest, taken)
+            )
+        claims.hold(_holds(latest))
+        claims.end_holds(_ended(latest))
+        used = cap_used(recorded, seq, identity.lineage)
+        all_paid = build_payments(latest, CASH_PROGRAMS, caps, identity.batch_id, used, number)
+        payments, decreases = pay_differences(
+            all_paid, paid_before(recorded, seq, identity.lineage)
         )
-        # A concurrent run may have taken a claim between the look-up and the insert.
-        held = claims.take()
-        decisions = mark_duplicate_claims(
-            decisions, claimed_elsewhere(decisions, held, identity.lineage)
+        claims.pay(payments, number, seq)
+        settled = replace(
+            _settled(results, latest, payments, all_paid, _named(decreases, latest)),
+            round=number,
+            new_round=new_round,
+            conflicts=sorted_.conflicts,
+            review_notes=sorted_.unknown,
+            new_verdicts=sorted_.new,
         )
-        all_paid = build_payments(decisions, CASH_PROGRAMS, caps, identity.batch_id)
-        payments, decreases = pay_differences(all_paid, claims.paid_in_lineage())
-        claims.pay(payments)
-        settled = _settled(results, decisions, payments, all_paid, _named(decreases, decisions))
         if before_commit is not None:
-            claims.seal(before_commit(settled))
+            claims.seal(number, before_commit(settled))
     return settled
+
+
+def _settle_alone(
+    results: list[ProgramDecisions],
+    decisions: pd.DataFrame,
+    identity: BatchIdentity,
+    caps: dict[str, int],
+    incoming: pd.DataFrame,
+    before_commit: Callable[[SettledBatch], str] | None,
+) -> SettledBatch:
+    """A dry run: no registry, so nothing before this batch; the ledger's verdicts as round 1."""
+    latest = against_earlier(track(decisions, 1), Before(), 1)
+    sorted_ = sort_verdicts(incoming, verdict_frame(None), latest)
+    number = 0
+    if not sorted_.new.empty:
+        number = 1
+        latest = apply_verdicts(latest, sorted_.new, Before(), 2)
+    payments = build_payments(latest, CASH_PROGRAMS, caps, identity.batch_id, None, number)
+    settled = replace(
+        _settled(results, latest, payments, payments),
+        round=number,
+        conflicts=sorted_.conflicts,
+        review_notes=sorted_.unknown,
+        new_verdicts=sorted_.new,
+    )
+    if before_commit is not None:
+        before_commit(settled)
+    return settled
+
+
+def _has_keys(decisions: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
+    index = pd.MultiIndex.from_frame(keys[KEY].astype(str))
+    return pd.Series(
+        pd.MultiIndex.from_frame(decisions[KEY].astype(str)).isin(index), index=decisions.index
+    )
+
+
+def _claim_facts(rows: pd.DataFrame) -> dict[str, pd.Series]:
+    return {
+        "program": rows["program"],
+        "period": rows["period"],
+        "claim_key": rows["claim_key"],
+        "person_id": rows["id_number"].where(rows["program"] == SPRING_FESTIVAL, "").fillna(""),
+        "start": rows["start"],
+        "end": rows["end"],
+    }
+
+
+def _grants(decisions: pd.DataFrame) -> pd.DataFrame:
+    rows = decisions[(decisions["outcome"] == APPROVED) & (decisions["claim_key"] != "")]
+    return pd.DataFrame(
+        {**_claim_facts(rows), "amount": rows["amount"], "seq": rows["granted_seq"]}
+    )
+
+
+def _holds(decisions: pd.DataFrame) -> pd.DataFrame:
+    rows = decisions[(decisions["held_seq"] > 0) & (decisions["claim_key"] != "")]
+    return pd.DataFrame({**_claim_facts(rows), "held_seq": rows["held_seq"]})
+
+
+def _ended(decisions: pd.DataFrame) -> pd.DataFrame:
+    rows = decisions[(decisions["decided_seq"] > 0) & (decisions["claim_key"] != "")]
+    return pd.DataFrame(
+        {
+            **{k: rows[k] for k in KEY},
+            "seq": rows["decided_seq"],
+            "verdict": rows["verdict"],
+            "comment": rows["comment"],
+        }
+    )
 
 
 def _named(decreases: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
@@ -181,17 +303,17 @@ def _settled(
 ) -> SettledBatch:
     """The settled batch: each programme's amount, and the registers of the approved rows."""
     amounts = all_paid.groupby("program")["amount"].sum().astype("int64").to_dict()
-    approved = decisions["outcome"] == APPROVED
     registers = {}
     for result in results:
         if result.program in CASH_PROGRAMS:
             continue
-        mine = approved.xs(result.program)
-        register = result.register[result.register.index.isin(mine[mine].index)]
+        mine = decisions[decisions["program"] == result.program].set_index("source")
+        approved = mine.index[mine["outcome"] == APPROVED]
+        register = result.register[result.register.index.isin(approved)]
         registers[result.program] = register.join(
-            decisions.xs(result.program)[["file", "row", "credit_code", "name", "city"]]
+            mine[["file", "row", "credit_code", "name", "city"]]
         )
-        amounts[result.program] = int(decisions.loc[result.program, "amount"].sum())
+        amounts[result.program] = int(mine["amount"].sum())
     if decreases is None:
         decreases = pd.DataFrame(columns=DECREASE_COLUMNS)
     return SettledBatch(

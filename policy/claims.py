@@ -1,15 +1,23 @@
-"""Claims among a batch's decisions: which rows take one, and which lose it as a duplicate.
+"""Claims among a batch's decisions: which rows take one, and which lose it as a duplicate (SPEC §2).
 
-Pure frame operations shared by settlement (applications) and policy-finds-people (records):
-a claim (programme, period, claim key) is paid once; inside one batch the first file and row
-keep it, and a row that loses it is rejected `DUPLICATE_CLAIM`.
+Pure frame operations shared by settlement (applications) and policy-finds-people (records). A
+claim (programme, policy year, claim key) is granted once. Inside one batch the first copy in
+the canonical order (file name NFC-normalised in code-point order, its path, row) that is not
+rejected keeps the key, and every later copy is rejected `DUPLICATE_CLAIM`; a rejected copy
+holds no key. Outcome precedence: validation first, then `DUPLICATE_CLAIM`, then eligibility,
+so a later copy that also fails a rule carries both.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from pathlib import PurePosixPath
+
 import pandas as pd
 
-from policy.outcomes import APPROVED, HELD, REASONS, REJECTED
+from policy.outcomes import APPROVED, HELD, ORDER, REASONS, REJECTED, VALIDATION_CODES
+
+KEY = ["program", "period", "claim_key"]
 
 
 def claimable(decisions: pd.DataFrame) -> pd.Series:
@@ -17,20 +25,80 @@ def claimable(decisions: pd.DataFrame) -> pd.Series:
     return decisions["outcome"].isin([APPROVED, HELD]) & (decisions["claim_key"] != "")
 
 
+def keyed(decisions: pd.DataFrame) -> pd.Series:
+    """Rows whose claim counts at all: a claim key, and no validation failure (a row that
+    fails validation is rejected for that alone, never as a duplicate)."""
+    codes = decisions["reason_codes"].str.split(";")
+    invalid = codes.map(lambda row: any(code in VALIDATION_CODES for code in row))
+    return (decisions["claim_key"] != "") & ~invalid.astype(bool)
+
+
+def canonical_position(decisions: pd.DataFrame) -> pd.Series:
+    """Each row's place in the batch's canonical order (SPEC §2): file name NFC-normalised in
+    code-point order, then its path under the input folder, then the row (one claim sheet per
+    programme, so the sheet's position never separates two copies of one claim)."""
+    paths = decisions["file"].astype(str).map(lambda f: unicodedata.normalize("NFC", f))
+    order = pd.DataFrame(
+        {
+            "name": paths.map(lambda p: PurePosixPath(p.replace("\\", "/")).name),
+            "path": paths,
+            "row": decisions["row"].astype("int64"),
+        },
+        index=decisions.index,
+    )
+    ranked = order.sort_values(["name", "path", "row"], kind="stable")
+    return pd.Series(range(len(ranked)), index=ranked.index).reindex(decisions.index)
+
+
+def within_batch_duplicates(decisions: pd.DataFrame) -> pd.Series:
+    """Copies of a claim after the first one in canonical order that is not rejected."""
+    position = canonical_position(decisions)
+    counted = keyed(decisions)
+    winners = (
+        decisions[claimable(decisions) & counted]
+        .assign(_position=position)
+        .sort_values("_position")
+        .drop_duplicates(KEY)
+    )
+    first = decisions[KEY].merge(winners[[*KEY, "_position"]], on=KEY, how="left", sort=False)[
+        "_position"
+    ]
+    first.index = decisions.index
+    return (counted & first.notna() & (position > first)).fillna(False).astype(bool)
+
+
 def mark_duplicate_claims(decisions: pd.DataFrame, duplicate: pd.Series) -> pd.DataFrame:
-    """Reject the given rows as `DUPLICATE_CLAIM`: the claim belongs to another application."""
+    """Reject the given rows as `DUPLICATE_CLAIM`: the claim belongs to another application.
+
+    A row already rejected by a rule keeps its codes after `DUPLICATE_CLAIM`; an approved or
+    held row has only `DUPLICATE_CLAIM` (a granted claim never reaches a reviewer again)."""
     if not duplicate.any():
         return decisions
     result = decisions.copy()
+    ruled_out = duplicate & (result["outcome"] == REJECTED)
+    others = duplicate & ~ruled_out
+    result.loc[others, "reason_codes"] = "DUPLICATE_CLAIM"
+    result.loc[others, "message"] = REASONS["DUPLICATE_CLAIM"]
+    result.loc[ruled_out, "reason_codes"] = with_code(
+        result.loc[ruled_out, "reason_codes"], "DUPLICATE_CLAIM"
+    )
+    result.loc[ruled_out, "message"] = (
+        REASONS["DUPLICATE_CLAIM"] + "；" + result.loc[ruled_out, "message"].astype(str)
+    )
     result.loc[duplicate, "outcome"] = REJECTED
-    result.loc[duplicate, "reason_codes"] = "DUPLICATE_CLAIM"
-    result.loc[duplicate, "message"] = REASONS["DUPLICATE_CLAIM"]
     result.loc[duplicate, ["amount", "proposed"]] = 0
     return result
 
 
-def within_batch_duplicates(decisions: pd.DataFrame) -> pd.Series:
-    """Claims repeated across files of one batch: later files and rows lose."""
-    rows = decisions[claimable(decisions)].sort_values(["file", "row"], kind="stable")
-    later = rows.duplicated(["program", "period", "claim_key"], keep="first")
-    return later.reindex(decisions.index, fill_value=False)
+def with_code(codes: pd.Series, code: str) -> pd.Series:
+    """`;`-joined codes with one more, in the canonical order of SPEC's reason list."""
+
+    def joined(text: str) -> str:
+        present = {c for c in str(text).split(";") if c} | {code}
+        return ";".join(sorted(present, key=lambda c: ORDER.get(c, len(ORDER))))
+
+    return codes.map(joined)
+
+
+def without_code(codes: pd.Series, code: str) -> pd.Series:
+    return codes.map(lambda text: ";".join(c for c in str(text).split(";") if c and c != code))

@@ -48,6 +48,8 @@ class ProgramDecisions:
     reads: ParameterReads
     register: pd.DataFrame = field(default_factory=pd.DataFrame)
     enterprise_cap: int | None = None
+    # Each row's days worked (`start`, `end`) where a programme judges overlapping claims.
+    worked: pd.DataFrame | None = None
 
 
 def assemble(

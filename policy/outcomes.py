@@ -1,9 +1,9 @@
 """Reason codes, their Chinese messages, and the outcome precedence of SPEC §2.
 
 Codes are stable ASCII identifiers written to files; messages are for clerks and applicants.
-`settle` applies the precedence: validation failure → rejected; declared size contradicts the
-derived one → held; otherwise every failed condition → rejected; only an otherwise eligible row
-can be held; informational notes ride on approved rows.
+`settle` applies the precedence: validation failure → rejected; otherwise every failed condition
+→ rejected; only an otherwise eligible row can be held, with every hold reason (a declared size
+contradicting the derived one among them); informational notes ride on approved rows.
 """
 
 from __future__ import annotations
@@ -42,10 +42,24 @@ REASONS: dict[str, str] = {
     "DF_EXCLUDED_UNIT": "机关事业单位不得申请缓缴",
     "DF_PERIOD": "申请缓缴的所属期超出允许的缓缴期限",
     "CARD_CHECKSUM": "银行卡号校验未通过，待人工核实",
+    "REVIEW_RESUBMITTED": "此前经复核驳回后再次申报，待重新复核",
+    "CLAIM_PENDING": "同一申请在其他批次中尚待复核，待人工复核",
     "DUPLICATE_CLAIM": "该对象已在其他申请或批次中享受本项政策",
     "REVIEW_REJECTED": "复核未通过",
 }
 ORDER = {code: position for position, code in enumerate(REASONS)}
+# A row failing any of these is rejected for that alone: it holds no claim (SPEC §2, §3).
+VALIDATION_CODES = frozenset(
+    [
+        "INVALID_CREDIT_CODE",
+        "INVALID_ID_NUMBER",
+        "INVALID_CITY",
+        "INVALID_VALUE",
+        "MISSING_VALUE",
+        "DUPLICATE_ROW",
+        "UNKNOWN_ENTERPRISE",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -64,25 +78,30 @@ def settle(
     size_mismatch: pd.Series | None = None,
     notes: dict[str, pd.Series] | None = None,
 ) -> Settled:
-    """Apply SPEC §2's outcome precedence to a programme's rows."""
+    """Apply SPEC §2's outcome precedence to a programme's rows.
+
+    Validation failure → rejected; then every eligibility condition failed → rejected with all
+    their codes (eligibility never depends on the declared size); only an otherwise eligible
+    row is held, with every hold reason that applies, `SIZE_MISMATCH` among them: a reviewer
+    never sees a row a rule would reject. (`DUPLICATE_CLAIM` comes between validation and
+    eligibility; claims are settled across files and batches, see `policy.claims`.)
+    """
     invalid = validation.reindex(index, fill_value=False).any(axis=1)
-    mismatch = _mask(size_mismatch, index) & ~invalid
     failed = _frame(ineligible, index)
-    failing = failed.any(axis=1) & ~invalid & ~mismatch
-    hold_flags = _frame(holds or {}, index)
-    holding = hold_flags.any(axis=1) & ~invalid & ~mismatch & ~failing
-    approved = ~(invalid | mismatch | failing | holding)
+    failing = failed.any(axis=1) & ~invalid
+    hold_flags = _frame({**(holds or {}), "SIZE_MISMATCH": _mask(size_mismatch, index)}, index)
+    holding = hold_flags.any(axis=1) & ~invalid & ~failing
+    approved = ~(invalid | failing | holding)
 
     reasons = validation.reindex(index, fill_value=False).astype(bool).copy()
     reasons.loc[~invalid, :] = False
-    _merge(reasons, {"SIZE_MISMATCH": mismatch})
     _merge(reasons, {code: flag & failing for code, flag in failed.items()})
     _merge(reasons, {code: flag & holding for code, flag in hold_flags.items()})
     _merge(reasons, {code: _mask(flag, index) & approved for code, flag in (notes or {}).items()})
 
     outcome = pd.Series(APPROVED, index=index, dtype=object)
     outcome[invalid | failing] = REJECTED
-    outcome[mismatch | holding] = HELD
+    outcome[holding] = HELD
     return Settled(outcome, reasons)
 
 

@@ -76,4 +76,7 @@ def decide(
         basis=reads.parameter(f"{PROGRAM}.per_person_day").reference,
     )
     cap = money.yuan_to_fen(value("per_enterprise_cap"))
-    return ProgramDecisions(PROGRAM, decisions, reads, enterprise_cap=cap)
+    worked = frame[["start_date", "end_date"]].rename(
+        columns={"start_date": "start", "end_date": "end"}
+    )
+    return ProgramDecisions(PROGRAM, decisions, reads, enterprise_cap=cap, worked=worked)

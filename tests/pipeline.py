@@ -9,7 +9,7 @@ from prefect.logging import disable_run_logger
 
 from flows.tasks import decide_programs, read_and_validate
 from ledger.registry import Registry
-from ledger.settlement import BatchIdentity, SettledBatch, settle_batch
+from ledger.settlement import BatchIdentity, ReviewInput, SettledBatch, settle_batch
 from policy.decisions import ProgramDecisions
 from policy.parameters import load_policy
 from workbooks.reader import list_workbooks, read_references
@@ -33,7 +33,7 @@ def settle_case(
     identity = BatchIdentity(batch, lineage, dt.date(2020, 12, 31), POLICY.version)
     registry = Registry(registry_url) if registry_url else None
     try:
-        return settle_batch(results, identity, registry, reviews or {})
+        return settle_batch(results, identity, registry, ReviewInput(reviews) if reviews else None)
     finally:
         if registry is not None:
             registry.dispose()

@@ -66,6 +66,11 @@ ROW_COLUMNS = [
     Column("名称"),
     Column("原因代码"),
 ]
+# The reviewed ledger is matched by these (SPEC §6): the batch and round in the document
+# properties' keywords, each 待复核 row by a hidden key column, never by position.
+LEDGER_KEYWORD = "subsidy-ledger"
+WRITER_NAME = "subsidy-disbursement"
+ROW_KEY_HEADER = "行键"
 REVIEW_COLUMNS = [
     Column("项目代码"),
     *ROW_COLUMNS,
@@ -73,7 +78,27 @@ REVIEW_COLUMNS = [
     Column("拟支付金额（元）", "money"),
     Column("复核结论", width=12),
     Column("复核意见", width=40),
+    Column(ROW_KEY_HEADER, width=3, hidden=True),
 ]
+CONFLICT_LABEL = "复核冲突"
+
+
+def row_key(program: str, file: str, sheet: str, row: int) -> str:
+    """A held row's key on 待复核: what the reviewed ledger is matched by."""
+    return "\x1f".join([program, file, sheet, str(int(row))])
+
+
+def parse_row_key(text: str) -> tuple[str, str, str, int] | None:
+    parts = text.split("\x1f")
+    if len(parts) != 4 or not parts[3].isdigit():
+        return None
+    return parts[0], parts[1], parts[2], int(parts[3])
+
+
+def ledger_keywords(batch_id: str, round_: int) -> str:
+    return f"{LEDGER_KEYWORD} batch={batch_id} round={round_}"
+
+
 AMOUNT_MEANING = {
     "contribution_relief": "减免额",
     "contribution_deferral": "缓缴额",
@@ -121,7 +146,9 @@ def ledger_workbooks(
     summary = _summary(settled, decisions, manifest, provisional, notes)
     cities = city_table(settled)
     tables = [summary, cities, *sheets, review, *decreases, _parameters(parameter_rows)]
-    yield LEDGER, with_chart(workbook_bytes(tables), SUMMARY_PART, city_chart(cities))
+    keywords = ledger_keywords(manifest["batch_id"], manifest["round"])
+    data = workbook_bytes(tables, keywords=keywords, creator=WRITER_NAME)
+    yield LEDGER, with_chart(data, SUMMARY_PART, city_chart(cities))
 
 
 def _city_parts(detail: Detail) -> list[tuple[str, Table]]:
@@ -167,7 +194,10 @@ def _summary(
         (SUMMARY_LABELS["as_of"], manifest["as_of"]),
         (SUMMARY_LABELS["policy_version"], manifest["policy_version"]),
         (SUMMARY_LABELS["provisional"], "、".join(used) if used else "无"),
+        ("复核轮次", f"第 {manifest['round']} 轮（第 0 轮为首次审核）"),
         ("本批银行支付", _bank_file_line(manifest["bank_file"])),
+        *[(CONFLICT_LABEL, line) for line in _conflict_lines(settled)],
+        *[("复核结论未采用", note) for note in settled.review_notes],
         *notes,
         *[
             ("未能处理的文件", f"{i['file']}：{i['error']} {i['message'] or ''}")
@@ -224,6 +254,14 @@ def _summary(
     return Table(SUMMARY_SHEET, columns, table_frame(columns, rows), lines_above=lines)
 
 
+def _conflict_lines(settled: SettledBatch) -> list[str]:
+    """One line per ignored verdict: the row, the verdict in force and the one ignored."""
+    return [
+        f"{c.file} {c.sheet} 第{int(c.row)}行：采用“{c.in_force or '无'}”，未采用“{c.ignored}”（{c.reason}）"
+        for c in settled.conflicts.itertuples()
+    ]
+
+
 def _bank_file_line(bank: Mapping[str, Any]) -> str:
     line = f"{bank['payments']} 笔，{bank['amount']} 元（见 payments.csv）"
     if bank["topups"]:
@@ -271,6 +309,12 @@ def _review(decisions: pd.DataFrame) -> Table:
             "proposed": held["proposed"].astype("int64"),
             "verdict": "",
             "comment": "",
+            "key": [
+                row_key(*key)
+                for key in zip(
+                    held["program"], held["file"], held["sheet"], held["row"], strict=True
+                )
+            ],
         }
     ).reset_index(drop=True)
     return Table(

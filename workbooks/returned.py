@@ -79,7 +79,9 @@ RULE_COLUMNS: dict[str, tuple[str, ...]] = {
     "CARD_CHECKSUM": ("银行卡号",),
 }
 # Reasons about the row as a whole: a repeat, a claim held elsewhere, a reviewer's refusal.
-ROW_LEVEL = frozenset({"DUPLICATE_ROW", "DUPLICATE_CLAIM", "REVIEW_REJECTED"})
+ROW_LEVEL = frozenset(
+    {"DUPLICATE_ROW", "DUPLICATE_CLAIM", "REVIEW_REJECTED", "REVIEW_RESUBMITTED", "CLAIM_PENDING"}
+)
 # Validation reasons: their message names the column, `<header>：<text>` (validators.validate).
 BY_MESSAGE = frozenset(
     {"INVALID_CREDIT_CODE", "INVALID_ID_NUMBER", "INVALID_CITY", "INVALID_VALUE", "MISSING_VALUE"}

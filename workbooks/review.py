@@ -1,25 +1,46 @@
-"""Read a reviewer's `ledger.xlsx` back: the 复核结论 and 复核意见 of every held row (SPEC §6)."""
+"""Read a reviewer's `ledger.xlsx` back: the 复核结论 and 复核意见 of every held row (SPEC §6).
+
+The ledger is matched to its batch and round by its document properties (written by
+`workbooks.ledger_writer`, kept by office suites on re-save) and each 待复核 row by its hidden
+row key, never by position. Only the two verdict columns are read; a value other than 通过/驳回
+counts as blank and is reported. Whoever last saved the workbook (its `lastModifiedBy`, which an
+office suite sets to the signed-on user) is recorded as the reviewer.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from ledger.settlement import REVIEW_APPROVE, REVIEW_REJECT, Review, ReviewKey
-from workbooks.ledger_writer import REVIEW_COLUMNS, REVIEW_SHEET, SUMMARY_LABELS, SUMMARY_SHEET
+from ledger.settlement import Review, ReviewKey
+from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
+from workbooks.ledger_writer import (
+    LEDGER_KEYWORD,
+    REVIEW_SHEET,
+    ROW_KEY_HEADER,
+    SUMMARY_LABELS,
+    SUMMARY_SHEET,
+    WRITER_NAME,
+    parse_row_key,
+)
 
 VERDICTS = {REVIEW_APPROVE, REVIEW_REJECT}
+HEADER_SEARCH_ROWS = 10
 
 
 @dataclass(frozen=True)
 class ReviewedLedger:
-    """The batch a ledger belongs to and the reviewer's verdicts, keyed by the held rows."""
+    """The batch and round a ledger belongs to, who reviewed it, and the verdicts by row."""
 
     batch_id: str
     as_of: dt.date | None
+    round: int | None = None
+    reviewer: str = ""
     reviews: dict[ReviewKey, Review] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
 
@@ -28,8 +49,24 @@ def is_ledger(sheet_names: list[str]) -> bool:
     return REVIEW_SHEET in sheet_names and SUMMARY_SHEET in sheet_names
 
 
+def document_properties(path: Path) -> dict[str, str]:
+    """`keywords`, `lastModifiedBy` and `creator` of an xlsx's core properties ('' if absent)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            core = package.read("docProps/core.xml").decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError):
+        return {}
+    found = {}
+    for name in ("keywords", "lastModifiedBy", "creator"):
+        match = re.search(rf"<[\w]+:{name}[^>]*>([^<]*)</[\w]+:{name}>", core)
+        found[name] = match.group(1).strip() if match else ""
+    return found
+
+
 def read_reviewed_ledger(path: Path) -> ReviewedLedger:
     """Verdicts of the 待复核 sheet; blank rows are still held, unknown verdicts are listed."""
+    properties = document_properties(path)
+    marks = dict(re.findall(r"(\w+)=([\w-]+)", properties.get("keywords", "")))
     workbook = CalamineWorkbook.from_path(str(path))
     summary = {
         str(row[0]): next((v for v in row[1:] if v not in ("", None)), "")
@@ -37,28 +74,64 @@ def read_reviewed_ledger(path: Path) -> ReviewedLedger:
         if row and row[0] in SUMMARY_LABELS.values()
     }
     as_of_text = str(summary.get(SUMMARY_LABELS["as_of"], ""))
-    rows = workbook.get_sheet_by_name(REVIEW_SHEET).to_python()
-    header = [str(h) for h in rows[0]] if rows else []
-    position = {c.header: header.index(c.header) for c in REVIEW_COLUMNS if c.header in header}
-    reviews: dict[ReviewKey, Review] = {}
-    ignored = []
-    for row in rows[1:]:
-        verdict = str(row[position["复核结论"]]).strip()
-        if not verdict:
-            continue
-        key = (
-            str(row[position["项目代码"]]),
-            str(row[position["文件"]]),
-            str(row[position["工作表"]]),
-            int(float(row[position["行号"]])),
-        )
-        if verdict not in VERDICTS:
-            ignored.append(f"{key[1]} 第{key[3]}行：复核结论“{verdict}”无效，应为通过或驳回")
-            continue
-        reviews[key] = Review(verdict, str(row[position["复核意见"]] or "").strip())
+    reviews, ignored = _verdicts(workbook.get_sheet_by_name(REVIEW_SHEET).to_python())
+    saved_by = properties.get("lastModifiedBy", "")
     return ReviewedLedger(
-        batch_id=str(summary.get(SUMMARY_LABELS["batch_id"], "")),
-        as_of=dt.date.fromisoformat(as_of_text) if as_of_text else None,
+        batch_id=marks.get("batch") or str(summary.get(SUMMARY_LABELS["batch_id"], "")),
+        as_of=dt.date.fromisoformat(as_of_text[:10]) if as_of_text else None,
+        round=int(marks["round"]) if marks.get("round", "").isdigit() else None,
+        reviewer="" if saved_by in ("", WRITER_NAME) else saved_by,
         reviews=reviews,
         ignored=ignored,
     )
+
+
+def _verdicts(rows: list[list]) -> tuple[dict[ReviewKey, Review], list[str]]:
+    start = next(
+        (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if "复核结论" in map(str, row)), None
+    )
+    if start is None:
+        return {}, ["台账的待复核表没有“复核结论”列，未读取复核结论"]
+    header = [str(h) for h in rows[start]]
+    at = {name: header.index(name) for name in header}
+    reviews: dict[ReviewKey, Review] = {}
+    ignored: list[str] = []
+    for row in rows[start + 1 :]:
+        verdict = str(row[at["复核结论"]] or "").strip()
+        key = _row_key(row, at)
+        if key is None:
+            if verdict:
+                ignored.append(f"待复核表中有一行无法识别（缺少行键），复核结论“{verdict}”未采用")
+            continue
+        if not verdict:
+            continue
+        if verdict not in VERDICTS:
+            ignored.append(
+                f"{key[1]} 第{key[3]}行：复核结论“{verdict}”无效，应为通过或驳回，按未填处理"
+            )
+            continue
+        comment = str(row[at["复核意见"]] or "").strip() if "复核意见" in at else ""
+        if key in reviews and reviews[key].verdict != verdict:
+            ignored.append(f"{key[1]} 第{key[3]}行：同一台账给出两个不同的复核结论，均未采用")
+            reviews[key] = Review("", "")
+            continue
+        reviews[key] = Review(verdict, comment)
+    return {k: v for k, v in reviews.items() if v.verdict}, ignored
+
+
+def _row_key(row: list, at: dict[str, int]) -> ReviewKey | None:
+    """The row's hidden key; a ledger written before the key existed: its visible columns."""
+    if ROW_KEY_HEADER in at:
+        return parse_row_key(str(row[at[ROW_KEY_HEADER]] or ""))
+    try:
+        return (
+            str(row[at["项目代码"]]),
+            str(row[at["文件"]]),
+            str(row[at["工作表"]]),
+            int(float(row[at["行号"]])),
+        )
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+__all__ = ["LEDGER_KEYWORD", "ReviewedLedger", "is_ledger", "read_reviewed_ledger"]

@@ -43,6 +43,7 @@ class Column:
     header: str
     kind: str = "text"
     width: int | None = None
+    hidden: bool = False  # for machines (the 待复核 row key), not shown to a person
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,9 @@ def _text(values: pd.Series) -> np.ndarray:
     return values.where(values.notna(), "").astype(str).to_numpy(dtype=object)
 
 
-def workbook_bytes(tables: Sequence[Table]) -> bytes:
-    """The workbook of these tables, in order, as repeatable bytes."""
+def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "") -> bytes:
+    """The workbook of these tables, in order, as repeatable bytes; `keywords` and `creator`
+    go into the document properties (a ledger names its batch and round there)."""
     header = (
         rx.Format()
         .set_bold()
@@ -153,27 +155,73 @@ def workbook_bytes(tables: Sequence[Table]) -> bytes:
         autofilter=dict.fromkeys(formats, True),
         data_validations={name: rules for name, rules in validations.items() if rules},
     )
-    return pin_document_times(buffer.getvalue())
+    hidden = {
+        f"xl/worksheets/sheet{number}.xml": [
+            position + 1 for position, c in enumerate(table.columns) if c.hidden
+        ]
+        for number, table in enumerate(tables, start=1)
+        if any(c.hidden for c in table.columns)
+    }
+    return pin_document_times(buffer.getvalue(), keywords, creator, hidden)
 
 
-def pin_document_times(data: bytes) -> bytes:
-    """Replace the save time in `docProps/core.xml` with a fixed one; copy the rest raw."""
+def pin_document_times(
+    data: bytes,
+    keywords: str = "",
+    creator: str = "",
+    hidden: dict[str, list[int]] | None = None,
+) -> bytes:
+    """Replace the save time in `docProps/core.xml` with a fixed one (and set the keywords and
+    creator given), hide the given columns of the given sheets; copy the rest raw."""
     source = zipfile.ZipFile(io.BytesIO(data))
     target_buffer = io.BytesIO()
+    hidden = hidden or {}
     with zipfile.ZipFile(target_buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             if info.filename == CORE_PROPERTIES:
-                core = re.sub(
-                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rb"\g<1>" + FIXED_TIME + rb"\g<3>",
-                    source.read(info),
-                )
-                fixed = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                fixed.compress_type = zipfile.ZIP_DEFLATED
-                target.writestr(fixed, core)
+                core = _core_properties(source.read(info), keywords, creator)
+                _rewrite(target, info, core)
+            elif info.filename in hidden:
+                sheet = source.read(info)
+                for column in hidden[info.filename]:
+                    sheet = re.sub(
+                        rb'(<col min="%d" max="%d" )' % (column, column),
+                        rb'\g<1>hidden="1" ',
+                        sheet,
+                    )
+                _rewrite(target, info, sheet)
             else:
                 copy_member(source, target, info)
     return target_buffer.getvalue()
+
+
+def _core_properties(core: bytes, keywords: str, creator: str) -> bytes:
+    core = re.sub(
+        rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+        rb"\g<1>" + FIXED_TIME + rb"\g<3>",
+        core,
+    )
+    if creator:
+        for tag in (rb"dc:creator", rb"cp:lastModifiedBy"):
+            core = re.sub(
+                rb"<%s>[^<]*</%s>" % (tag, tag), b"<%s>%s</%s>" % (tag, _xml(creator), tag), core
+            )
+    if keywords:
+        core = core.replace(
+            b"</cp:coreProperties>",
+            b"<cp:keywords>" + _xml(keywords) + b"</cp:keywords></cp:coreProperties>",
+        )
+    return core
+
+
+def _xml(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
+def _rewrite(target: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    fixed = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    fixed.compress_type = zipfile.ZIP_DEFLATED
+    target.writestr(fixed, data)
 
 
 def copy_member(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:

@@ -97,7 +97,9 @@ def test_review_round_trip__approved_held_rows_are_paid_rejected_ones_recorded(
             reviewed_ledger=str(reviewed),
         )
     )
-    assert second != first
+    # The same batch (its id names the applications), now after review round 1.
+    assert second == first
+    assert json.loads((second / "manifest.json").read_text(encoding="utf-8"))["round"] == 1
     payments = (second / "payments.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(payments) == 2 and payments[1].endswith(",7500.00")
     assert "500103199109184485" in payments[1]

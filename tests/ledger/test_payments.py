@@ -22,6 +22,7 @@ def decisions(rows: list[dict[str, object]]) -> pd.DataFrame:
         "outcome": "approved",
         "amount": 340000,
         "claim_key": "",
+        "reason_codes": "",
     }
     frame = pd.DataFrame([{**base, **r} for r in rows])
     frame["row"] = range(2, 2 + len(frame))
@@ -59,6 +60,21 @@ def test_build_payments__ids_depend_on_batch_and_beneficiary_only() -> None:
     other = build_payments(frame, {"spring_festival_production"}, {}, "batch-2")
     assert first["payment_id"].tolist() == again["payment_id"].tolist()
     assert first["payment_id"].tolist() != other["payment_id"].tolist()
+
+
+def test_build_payments__a_cap_counts_what_other_applications_already_paid() -> None:
+    rows = [{"claim_key": f"k{i}"} for i in range(3)]  # 3 × 3400 = 10,200 yuan
+    programs, caps = {"spring_festival_production"}, {"spring_festival_production": 50_000_000}
+    keys = {"program": "spring_festival_production", "period": "2020"}
+    enterprise = "913701029GAHH9GDH9"
+    nearly = pd.DataFrame([{**keys, "beneficiary_id": enterprise, "amount": 49_640_000}])
+    paid = build_payments(decisions(rows), programs, caps, "batch", used=nearly)
+    assert paid["amount"].tolist() == [360_000]  # 500,000 − 496,400 = 3,600 yuan left
+    full = nearly.assign(amount=50_000_000)
+    assert build_payments(decisions(rows), programs, caps, "batch", used=full).empty
+    other_year = nearly.assign(period="2021")
+    paid = build_payments(decisions(rows), programs, caps, "batch", used=other_year)
+    assert paid["amount"].tolist() == [1_020_000]
 
 
 def test_within_batch_duplicates__the_first_file_keeps_the_claim() -> None:

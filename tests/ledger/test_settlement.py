@@ -22,7 +22,7 @@ def test_review_round__approved_rows_are_paid_once_and_rejected_rows_recorded(
         HELD_CARD: Review("通过", "卡号经电话核实无误"),
         HELD_OVERLAP: Review("驳回", "考勤记录冲突"),
     }
-    reviewed = settle_case(results, batch="batch-1-r1", registry_url=url, reviews=reviews)
+    reviewed = settle_case(results, registry_url=url, reviews=reviews)
 
     by_key = reviewed.decisions.set_index(["program", "file", "sheet", "row"])
     card = by_key.loc[HELD_CARD]
@@ -39,5 +39,5 @@ def test_review_round__approved_rows_are_paid_once_and_rejected_rows_recorded(
     ]
     assert reviewed.amounts["chongqing_labor"] == first.amounts["chongqing_labor"] + 750000
 
-    again = settle_case(results, batch="batch-1-r1", registry_url=url, reviews=reviews)
+    again = settle_case(results, registry_url=url, reviews=reviews)
     assert again.payments.equals(reviewed.payments)

@@ -1,0 +1,275 @@
+"""One batch's claims inside the registry transaction: its rounds, what other batches recorded
+before each round, the verdicts, the grants, the holds and the payments (see `Registry.claiming`).
+
+Every statement is set-based against the temporary `claim_stage` table of the batch's claim
+keys, so a province's million claims cost seconds, not a statement each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from ledger.registry_tables import batches, claim_holds, claims, payments, review_verdicts, rounds
+
+GRANTED_COLUMNS = ["program", "period", "claim_key", "lineage", "seq", "person_id", "start", "end"]
+HOLD_COLUMNS = [
+    "program",
+    "period",
+    "claim_key",
+    "lineage",
+    "batch_id",
+    "person_id",
+    "start",
+    "end",
+    "held_seq",
+    "decided_seq",
+    "verdict",
+    "comment",
+]
+PAID_COLUMNS = ["program", "period", "beneficiary_id", "lineage", "seq", "payment_id", "amount"]
+PAID_COLUMNS += ["kind"]
+VERDICT_COLUMNS = ["program", "file", "sheet", "row", "verdict", "comment", "round", "reviewer"]
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    batch_id: str
+    lineage: str
+    as_of: dt.date
+    policy_version: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the registry holds for the batch's keys, each fact with the `seq` that recorded it.
+
+    `granted`: granted claims of these keys (and, for spring-festival, of these workers);
+    `holds`: held claims, with the verdict that ended each; `paid`: payments to these
+    beneficiaries in their programme and period (earlier rounds' own ones included).
+    """
+
+    granted: pd.DataFrame
+    holds: pd.DataFrame
+    paid: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Claims:
+    """A batch's staged claims inside the registry transaction."""
+
+    connection: Connection
+    batch: BatchRecord
+    dialect: Any
+
+    def _insert(self, table: Any) -> Any:
+        return self.dialect.insert(table)
+
+    def rounds(self) -> list[tuple[int, int]]:
+        """(round, seq) of every round recorded for this batch, oldest first."""
+        rows = self.connection.execute(
+            select(rounds.c.round, rounds.c.seq)
+            .where(rounds.c.batch_id == self.batch.batch_id)
+            .order_by(rounds.c.round)
+        ).all()
+        return [(int(r), int(s)) for r, s in rows]
+
+    def new_round(self, number: int) -> int:
+        """Record round `number` of this batch next in the registry's order; returns its seq."""
+        seq = int(
+            self.connection.execute(select(func.coalesce(func.max(rounds.c.seq), 0))).scalar()
+        )
+        self.connection.execute(
+            insert(rounds).values(
+                batch_id=self.batch.batch_id,
+                round=number,
+                seq=seq + 1,
+                recorded_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        return seq + 1
+
+    def recorded(self) -> Recorded:
+        """Everything recorded for the staged keys, workers and beneficiaries (all seqs)."""
+        granted = self.connection.execute(
+            text(
+                "SELECT c.program, c.period, c.claim_key, c.lineage, COALESCE(c.seq, 0),"
+                " c.person_id, c.start_date, c.end_date FROM claims c WHERE EXISTS ("
+                "SELECT 1 FROM claim_stage s WHERE s.program = c.program AND ("
+                "(s.period = c.period AND s.claim_key = c.claim_key)"
+                " OR (s.person_id <> '' AND s.person_id = c.person_id)))"
+            )
+        ).all()
+        holds = self.connection.execute(
+            text(
+                "SELECT h.program, h.period, h.claim_key, h.lineage, h.batch_id, h.person_id,"
+                " h.start_date, h.end_date, h.held_seq, h.decided_seq, h.verdict, h.comment"
+                " FROM claim_holds h WHERE EXISTS (SELECT 1 FROM claim_stage s"
+                " WHERE s.program = h.program AND ((s.period = h.period"
+                " AND s.claim_key = h.claim_key)"
+                " OR (s.person_id <> '' AND s.person_id = h.person_id)))"
+            )
+        ).all()
+        paid = self.connection.execute(
+            text(
+                "SELECT p.program, p.period, p.beneficiary_id, b.lineage, p.seq, p.payment_id,"
+                " p.amount_fen, COALESCE(p.kind, 'payment') FROM payments p"
+                " JOIN batches b ON b.batch_id = p.batch_id WHERE b.lineage = :lineage"
+                " OR EXISTS (SELECT 1 FROM claim_stage s WHERE s.program = p.program"
+                " AND s.period = p.period AND s.beneficiary_id = p.beneficiary_id)"
+                " ORDER BY p.payment_id"
+            ),
+            {"lineage": self.batch.lineage},
+        ).all()
+        return Recorded(
+            _dated(pd.DataFrame(granted, columns=GRANTED_COLUMNS)),
+            _dated(pd.DataFrame(holds, columns=HOLD_COLUMNS)),
+            pd.DataFrame(paid, columns=PAID_COLUMNS).astype({"seq": "int64", "amount": "int64"}),
+        )
+
+    def verdicts(self) -> pd.DataFrame:
+        """Every verdict recorded for this batch, with its round."""
+        rows = self.connection.execute(
+            select(*(review_verdicts.c[c] for c in VERDICT_COLUMNS)).where(
+                review_verdicts.c.batch_id == self.batch.batch_id
+            )
+        ).all()
+        return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+
+    def record_verdicts(self, verdicts: pd.DataFrame, recorded_by: str) -> None:
+        """Record a round's new verdicts (program, file, sheet, row, verdict, comment, round,
+        reviewer); a verdict already recorded for a row stays as it was."""
+        if verdicts.empty:
+            return
+        now = dt.datetime.now(dt.UTC)
+        rows = [
+            {**r, "batch_id": self.batch.batch_id, "recorded_by": recorded_by, "recorded_at": now}
+            for r in verdicts[VERDICT_COLUMNS].to_dict("records")
+        ]
+        self.connection.execute(self._insert(review_verdicts).on_conflict_do_nothing(), rows)
+
+    def grant(self, granted: pd.DataFrame) -> pd.DataFrame:
+        """Insert granted claims (program, period, claim_key, amount, seq, person_id, start,
+        end); a claim someone holds stays theirs. Returns the keys now held by another lineage:
+        whatever another run took first, which the caller makes `DUPLICATE_CLAIM`."""
+        if not granted.empty:
+            rows = pd.DataFrame(
+                {
+                    "program": granted["program"],
+                    "period": granted["period"],
+                    "claim_key": granted["claim_key"],
+                    "batch_id": self.batch.batch_id,
+                    "lineage": self.batch.lineage,
+                    "amount_fen": granted["amount"].astype("int64"),
+                    "seq": granted["seq"].astype("int64"),
+                    "person_id": granted["person_id"].where(granted["person_id"] != "", None),
+                    "start_date": _dates(granted["start"]),
+                    "end_date": _dates(granted["end"]),
+                }
+            ).drop_duplicates(["program", "period", "claim_key"])
+            self.connection.execute(
+                self._insert(claims).on_conflict_do_nothing(), rows.to_dict("records")
+            )
+        found = self.connection.execute(
+            text(
+                "SELECT c.program, c.period, c.claim_key FROM claims c JOIN claim_stage s"
+                " ON c.program = s.program AND c.period = s.period AND c.claim_key = s.claim_key"
+                " WHERE c.lineage <> :lineage"
+            ),
+            {"lineage": self.batch.lineage},
+        ).all()
+        return pd.DataFrame(found, columns=["program", "period", "claim_key"])
+
+    def hold(self, held: pd.DataFrame) -> None:
+        """Record held claims (program, period, claim_key, person_id, start, end, held_seq)."""
+        if held.empty:
+            return
+        rows = pd.DataFrame(
+            {
+                "batch_id": self.batch.batch_id,
+                "lineage": self.batch.lineage,
+                "program": held["program"],
+                "period": held["period"],
+                "claim_key": held["claim_key"],
+                "person_id": held["person_id"].where(held["person_id"] != "", None),
+                "start_date": _dates(held["start"]),
+                "end_date": _dates(held["end"]),
+                "held_seq": held["held_seq"].astype("int64"),
+            }
+        ).drop_duplicates(["program", "period", "claim_key"])
+        self.connection.execute(
+            self._insert(claim_holds).on_conflict_do_nothing(), rows.to_dict("records")
+        )
+
+    def end_holds(self, decided: pd.DataFrame) -> None:
+        """Close the holds a round's verdicts decided (program, period, claim_key, seq,
+        verdict, comment); a hold already closed stays as it was."""
+        for row in decided.to_dict("records"):
+            self.connection.execute(
+                update(claim_holds)
+                .where(
+                    claim_holds.c.batch_id == self.batch.batch_id,
+                    claim_holds.c.program == row["program"],
+                    claim_holds.c.period == row["period"],
+                    claim_holds.c.claim_key == row["claim_key"],
+                    claim_holds.c.decided_seq.is_(None),
+                )
+                .values(decided_seq=int(row["seq"]), verdict=row["verdict"], comment=row["comment"])
+            )
+
+    def pay(self, paid: pd.DataFrame, round_number: int, seq: int) -> None:
+        """Record a round's payments; a rerun inserts nothing new (same payment ids)."""
+        if paid.empty:
+            return
+        rows = pd.DataFrame(
+            {
+                "payment_id": paid["payment_id"],
+                "batch_id": self.batch.batch_id,
+                "program": paid["program"],
+                "period": paid["period"],
+                "beneficiary_id": paid["beneficiary_id"],
+                "amount_fen": paid["amount"].astype("int64"),
+                "kind": paid["kind"],
+                "original_payment_id": paid["original_payment_id"].where(
+                    paid["original_payment_id"] != "", None
+                ),
+                "round": round_number,
+                "seq": seq,
+            }
+        )
+        self.connection.execute(
+            self._insert(payments).on_conflict_do_nothing(), rows.to_dict("records")
+        )
+
+    def seal(self, round_number: int, manifest_sha256: str) -> None:
+        """Name the manifest whose outputs were staged for this round (same transaction)."""
+        self.connection.execute(
+            update(rounds)
+            .where(rounds.c.batch_id == self.batch.batch_id, rounds.c.round == round_number)
+            .values(manifest_sha256=manifest_sha256)
+        )
+        self.connection.execute(
+            update(batches)
+            .where(batches.c.batch_id == self.batch.batch_id)
+            .values(manifest_sha256=manifest_sha256)
+        )
+
+
+def _dated(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as timestamps (NaT where none), seqs as integers."""
+    result = frame.assign(
+        start=pd.to_datetime(frame["start"]), end=pd.to_datetime(frame["end"])
+    ).fillna({"person_id": ""})
+    for column in ("seq", "held_seq"):
+        if column in result:
+            result[column] = result[column].astype("int64")
+    return result
+
+
+def _dates(values: pd.Series) -> list[dt.date | None]:
+    stamps = pd.to_datetime(values)
+    return [None if pd.isna(v) else v.date() for v in stamps]

@@ -1,0 +1,143 @@
+"""A batch's review rounds (SPEC §6): what each round saw, its decisions, and new verdicts sorted.
+
+A batch's decisions after round R are its rule decisions against what other applications
+recorded before round 0, then each round's verdicts in turn, each round seeing only what was
+recorded before it (`seq`). The verdicts of every round stay in force; a later ledger that
+contradicts one, or gives two verdicts for one row, is a conflict: reported and ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ledger.registry_claims import Recorded
+from policy.claim_rounds import (
+    SPRING_FESTIVAL,
+    Before,
+    against_earlier,
+    apply_verdicts,
+    refresh_pending,
+    track,
+)
+from policy.claims import KEY
+from policy.outcomes import HELD
+
+ROW = ["program", "file", "sheet", "row"]
+CONFLICT_COLUMNS = [*ROW, "in_force", "ignored", "reason"]
+
+
+def before(recorded: Recorded, seq: int, lineage: str) -> Before:
+    """What other applications had recorded before the round numbered `seq`."""
+    granted = recorded.granted[
+        (recorded.granted["lineage"] != lineage) & (recorded.granted["seq"] < seq)
+    ]
+    holds = recorded.holds[recorded.holds["lineage"] != lineage]
+    decided = holds["decided_seq"].notna() & (holds["decided_seq"].fillna(0) < seq)
+    active = (holds["held_seq"] < seq) & ~decided
+    rejected = holds[decided & (holds["verdict"] == "驳回")]
+    workers = pd.concat(
+        [
+            granted.loc[
+                granted["program"] == SPRING_FESTIVAL, ["claim_key", "person_id", "start", "end"]
+            ],
+            holds.loc[
+                active & (holds["program"] == SPRING_FESTIVAL),
+                ["claim_key", "person_id", "start", "end"],
+            ],
+        ]
+    )
+    workers = workers.assign(enterprise=workers["claim_key"].str.split(":").str[0])
+    return Before(
+        granted=granted[KEY],
+        held=holds.loc[active, KEY],
+        rejected=rejected.sort_values("decided_seq")[[*KEY, "comment"]],
+        workers=workers[["person_id", "enterprise", "start", "end"]],
+    )
+
+
+def cap_used(recorded: Recorded, seq: int, lineage: str) -> pd.DataFrame:
+    """Paid to each beneficiary by other applications before the round (a cap's used part)."""
+    paid = recorded.paid[(recorded.paid["lineage"] != lineage) & (recorded.paid["seq"] < seq)]
+    return paid.groupby(["program", "period", "beneficiary_id"], as_index=False)["amount"].sum()
+
+
+def paid_before(recorded: Recorded, seq: int, lineage: str) -> pd.DataFrame:
+    """The same applications' payments before the round (earlier rounds, earlier parameters)."""
+    paid = recorded.paid[(recorded.paid["lineage"] == lineage) & (recorded.paid["seq"] < seq)]
+    return paid[["program", "period", "beneficiary_id", "payment_id", "amount", "kind"]]
+
+
+def decide_rounds(
+    decisions: pd.DataFrame,
+    recorded: Recorded,
+    rounds: list[tuple[int, int]],
+    verdicts: pd.DataFrame,
+    lineage: str,
+) -> pd.DataFrame:
+    """The batch's decisions after the last of `rounds` ((round, seq), round 0 first)."""
+    _, first_seq = rounds[0]
+    result = against_earlier(
+        track(decisions, first_seq), before(recorded, first_seq, lineage), first_seq
+    )
+    for number, seq in rounds[1:]:
+        seen = before(recorded, seq, lineage)
+        mine = verdicts[verdicts["round"] == number]
+        result = refresh_pending(
+            apply_verdicts(result, mine[[*ROW, "verdict", "comment"]], seen, seq), seen
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class SortedVerdicts:
+    """A reviewed ledger's verdicts against those in force: the new ones, and what was ignored."""
+
+    new: pd.DataFrame
+    conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
+    unknown: list[str] = field(default_factory=list)
+
+
+def sort_verdicts(
+    incoming: pd.DataFrame, recorded: pd.DataFrame, decisions: pd.DataFrame
+) -> SortedVerdicts:
+    """Split a ledger's verdicts (ROW + verdict, comment) into new ones for rows still held,
+    conflicts (a different verdict than the one in force, or two verdicts for one row), and
+    rows the batch does not hold (reported, ignored). A repeated verdict is no news."""
+    columns = [*ROW, "verdict", "comment"]
+    if incoming.empty:
+        return SortedVerdicts(pd.DataFrame(columns=columns))
+    incoming = incoming.assign(row=incoming["row"].astype("int64"))
+    twice = incoming.groupby(ROW)["verdict"].transform("nunique") > 1
+    conflicts = [
+        incoming[twice]
+        .drop_duplicates(ROW)
+        .assign(in_force="", ignored="通过/驳回", reason="同一台账对同一行给出两个结论")
+    ]
+    single = incoming[~twice].drop_duplicates(ROW)
+    known = recorded.assign(row=recorded["row"].astype("int64"))[[*ROW, "verdict"]]
+    merged = single.merge(known, on=ROW, how="left", suffixes=("", "_in_force"))
+    contradicting = merged["verdict_in_force"].notna() & (
+        merged["verdict_in_force"] != merged["verdict"]
+    )
+    contradicted = merged[contradicting]
+    conflicts.append(
+        contradicted.assign(
+            in_force=contradicted["verdict_in_force"],
+            ignored=contradicted["verdict"],
+            reason="与此前轮次已采用的复核结论不一致",
+        )
+    )
+    fresh = merged[merged["verdict_in_force"].isna()][columns]
+    held = decisions.loc[decisions["outcome"] == HELD, ROW].assign(_held=True)
+    located = fresh.merge(held, on=ROW, how="left")
+    unknown = located[located["_held"].isna()]
+    notes = [
+        f"{r.file} {r.sheet} 第{r.row}行：该行不在本批次待复核中，复核结论“{r.verdict}”未采用"
+        for r in unknown.itertuples()
+    ]
+    new = located[located["_held"].notna()][columns].reset_index(drop=True)
+    parts = [c[CONFLICT_COLUMNS] for c in conflicts if len(c)]
+    found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CONFLICT_COLUMNS)
+    return SortedVerdicts(new, found, notes)
