@@ -66,9 +66,9 @@ def registry_rows(out: Path) -> list[tuple]:
     with sqlite3.connect(out / "registry.sqlite") as connection:
         return sorted(
             connection.execute(
-                "SELECT * FROM claims UNION ALL SELECT program, period,"
-                " beneficiary_id, batch_id, payment_id, amount_fen"
-                " FROM payments"
+                "SELECT program, period, claim_key, batch_id, lineage, amount_fen FROM claims"
+                " UNION ALL SELECT program, period, beneficiary_id, batch_id, payment_id,"
+                " amount_fen FROM payments"
             )
         )
 
