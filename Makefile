@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 # The registry tests also run on PostgreSQL; this project's machines serve one here.
 export SUBSIDY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test bench serve browser lint samples templates clean
+.PHONY: install demo test bench serve browser office lint samples templates clean
 
 install: $(VENV)/.installed
 
@@ -26,7 +26,7 @@ demo: install
 		--out $(OUT) > $(OUT)/last-batch.txt
 	@echo "台账 (ledger): $$(cat $(OUT)/last-batch.txt)/ledger.xlsx"
 
-test: install browser
+test: install browser office
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -41,6 +41,9 @@ serve: install
 
 browser:
 	scripts/install_browser.sh
+
+office:
+	scripts/install_office.sh
 
 lint: install
 	$(BIN)/ruff check --fix .

@@ -98,12 +98,11 @@ def disburse(
         lineage=original.lineage if original else None,
     )
     if review and review.batch_id != identity.batch_id:
-        logger.warning(
-            "复核台账属于批次 %s，不是本批次 %s，其中的复核结论均未采用",
-            review.batch_id or "（未知）",
-            identity.batch_id,
+        elsewhere = (
+            f"复核台账属于批次 {review.batch_id or '（未知）'}，不是本批次 {identity.batch_id}，"
+            "其中的复核结论均未采用"
         )
-        review = replace(review, reviews={})
+        review = replace(review, reviews={}, ignored=[*review.ignored, elsewhere])
     notify(len(paths), len(paths), "审核、登记支付并写出台账")
     results = decide_programs(files, policy_set, as_of, references)
     # A dry run never replaces a recorded batch's files: its outputs go beside them.
@@ -115,7 +114,7 @@ def disburse(
     run = RunInfo(str(flow_run.id or "local"), rerun, registry_url)
     append_audit(settled, manifest, batch_outputs, run)
     summary.publish(manifest, settled, folder)
-    for problem in [*(review.ignored if review else []), *settled.review_notes]:
+    for problem in settled.review_notes:
         logger.warning("复核结论未采用：%s", problem)
     for conflict in settled.conflicts.itertuples():
         logger.warning(

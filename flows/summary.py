@@ -62,6 +62,7 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
         f"# 批次 {figures['batch_id']} 审核结果",
         "",
         f"- 审核基准日：{figures['as_of']}",
+        f"- 复核轮次：第 {figures['round']} 轮（第 0 轮为首次审核）",
         f"- 政策版本：{figures['policy_version']}",
         f"- 暂定参数：{'、'.join(figures['provisional_parameters']) or '无'}",
         f"- 台账：`{folder / 'ledger.xlsx'}`",
@@ -99,6 +100,14 @@ def markdown(figures: dict[str, Any], folder: Path) -> str:
         lines.append(f"退回申请人的标注工作簿：{len(returned)} 个，见 `{folder / 'returned'}`。")
     lines += [""]
     lines.append("各地市各项目金额见下方“按地市汇总”表，与台账“汇总”工作表的图表同一口径。")
+    conflicts = figures.get("review_conflicts", [])
+    if conflicts:
+        lines += ["", "## 复核冲突（未采用的复核结论）", ""]
+        lines += [
+            f"- {c['file']} {c['sheet']} 第{c['row']}行：采用“{c['in_force'] or '无'}”，"
+            f"未采用“{c['ignored']}”"
+            for c in conflicts
+        ]
     unusable = [i for i in figures["inputs"] if i["error"]]
     if unusable:
         lines += ["", "## 未能处理的文件", ""]

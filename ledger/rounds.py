@@ -9,6 +9,7 @@ contradicts one, or gives two verdicts for one row, is a conflict: reported and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pandas as pd
 
@@ -22,6 +23,7 @@ from policy.claim_rounds import (
     track,
 )
 from policy.claims import KEY
+from policy.money import fen_text
 from policy.outcomes import HELD
 
 ROW = ["program", "file", "sheet", "row"]
@@ -141,3 +143,23 @@ def sort_verdicts(
     parts = [c[CONFLICT_COLUMNS] for c in conflicts if len(c)]
     found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=CONFLICT_COLUMNS)
     return SortedVerdicts(new, found, notes)
+
+
+def edited_amounts(
+    decisions: pd.DataFrame, shown: dict[tuple[str, str, str, int], Decimal]
+) -> list[str]:
+    """Held rows whose 拟支付金额 a reviewer changed on the ledger: ignored, and reported."""
+    if not shown:
+        return []
+    held = decisions[decisions["outcome"] == HELD]
+    notes = []
+    for program, file, sheet, row, proposed in zip(
+        held["program"], held["file"], held["sheet"], held["row"], held["proposed"], strict=True
+    ):
+        amount = shown.get((program, file, sheet, int(row)))
+        if amount is not None and int(amount * 100) != int(proposed):
+            notes.append(
+                f"{file} {sheet} 第{int(row)}行：台账中的拟支付金额被改为 {amount} 元，已忽略，"
+                f"仍按核定的 {fen_text(int(proposed))} 元"
+            )
+    return notes

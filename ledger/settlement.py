@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 import pandas as pd
 
@@ -23,6 +24,7 @@ from ledger.rounds import (
     ROW,
     cap_used,
     decide_rounds,
+    edited_amounts,
     paid_before,
     sort_verdicts,
 )
@@ -59,6 +61,8 @@ class ReviewInput:
     verdicts: dict[ReviewKey, Review]
     reviewer: str = ""
     recorded_by: str = ""
+    shown_amounts: dict[ReviewKey, Decimal] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # what reading the ledger set aside
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ def settle_batch(
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
     incoming = verdict_frame(review)
     if registry is None:
-        return _settle_alone(results, decisions, identity, caps, incoming, before_commit)
+        return _settle_alone(results, decisions, identity, caps, review, before_commit)
     staged = decisions[decisions["claim_key"] != ""].assign(
         person_id=lambda d: d["id_number"].where(d["program"] == SPRING_FESTIVAL, "")
     )
@@ -173,6 +177,7 @@ def settle_batch(
         verdicts = claims.verdicts()
         latest = decide_rounds(decisions, recorded, rounds, verdicts, identity.lineage)
         sorted_ = sort_verdicts(incoming, verdicts, latest)
+        edits = edited_amounts(latest, review.shown_amounts if review else {})
         new_round = not existing or not sorted_.new.empty
         if not sorted_.new.empty:
             number = rounds[-1][0] + 1
@@ -203,7 +208,7 @@ def settle_batch(
             round=number,
             new_round=new_round,
             conflicts=sorted_.conflicts,
-            review_notes=sorted_.unknown,
+            review_notes=[*(review.problems if review else []), *sorted_.unknown, *edits],
             new_verdicts=sorted_.new,
         )
         if before_commit is not None:
@@ -216,12 +221,13 @@ def _settle_alone(
     decisions: pd.DataFrame,
     identity: BatchIdentity,
     caps: dict[str, int],
-    incoming: pd.DataFrame,
+    review: ReviewInput | None,
     before_commit: Callable[[SettledBatch], str] | None,
 ) -> SettledBatch:
     """A dry run: no registry, so nothing before this batch; the ledger's verdicts as round 1."""
     latest = against_earlier(track(decisions, 1), Before(), 1)
-    sorted_ = sort_verdicts(incoming, verdict_frame(None), latest)
+    sorted_ = sort_verdicts(verdict_frame(review), verdict_frame(None), latest)
+    edits = edited_amounts(latest, review.shown_amounts if review else {})
     number = 0
     if not sorted_.new.empty:
         number = 1
@@ -231,7 +237,7 @@ def _settle_alone(
         _settled(results, latest, payments, payments),
         round=number,
         conflicts=sorted_.conflicts,
-        review_notes=sorted_.unknown,
+        review_notes=[*(review.problems if review else []), *sorted_.unknown, *edits],
         new_verdicts=sorted_.new,
     )
     if before_commit is not None:

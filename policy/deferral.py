@@ -108,7 +108,8 @@ def decide(
         details=with_mismatch_messages(sheet.messages, frame, derived),
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"],
-        period=str(value("deferral_year")),
+        # The policy year is the year of the first deferred month (SPEC §2 Claims).
+        period=frame["first_month"].dt.year.astype("Int64").astype(str).replace("<NA>", ""),
         basis=reads.parameter("contributions.deferral_max_months").reference,
     )
     return ProgramDecisions(PROGRAM, decisions, reads, register=schedule.set_index("application"))

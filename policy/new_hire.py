@@ -22,6 +22,11 @@ from validators.validate import ValidatedSheet
 PROGRAM = "new_hire"
 
 
+def window_year(window: dict) -> int:
+    """The policy year of a windowed programme: the year its window starts (SPEC §2 Claims)."""
+    return pd.Timestamp(window["start"]).year
+
+
 def inside(dates: pd.Series, window: dict) -> pd.Series:
     """Dates within the inclusive window; a missing date is not inside."""
     return dates.between(pd.Timestamp(window["start"]), pd.Timestamp(window["end"])).fillna(False)
@@ -59,7 +64,7 @@ def decide(
         proposed,
         beneficiary_id=frame["credit_code"],
         claim_key=frame["id_number"],
-        period=str(value("year")),
+        period=str(window_year(value("window"))),
         basis=reads.parameter(f"{PROGRAM}.per_person").reference,
     )
     return ProgramDecisions(PROGRAM, decisions, reads)

@@ -60,7 +60,8 @@ def decide(
         ),
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"].fillna("") + ":" + month_text,
-        period=month_text,
+        # The policy year is the contribution month's (SPEC §2 Claims); the key names the month.
+        period=months.dt.year.astype(str),
         basis=reads.parameter("contributions.relief_share_pension_unemployment_injury").reference,
     )
     register = pd.DataFrame({"month": month_text}, index=frame.index)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from policy import money
 from policy.decisions import ProgramDecisions, assemble
+from policy.new_hire import window_year
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
 from policy.roster import attach_enterprise
@@ -54,7 +55,8 @@ def decide(
     sheet = attach_enterprise(sheets["用工明细"], sheets["企业信息"])
     frame = sheet.frame
     value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
-    overlap = window_overlap_days(frame["start_date"], frame["end_date"], value("window"))
+    window = value("window")
+    overlap = window_overlap_days(frame["start_date"], frame["end_date"], window)
     days = frame["days"].fillna(0).astype("int64")
     ineligible = {
         "SFP_NOT_KEY_ENTERPRISE": ~frame["credit_code"].isin(key_enterprises),
@@ -72,7 +74,7 @@ def decide(
         proposed,
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"].fillna("") + ":" + frame["id_number"].fillna(""),
-        period=str(value("year")),
+        period=str(window_year(window)),
         basis=reads.parameter(f"{PROGRAM}.per_person_day").reference,
     )
     cap = money.yuan_to_fen(value("per_enterprise_cap"))

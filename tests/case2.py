@@ -67,6 +67,40 @@ def fill_ledger(ledger: Path, review_csv: Path, target: Path) -> None:
     workbook.save(target)
 
 
+def resaved_by_office_suite(path: Path) -> Path:
+    """The workbook as LibreOffice Calc saves it again (the reviewer's office suite).
+
+    Under CI (`CI=true`) LibreOffice must be there (`make test` installs it); elsewhere a
+    machine without it uses the file as openpyxl wrote it, and says so.
+    """
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("CI") == "true":
+            raise AssertionError(
+                "LibreOffice (soffice) is required under CI: scripts/install_office.sh"
+            )
+        print(f"case2: no LibreOffice here, {path.name} is not re-saved by an office suite")
+        return path
+    target = path.parent / "resaved"
+    profile = path.parent / "lo-profile"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(target),
+            str(path),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=180,
+    )
+    return target / path.name
+
+
 def run_step(step: Step, work: Path, registry: str, previous: Path | None) -> Path:
     """Run one step through the CLI; returns a copy of the batch folder as the step left it."""
     command = [
@@ -85,11 +119,13 @@ def run_step(step: Step, work: Path, registry: str, previous: Path | None) -> Pa
     ]
     if step.review:
         assert previous is not None
-        reviewed = work / f"reviewed-{step.name}.xlsx"
-        fill_ledger(previous / "ledger.xlsx", CASE / step.review, reviewed)
-        command += ["--reviewed-ledger", str(reviewed)]
+        filled = work / f"reviewed-{step.name}.xlsx"
+        fill_ledger(previous / "ledger.xlsx", CASE / step.review, filled)
+        command += ["--reviewed-ledger", str(resaved_by_office_suite(filled))]
     elif step.repeat:
-        command += ["--reviewed-ledger", str(work / "reviewed-2-A-review-1.xlsx")]
+        name = "reviewed-2-A-review-1.xlsx"
+        again = work / "resaved" / name if (work / "resaved" / name).exists() else work / name
+        command += ["--reviewed-ledger", str(again)]
     environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     if done.returncode != 0:

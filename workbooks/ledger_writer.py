@@ -71,11 +71,12 @@ ROW_COLUMNS = [
 LEDGER_KEYWORD = "subsidy-ledger"
 WRITER_NAME = "subsidy-disbursement"
 ROW_KEY_HEADER = "行键"
+AMOUNT_HEADER = "拟支付金额（元）"
 REVIEW_COLUMNS = [
     Column("项目代码"),
     *ROW_COLUMNS,
     Column("原因说明", width=50),
-    Column("拟支付金额（元）", "money"),
+    Column(AMOUNT_HEADER, "money"),
     Column("复核结论", width=12),
     Column("复核意见", width=40),
     Column(ROW_KEY_HEADER, width=3, hidden=True),

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
@@ -20,6 +21,7 @@ from python_calamine import CalamineWorkbook
 from ledger.settlement import Review, ReviewKey
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from workbooks.ledger_writer import (
+    AMOUNT_HEADER,
     LEDGER_KEYWORD,
     REVIEW_SHEET,
     ROW_KEY_HEADER,
@@ -43,6 +45,8 @@ class ReviewedLedger:
     reviewer: str = ""
     reviews: dict[ReviewKey, Review] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    # 拟支付金额 as the workbook shows it, per row: an edit is ignored, and reported.
+    shown_amounts: dict[ReviewKey, Decimal] = field(default_factory=dict)
 
 
 def is_ledger(sheet_names: list[str]) -> bool:
@@ -74,7 +78,7 @@ def read_reviewed_ledger(path: Path) -> ReviewedLedger:
         if row and row[0] in SUMMARY_LABELS.values()
     }
     as_of_text = str(summary.get(SUMMARY_LABELS["as_of"], ""))
-    reviews, ignored = _verdicts(workbook.get_sheet_by_name(REVIEW_SHEET).to_python())
+    reviews, ignored, shown = _verdicts(workbook.get_sheet_by_name(REVIEW_SHEET).to_python())
     saved_by = properties.get("lastModifiedBy", "")
     return ReviewedLedger(
         batch_id=marks.get("batch") or str(summary.get(SUMMARY_LABELS["batch_id"], "")),
@@ -83,19 +87,23 @@ def read_reviewed_ledger(path: Path) -> ReviewedLedger:
         reviewer="" if saved_by in ("", WRITER_NAME) else saved_by,
         reviews=reviews,
         ignored=ignored,
+        shown_amounts=shown,
     )
 
 
-def _verdicts(rows: list[list]) -> tuple[dict[ReviewKey, Review], list[str]]:
+def _verdicts(
+    rows: list[list],
+) -> tuple[dict[ReviewKey, Review], list[str], dict[ReviewKey, Decimal]]:
     start = next(
         (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if "复核结论" in map(str, row)), None
     )
     if start is None:
-        return {}, ["台账的待复核表没有“复核结论”列，未读取复核结论"]
+        return {}, ["台账的待复核表没有“复核结论”列，未读取复核结论"], {}
     header = [str(h) for h in rows[start]]
     at = {name: header.index(name) for name in header}
     reviews: dict[ReviewKey, Review] = {}
     ignored: list[str] = []
+    shown: dict[ReviewKey, Decimal] = {}
     for row in rows[start + 1 :]:
         verdict = str(row[at["复核结论"]] or "").strip()
         key = _row_key(row, at)
@@ -103,6 +111,9 @@ def _verdicts(rows: list[list]) -> tuple[dict[ReviewKey, Review], list[str]]:
             if verdict:
                 ignored.append(f"待复核表中有一行无法识别（缺少行键），复核结论“{verdict}”未采用")
             continue
+        amount = _amount(row[at[AMOUNT_HEADER]]) if AMOUNT_HEADER in at else None
+        if amount is not None:
+            shown[key] = amount
         if not verdict:
             continue
         if verdict not in VERDICTS:
@@ -116,7 +127,14 @@ def _verdicts(rows: list[list]) -> tuple[dict[ReviewKey, Review], list[str]]:
             reviews[key] = Review("", "")
             continue
         reviews[key] = Review(verdict, comment)
-    return {k: v for k, v in reviews.items() if v.verdict}, ignored
+    return {k: v for k, v in reviews.items() if v.verdict}, ignored, shown
+
+
+def _amount(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value).replace(",", "")).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return None
 
 
 def _row_key(row: list, at: dict[str, int]) -> ReviewKey | None:
