@@ -14,6 +14,7 @@ never split: the review round-trip reads it back from the main ledger.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -85,15 +86,16 @@ CONFLICT_LABEL = "复核冲突"
 
 
 def row_key(program: str, file: str, sheet: str, row: int) -> str:
-    """A held row's key on 待复核: what the reviewed ledger is matched by."""
-    return "\x1f".join([program, file, sheet, str(int(row))])
+    """A held row's key on 待复核 (a JSON list): what the reviewed ledger is matched by."""
+    return json.dumps([program, file, sheet, int(row)], ensure_ascii=False)
 
 
 def parse_row_key(text: str) -> tuple[str, str, str, int] | None:
-    parts = text.split("\x1f")
-    if len(parts) != 4 or not parts[3].isdigit():
+    try:
+        program, file, sheet, row = json.loads(text)
+        return str(program), str(file), str(sheet), int(row)
+    except (ValueError, TypeError):
         return None
-    return parts[0], parts[1], parts[2], int(parts[3])
 
 
 def ledger_keywords(batch_id: str, round_: int) -> str:
