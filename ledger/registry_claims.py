@@ -132,13 +132,25 @@ class Claims:
         )
 
     def verdicts(self) -> pd.DataFrame:
-        """Every verdict recorded for this batch, with its round."""
+        """Every verdict recorded for the same applications (this batch, and earlier batches
+        of its lineage: a top-up keeps the verdicts of the batch it tops up), each with its
+        batch, round and the round's seq."""
         rows = self.connection.execute(
-            select(*(review_verdicts.c[c] for c in VERDICT_COLUMNS)).where(
-                review_verdicts.c.batch_id == self.batch.batch_id
+            select(
+                *(review_verdicts.c[c] for c in VERDICT_COLUMNS),
+                review_verdicts.c.batch_id,
+                rounds.c.seq,
             )
+            .join(batches, batches.c.batch_id == review_verdicts.c.batch_id)
+            .join(
+                rounds,
+                (rounds.c.batch_id == review_verdicts.c.batch_id)
+                & (rounds.c.round == review_verdicts.c.round),
+            )
+            .where(batches.c.lineage == self.batch.lineage)
         ).all()
-        return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
+        frame = pd.DataFrame(rows, columns=[*VERDICT_COLUMNS, "batch_id", "seq"])
+        return frame.astype({"row": "int64", "round": "int64", "seq": "int64"})
 
     def record_verdicts(self, verdicts: pd.DataFrame, recorded_by: str) -> None:
         """Record a round's new verdicts (program, file, sheet, row, verdict, comment, round,

@@ -77,15 +77,23 @@ def decide_rounds(
     rounds: list[tuple[int, int]],
     verdicts: pd.DataFrame,
     lineage: str,
+    batch_id: str,
 ) -> pd.DataFrame:
-    """The batch's decisions after the last of `rounds` ((round, seq), round 0 first)."""
+    """The batch's decisions after the last of `rounds` ((round, seq), round 0 first).
+
+    `verdicts` are the lineage's: this batch's by round, and those an earlier batch of the same
+    applications recorded before this one (a top-up), which are in force from round 0."""
     _, first_seq = rounds[0]
-    result = against_earlier(
-        track(decisions, first_seq), before(recorded, first_seq, lineage), first_seq
-    )
+    seen = before(recorded, first_seq, lineage)
+    result = against_earlier(track(decisions, first_seq), seen, first_seq)
+    own = verdicts["batch_id"] == batch_id
+    inherited = verdicts[~own & (verdicts["seq"] < first_seq)].sort_values("seq")
+    if len(inherited):
+        latest = inherited.drop_duplicates(ROW, keep="last")[[*ROW, "verdict", "comment"]]
+        result = apply_verdicts(result, latest, seen, first_seq)
     for number, seq in rounds[1:]:
         seen = before(recorded, seq, lineage)
-        mine = verdicts[verdicts["round"] == number]
+        mine = verdicts[own & (verdicts["round"] == number)]
         result = refresh_pending(
             apply_verdicts(result, mine[[*ROW, "verdict", "comment"]], seen, seq), seen
         )

@@ -175,7 +175,9 @@ def settle_batch(
         existing = claims.rounds()
         rounds = existing or [(0, claims.new_round(0))]
         verdicts = claims.verdicts()
-        latest = decide_rounds(decisions, recorded, rounds, verdicts, identity.lineage)
+        latest = decide_rounds(
+            decisions, recorded, rounds, verdicts, identity.lineage, identity.batch_id
+        )
         sorted_ = sort_verdicts(incoming, verdicts, latest)
         edits = edited_amounts(latest, review.shown_amounts if review else {})
         new_round = not existing or not sorted_.new.empty
@@ -187,8 +189,11 @@ def settle_batch(
                 reviewer=(review.reviewer if review else "") or "未署名",
             )
             claims.record_verdicts(fresh, (review.recorded_by if review else "") or "未知")
+            fresh = fresh.assign(batch_id=identity.batch_id, seq=rounds[-1][1])
             verdicts = pd.concat([verdicts, fresh[verdicts.columns]], ignore_index=True)
-            latest = decide_rounds(decisions, recorded, rounds, verdicts, identity.lineage)
+            latest = decide_rounds(
+                decisions, recorded, rounds, verdicts, identity.lineage, identity.batch_id
+            )
         number, seq = rounds[-1]
         taken = claims.grant(_grants(latest))
         if not taken.empty:  # another run granted a claim first: settled one at a time, so

@@ -22,7 +22,9 @@ AS_OF = dt.date(2020, 12, 31)
 CAP = 50_000_000  # 500,000 yuan in fen
 
 
-def settle(url: str, batch: str, rows: list[dict], verdicts: dict | None = None) -> SettledBatch:
+def settle(
+    url: str, batch: str, rows: list[dict], verdicts: dict | None = None, lineage: str = ""
+) -> SettledBatch:
     results = decisions_of(rows, [row.get("file", "a.xlsx") for row in rows])
     results = [
         r.__class__(
@@ -36,7 +38,7 @@ def settle(url: str, batch: str, rows: list[dict], verdicts: dict | None = None)
     ]
     registry = Registry(url)
     try:
-        identity = BatchIdentity(batch, f"lineage-{batch}", AS_OF, POLICY.version)
+        identity = BatchIdentity(batch, lineage or f"lineage-{batch}", AS_OF, POLICY.version)
         review = ReviewInput(verdicts) if verdicts else None
         return settle_batch(results, identity, registry, review)
     finally:
@@ -164,3 +166,26 @@ def test_review_rounds__verdicts_stay_in_force_and_a_contradiction_is_ignored(
     repeat = settle(registry_url, "A", rows, {second: Review("通过", "")})
     assert repeat.round == 2 and not repeat.new_round
     assert repeat.payments.equals(two.payments)
+
+
+def test_topup__keeps_the_verdicts_of_the_batch_it_tops_up(registry_url: str) -> None:  # noqa: F811
+    rows = [
+        refund("E1", 100_000, held="SIZE_MISMATCH"),
+        refund("E2", 100_000, held="SIZE_MISMATCH"),
+    ]
+    first, second = (REFUND, "a.xlsx", "稳岗返还", 2), (REFUND, "a.xlsx", "稳岗返还", 3)
+    settle(registry_url, "A", rows)
+    reviewed = settle(
+        registry_url, "A", rows, {first: Review("通过", ""), second: Review("驳回", "不实")}
+    )
+    assert paid(reviewed) == {"E1": 100_000}
+    # New parameters double every amount: the top-up pays E1 the difference, E2 stays rejected.
+    doubled = [
+        refund("E1", 200_000, held="SIZE_MISMATCH"),
+        refund("E2", 200_000, held="SIZE_MISMATCH"),
+    ]
+    topup = settle(registry_url, "A-new-parameters", doubled, lineage="lineage-A")
+    assert decision(topup, "E1")[0] == "approved"
+    assert decision(topup, "E2") == ("rejected", "SIZE_MISMATCH;REVIEW_REJECTED")
+    assert paid(topup) == {"E1": 100_000}
+    assert topup.payments["kind"].tolist() == ["topup"]
