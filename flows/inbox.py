@@ -25,6 +25,7 @@ from workbooks.reader import list_workbooks
 from workbooks.review import is_ledger, read_reviewed_ledger
 
 ARCHIVE = "archive"
+REVIEWED_SUFFIX = ".复核"  # archive/<batch_id>.复核/: the reviewed ledgers of a batch
 
 
 @task(cache_policy=NO_CACHE)
@@ -68,9 +69,12 @@ def archive(
     inbox: Path,
     registry_url: str,
     errors: dict[str, str | None],
+    reviewed_round: int | None = None,
 ) -> list[str]:
     """Record the files as seen by the batch; move the usable ones to archive/<batch_id>/.
 
+    A reviewed ledger goes beside them, to archive/<batch_id>.复核/第<n>轮-<name>: the batch's
+    archive folder is its input folder for the next review round, and holds applications only.
     A file that could not be read stays in the inbox; it is not processed again until its
     content changes.
     """
@@ -83,14 +87,15 @@ def archive(
         registry.dispose()
     moved = [p for p in files if errors.get(p.name) is None]
     target = inbox / ARCHIVE / batch_folder.name
+    if reviewed_round is not None:
+        target = inbox / ARCHIVE / f"{batch_folder.name}{REVIEWED_SUFFIX}"
     target.mkdir(parents=True, exist_ok=True)
     located = []
     for path in moved:
         sha = file_sha256(path)
-        shutil.move(str(path), target / path.name)
-        located.append(
-            {"file": path.name, "sha256": sha, "path": str((target / path.name).resolve())}
-        )
+        name = path.name if reviewed_round is None else f"第{reviewed_round}轮-{path.name}"
+        shutil.move(str(path), target / name)
+        located.append({"file": path.name, "sha256": sha, "path": str((target / name).resolve())})
     if located:
         # Where the inputs now are, for a later what-if of this batch (see ledger.batch_inputs).
         event = {"event": "inputs_archived", "batch_id": batch_folder.name, "files": located}
@@ -159,7 +164,8 @@ def nightly_inbox(
                 dask_address=dask_address,
             )
         )
-        archive(batch, [ledger], folder, registry_url, {})
+        round_ = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["round"]
+        archive(batch, [ledger], folder, registry_url, {}, reviewed_round=round_)
         written.append(str(batch))
     if not written:
         logger.info("收件箱中没有新文件")

@@ -217,10 +217,25 @@ def test_nightly_inbox__a_reviewed_ledger_dropped_in_the_inbox_reruns_its_batch(
     [first] = nightly_inbox(inbox=str(inbox), reference=reference, out=str(out))
     review_ledger(Path(first) / "ledger.xlsx", {14: ("通过", "已核实")}, inbox / "复核台账.xlsx")
     [second] = nightly_inbox(inbox=str(inbox), reference=reference, out=str(out))
+    assert second == first  # the same batch, review round 1
     payments = (Path(second) / "payments.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(payments) == 2 and payments[1].endswith(",7500.00")
-    assert (inbox / "archive" / Path(second).name / "复核台账.xlsx").exists()
+    reviewed = inbox / "archive" / f"{Path(second).name}.复核"
+    assert (reviewed / "第1轮-复核台账.xlsx").exists()
     assert list(inbox.glob("*.xlsx")) == []
+    # Round 2 through the inbox too: round 1's verdict stays in force, row 25 is approved now.
+    review_ledger(Path(second) / "ledger.xlsx", {25: ("通过", "核实")}, inbox / "复核台账.xlsx")
+    [third] = nightly_inbox(inbox=str(inbox), reference=reference, out=str(out))
+    manifest = json.loads((Path(third) / "manifest.json").read_text(encoding="utf-8"))
+    assert (third, manifest["round"]) == (first, 2)
+    decisions = (Path(third) / "decisions.csv").read_text(encoding="utf-8").splitlines()
+    approved = {
+        (line.split(",")[0], line.split(",")[3]) for line in decisions if ",approved," in line
+    }
+    assert {("chongqing_labor", "14"), ("stabilization_refund", "25")} <= approved
+    payments = (Path(third) / "payments.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(payments) == 2 and "stabilization_refund" in payments[1]
+    assert (reviewed / "第2轮-复核台账.xlsx").exists()
 
 
 def shown_in_ui(out: Path) -> tuple[dict, list[str], list]:
