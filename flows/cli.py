@@ -77,6 +77,10 @@ def parser() -> argparse.ArgumentParser:
     whatif.add_argument("--inputs", nargs="+", type=Path, help="申请工作簿（默认按审计日志查找）")
     whatif.add_argument("--reference", type=Path, help="参考名单目录")
     whatif.add_argument("--out", type=Path, help="测算输出目录（默认批次目录旁的 whatif/）")
+    migrate = commands.add_parser("migrate", help="升级支付登记库的结构到本版本（先备份）")
+    migrate.add_argument(
+        "--registry", required=True, help="支付登记库 URL（sqlite:///… 或 postgresql+psycopg://…）"
+    )
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -92,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command in ("verify", "verify-audit"):
         return _verify(args)
+    if args.command == "migrate":
+        return _migrate(args.registry)
     if args.command == "find":
         return _find(args)
     if args.command == "whatif":
@@ -180,6 +186,28 @@ def _whatif(args: argparse.Namespace) -> int:
             / WORKBOOK
         )
     )
+
+
+def _migrate(url: str) -> int:
+    """Bring the registry to this version's schema revision, saying from which to which."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ledger.schema import migrate
+
+    engine = create_engine(url)
+    try:
+        before, after = migrate(engine)
+    except SQLAlchemyError as problem:
+        print(f"登记库升级失败，未作任何更改：{problem.__class__.__name__}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"支付登记库已是最新结构（版本 {after}）")
+    else:
+        print(f"支付登记库结构已由 {before or '空库'} 升级到 {after}")
+    return 0
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -25,14 +25,12 @@ from sqlalchemy import (
     Table,
     create_engine,
     func,
-    inspect,
     literal,
     select,
     text,
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from ledger.registry_claims import BatchRecord, Claims
 from ledger.registry_tables import (
@@ -40,17 +38,13 @@ from ledger.registry_tables import (
     batches,
     claims,
     issued_workbooks,
-    metadata,
     payments,
     processed_files,
 )
+from ledger.schema import ensure_current
 
 CHUNK = 500
 SETTLE_LOCK = 0x5B51D1  # the advisory lock under which batches settle one at a time
-
-
-class RegistryOutdated(Exception):
-    """The database was made by an earlier version whose tables cannot hold review rounds."""
 
 
 def sqlite_url(path: str) -> str:
@@ -64,34 +58,7 @@ class Registry:
         # SQLite: a concurrent run waits for the write lock instead of failing after 5 s.
         options = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, future=True, **options)
-        try:
-            metadata.create_all(self.engine)
-        except (IntegrityError, ProgrammingError):
-            # Two runs creating the tables at once on PostgreSQL: the other one won; carry on.
-            metadata.create_all(self.engine)
-        self._add_missing_columns()
-        present = {c["name"] for c in inspect(self.engine).get_columns("payments")}
-        if "round" not in present:
-            raise RegistryOutdated(
-                "支付登记库由旧版本创建（支付记录没有复核轮次），不能直接使用：请先迁移该登记库"
-            )
-
-    def _add_missing_columns(self) -> None:
-        """A registry made by an earlier version gains the nullable columns added since."""
-        inspector = inspect(self.engine)
-        for table in metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name in present or not column.nullable:
-                    continue
-                kind = column.type.compile(dialect=self.engine.dialect)
-                try:
-                    with self.engine.begin() as connection:
-                        connection.exec_driver_sql(
-                            f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"
-                        )
-                except (OperationalError, ProgrammingError):
-                    pass  # a concurrent run added it first
+        ensure_current(self.engine)
 
     def _insert(self, table: Table):  # type: ignore[no-untyped-def]
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite

@@ -1,4 +1,7 @@
-"""The payment registry's tables (SQLAlchemy Core), created on first use.
+"""The payment registry's tables (SQLAlchemy Core) as the code reads and writes them.
+
+The database's schema is made and changed only by the migrations in `ledger/migrations/`
+(see `ledger.schema`); a test checks that they agree with these tables.
 
 `claims` holds each granted claim once per programme and period (`uq_claim_once`); `claim_holds`
 the claims held for review, apart, with the verdict that ended each hold; `review_verdicts`

@@ -13,11 +13,9 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 
-from ledger.registry_tables import metadata
 from tests.case2 import STEPS, run_case
-from tests.ledger.test_registry import POSTGRES_URL, postgres_available
+from tests.ledger.test_registry import POSTGRES_URL, postgres_available, reset_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -28,9 +26,7 @@ def case_registry(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI and is not reachable at {POSTGRES_URL}")
         pytest.skip("no PostgreSQL server reachable")
-    engine = create_engine(POSTGRES_URL)
-    metadata.drop_all(engine)
-    engine.dispose()
+    reset_database(POSTGRES_URL)
     return POSTGRES_URL
 
 

@@ -11,10 +11,9 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 
 from ledger.registry import Registry
-from ledger.registry_tables import metadata
 from tests.conftest import SAMPLES
 from tests.pipeline import decide, settle_case
 
@@ -40,10 +39,17 @@ def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI and is not reachable at {POSTGRES_URL}")
         pytest.skip("no PostgreSQL server reachable")
-    engine = create_engine(POSTGRES_URL)
-    metadata.drop_all(engine)
-    engine.dispose()
+    reset_database(POSTGRES_URL)
     return POSTGRES_URL
+
+
+def reset_database(url: str) -> None:
+    """Drop every table there, `alembic_version` included: the next registry starts empty."""
+    engine = create_engine(url)
+    found = MetaData()
+    found.reflect(engine)
+    found.drop_all(engine)
+    engine.dispose()
 
 
 @pytest.fixture(scope="module")
