@@ -16,6 +16,7 @@ from typing import Any
 from flows import summary
 from ledger import audit, outputs
 from ledger.faults import crash_point
+from ledger.output_schemas import DecisionsOutputSchema, PaymentsOutputSchema, checked
 from ledger.publish import stage
 from ledger.settlement import BatchIdentity, SettledBatch
 from policy.decisions import ProgramDecisions
@@ -48,6 +49,8 @@ def stage_outputs(
     and `subsidy verify` can check the folder against it.
     """
     crash_point("claimed")
+    checked(settled.decisions, DecisionsOutputSchema, "本批次的审核决定")
+    checked(settled.payments, PaymentsOutputSchema, "本批次的支付清单")
     manifest = summary.manifest(identity, files, settled, results)
     kept = f"{ROUNDS}/{settled.round}"
     written: dict[str, str] = {}

@@ -1,0 +1,40 @@
+"""The data walks one way (STYLE.md): workbooks → validators → policy → ledger → workbooks, with
+`flows/` on top. Rules, validation, the registry and the Excel code import no Prefect and never
+call back into `flows/`, so each is a plain library a flow wraps."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LOWER = ["policy", "validators", "ledger", "workbooks", "synthetic"]
+# What each lower package may not import, besides Prefect and flows.
+FORBIDDEN = {
+    "policy": {"ledger", "workbooks"},
+    "validators": {"policy", "ledger", "workbooks"},
+}
+
+
+def imported(path: Path) -> set[str]:
+    """Top-level names of every module a file imports (at any depth, lazily or not)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("package", LOWER)
+def test_layers__lower_packages_import_no_prefect_and_no_flows(package: str) -> None:
+    offending = {
+        str(path.relative_to(ROOT)): sorted(
+            imported(path) & ({"prefect", "prefect_dask", "flows"} | FORBIDDEN.get(package, set()))
+        )
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {name: found for name, found in offending.items() if found} == {}
