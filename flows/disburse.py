@@ -107,7 +107,13 @@ def disburse(
     results = decide_programs(files, policy_set, as_of, references)
     # A dry run never replaces a recorded batch's files: its outputs go beside them.
     folder = Path(out) / (f"{identity.batch_id}{DRY_RUN_SUFFIX}" if dry_run else identity.batch_id)
-    verdicts = ReviewInput(review.reviews, review.reviewer, getpass.getuser()) if review else None
+    verdicts = (
+        ReviewInput(
+            review.reviews, review.reviewer, getpass.getuser(), review.shown_amounts, review.ignored
+        )
+        if review
+        else None
+    )
     batch_outputs = BatchOutputs(folder, files, policy_set, {p.name: p for p in paths})
     settled, manifest = settle_and_write(results, identity, registry_url, verdicts, batch_outputs)
     rerun = bool(registry_url) and not settled.new_round

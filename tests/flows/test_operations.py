@@ -86,7 +86,7 @@ def test_review_round_trip__approved_held_rows_are_paid_rejected_ones_recorded(
     )
     reviewed = review_ledger(
         first / "ledger.xlsx",
-        {14: ("通过", "已电话核实卡号"), 25: ("驳回", "规模申报不实")},
+        {14: ("通过", "已电话核实卡号"), 25: ("驳回", "规模申报不实"), 31: ("同意", "")},
         tmp_path / "ledger-reviewed.xlsx",
     )
     second = Path(
@@ -114,6 +114,14 @@ def test_review_round_trip__approved_held_rows_are_paid_rejected_ones_recorded(
     reviews = {e["row"]: e["review"] for e in events if "review" in e}
     assert reviews[14] == {"verdict": "通过", "comment": "已电话核实卡号"}
     assert reviews[25]["comment"] == "规模申报不实"
+    # "同意" is no verdict: row 31 stays held, and 汇总 says why its verdict was not used.
+    assert any(
+        line.startswith("contribution_relief,") and ",31," in line and ",held," in line
+        for line in decisions
+    )
+    summary = load_workbook(second / "ledger.xlsx")["汇总"]
+    notes = [row[2] for row in summary.iter_rows(values_only=True) if row[0] == "复核结论未采用"]
+    assert len(notes) == 1 and "“同意”无效" in notes[0]
     manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["programs"]["chongqing_labor"]["amount"] == "97000.00"
     assert manifest["bank_file"] == {
