@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.registry_claims import BatchRecord, Claims
+from ledger.registry_claims import BatchRecord, Claims, fill_temporary
 from ledger.registry_tables import (
     audit_heads,
     batches,
@@ -104,28 +104,15 @@ class Registry:
 
     def _stage(self, connection: Connection, candidates: pd.DataFrame) -> None:
         """Fill a fresh temporary `claim_stage` with these claims (distinct keys)."""
-        connection.exec_driver_sql("DROP TABLE IF EXISTS claim_stage")
-        connection.exec_driver_sql(
-            "CREATE TEMPORARY TABLE claim_stage (program VARCHAR(40), period VARCHAR(16),"
-            " claim_key VARCHAR(80), beneficiary_id VARCHAR(40), person_id VARCHAR(40))"
+        columns = ("program", "period", "claim_key", "beneficiary_id", "person_id")
+        frame = pd.DataFrame({name: candidates[name].astype(str) for name in columns})
+        fill_temporary(
+            connection,
+            "claim_stage",
+            "program VARCHAR(40), period VARCHAR(16), claim_key VARCHAR(80),"
+            " beneficiary_id VARCHAR(40), person_id VARCHAR(40)",
+            frame.drop_duplicates(["program", "period", "claim_key"]),
         )
-        frame = pd.DataFrame(
-            {
-                name: candidates[name].astype(str)
-                for name in ("program", "period", "claim_key", "beneficiary_id", "person_id")
-            }
-        ).drop_duplicates(["program", "period", "claim_key"])
-        if frame.empty:
-            return
-        raw = connection.connection.driver_connection
-        if self._postgres:
-            with raw.cursor().copy(  # type: ignore[union-attr]
-                "COPY claim_stage FROM STDIN (FORMAT csv)"
-            ) as copy:
-                copy.write(frame.to_csv(index=False, header=False))
-        else:
-            rows = zip(*(frame[c].tolist() for c in frame.columns), strict=True)
-            raw.executemany("INSERT INTO claim_stage VALUES (?, ?, ?, ?, ?)", rows)  # type: ignore[union-attr]
         connection.exec_driver_sql(
             "CREATE INDEX claim_stage_key ON claim_stage (program, period, claim_key)"
         )

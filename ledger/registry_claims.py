@@ -8,13 +8,14 @@ keys, so a province's million claims cost seconds, not a statement each.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select, text, update
 
-from ledger.registry_tables import batches, claim_holds, claims, payments, review_verdicts, rounds
+from ledger.registry_tables import batches, claim_holds, payments, review_verdicts, rounds
 
 GRANTED_COLUMNS = ["program", "period", "claim_key", "lineage", "seq", "person_id", "start", "end"]
 HOLD_COLUMNS = [
@@ -33,6 +34,18 @@ HOLD_COLUMNS = [
 ]
 PAID_COLUMNS = ["program", "period", "beneficiary_id", "lineage", "seq", "payment_id", "amount"]
 PAID_COLUMNS += ["kind"]
+GRANTED_SELECT = (
+    "c.program, c.period, c.claim_key, c.lineage, COALESCE(c.seq, 0), c.person_id,"
+    " c.start_date, c.end_date"
+)
+HOLD_SELECT = (
+    "h.program, h.period, h.claim_key, h.lineage, h.batch_id, h.person_id, h.start_date,"
+    " h.end_date, h.held_seq, h.decided_seq, h.verdict, h.comment"
+)
+PAID_SELECT = (
+    "p.program, p.period, p.beneficiary_id, b.lineage, p.seq, p.payment_id, p.amount_fen,"
+    " COALESCE(p.kind, 'payment')"
+)
 VERDICT_COLUMNS = ["program", "file", "sheet", "row", "verdict", "comment", "round", "reviewer"]
 
 
@@ -94,41 +107,46 @@ class Claims:
         return seq + 1
 
     def recorded(self) -> Recorded:
-        """Everything recorded for the staged keys, workers and beneficiaries (all seqs)."""
+        """Everything recorded for the staged keys, workers and beneficiaries (all seqs).
+
+        Each look-up is a join on an index (a key, a worker, a beneficiary) against the
+        staged claims, never an OR across them: a province's rerun matches a million claims.
+        """
+        workers = "(SELECT DISTINCT program, person_id FROM claim_stage WHERE person_id <> '')"
         granted = self.connection.execute(
             text(
-                "SELECT c.program, c.period, c.claim_key, c.lineage, COALESCE(c.seq, 0),"
-                " c.person_id, c.start_date, c.end_date FROM claims c WHERE EXISTS ("
-                "SELECT 1 FROM claim_stage s WHERE s.program = c.program AND ("
-                "(s.period = c.period AND s.claim_key = c.claim_key)"
-                " OR (s.person_id <> '' AND s.person_id = c.person_id)))"
+                f"SELECT {GRANTED_SELECT} FROM claims c JOIN claim_stage s"
+                " ON c.program = s.program AND c.period = s.period AND c.claim_key = s.claim_key"
+                f" UNION SELECT {GRANTED_SELECT} FROM claims c JOIN {workers} w"
+                " ON c.program = w.program AND c.person_id = w.person_id"
             )
         ).all()
         holds = self.connection.execute(
             text(
-                "SELECT h.program, h.period, h.claim_key, h.lineage, h.batch_id, h.person_id,"
-                " h.start_date, h.end_date, h.held_seq, h.decided_seq, h.verdict, h.comment"
-                " FROM claim_holds h WHERE EXISTS (SELECT 1 FROM claim_stage s"
-                " WHERE s.program = h.program AND ((s.period = h.period"
-                " AND s.claim_key = h.claim_key)"
-                " OR (s.person_id <> '' AND s.person_id = h.person_id)))"
+                f"SELECT {HOLD_SELECT} FROM claim_holds h JOIN claim_stage s"
+                " ON h.program = s.program AND h.period = s.period AND h.claim_key = s.claim_key"
+                f" UNION SELECT {HOLD_SELECT} FROM claim_holds h JOIN {workers} w"
+                " ON h.program = w.program AND h.person_id = w.person_id"
             )
         ).all()
+        beneficiaries = "(SELECT DISTINCT program, period, beneficiary_id FROM claim_stage)"
         paid = self.connection.execute(
             text(
-                "SELECT p.program, p.period, p.beneficiary_id, b.lineage, p.seq, p.payment_id,"
-                " p.amount_fen, COALESCE(p.kind, 'payment') FROM payments p"
-                " JOIN batches b ON b.batch_id = p.batch_id WHERE b.lineage = :lineage"
-                " OR EXISTS (SELECT 1 FROM claim_stage s WHERE s.program = p.program"
-                " AND s.period = p.period AND s.beneficiary_id = p.beneficiary_id)"
-                " ORDER BY p.payment_id"
+                f"SELECT {PAID_SELECT} FROM payments p JOIN batches b ON b.batch_id = p.batch_id"
+                " WHERE b.lineage = :lineage"
+                f" UNION SELECT {PAID_SELECT} FROM payments p"
+                " JOIN batches b ON b.batch_id = p.batch_id"
+                f" JOIN {beneficiaries} s ON s.program = p.program AND s.period = p.period"
+                " AND s.beneficiary_id = p.beneficiary_id"
             ),
             {"lineage": self.batch.lineage},
         ).all()
         return Recorded(
-            _dated(pd.DataFrame(granted, columns=GRANTED_COLUMNS)),
-            _dated(pd.DataFrame(holds, columns=HOLD_COLUMNS)),
-            pd.DataFrame(paid, columns=PAID_COLUMNS).astype({"seq": "int64", "amount": "int64"}),
+            _dated(_frame(granted, GRANTED_COLUMNS)),
+            _dated(_frame(holds, HOLD_COLUMNS)),
+            _frame(paid, PAID_COLUMNS)
+            .astype({"seq": "int64", "amount": "int64"})
+            .sort_values("payment_id", ignore_index=True),
         )
 
     def verdicts(self) -> pd.DataFrame:
@@ -167,25 +185,38 @@ class Claims:
     def grant(self, granted: pd.DataFrame) -> pd.DataFrame:
         """Insert granted claims (program, period, claim_key, amount, seq, person_id, start,
         end); a claim someone holds stays theirs. Returns the keys now held by another lineage:
-        whatever another run took first, which the caller makes `DUPLICATE_CLAIM`."""
-        if not granted.empty:
-            rows = pd.DataFrame(
-                {
-                    "program": granted["program"],
-                    "period": granted["period"],
-                    "claim_key": granted["claim_key"],
-                    "batch_id": self.batch.batch_id,
-                    "lineage": self.batch.lineage,
-                    "amount_fen": granted["amount"].astype("int64"),
-                    "seq": granted["seq"].astype("int64"),
-                    "person_id": granted["person_id"].where(granted["person_id"] != "", None),
-                    "start_date": _dates(granted["start"]),
-                    "end_date": _dates(granted["end"]),
-                }
-            ).drop_duplicates(["program", "period", "claim_key"])
-            self.connection.execute(
-                self._insert(claims).on_conflict_do_nothing(), rows.to_dict("records")
-            )
+        whatever another run took first, which the caller makes `DUPLICATE_CLAIM`.
+
+        The rows go through a temporary table (COPY on PostgreSQL) and one INSERT … SELECT:
+        a province's million claims, not a statement each."""
+        rows = pd.DataFrame(
+            {
+                "program": granted["program"].astype(str),
+                "period": granted["period"].astype(str),
+                "claim_key": granted["claim_key"].astype(str),
+                "amount_fen": granted["amount"].astype("int64"),
+                "seq": granted["seq"].astype("int64"),
+                "person_id": granted["person_id"].where(granted["person_id"] != "", None),
+                "start_date": _iso_dates(granted["start"]),
+                "end_date": _iso_dates(granted["end"]),
+            }
+        ).drop_duplicates(["program", "period", "claim_key"])
+        fill_temporary(
+            self.connection,
+            "grant_stage",
+            "program VARCHAR(40), period VARCHAR(16), claim_key VARCHAR(80), amount_fen BIGINT,"
+            " seq BIGINT, person_id VARCHAR(40), start_date DATE, end_date DATE",
+            rows,
+        )
+        self.connection.execute(
+            text(
+                "INSERT INTO claims (program, period, claim_key, batch_id, lineage, amount_fen,"
+                " seq, person_id, start_date, end_date) SELECT program, period, claim_key,"
+                " :batch_id, :lineage, amount_fen, seq, person_id, start_date, end_date"
+                " FROM grant_stage WHERE true ON CONFLICT DO NOTHING"
+            ),
+            {"batch_id": self.batch.batch_id, "lineage": self.batch.lineage},
+        )
         found = self.connection.execute(
             text(
                 "SELECT c.program, c.period, c.claim_key FROM claims c JOIN claim_stage s"
@@ -269,6 +300,34 @@ class Claims:
             .where(batches.c.batch_id == self.batch.batch_id)
             .values(manifest_sha256=manifest_sha256)
         )
+
+
+def fill_temporary(connection: Connection, name: str, columns: str, frame: pd.DataFrame) -> None:
+    """A fresh temporary table `name` (`columns` as DDL) holding the frame's rows, in its
+    column order: COPY on PostgreSQL, one executemany on SQLite."""
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {name} ({columns})")
+    if frame.empty:
+        return
+    raw = connection.connection.driver_connection
+    if connection.dialect.name == "postgresql":
+        with raw.cursor().copy(f"COPY {name} FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
+            copy.write(frame.to_csv(index=False, header=False))
+    else:
+        marks = ", ".join("?" * len(frame.columns))
+        values = [frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame]
+        raw.executemany(f"INSERT INTO {name} VALUES ({marks})", zip(*values, strict=True))  # type: ignore[union-attr]
+
+
+def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
+    """Result rows as a frame (plain tuples: pandas probes a Row's attributes one by one)."""
+    return pd.DataFrame.from_records([tuple(row) for row in rows], columns=columns)
+
+
+def _iso_dates(values: pd.Series) -> pd.Series:
+    """Dates as ISO text (None where none): what SQLite stores for a DATE, and COPY reads."""
+    stamps = pd.to_datetime(values)
+    return stamps.dt.strftime("%Y-%m-%d").where(stamps.notna(), None)
 
 
 def _dated(frame: pd.DataFrame) -> pd.DataFrame:

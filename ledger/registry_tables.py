@@ -76,6 +76,7 @@ claims = Table(
     Column("start_date", Date, nullable=True),
     Column("end_date", Date, nullable=True),
     UniqueConstraint("program", "period", "claim_key", name="uq_claim_once"),
+    Index("ix_claim_person", "program", "person_id"),
 )
 
 # Claims held for review, recorded apart from the granted ones: held from `held_seq` until the
@@ -98,6 +99,7 @@ claim_holds = Table(
     Column("comment", String(500), nullable=True),
     UniqueConstraint("batch_id", "program", "period", "claim_key", name="uq_hold_once"),
     Index("ix_hold_key", "program", "period", "claim_key"),
+    Index("ix_hold_person", "program", "person_id"),
 )
 
 # Every verdict a reviewer gave on a batch's held rows, kept for all later rounds (SPEC §6).
@@ -136,6 +138,8 @@ payments = Table(
     UniqueConstraint(
         "batch_id", "round", "program", "period", "beneficiary_id", name="uq_payment_round"
     ),
+    # What a beneficiary was paid by other batches (the spring-festival cap, SPEC §2.2).
+    Index("ix_payment_beneficiary", "program", "period", "beneficiary_id"),
 )
 
 processed_files = Table(

@@ -28,22 +28,24 @@ def claimable(decisions: pd.DataFrame) -> pd.Series:
 def keyed(decisions: pd.DataFrame) -> pd.Series:
     """Rows whose claim counts at all: a claim key, and no validation failure (a row that
     fails validation is rejected for that alone, never as a duplicate)."""
-    codes = decisions["reason_codes"].str.split(";")
-    invalid = codes.map(lambda row: any(code in VALIDATION_CODES for code in row))
-    return (decisions["claim_key"] != "") & ~invalid.astype(bool)
+    invalid = decisions["reason_codes"].astype(str).str.contains(_VALIDATION, regex=True)
+    return (decisions["claim_key"] != "") & ~invalid
+
+
+_VALIDATION = "(?:^|;)(?:" + "|".join(sorted(VALIDATION_CODES)) + ")(?:;|$)"
 
 
 def canonical_position(decisions: pd.DataFrame) -> pd.Series:
     """Each row's place in the batch's canonical order (SPEC §2): file name NFC-normalised in
     code-point order, then its path under the input folder, then the row (one claim sheet per
     programme, so the sheet's position never separates two copies of one claim)."""
-    paths = decisions["file"].astype(str).map(lambda f: unicodedata.normalize("NFC", f))
+    files = decisions["file"].astype(str)
+    # A batch has few files and many rows: each name is normalised once.
+    names = {f: unicodedata.normalize("NFC", f) for f in files.unique()}
+    paths = files.map(names)
+    bases = {p: PurePosixPath(p.replace("\\", "/")).name for p in names.values()}
     order = pd.DataFrame(
-        {
-            "name": paths.map(lambda p: PurePosixPath(p.replace("\\", "/")).name),
-            "path": paths,
-            "row": decisions["row"].astype("int64"),
-        },
+        {"name": paths.map(bases), "path": paths, "row": decisions["row"].astype("int64")},
         index=decisions.index,
     )
     ranked = order.sort_values(["name", "path", "row"], kind="stable")

@@ -40,6 +40,7 @@ def upgrade() -> None:
         claims.add_column(sa.Column("person_id", sa.String(40), nullable=True))
         claims.add_column(sa.Column("start_date", sa.Date, nullable=True))
         claims.add_column(sa.Column("end_date", sa.Date, nullable=True))
+    op.create_index("ix_claim_person", "claims", ["program", "person_id"])
     op.execute(
         "UPDATE claims SET seq = (SELECT b.seq FROM batches b WHERE b.batch_id = claims.batch_id)"
     )
@@ -55,6 +56,7 @@ def upgrade() -> None:
         payments.create_unique_constraint(
             "uq_payment_round", ["batch_id", "round", "program", "period", "beneficiary_id"]
         )
+    op.create_index("ix_payment_beneficiary", "payments", ["program", "period", "beneficiary_id"])
     op.create_table(
         "claim_holds",
         sa.Column("batch_id", sa.String(64), nullable=False),
@@ -72,6 +74,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("batch_id", "program", "period", "claim_key", name="uq_hold_once"),
     )
     op.create_index("ix_hold_key", "claim_holds", ["program", "period", "claim_key"])
+    op.create_index("ix_hold_person", "claim_holds", ["program", "person_id"])
     op.create_table(
         "review_verdicts",
         sa.Column("batch_id", sa.String(64), nullable=False),
