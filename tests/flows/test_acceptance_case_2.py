@@ -9,29 +9,17 @@ paid twice and every beneficiary gets exactly what it is owed.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import pytest
-
 from tests.case2 import STEPS, run_case
-from tests.ledger.test_registry import POSTGRES_URL, postgres_available, reset_database
+from tests.ledger.test_registry import registry_url  # noqa: F401  (SQLite and PostgreSQL)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def case_registry(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'registry.db'}"
-    if not postgres_available():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required under CI and is not reachable at {POSTGRES_URL}")
-        pytest.skip("no PostgreSQL server reachable")
-    reset_database(POSTGRES_URL)
-    return POSTGRES_URL
-
-
-def test_acceptance_case_2__every_step_as_expected(tmp_path: Path, case_registry: str) -> None:
-    report = run_case(tmp_path, case_registry)
+def test_acceptance_case_2__every_step_as_expected(
+    tmp_path: Path,
+    registry_url: str,  # noqa: F811
+) -> None:
+    report = run_case(tmp_path, registry_url)
     assert {name: lines for name, lines in report.items() if lines} == {}
     steps = {step.name: tmp_path / "steps" / step.name for step in STEPS}
     manifests = {
