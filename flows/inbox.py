@@ -98,7 +98,8 @@ def archive(
         located.append({"file": path.name, "sha256": sha, "path": str((target / name).resolve())})
     if located:
         # Where the inputs now are, for a later what-if of this batch (see ledger.batch_inputs).
-        event = {"event": "inputs_archived", "batch_id": batch_folder.name, "files": located}
+        kind = "inputs_archived" if reviewed_round is None else "reviewed_ledger_archived"
+        event = {"event": kind, "batch_id": batch_folder.name, "files": located}
         audit.append_events(batch_folder / "audit.jsonl", [event])
     return [p.name for p in moved]
 

@@ -114,7 +114,6 @@ class SettledBatch:
     new_round: bool = True
     conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
     review_notes: list[str] = field(default_factory=list)
-    new_verdicts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def combined(results: list[ProgramDecisions]) -> pd.DataFrame:
@@ -214,7 +213,6 @@ def settle_batch(
             new_round=new_round,
             conflicts=sorted_.conflicts,
             review_notes=[*(review.problems if review else []), *sorted_.unknown, *edits],
-            new_verdicts=sorted_.new,
         )
         if before_commit is not None:
             claims.seal(number, before_commit(settled))
@@ -243,7 +241,6 @@ def _settle_alone(
         round=number,
         conflicts=sorted_.conflicts,
         review_notes=[*(review.problems if review else []), *sorted_.unknown, *edits],
-        new_verdicts=sorted_.new,
     )
     if before_commit is not None:
         before_commit(settled)
