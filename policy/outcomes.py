@@ -1,6 +1,8 @@
 """Reason codes, their Chinese messages, and the outcome precedence of SPEC §2.
 
 Codes are stable ASCII identifiers written to files; messages are for clerks and applicants.
+`policy/sources/reason_clauses.yaml` quotes the SPEC clause behind each code (the SPEC and the
+source report are kept in `policy/sources/`).
 `settle` applies the precedence: validation failure → rejected; otherwise every failed condition
 → rejected; only an otherwise eligible row can be held, with every hold reason (a declared size
 contradicting the derived one among them); informational notes ride on approved rows.
