@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.registry_claims import BatchRecord, Claims, fill_temporary
+from ledger.registry_claims import BatchRecord, Claims, fill_temporary, iso_dates
 from ledger.registry_tables import (
     audit_heads,
     batches,
@@ -103,14 +103,26 @@ class Registry:
         return self.engine.dialect.name == "postgresql"
 
     def _stage(self, connection: Connection, candidates: pd.DataFrame) -> None:
-        """Fill a fresh temporary `claim_stage` with these claims (distinct keys)."""
-        columns = ("program", "period", "claim_key", "beneficiary_id", "person_id")
-        frame = pd.DataFrame({name: candidates[name].astype(str) for name in columns})
+        """Fill a fresh temporary `claim_stage` with these claims (distinct keys): each key's
+        beneficiary, the amount an approval grants, and a spring-festival claim's worker and
+        days (what `Claims.grant` records with a granted claim)."""
+        frame = pd.DataFrame(
+            {
+                **{
+                    name: candidates[name].astype(str)
+                    for name in ("program", "period", "claim_key", "beneficiary_id", "person_id")
+                },
+                "amount_fen": candidates["proposed"].astype("int64"),
+                "start_date": iso_dates(candidates["start"]),
+                "end_date": iso_dates(candidates["end"]),
+            }
+        )
         fill_temporary(
             connection,
             "claim_stage",
             "program VARCHAR(40), period VARCHAR(16), claim_key VARCHAR(80),"
-            " beneficiary_id VARCHAR(40), person_id VARCHAR(40)",
+            " beneficiary_id VARCHAR(40), person_id VARCHAR(40), amount_fen BIGINT,"
+            " start_date DATE, end_date DATE",
             frame.drop_duplicates(["program", "period", "claim_key"]),
         )
         connection.exec_driver_sql(

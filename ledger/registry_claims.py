@@ -183,37 +183,35 @@ class Claims:
         self.connection.execute(self._insert(review_verdicts).on_conflict_do_nothing(), rows)
 
     def grant(self, granted: pd.DataFrame) -> pd.DataFrame:
-        """Insert granted claims (program, period, claim_key, amount, seq, person_id, start,
-        end); a claim someone holds stays theirs. Returns the keys now held by another lineage:
-        whatever another run took first, which the caller makes `DUPLICATE_CLAIM`.
+        """Insert granted claims (program, period, claim_key, seq: the round that granted
+        each); the amount, worker and days come from the staged claims. A claim someone holds
+        stays theirs. Returns the keys now held by another lineage: whatever another run took
+        first, which the caller makes `DUPLICATE_CLAIM`.
 
-        The rows go through a temporary table (COPY on PostgreSQL) and one INSERT … SELECT:
+        The keys go through a temporary table (COPY on PostgreSQL) and one INSERT … SELECT:
         a province's million claims, not a statement each."""
         rows = pd.DataFrame(
             {
                 "program": granted["program"].astype(str),
                 "period": granted["period"].astype(str),
                 "claim_key": granted["claim_key"].astype(str),
-                "amount_fen": granted["amount"].astype("int64"),
                 "seq": granted["seq"].astype("int64"),
-                "person_id": granted["person_id"].where(granted["person_id"] != "", None),
-                "start_date": _iso_dates(granted["start"]),
-                "end_date": _iso_dates(granted["end"]),
             }
         ).drop_duplicates(["program", "period", "claim_key"])
         fill_temporary(
             self.connection,
             "grant_stage",
-            "program VARCHAR(40), period VARCHAR(16), claim_key VARCHAR(80), amount_fen BIGINT,"
-            " seq BIGINT, person_id VARCHAR(40), start_date DATE, end_date DATE",
+            "program VARCHAR(40), period VARCHAR(16), claim_key VARCHAR(80), seq BIGINT",
             rows,
         )
         self.connection.execute(
             text(
                 "INSERT INTO claims (program, period, claim_key, batch_id, lineage, amount_fen,"
-                " seq, person_id, start_date, end_date) SELECT program, period, claim_key,"
-                " :batch_id, :lineage, amount_fen, seq, person_id, start_date, end_date"
-                " FROM grant_stage WHERE true ON CONFLICT DO NOTHING"
+                " seq, person_id, start_date, end_date) SELECT g.program, g.period, g.claim_key,"
+                " :batch_id, :lineage, s.amount_fen, g.seq, NULLIF(s.person_id, ''),"
+                " s.start_date, s.end_date FROM grant_stage g JOIN claim_stage s"
+                " ON s.program = g.program AND s.period = g.period AND s.claim_key = g.claim_key"
+                " WHERE true ON CONFLICT DO NOTHING"
             ),
             {"batch_id": self.batch.batch_id, "lineage": self.batch.lineage},
         )
@@ -324,7 +322,7 @@ def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records([tuple(row) for row in rows], columns=columns)
 
 
-def _iso_dates(values: pd.Series) -> pd.Series:
+def iso_dates(values: pd.Series) -> pd.Series:
     """Dates as ISO text (None where none): what SQLite stores for a DATE, and COPY reads."""
     stamps = pd.to_datetime(values)
     return stamps.dt.strftime("%Y-%m-%d").where(stamps.notna(), None)

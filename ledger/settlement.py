@@ -267,9 +267,7 @@ def _claim_facts(rows: pd.DataFrame) -> dict[str, pd.Series]:
 
 def _grants(decisions: pd.DataFrame) -> pd.DataFrame:
     rows = decisions[(decisions["outcome"] == APPROVED) & (decisions["claim_key"] != "")]
-    return pd.DataFrame(
-        {**_claim_facts(rows), "amount": rows["amount"], "seq": rows["granted_seq"]}
-    )
+    return pd.DataFrame({k: rows[k] for k in KEY} | {"seq": rows["granted_seq"]})
 
 
 def _holds(decisions: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,10 @@ def claimable(decisions: pd.DataFrame) -> pd.Series:
 def keyed(decisions: pd.DataFrame) -> pd.Series:
     """Rows whose claim counts at all: a claim key, and no validation failure (a row that
     fails validation is rejected for that alone, never as a duplicate)."""
-    invalid = decisions["reason_codes"].astype(str).str.contains(_VALIDATION, regex=True)
+    codes = decisions["reason_codes"].astype(str)
+    coded = codes != ""  # most rows carry no code: only the others are searched
+    invalid = pd.Series(False, index=decisions.index)
+    invalid[coded] = codes[coded].str.contains(_VALIDATION, regex=True)
     return (decisions["claim_key"] != "") & ~invalid
 
 
@@ -53,20 +56,28 @@ def canonical_position(decisions: pd.DataFrame) -> pd.Series:
 
 
 def within_batch_duplicates(decisions: pd.DataFrame) -> pd.Series:
-    """Copies of a claim after the first one in canonical order that is not rejected."""
-    position = canonical_position(decisions)
+    """Copies of a claim after the first one in canonical order that is not rejected.
+
+    Only keys sent more than once are ordered (a province batch has few of them)."""
     counted = keyed(decisions)
+    repeated = counted & decisions.duplicated(KEY, keep=False)
+    result = pd.Series(False, index=decisions.index)
+    if not repeated.any():
+        return result
+    copies = decisions[repeated]
+    position = canonical_position(copies)
     winners = (
-        decisions[claimable(decisions) & counted]
+        copies[claimable(copies)]
         .assign(_position=position)
         .sort_values("_position")
         .drop_duplicates(KEY)
     )
-    first = decisions[KEY].merge(winners[[*KEY, "_position"]], on=KEY, how="left", sort=False)[
+    first = copies[KEY].merge(winners[[*KEY, "_position"]], on=KEY, how="left", sort=False)[
         "_position"
     ]
-    first.index = decisions.index
-    return (counted & first.notna() & (position > first)).fillna(False).astype(bool)
+    first.index = copies.index
+    result[copies.index] = (first.notna() & (position > first)).fillna(False).astype(bool)
+    return result
 
 
 def mark_duplicate_claims(decisions: pd.DataFrame, duplicate: pd.Series) -> pd.DataFrame:
