@@ -40,7 +40,13 @@ def upgrade() -> None:
         claims.add_column(sa.Column("person_id", sa.String(40), nullable=True))
         claims.add_column(sa.Column("start_date", sa.Date, nullable=True))
         claims.add_column(sa.Column("end_date", sa.Date, nullable=True))
-    op.create_index("ix_claim_person", "claims", ["program", "person_id"])
+    op.create_index(
+        "ix_claim_person",
+        "claims",
+        ["program", "person_id"],
+        sqlite_where=sa.text("person_id IS NOT NULL"),
+        postgresql_where=sa.text("person_id IS NOT NULL"),
+    )
     op.execute(
         "UPDATE claims SET seq = (SELECT b.seq FROM batches b WHERE b.batch_id = claims.batch_id)"
     )
