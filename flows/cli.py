@@ -199,7 +199,11 @@ def _migrate(url: str) -> int:
     try:
         before, after = migrate(engine)
     except SQLAlchemyError as problem:
-        print(f"登记库升级失败，未作任何更改：{problem.__class__.__name__}", file=sys.stderr)
+        print(
+            f"登记库升级失败（{problem.__class__.__name__}）：PostgreSQL 上本次升级已整体回退；"
+            "SQLite 登记库请先用升级前的备份恢复，再重试",
+            file=sys.stderr,
+        )
         return 1
     finally:
         engine.dispose()
