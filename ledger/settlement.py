@@ -29,20 +29,17 @@ from ledger.rounds import (
     sort_verdicts,
 )
 from policy.claim_rounds import (
-    REVIEW_APPROVE,
-    REVIEW_REJECT,
     SPRING_FESTIVAL,
     Before,
     against_earlier,
     apply_verdicts,
+    has_key,
     track,
 )
 from policy.claims import KEY, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED
 from policy.programs import CASH_PROGRAMS
-
-__all__ = ["REVIEW_APPROVE", "REVIEW_REJECT"]
 
 NO_CITY = "（未填地市）"
 ReviewKey = tuple[str, str, str, int]
@@ -160,7 +157,6 @@ def settle_batch(
     decisions = combined(results)
     decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
-    incoming = verdict_frame(review)
     if registry is None:
         return _settle_alone(results, decisions, identity, caps, review, before_commit)
     staged = decisions[decisions["claim_key"] != ""].assign(
@@ -177,7 +173,7 @@ def settle_batch(
         latest = decide_rounds(
             decisions, recorded, rounds, verdicts, identity.lineage, identity.batch_id
         )
-        sorted_ = sort_verdicts(incoming, verdicts, latest)
+        sorted_ = sort_verdicts(verdict_frame(review), verdicts, latest)
         edits = edited_amounts(latest, review.shown_amounts if review else {})
         new_round = not existing or not sorted_.new.empty
         if not sorted_.new.empty:
@@ -197,7 +193,7 @@ def settle_batch(
         taken = claims.grant(_grants(latest))
         if not taken.empty:  # another run granted a claim first: settled one at a time, so
             latest = mark_duplicate_claims(  # this is a safety net, never the rule
-                latest, (latest["outcome"] == APPROVED) & _has_keys(latest, taken)
+                latest, (latest["outcome"] == APPROVED) & has_key(latest, taken)
             )
         claims.hold(_holds(latest))
         claims.end_holds(_ended(latest))
@@ -245,13 +241,6 @@ def _settle_alone(
     if before_commit is not None:
         before_commit(settled)
     return settled
-
-
-def _has_keys(decisions: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
-    index = pd.MultiIndex.from_frame(keys[KEY].astype(str))
-    return pd.Series(
-        pd.MultiIndex.from_frame(decisions[KEY].astype(str)).isin(index), index=decisions.index
-    )
 
 
 def _claim_facts(rows: pd.DataFrame) -> dict[str, pd.Series]:

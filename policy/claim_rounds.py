@@ -46,7 +46,8 @@ class Before:
     )
 
 
-def _has_key(decisions: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
+def has_key(decisions: pd.DataFrame, keys: pd.DataFrame) -> pd.Series:
+    """Rows whose claim (programme, period, key) is among `keys`."""
     if keys.empty:
         return pd.Series(False, index=decisions.index)
     index = pd.MultiIndex.from_frame(keys[KEY].astype(str))
@@ -64,14 +65,12 @@ def track(decisions: pd.DataFrame, seq: int) -> pd.DataFrame:
 
 def against_earlier(decisions: pd.DataFrame, before: Before, seq: int) -> pd.DataFrame:
     """Round 0: the batch's rows against what other applications recorded before it."""
-    result = mark_duplicate_claims(
-        decisions, keyed(decisions) & _has_key(decisions, before.granted)
-    )
+    result = mark_duplicate_claims(decisions, keyed(decisions) & has_key(decisions, before.granted))
     open_rows = result["outcome"].isin([APPROVED, HELD]) & (result["claim_key"] != "")
-    pending = open_rows & _has_key(result, before.held)
+    pending = open_rows & has_key(result, before.held)
     result = _hold(result, pending, "CLAIM_PENDING", seq)
     rejected = before.rejected.drop_duplicates(KEY, keep="last")
-    resubmitted = open_rows & _has_key(result, rejected)
+    resubmitted = open_rows & has_key(result, rejected)
     if resubmitted.any():
         comments = result.loc[resubmitted, KEY].merge(rejected, on=KEY, how="left")["comment"]
         notes = pd.Series(
@@ -147,7 +146,7 @@ def apply_verdicts(
     result.loc[decided, "decided_seq"] = seq
     result.loc[decided, "verdict"] = given.loc[decided, "verdict"]
     result.loc[decided, "comment"] = comment[decided]
-    taken = approve & _has_key(result, before.granted)
+    taken = approve & has_key(result, before.granted)
     granted = approve & ~taken
     result.loc[granted, "outcome"] = APPROVED
     result.loc[granted, "amount"] = result.loc[granted, "proposed"]
@@ -168,7 +167,7 @@ def refresh_pending(decisions: pd.DataFrame, before: Before) -> pd.DataFrame:
     pending = (decisions["outcome"] == HELD) & decisions["reason_codes"].str.contains(
         "CLAIM_PENDING", regex=False
     )
-    released = pending & ~_has_key(decisions, before.held)
+    released = pending & ~has_key(decisions, before.held)
     if not released.any():
         return decisions
     result = decisions.copy()

@@ -24,11 +24,10 @@ import pandas as pd
 from ledger.outputs import PROGRAM_ORDER, sort_decisions
 from ledger.settlement import (
     NO_CITY,
-    REVIEW_APPROVE,
-    REVIEW_REJECT,
     SettledBatch,
     city_amounts,
 )
+from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from policy.outcomes import APPROVED, HELD, REJECTED
 from workbooks.chart import with_chart
 from workbooks.city_chart import city_chart, city_table

@@ -22,7 +22,6 @@ from ledger.settlement import Review, ReviewKey
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from workbooks.ledger_writer import (
     AMOUNT_HEADER,
-    LEDGER_KEYWORD,
     REVIEW_SHEET,
     ROW_KEY_HEADER,
     SUMMARY_LABELS,
@@ -150,6 +149,3 @@ def _row_key(row: list, at: dict[str, int]) -> ReviewKey | None:
         )
     except (KeyError, ValueError, TypeError):
         return None
-
-
-__all__ = ["LEDGER_KEYWORD", "ReviewedLedger", "is_ledger", "read_reviewed_ledger"]
