@@ -200,8 +200,8 @@ def _migrate(url: str) -> int:
         before, after = migrate(engine)
     except SQLAlchemyError as problem:
         print(
-            f"登记库升级失败（{problem.__class__.__name__}）：PostgreSQL 上本次升级已整体回退；"
-            "SQLite 登记库请先用升级前的备份恢复，再重试",
+            f"登记库升级失败，本次升级已整体回退，登记库保持升级前的结构：{problem.args[0]}"[:500]
+            + "\n请把这条信息交给运维人员，排除原因后重试",
             file=sys.stderr,
         )
         return 1

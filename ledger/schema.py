@@ -10,6 +10,8 @@ when an operator says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +19,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 FIRST = "0001"
@@ -48,11 +49,33 @@ def revision_of(connection: Connection) -> str | None:
     return current
 
 
+@contextmanager
+def _one_migration_at_a_time(engine: Engine) -> Iterator[Connection]:
+    """A transaction that holds the database's migration lock and contains all the DDL.
+
+    PostgreSQL: an advisory lock, and its DDL is transactional anyway. SQLite: the driver
+    would run DDL outside any transaction and a second run could see a half-built schema;
+    with the driver's own transaction handling off, `BEGIN IMMEDIATE` takes the write lock
+    first (a concurrent run waits for it) and everything after it commits or rolls back whole.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
+            yield connection
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.exec_driver_sql("ROLLBACK")
+            raise
+        connection.exec_driver_sql("COMMIT")
+
+
 def migrate(engine: Engine, to: str = "head") -> tuple[str | None, str]:
     """Upgrade the database; returns (revision before, revision after)."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
+    with _one_migration_at_a_time(engine) as connection:
         before = revision_of(connection)
         config = _config(connection)
         if (
@@ -69,15 +92,9 @@ def ensure_current(engine: Engine) -> None:
     with engine.connect() as connection:
         current = revision_of(connection)
     if current is None:
-        try:
-            migrate(engine)
-        except (OperationalError, ProgrammingError, IntegrityError):
-            # Another run created it at the same moment (SQLite runs DDL outside a
-            # transaction); what counts is that the database is now at the newest revision.
-            with engine.connect() as connection:
-                current = revision_of(connection)
-            if current != head():
-                raise
+        # A run that creates it at the same moment holds the migration lock; this one waits,
+        # then finds the newest revision and has nothing to do.
+        migrate(engine)
         return
     if current != head():
         raise RegistryOutdated(

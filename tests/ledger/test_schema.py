@@ -9,16 +9,21 @@ count: a claim it granted is a duplicate for a later batch, its payments are rou
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from flows.cli import main
 from ledger.registry import Registry
 from ledger.registry_tables import metadata
-from ledger.schema import RegistryOutdated, head, migrate
+from ledger.schema import RegistryOutdated, head, migrate, revision_of
 from ledger.settlement import BatchIdentity, settle_batch
 from tests.ledger.test_registry import registry_url  # noqa: F401  (SQLite and PostgreSQL)
 from tests.pipeline import POLICY
@@ -90,3 +95,47 @@ def test_migrate__an_old_registry_is_refused_until_migrated_and_keeps_its_paymen
         registry.dispose()
     assert settled.decisions["reason_codes"].tolist() == ["DUPLICATE_CLAIM"]
     assert settled.payments.empty
+
+
+def test_ensure_current__runs_creating_one_sqlite_registry_at_once_all_find_it_complete(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def open_registry() -> None:
+        start.wait()
+        try:
+            Registry(url).dispose()
+        except BaseException as problem:  # collected for the assertion
+            failures.append(problem)
+
+    runs = [threading.Thread(target=open_registry) for _ in range(4)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert failures == []
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert revision_of(connection) == head()
+    engine.dispose()
+
+
+def test_migrate__a_sqlite_upgrade_that_fails_leaves_the_registry_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    upgrade = command.upgrade
+
+    def upgrade_then_fail(config: Config, to: str) -> None:
+        upgrade(config, to)
+        raise OperationalError("ALTER TABLE", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(command, "upgrade", upgrade_then_fail)
+    with pytest.raises(OperationalError):
+        migrate(create_engine(url))
+    engine = create_engine(url)
+    assert inspect(engine).get_table_names() == []
+    engine.dispose()
