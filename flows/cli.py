@@ -168,7 +168,8 @@ def _find(args: argparse.Namespace) -> int:
 
 
 def _whatif(args: argparse.Namespace) -> int:
-    from flows.whatif import WORKBOOK, whatif
+    from batch.whatif import WORKBOOK
+    from flows.whatif import whatif
 
     chosen = {"reference": _optional(args.reference)} if args.reference else {}
     return _reported(

@@ -7,6 +7,8 @@ import zoneinfo
 from enum import StrEnum
 from pathlib import Path
 
+from policy.catalogue import CODES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = PROJECT_ROOT / "sample_inputs"
 DEFAULT_REFERENCE = SAMPLE_INPUTS / "reference"
@@ -15,17 +17,8 @@ DEFAULT_INBOX = PROJECT_ROOT / "inbox"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-class Program(StrEnum):
-    """The six programmes, as the UI's multi-select offers them."""
-
-    stabilization_refund = "stabilization_refund"
-    spring_festival_production = "spring_festival_production"
-    new_hire = "new_hire"
-    chongqing_labor = "chongqing_labor"
-    contribution_relief = "contribution_relief"
-    contribution_deferral = "contribution_deferral"
-
-
+# The programmes as the UI's multi-select offers them: the catalogue's codes, in its order.
+Program = StrEnum("Program", {code: code for code in CODES})  # type: ignore[misc]
 ALL_PROGRAMS = list(Program)
 
 

@@ -23,7 +23,8 @@ from prefect.context import FlowRunContext
 from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows.tasks import InputFile, read_and_validate
+from batch.inputs import InputFile
+from flows.tasks import read_and_validate
 
 LOCAL_DASK = "local"
 DASK_SETTING = "SUBSIDY_DASK_ADDRESS"

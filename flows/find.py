@@ -15,10 +15,10 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
+from batch.finds import NOTICE_FILE, PROPOSED_FILE, find_people
 from flows.config import DEFAULT_FINDS_OUT, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_RECORDS, today
 from ledger.registry import sqlite_url
 from policy.parameters import load_policy
-from workbooks.finds_outputs import NOTICE_FILE, PROPOSED_FILE, find_people
 from workbooks.notice import APPLICATION_FILE
 
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from python_calamine import CalamineError, CalamineWorkbook
 
 from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE
 from flows.disburse import disburse
 from ledger import audit
+from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
 from workbooks.reader import list_workbooks
-from workbooks.review import is_ledger, read_reviewed_ledger
+from workbooks.review import is_reviewed_ledger, read_reviewed_ledger
 
 ARCHIVE = "archive"
 REVIEWED_SUFFIX = ".复核"  # archive/<batch_id>.复核/: the reviewed ledgers of a batch
@@ -45,21 +45,13 @@ def new_arrivals(inbox: Path, registry_url: str) -> tuple[list[Path], list[Path]
                 "收件箱中的 %s 仍无法处理（%s），请更正后重新放入", path.name, seen[hashes[path]]
             )
     fresh = [p for p in paths if hashes[p] not in seen]
-    ledgers = [p for p in fresh if _is_reviewed_ledger(p)]
+    ledgers = [p for p in fresh if is_reviewed_ledger(p)]
     return [p for p in fresh if p not in ledgers], ledgers
-
-
-def _is_reviewed_ledger(path: Path) -> bool:
-    try:
-        return is_ledger(CalamineWorkbook.from_path(str(path)).sheet_names)
-    except (CalamineError, OSError, ValueError):
-        return False
 
 
 def input_errors(batch_folder: Path) -> dict[str, str | None]:
     """Each input file of a batch and its error code (None for a usable file)."""
-    manifest = json.loads((batch_folder / "manifest.json").read_text(encoding="utf-8"))
-    return {i["file"]: i["error"] for i in manifest["inputs"]}
+    return {i.file: i.error for i in Manifest.read(batch_folder).inputs}
 
 
 @task(cache_policy=NO_CACHE)

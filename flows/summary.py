@@ -1,117 +1,71 @@
-"""The batch's manifest, and its Chinese run summary as Prefect artifacts (no personal data)."""
+"""The batch's Chinese run summary and manifest as Prefect artifacts (no personal data)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from ledger import outputs
-from ledger.settlement import BatchIdentity, SettledBatch, city_amounts
-from policy.decisions import ProgramDecisions
+from ledger.manifest import Manifest
+from ledger.settlement import SettledBatch, city_amounts
+from policy.catalogue import CATALOGUE, TITLES
 from policy.money import fen_text
-from policy.programs import CASH_PROGRAMS
-from validators.sheets import PROGRAMS
 
 
-def manifest(
-    identity: BatchIdentity, files: list, settled: SettledBatch, results: list[ProgramDecisions]
-) -> dict[str, Any]:
-    decisions = settled.decisions
-    inputs = []
-    rows_by_file = decisions["file"].value_counts() if len(decisions) else {}
-    for item in files:
-        rows = int(rows_by_file.get(item.name, 0))
-        inputs.append(
-            {
-                "file": item.name,
-                "sha256": item.sha256,
-                "program": item.program,
-                "rows": rows,
-                "error": item.error,
-                "message": item.message or None,
-            }
-        )
-    deferral = settled.registers.get("contribution_deferral")
-    totals = {
-        "payments": sum(v for k, v in settled.amounts.items() if k in CASH_PROGRAMS),
-        "relief": settled.amounts.get("contribution_relief", 0),
-        "deferred": settled.amounts.get("contribution_deferral", 0),
-        "late_fee_waived": int(deferral["late_fee_waived"].sum()) if deferral is not None else 0,
-    }
-    provisional = sorted({n for r in results for n in r.reads.provisional()})
-    return outputs.build_manifest(
-        identity.batch_id,
-        identity.as_of.isoformat(),
-        identity.policy_version,
-        inputs,
-        decisions,
-        settled.amounts,
-        totals,
-        provisional,
-        settled.payments,
-        settled.decreases,
-        settled.round,
-        settled.conflicts,
-    )
-
-
-def markdown(figures: dict[str, Any], folder: Path) -> str:
+def markdown(figures: Manifest, folder: Path) -> str:
     lines = [
-        f"# 批次 {figures['batch_id']} 审核结果",
+        f"# 批次 {figures.batch_id} 审核结果",
         "",
-        f"- 审核基准日：{figures['as_of']}",
-        f"- 复核轮次：第 {figures['round']} 轮（第 0 轮为首次审核）",
-        f"- 政策版本：{figures['policy_version']}",
-        f"- 暂定参数：{'、'.join(figures['provisional_parameters']) or '无'}",
+        f"- 审核基准日：{figures.as_of}",
+        f"- 复核轮次：第 {figures.round} 轮（第 0 轮为首次审核）",
+        f"- 政策版本：{figures.policy_version}",
+        f"- 暂定参数：{'、'.join(figures.provisional_parameters) or '无'}",
         f"- 台账：`{folder / 'ledger.xlsx'}`",
         "",
         "| 项目 | 申报行数 | 通过 | 不予受理 | 待复核 | 金额（元） |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for code, row in figures["programs"].items():
+    for code, row in figures.programs.items():
         lines.append(
-            f"| {PROGRAMS[code].title} | {row['input_rows']} | {row['approved']} | "
-            f"{row['rejected']} | {row['held']} | {row['amount']} |"
+            f"| {TITLES[code]} | {row.input_rows} | {row.approved} | "
+            f"{row.rejected} | {row.held} | {row.amount} |"
         )
-    totals = figures["totals"]
+    totals = figures.totals
     lines += [
         "",
         f"合计：应付 {totals['payments']} 元（含此前批次已付）；减免 {totals['relief']} 元；"
         f"缓缴 {totals['deferred']} 元；免收滞纳金 {totals['late_fee_waived']} 元。",
     ]
-    bank, decreases = figures["bank_file"], figures["decreases"]
+    bank, decreases = figures.bank_file, figures.decreases
     lines.append("")
     lines.append(
-        f"本批次银行支付文件：{bank['payments']} 笔，{bank['amount']} 元"
-        + (f"（其中补发 {bank['topups']} 笔，{bank['topup_amount']} 元）" if bank["topups"] else "")
+        f"本批次银行支付文件：{bank.payments} 笔，{bank.amount} 元"
+        + (f"（其中补发 {bank.topups} 笔，{bank.topup_amount} 元）" if bank.topups else "")
         + "。"
     )
-    if decreases["beneficiaries"]:
+    if decreases.beneficiaries:
         lines += [""]
         lines.append(
-            f"按现行参数应付少于已付：{decreases['beneficiaries']} 个对象，合计 "
-            f"{decreases['amount']} 元，见台账“核减待复核”（不自动追回）。"
+            f"按现行参数应付少于已付：{decreases.beneficiaries} 个对象，合计 "
+            f"{decreases.amount} 元，见台账“核减待复核”（不自动追回）。"
         )
-    returned = [name for name in figures.get("outputs", {}) if name.startswith("returned/")]
+    returned = figures.returned_files()
     if returned:
         lines += [""]
         lines.append(f"退回申请人的标注工作簿：{len(returned)} 个，见 `{folder / 'returned'}`。")
     lines += [""]
     lines.append("各地市各项目金额见下方“按地市汇总”表，与台账“汇总”工作表的图表同一口径。")
-    conflicts = figures.get("review_conflicts", [])
+    conflicts = figures.review_conflicts
     if conflicts:
         lines += ["", "## 复核冲突（未采用的复核结论）", ""]
         lines += [
-            f"- {c['file']} {c['sheet']} 第{c['row']}行：采用“{c['in_force'] or '无'}”，"
-            f"未采用“{c['ignored']}”"
+            f"- {c.file} {c.sheet} 第{c.row}行：采用“{c.in_force or '无'}”，未采用“{c.ignored}”"
             for c in conflicts
         ]
-    unusable = [i for i in figures["inputs"] if i["error"]]
+    unusable = figures.unusable_inputs()
     if unusable:
         lines += ["", "## 未能处理的文件", ""]
-        lines += [f"- {i['file']}：{i['error']} {i['message']}" for i in unusable]
+        lines += [f"- {i.file}：{i.error} {i.message}" for i in unusable]
     return "\n".join(lines) + "\n"
 
 
@@ -120,20 +74,19 @@ def city_table(settled: SettledBatch) -> list[dict[str, str]]:
     amounts = city_amounts(settled)
     cities = sorted({city for city, _ in amounts})
     return [
-        {"地市": city}
-        | {spec.title: fen_text(amounts.get((city, code), 0)) for code, spec in PROGRAMS.items()}
+        {"地市": city} | {p.title: fen_text(amounts.get((city, p.code), 0)) for p in CATALOGUE}
         for city in cities
     ]
 
 
-def publish(figures: dict[str, Any], settled: SettledBatch, folder: Path) -> None:
+def publish(figures: Manifest, settled: SettledBatch, folder: Path) -> None:
     """The run's summary, totals per city and manifest as artifacts of the flow run."""
     create_markdown_artifact(
         markdown(figures, folder), key="disbursement-summary", description="本批次审核结果汇总"
     )
     create_table_artifact(city_table(settled), key="totals-by-city", description="按地市汇总（元）")
     create_markdown_artifact(
-        f"```json\n{outputs.manifest_json(figures).decode()}```\n",
+        f"```json\n{figures.to_json().decode()}```\n",
         key="manifest",
         description="manifest.json",
     )

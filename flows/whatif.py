@@ -1,37 +1,19 @@
-"""What-if: a recorded batch's applications decided again under other parameter files.
-
-Nothing touches the registry. The batch's own parameters (checked against the version its
-manifest names) give "before", the parameter folder asked for gives "after"; the comparison
-workbook shows beneficiaries and amounts per programme and city, and every changed row.
-"""
+"""The what-if flow: `batch.whatif` wrapped for Prefect (its inputs read as tasks, a summary
+artifact). Nothing is recorded or paid."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
+from batch import whatif as whatif_run
 from flows.config import DEFAULT_REFERENCE
 from flows.fanout import read_workbooks
-from flows.tasks import decide_programs
-from ledger import outputs
-from ledger.batch_inputs import batch_inputs
-from ledger.settlement import BatchIdentity, settle_batch
-from ledger.whatif import PROVINCE, Comparison, changed_rows_csv, compare
+from ledger.whatif import PROVINCE, Comparison
+from policy.catalogue import TITLES
 from policy.money import fen_text
-from policy.parameters import PolicySet, load_policy
-from workbooks.ledger_writer import TITLES
-from workbooks.reader import list_workbooks, read_references
-from workbooks.whatif_writer import comparison_workbook
-
-WORKBOOK = "whatif.xlsx"
-
-
-class BaselineMismatch(Exception):
-    """The parameters given as "before" are not the ones the batch was decided with."""
 
 
 @flow(name="whatif")
@@ -57,47 +39,19 @@ def whatif(
         the folder holding whatif.xlsx.
     """
     logger = get_run_logger()
-    folder = Path(batch)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    before_policy = load_policy(baseline_policy)
-    if before_policy.version != manifest["policy_version"]:
-        raise BaselineMismatch(
-            f"基准参数版本 {before_policy.version} 与批次记录的 {manifest['policy_version']}"
-            " 不一致，请用 baseline_policy 指定该批次当时的参数文件夹"
-        )
-    after_policy = load_policy(policy)
-    paths = list_workbooks([Path(p) for p in inputs]) if inputs else batch_inputs(folder)
-    as_of = dt.date.fromisoformat(manifest["as_of"])
-    references = read_references(Path(reference) if reference else None)
-    files = read_workbooks(paths, None)
-    sides = []
-    for side in (before_policy, after_policy):
-        results = decide_programs(files, side, as_of, references)
-        identity = BatchIdentity(manifest["batch_id"], "", as_of, side.version)
-        sides.append(settle_batch(results, identity, None))
-    comparison = compare(*sides)
-    target = Path(out) if out else folder.parent / "whatif"
-    target = target / f"{manifest['batch_id']}_{after_policy.version}"
-    target.mkdir(parents=True, exist_ok=True, mode=0o750)
-    facts = _facts(manifest, before_policy, after_policy, len(paths))
-    outputs.write_atomic(target / WORKBOOK, comparison_workbook(comparison, facts))
-    outputs.write_atomic(target / "changed_rows.csv", changed_rows_csv(comparison))
-    create_markdown_artifact(markdown(comparison, facts), key="whatif")
-    logger.info("测算完成：%s", target / WORKBOOK)
+    pricing = whatif_run.plan(
+        Path(batch),
+        policy,
+        baseline_policy,
+        [Path(p) for p in inputs] if inputs else None,
+        Path(reference) if reference else None,
+    )
+    files = read_workbooks(pricing.paths, None)
+    comparison = whatif_run.price(pricing, files)
+    target = whatif_run.write(pricing, comparison, Path(out) if out else None)
+    create_markdown_artifact(markdown(comparison, pricing.facts()), key="whatif")
+    logger.info("测算完成：%s", target / whatif_run.WORKBOOK)
     return str(target)
-
-
-def _facts(
-    manifest: dict, before: PolicySet, after: PolicySet, files: int
-) -> list[tuple[str, str]]:
-    return [
-        ("测算", "同一批申请按两套政策参数审核的对比（不登记、不支付，不查询支付登记库）"),
-        ("批次", manifest["batch_id"]),
-        ("审核基准日", manifest["as_of"]),
-        ("调整前参数", before.version),
-        ("调整后参数", after.version),
-        ("申请文件", f"{files} 个"),
-    ]
 
 
 def markdown(comparison: Comparison, facts: list[tuple[str, str]]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
 
 
@@ -19,8 +20,8 @@ class MissingInputs(Exception):
 
 def batch_inputs(batch: Path) -> list[Path]:
     """The batch's usable input workbooks, as recorded; raises `MissingInputs` (Chinese)."""
-    manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
-    wanted = {i["file"]: i["sha256"] for i in manifest["inputs"] if not i["error"]}
+    manifest = Manifest.read(batch)
+    wanted = {i.file: i.sha256 for i in manifest.inputs if not i.error}
     places: dict[str, list[str]] = {name: [] for name in wanted}
     with (batch / "audit.jsonl").open(encoding="utf-8") as log:
         for line in log:
@@ -40,7 +41,7 @@ def batch_inputs(batch: Path) -> list[Path]:
             found.append(match)
     if missing:
         raise MissingInputs(
-            f"找不到批次 {manifest['batch_id']} 的输入文件（或文件内容已改变）："
+            f"找不到批次 {manifest.batch_id} 的输入文件（或文件内容已改变）："
             + "、".join(missing)
             + "；请用 --inputs 指定原始申请文件"
         )

@@ -15,17 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from policy.money import fen_text, fen_texts
-from policy.outcomes import APPROVED, HELD, REJECTED
+from policy.catalogue import CODES
+from policy.money import fen_texts
 
-PROGRAM_ORDER = [
-    "stabilization_refund",
-    "spring_festival_production",
-    "new_hire",
-    "chongqing_labor",
-    "contribution_relief",
-    "contribution_deferral",
-]
 DECISIONS_HEADER = [
     "program",
     "file",
@@ -71,7 +63,7 @@ def write_atomic(path: Path, data: bytes) -> str:
 
 
 def sort_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
-    order = decisions["program"].map({p: i for i, p in enumerate(PROGRAM_ORDER)})
+    order = decisions["program"].map({p: i for i, p in enumerate(CODES)})
     return (
         decisions.assign(_order=order)
         .sort_values(["_order", "file", "sheet", "row"], kind="stable")
@@ -111,72 +103,5 @@ def payments_csv(payments: pd.DataFrame) -> bytes:
     return csv_bytes(ordered[PAYMENTS_HEADER], ["amount"], {"payment_id", "program"}, bom=True)
 
 
-def program_figures(decisions: pd.DataFrame, amounts: dict[str, int]) -> dict[str, Any]:
-    """Per programme: input rows, outcome counts and amount (cash paid, relief, or deferred)."""
-    figures = {}
-    for program in PROGRAM_ORDER:
-        rows = decisions[decisions["program"] == program] if len(decisions) else decisions
-        counts = rows["outcome"].value_counts() if len(rows) else pd.Series(dtype="int64")
-        figures[program] = {
-            "input_rows": len(rows),
-            APPROVED: int(counts.get(APPROVED, 0)),
-            REJECTED: int(counts.get(REJECTED, 0)),
-            HELD: int(counts.get(HELD, 0)),
-            "amount": fen_text(amounts.get(program, 0)),
-        }
-    return figures
-
-
 def manifest_json(manifest: dict[str, Any]) -> bytes:
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def build_manifest(
-    batch_id: str,
-    as_of: str,
-    policy_version: str,
-    inputs: list[dict[str, Any]],
-    decisions: pd.DataFrame,
-    amounts: dict[str, int],
-    totals: dict[str, int],
-    provisional: list[str],
-    bank_file: pd.DataFrame,
-    decreases: pd.DataFrame,
-    round_: int = 0,
-    conflicts: pd.DataFrame | None = None,
-) -> dict[str, Any]:
-    """The manifest of SPEC §4, plus the review round it describes (SPEC §6), the provisional
-    parameters used, the bank file's sum, its top-ups (补发), the decreases left for review
-    (never clawed back) and the verdicts this round ignored as conflicts."""
-    topups = bank_file[bank_file["kind"] == "topup"]
-    return {
-        "batch_id": batch_id,
-        "as_of": as_of,
-        "policy_version": policy_version,
-        "round": round_,
-        "provisional_parameters": provisional,
-        "inputs": inputs,
-        "programs": program_figures(decisions, amounts),
-        "totals": {name: fen_text(value) for name, value in totals.items()},
-        "bank_file": {
-            "payments": len(bank_file),
-            "amount": fen_text(int(bank_file["amount"].sum())),
-            "topups": len(topups),
-            "topup_amount": fen_text(int(topups["amount"].sum())),
-        },
-        "decreases": {
-            "beneficiaries": len(decreases),
-            "amount": fen_text(-int(decreases["difference"].sum())),
-        },
-        "review_conflicts": [
-            {
-                "program": str(c.program),
-                "file": str(c.file),
-                "sheet": str(c.sheet),
-                "row": int(c.row),
-                "in_force": str(c.in_force),
-                "ignored": str(c.ignored),
-            }
-            for c in (conflicts if conflicts is not None else pd.DataFrame()).itertuples()
-        ],
-    }

@@ -57,8 +57,15 @@ class Registry:
     def __init__(self, url: str) -> None:
         # SQLite: a concurrent run waits for the write lock instead of failing after 5 s.
         options = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else {}
+        self.url = url
         self.engine: Engine = create_engine(url, future=True, **options)
         ensure_current(self.engine)
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.dispose()
 
     def _insert(self, table: Table):  # type: ignore[no-untyped-def]
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -262,6 +269,7 @@ class Registry:
             return sum(row[0] for row in connection.execute(query))
 
     def dispose(self) -> None:
+        """Close the registry's connections (leaving its `with` block does the same)."""
         self.engine.dispose()
 
 

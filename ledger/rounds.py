@@ -14,8 +14,8 @@ from decimal import Decimal
 import pandas as pd
 
 from ledger.registry_claims import Recorded
+from policy.catalogue import WORKER_CLAIMS
 from policy.claim_rounds import (
-    SPRING_FESTIVAL,
     Before,
     against_earlier,
     apply_verdicts,
@@ -42,10 +42,10 @@ def before(recorded: Recorded, seq: int, lineage: str) -> Before:
     workers = pd.concat(
         [
             granted.loc[
-                granted["program"] == SPRING_FESTIVAL, ["claim_key", "person_id", "start", "end"]
+                granted["program"].isin(WORKER_CLAIMS), ["claim_key", "person_id", "start", "end"]
             ],
             holds.loc[
-                active & (holds["program"] == SPRING_FESTIVAL),
+                active & (holds["program"].isin(WORKER_CLAIMS)),
                 ["claim_key", "person_id", "start", "end"],
             ],
         ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from ledger.payments import DECREASE_COLUMNS, PAYMENT_COLUMNS, build_payments, pay_differences
 from ledger.registry import BatchRecord, Registry
+from ledger.registry_claims import Claims
 from ledger.rounds import (
     CONFLICT_COLUMNS,
     ROW,
@@ -28,8 +28,8 @@ from ledger.rounds import (
     paid_before,
     sort_verdicts,
 )
+from policy.catalogue import CASH, WORKER_CLAIMS
 from policy.claim_rounds import (
-    SPRING_FESTIVAL,
     Before,
     against_earlier,
     apply_verdicts,
@@ -39,7 +39,6 @@ from policy.claim_rounds import (
 from policy.claims import KEY, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED
-from policy.programs import CASH_PROGRAMS
 
 NO_CITY = "（未填地市）"
 ReviewKey = tuple[str, str, str, int]
@@ -133,114 +132,135 @@ def verdict_frame(review: ReviewInput | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*ROW, "verdict", "comment"])
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A batch's decisions before the registry: every programme's rows in one frame, repeated
+    claims inside the batch marked, and each programme's per-enterprise cap."""
+
+    results: list[ProgramDecisions]
+    decisions: pd.DataFrame
+    caps: dict[str, int]
+
+    @property
+    def empty(self) -> bool:
+        return not self.results
+
+    @property
+    def candidates(self) -> pd.DataFrame:
+        """The rows that would take a claim, as the registry stages them."""
+        decisions = self.decisions
+        return decisions[decisions["claim_key"] != ""].assign(
+            person_id=lambda d: d["id_number"].where(d["program"].isin(WORKER_CLAIMS), "")
+        )
+
+
+def prepare(results: list[ProgramDecisions]) -> Prepared:
+    if not results:
+        return Prepared([], pd.DataFrame(columns=DECISION_COLUMNS), {})
+    decisions = combined(results)
+    decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
+    caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
+    return Prepared(results, decisions, caps)
+
+
+def record_of(identity: BatchIdentity) -> BatchRecord:
+    return BatchRecord(identity.batch_id, identity.lineage, identity.as_of, identity.policy_version)
+
+
 def settle_batch(
     results: list[ProgramDecisions],
     identity: BatchIdentity,
     registry: Registry | None,
     review: ReviewInput | None = None,
-    before_commit: Callable[[SettledBatch], str] | None = None,
 ) -> SettledBatch:
-    """Settle the batch's latest round; `before_commit` stages its outputs and returns the
-    manifest's sha256, which the registry records in the same transaction as the claims,
-    verdicts and payments.
+    """Settle the batch's latest round and commit it (a dry run without a registry)."""
+    prepared = prepare(results)
+    if registry is None or prepared.empty:
+        return settle_alone(prepared, identity, review)
+    with registry.claiming(record_of(identity), prepared.candidates) as claims:
+        return settle_claims(prepared, identity, claims, review)
+
+
+def settle_claims(
+    prepared: Prepared,
+    identity: BatchIdentity,
+    claims: Claims,
+    review: ReviewInput | None = None,
+) -> SettledBatch:
+    """Settle the batch's latest round inside the registry transaction `claims`: what earlier
+    batches and rounds recorded, this round's new verdicts, grants, holds and payments. The
+    caller stages the outputs and seals the round with their manifest before the commit.
 
     Without new verdicts the latest recorded round is repeated (same files, nothing new
     recorded); new verdicts for rows still held make a new round.
     """
-    if not results:
-        settled = SettledBatch(
-            pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=PAYMENT_COLUMNS), {}
+    decisions = prepared.decisions
+    recorded = claims.recorded()
+    existing = claims.rounds()
+    rounds = existing or [(0, claims.new_round(0))]
+    verdicts = claims.verdicts()
+    latest = decide_rounds(
+        decisions, recorded, rounds, verdicts, identity.lineage, identity.batch_id
+    )
+    sorted_ = sort_verdicts(verdict_frame(review), verdicts, latest)
+    edits = edited_amounts(latest, review.shown_amounts if review else {})
+    new_round = not existing or not sorted_.new.empty
+    if not sorted_.new.empty:
+        number = rounds[-1][0] + 1
+        rounds.append((number, claims.new_round(number)))
+        fresh = sorted_.new.assign(
+            round=number,
+            reviewer=(review.reviewer if review else "") or "未署名",
         )
-        if before_commit is not None:
-            before_commit(settled)
-        return settled
-    decisions = combined(results)
-    decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
-    caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
-    if registry is None:
-        return _settle_alone(results, decisions, identity, caps, review, before_commit)
-    staged = decisions[decisions["claim_key"] != ""].assign(
-        person_id=lambda d: d["id_number"].where(d["program"] == SPRING_FESTIVAL, "")
-    )
-    record = BatchRecord(
-        identity.batch_id, identity.lineage, identity.as_of, identity.policy_version
-    )
-    with registry.claiming(record, staged) as claims:
-        recorded = claims.recorded()
-        existing = claims.rounds()
-        rounds = existing or [(0, claims.new_round(0))]
-        verdicts = claims.verdicts()
+        claims.record_verdicts(fresh, (review.recorded_by if review else "") or "未知")
+        fresh = fresh.assign(batch_id=identity.batch_id, seq=rounds[-1][1])
+        verdicts = pd.concat([verdicts, fresh[verdicts.columns]], ignore_index=True)
         latest = decide_rounds(
             decisions, recorded, rounds, verdicts, identity.lineage, identity.batch_id
         )
-        sorted_ = sort_verdicts(verdict_frame(review), verdicts, latest)
-        edits = edited_amounts(latest, review.shown_amounts if review else {})
-        new_round = not existing or not sorted_.new.empty
-        if not sorted_.new.empty:
-            number = rounds[-1][0] + 1
-            rounds.append((number, claims.new_round(number)))
-            fresh = sorted_.new.assign(
-                round=number,
-                reviewer=(review.reviewer if review else "") or "未署名",
-            )
-            claims.record_verdicts(fresh, (review.recorded_by if review else "") or "未知")
-            fresh = fresh.assign(batch_id=identity.batch_id, seq=rounds[-1][1])
-            verdicts = pd.concat([verdicts, fresh[verdicts.columns]], ignore_index=True)
-            latest = decide_rounds(
-                decisions, recorded, rounds, verdicts, identity.lineage, identity.batch_id
-            )
-        number, seq = rounds[-1]
-        taken = claims.grant(_grants(latest))
-        if not taken.empty:  # another run granted a claim first: settled one at a time, so
-            latest = mark_duplicate_claims(  # this is a safety net, never the rule
-                latest, (latest["outcome"] == APPROVED) & has_key(latest, taken)
-            )
-        claims.hold(_holds(latest))
-        claims.end_holds(_ended(latest))
-        used = cap_used(recorded, seq, identity.lineage)
-        all_paid = build_payments(latest, CASH_PROGRAMS, caps, identity.batch_id, used, number)
-        payments, decreases = pay_differences(
-            all_paid, paid_before(recorded, seq, identity.lineage)
+    number, seq = rounds[-1]
+    taken = claims.grant(_grants(latest))
+    if not taken.empty:  # another run granted a claim first: settled one at a time, so
+        latest = mark_duplicate_claims(  # this is a safety net, never the rule
+            latest, (latest["outcome"] == APPROVED) & has_key(latest, taken)
         )
-        claims.pay(payments, number, seq)
-        settled = replace(
-            _settled(results, latest, payments, all_paid, _named(decreases, latest)),
-            round=number,
-            new_round=new_round,
-            conflicts=sorted_.conflicts,
-            review_notes=[*(review.problems if review else []), *sorted_.unknown, *edits],
-        )
-        if before_commit is not None:
-            claims.seal(number, before_commit(settled))
-    return settled
+    claims.hold(_holds(latest))
+    claims.end_holds(_ended(latest))
+    used = cap_used(recorded, seq, identity.lineage)
+    all_paid = build_payments(latest, CASH, prepared.caps, identity.batch_id, used, number)
+    payments, decreases = pay_differences(all_paid, paid_before(recorded, seq, identity.lineage))
+    claims.pay(payments, number, seq)
+    return replace(
+        _settled(prepared.results, latest, payments, all_paid, _named(decreases, latest)),
+        round=number,
+        new_round=new_round,
+        conflicts=sorted_.conflicts,
+        review_notes=[*(review.problems if review else []), *sorted_.unknown, *edits],
+    )
 
 
-def _settle_alone(
-    results: list[ProgramDecisions],
-    decisions: pd.DataFrame,
-    identity: BatchIdentity,
-    caps: dict[str, int],
-    review: ReviewInput | None,
-    before_commit: Callable[[SettledBatch], str] | None,
+def settle_alone(
+    prepared: Prepared, identity: BatchIdentity, review: ReviewInput | None = None
 ) -> SettledBatch:
     """A dry run: no registry, so nothing before this batch; the ledger's verdicts as round 1."""
-    latest = against_earlier(track(decisions, 1), Before(), 1)
+    if prepared.empty:
+        return SettledBatch(
+            pd.DataFrame(columns=DECISION_COLUMNS), pd.DataFrame(columns=PAYMENT_COLUMNS), {}
+        )
+    latest = against_earlier(track(prepared.decisions, 1), Before(), 1)
     sorted_ = sort_verdicts(verdict_frame(review), verdict_frame(None), latest)
     edits = edited_amounts(latest, review.shown_amounts if review else {})
     number = 0
     if not sorted_.new.empty:
         number = 1
         latest = apply_verdicts(latest, sorted_.new, Before(), 2)
-    payments = build_payments(latest, CASH_PROGRAMS, caps, identity.batch_id, None, number)
-    settled = replace(
-        _settled(results, latest, payments, payments),
+    payments = build_payments(latest, CASH, prepared.caps, identity.batch_id, None, number)
+    return replace(
+        _settled(prepared.results, latest, payments, payments),
         round=number,
         conflicts=sorted_.conflicts,
         review_notes=[*(review.problems if review else []), *sorted_.unknown, *edits],
     )
-    if before_commit is not None:
-        before_commit(settled)
-    return settled
 
 
 def _claim_facts(rows: pd.DataFrame) -> dict[str, pd.Series]:
@@ -248,7 +268,7 @@ def _claim_facts(rows: pd.DataFrame) -> dict[str, pd.Series]:
         "program": rows["program"],
         "period": rows["period"],
         "claim_key": rows["claim_key"],
-        "person_id": rows["id_number"].where(rows["program"] == SPRING_FESTIVAL, "").fillna(""),
+        "person_id": rows["id_number"].where(rows["program"].isin(WORKER_CLAIMS), "").fillna(""),
         "start": rows["start"],
         "end": rows["end"],
     }
@@ -300,7 +320,7 @@ def _settled(
     amounts = all_paid.groupby("program")["amount"].sum().astype("int64").to_dict()
     registers = {}
     for result in results:
-        if result.program in CASH_PROGRAMS:
+        if result.program in CASH:
             continue
         mine = decisions[decisions["program"] == result.program].set_index("source")
         approved = mine.index[mine["outcome"] == APPROVED]
@@ -321,7 +341,7 @@ def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:
     batches' payments included, like the programme totals), decisions for the registers."""
     frames = [settled.owed[["city", "program", "amount"]]]
     if len(settled.decisions):
-        registers = settled.decisions[~settled.decisions["program"].isin(CASH_PROGRAMS)]
+        registers = settled.decisions[~settled.decisions["program"].isin(CASH)]
         frames.append(registers[["city", "program", "amount"]])
     combined = pd.concat(frames)
     if combined.empty:

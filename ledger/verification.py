@@ -13,10 +13,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from ledger import audit
+from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
 
-MANIFEST = "manifest.json"
 AUDIT = "audit.jsonl"
 
 
@@ -57,19 +57,22 @@ def folder_problems(folder: Path, registry_url: str | None) -> list[str]:
     manifest_path = folder / MANIFEST
     if not manifest_path.exists():
         return [f"找不到 {MANIFEST}：{folder} 不是一个批次输出目录"]
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = Manifest.read(folder)
+    except (ValueError, KeyError, TypeError) as problem:
+        return [f"{MANIFEST} 无法读取或缺少字段（{problem}）：清单被修改或不是本系统生成"]
     problems = []
-    for name, expected in manifest.get("outputs", {}).items():
+    for name, expected in manifest.outputs.items():
         path = folder / name
         if not path.exists():
             problems.append(f"缺少文件 {name}")
         elif file_sha256(path) != expected:
             problems.append(f"文件 {name} 与清单记录的 sha256 不符（文件被修改或替换）")
-    if not manifest.get("outputs"):
+    if not manifest.outputs:
         problems.append("清单中没有输出文件的 sha256（由旧版本生成），无法核对文件")
     problems += audit_problems(folder / AUDIT, registry_url)
     if registry_url:
-        problems += _registry_problems(folder, manifest["batch_id"], registry_url)
+        problems += _registry_problems(folder, manifest.batch_id, registry_url)
     return problems
 
 

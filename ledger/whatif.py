@@ -16,8 +16,8 @@ import pandas as pd
 from ledger.masking import mask_ids
 from ledger.outputs import DECISIONS_HEADER, csv_bytes
 from ledger.settlement import NO_CITY, SettledBatch
+from policy.catalogue import CASH
 from policy.outcomes import APPROVED
-from policy.programs import CASH_PROGRAMS
 
 PROVINCE = "全省合计"
 ROW_KEY = ["program", "file", "sheet", "row"]
@@ -40,9 +40,7 @@ def _beneficiaries(settled: SettledBatch) -> pd.DataFrame:
     """Each beneficiary's amount by programme and city: capped payments for cash programmes,
     approved register rows for relief and deferral."""
     decisions = settled.decisions
-    registers = decisions[
-        (decisions["outcome"] == APPROVED) & ~decisions["program"].isin(CASH_PROGRAMS)
-    ]
+    registers = decisions[(decisions["outcome"] == APPROVED) & ~decisions["program"].isin(CASH)]
     frames = [settled.owed[["program", "city", "beneficiary_id", "amount"]]]
     frames.append(registers[["program", "city", "beneficiary_id", "amount"]])
     combined = pd.concat(frames, ignore_index=True)

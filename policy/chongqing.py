@@ -17,10 +17,9 @@ from policy import money
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
+from policy.programme import Programme, References
 from validators.checks import is_chongqing_id, luhn_valid
 from validators.validate import ValidatedSheet
-
-PROGRAM = "chongqing_labor"
 
 
 def whole_months(start: pd.Series, end: pd.Series) -> pd.Series:
@@ -40,14 +39,24 @@ def employed_months(start: pd.Series, end: pd.Series, as_of: dt.date, year: int)
 
 
 def decide(
+    programme: Programme,
     sheets: dict[str, ValidatedSheet],
     reads: ParameterReads,
     as_of: dt.date,
-    poverty_registry: frozenset[str],
+    references: References,
 ) -> ProgramDecisions:
+    """Decide every 鲁渝劳务协作 row (SPEC §2.4 in `policy/sources/SPEC.md`).
+
+    Documents: the 鲁渝扶贫协作 labour notices cited by the parameters (transport and living
+    allowance, per-month cross-province subsidy; the cap is provisional). Governing date:
+    parameters are read on `as_of`; months employed are counted inside the parameter `year`,
+    a blank end date meaning still employed on `as_of`. Reason codes: CQ_NOT_CHONGQING,
+    CQ_NOT_REGISTERED, CQ_TOO_SHORT, CARD_CHECKSUM (held).
+    """
+    poverty_registry = references["建档立卡名单"]
     sheet = sheets["鲁渝劳务协作"]
     frame = sheet.frame
-    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    value = reads.scoped(programme.namespace, as_of)
     year = int(value("year"))
     months = employed_months(frame["start_date"], frame["end_date"], as_of, year)
     ineligible = {
@@ -65,18 +74,18 @@ def decide(
         money.yuan_to_fen(value("transport_living")) + cross_province, index=frame.index
     )
     decisions = assemble(
-        PROGRAM,
+        programme.code,
         sheet,
         settled,
         proposed,
         beneficiary_id=frame["id_number"],
         claim_key=frame["id_number"],
         period=str(year),
-        basis=reads.parameter(f"{PROGRAM}.cross_province_per_month").reference,
+        basis=reads.parameter(f"{programme.namespace}.cross_province_per_month").reference,
         extra={
             "name": frame["person_name"],
             "bank_account": frame["card_number"],
             "credit_code": pd.Series("", index=frame.index),
         },
     )
-    return ProgramDecisions(PROGRAM, decisions, reads)
+    return ProgramDecisions(programme.code, decisions, reads)

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from policy.catalogue import WORKER_CLAIMS
 from policy.claims import KEY, keyed, mark_duplicate_claims, with_code, without_code
 from policy.outcomes import APPROVED, HELD, REASONS, REJECTED
 
 REVIEW_APPROVE, REVIEW_REJECT = "通过", "驳回"
-SPRING_FESTIVAL = "spring_festival_production"
 EARLIER_REJECTION = "此前复核驳回："
 # Columns the fold keeps per row: when it was granted or held, and the verdict that decided it.
 TRACK = {"granted_seq": 0, "held_seq": 0, "decided_seq": 0, "verdict": "", "comment": ""}
@@ -84,7 +84,7 @@ def against_earlier(decisions: pd.DataFrame, before: Before, seq: int) -> pd.Dat
 def _overlapping(decisions: pd.DataFrame, workers: pd.DataFrame) -> pd.Series:
     """Spring-festival rows whose worker another enterprise claimed on overlapping days."""
     flagged = pd.Series(False, index=decisions.index)
-    mine = decisions[(decisions["program"] == SPRING_FESTIVAL) & decisions["start"].notna()]
+    mine = decisions[(decisions["program"].isin(WORKER_CLAIMS)) & decisions["start"].notna()]
     if mine.empty or workers.empty:
         return flagged
     pairs = (

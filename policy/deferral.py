@@ -20,10 +20,10 @@ from policy.contributions import EXCLUDED_UNIT, INSURANCES, contributions, unit_
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
+from policy.programme import Programme, References
 from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
 from validators.validate import ValidatedSheet
 
-PROGRAM = "contribution_deferral"
 NAMES = {name: key for key, name in INSURANCES.items()}
 
 
@@ -57,11 +57,22 @@ def month_schedule(frame: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
 
 
 def decide(
-    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date
+    programme: Programme,
+    sheets: dict[str, ValidatedSheet],
+    reads: ParameterReads,
+    as_of: dt.date,
+    references: References,
 ) -> ProgramDecisions:
+    """Decide every 缓缴申请 row (SPEC §2.6 in `policy/sources/SPEC.md`).
+
+    Documents: the deferral notices cited by `deferral_*` (term, earliest and latest month) and
+    社会保险法 第86条 (late fee, waived). Governing date: the contribution months deferred; the
+    policy year is the first deferred month's year. Reason codes: DF_NO_HARDSHIP,
+    DF_EXCLUDED_UNIT, DF_PERIOD (clauses in `sources/reason_clauses.yaml`).
+    """
     sheet = sheets["缓缴申请"]
     frame = sheet.frame
-    value = lambda name: reads.value(f"contributions.{name}", as_of)  # noqa: E731
+    value = reads.scoped(programme.namespace, as_of)
     derived = derive_size(frame, reads, as_of)
     classes = unit_class(frame["unit_type"], effective_size(frame, derived))
     ends = term_end(
@@ -101,7 +112,7 @@ def decide(
         frame.index, sheet.reasons, ineligible, size_mismatch=size_mismatch(frame, derived)
     )
     decisions = assemble(
-        PROGRAM,
+        programme.code,
         sheet,
         settled,
         proposed,
@@ -110,6 +121,8 @@ def decide(
         claim_key=frame["credit_code"],
         # The policy year is the year of the first deferred month (SPEC §2 Claims).
         period=frame["first_month"].dt.year.astype("Int64").astype(str).replace("<NA>", ""),
-        basis=reads.parameter("contributions.deferral_max_months").reference,
+        basis=reads.parameter(f"{programme.namespace}.deferral_max_months").reference,
     )
-    return ProgramDecisions(PROGRAM, decisions, reads, register=schedule.set_index("application"))
+    return ProgramDecisions(
+        programme.code, decisions, reads, register=schedule.set_index("application")
+    )

@@ -17,16 +17,15 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from policy import stabilization
+from policy.catalogue import REFUND
 from policy.claims import claimable, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import ProgramDecisions
 from policy.outcomes import APPROVED
-from policy.parameters import ParameterReads, PolicySet
+from policy.parameters import PolicySet
 from validators.checks import SHANDONG_CITIES
 from validators.sheets import RECORDS_SHEET, REFUND_SHEET, SIZE_COLUMNS
 from validators.validate import ValidatedSheet, combine, validate_sheet
 
-PROGRAM = stabilization.PROGRAM
 PROPOSED_COLUMNS = ["credit_code", "name", "city", "amount"]
 # Lists go city by city in the order of the administrative division codes (济南 3701 first).
 CITY_ORDER = {city: position for position, city in enumerate(SHANDONG_CITIES)}
@@ -66,7 +65,7 @@ class Finding:
 
 def refund_period(policy: PolicySet, as_of: dt.date) -> str:
     """The policy year whose claims the registry holds (the claims' `period`)."""
-    return str(policy.value(f"{PROGRAM}.year", as_of))
+    return str(policy.value(f"{REFUND.namespace}.year", as_of))
 
 
 def as_applications(records: ValidatedSheet) -> ValidatedSheet:
@@ -88,9 +87,7 @@ def find_eligible(
     refund rule; `claimed` are the credit codes whose claim for the year is already taken."""
     parts = records or [("", _no_records())]
     sheet = as_applications(combine(RECORDS_SHEET.name, parts))
-    result = stabilization.decide(
-        {REFUND_SHEET.name: sheet}, ParameterReads(policy), as_of, dishonest
-    )
+    result = REFUND.decide({REFUND_SHEET.name: sheet}, policy, as_of, {"严重失信名单": dishonest})
     decisions = mark_duplicate_claims(result.decisions, within_batch_duplicates(result.decisions))
     taken = claimable(decisions) & decisions["claim_key"].isin(claimed)
     decisions = mark_duplicate_claims(decisions, taken)

@@ -16,10 +16,9 @@ from policy import money
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
+from policy.programme import Programme, References
 from policy.roster import attach_enterprise
 from validators.validate import ValidatedSheet
-
-PROGRAM = "new_hire"
 
 
 def window_year(window: dict) -> int:
@@ -40,11 +39,22 @@ def later_claims(frame: pd.DataFrame, candidates: pd.Series) -> pd.Series:
 
 
 def decide(
-    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date
+    programme: Programme,
+    sheets: dict[str, ValidatedSheet],
+    reads: ParameterReads,
+    as_of: dt.date,
+    references: References,
 ) -> ProgramDecisions:
+    """Decide every 新招用人员 row with its 企业信息 row (SPEC §2.3 in `policy/sources/SPEC.md`).
+
+    Documents: 《关于积极应对新冠肺炎疫情做好稳就业工作的若干措施》 (window 2月10日至3月10日,
+    1000 元 per person), as cited by the parameters. Governing date: parameters are read on
+    `as_of`; the policy year is the year the window starts. Reason codes: NH_RESUME_DATE,
+    NH_HIRE_DATE, NH_NO_CONTRACT, NH_NOT_INSURED, DUPLICATE_CLAIM.
+    """
     sheet = attach_enterprise(sheets["新招用人员"], sheets["企业信息"], extra=("resume_date",))
     frame = sheet.frame
-    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    value = reads.scoped(programme.namespace, as_of)
     window = value("window")
     ineligible = {
         "NH_RESUME_DATE": ~inside(frame["resume_date"], window),
@@ -58,13 +68,13 @@ def decide(
     settled = settle(frame.index, sheet.reasons, ineligible)
     proposed = pd.Series(money.yuan_to_fen(value("per_person")), index=frame.index)
     decisions = assemble(
-        PROGRAM,
+        programme.code,
         sheet,
         settled,
         proposed,
         beneficiary_id=frame["credit_code"],
         claim_key=frame["id_number"],
         period=str(window_year(value("window"))),
-        basis=reads.parameter(f"{PROGRAM}.per_person").reference,
+        basis=reads.parameter(f"{programme.namespace}.per_person").reference,
     )
-    return ProgramDecisions(PROGRAM, decisions, reads)
+    return ProgramDecisions(programme.code, decisions, reads)

@@ -1,8 +1,9 @@
 """Dated policy parameters, kept as data the way OpenFisca keeps legislation.
 
 Each YAML file in a policy folder holds parameters with a description, unit, legal reference,
-an optional `provisional: true` (the sources do not confirm the value) and `values:` keyed by
-the date each value takes effect. `value(name, on)` returns the value with the latest start on or
+an optional `provisional: true` (the sources do not confirm the value), `values:` keyed by
+the date each value takes effect, and optionally `references:` keyed by the same dates for a
+value whose source is not the parameter's (e.g. the zero before a relief began). `value(name, on)` returns the value with the latest start on or
 before `on`; a date before every start is an error, never a silent zero. Decimals in the files
 are read as `Decimal`, exactly as written.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -49,6 +50,14 @@ class Parameter:
     provisional: bool
     starts: tuple[dt.date, ...]
     values: tuple[Any, ...]
+    # Where one dated value has a source of its own (`references:` keyed by its start date);
+    # the others go by `reference`.
+    value_references: tuple[str, ...] = ()
+
+    def reference_of(self, position: int) -> str:
+        """The legal reference of the value that starts at `starts[position]`."""
+        own = self.value_references[position] if self.value_references else ""
+        return own or self.reference
 
     def at(self, on: dt.date) -> Any:
         """The value in force on `on`."""
@@ -117,6 +126,10 @@ class ParameterReads:
         self.used.add(name)
         return self.policy.parameter(name)
 
+    def scoped(self, namespace: str, on: dt.date) -> Callable[[str], Any]:
+        """`value` of the parameters named `<namespace>.<name>`, on one date."""
+        return lambda name: self.value(f"{namespace}.{name}", on)
+
     def provisional(self) -> list[str]:
         return sorted(n for n in self.used if self.policy.parameters[n].provisional)
 
@@ -151,6 +164,9 @@ def _parameter(name: str, spec: Mapping[str, Any]) -> Parameter:
     dated = sorted(values.items(), key=lambda item: item[0])
     if not all(isinstance(start, dt.date) for start, _ in dated):
         raise PolicyError(f"参数 {name} 的生效日期必须是 YYYY-MM-DD")
+    own = spec.get("references") or {}
+    if not isinstance(own, Mapping) or not set(own) <= set(values):
+        raise PolicyError(f"参数 {name} 的 references 只能按 values 中的生效日期给出出处")
     return Parameter(
         name=name,
         description=str(spec.get("description", "")),
@@ -159,6 +175,7 @@ def _parameter(name: str, spec: Mapping[str, Any]) -> Parameter:
         provisional=bool(spec.get("provisional", False)),
         starts=tuple(start for start, _ in dated),
         values=tuple(value for _, value in dated),
+        value_references=tuple(str(own.get(start, "")) for start, _ in dated),
     )
 
 
@@ -167,7 +184,9 @@ def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
     rows = []
     for name in sorted(names):
         parameter = policy.parameters[name]
-        for start, value in zip(parameter.starts, parameter.values, strict=True):
+        for position, (start, value) in enumerate(
+            zip(parameter.starts, parameter.values, strict=True)
+        ):
             rows.append(
                 {
                     "name": name,
@@ -175,7 +194,7 @@ def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
                     "start": start.isoformat(),
                     "value": _shown(value),
                     "unit": parameter.unit,
-                    "reference": parameter.reference,
+                    "reference": parameter.reference_of(position),
                     "provisional": "是" if parameter.provisional else "否",
                 }
             )

@@ -22,15 +22,26 @@ from policy.contributions import (
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
+from policy.programme import Programme, References
 from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
 from validators.validate import ValidatedSheet
 
-PROGRAM = "contribution_relief"
-
 
 def decide(
-    sheets: dict[str, ValidatedSheet], reads: ParameterReads, as_of: dt.date
+    programme: Programme,
+    sheets: dict[str, ValidatedSheet],
+    reads: ParameterReads,
+    as_of: dt.date,
+    references: References,
 ) -> ProgramDecisions:
+    """Decide every 缴费申报 row (SPEC §2.5 in `policy/sources/SPEC.md`).
+
+    Documents: 人社部发〔2020〕11号 and 〔2020〕49号 (pension, unemployment and injury relief),
+    医保发〔2020〕6号 (medical, provisional), 国办发〔2019〕13号 (rates), per parameter.
+    Governing date: each row's contribution month (所属期), not `as_of`; its year is the
+    policy year. Reason codes: SIZE_MISMATCH (held), CR_EXCLUDED_UNIT (a note), INVALID_VALUE
+    for a month before the parameters begin.
+    """
     sheet = sheets["缴费申报"]
     frame = sheet.frame
     derived = derive_size(frame, reads, as_of)
@@ -51,7 +62,7 @@ def decide(
     )
     month_text = months.dt.strftime("%Y-%m")
     decisions = assemble(
-        PROGRAM,
+        programme.code,
         sheet,
         settled,
         proposed,
@@ -62,11 +73,13 @@ def decide(
         claim_key=frame["credit_code"].fillna("") + ":" + month_text,
         # The policy year is the contribution month's (SPEC §2 Claims); the key names the month.
         period=months.dt.year.astype(str),
-        basis=reads.parameter("contributions.relief_share_pension_unemployment_injury").reference,
+        basis=reads.parameter(
+            f"{programme.namespace}.relief_share_pension_unemployment_injury"
+        ).reference,
     )
     register = pd.DataFrame({"month": month_text}, index=frame.index)
     for insurance in INSURANCES:
         register[f"{insurance}_due"] = amounts.due[insurance]
         register[f"{insurance}_relief"] = amounts.relief[insurance]
         register[f"{insurance}_payable"] = amounts.payable(insurance)
-    return ProgramDecisions(PROGRAM, decisions, reads, register=register)
+    return ProgramDecisions(programme.code, decisions, reads, register=register)

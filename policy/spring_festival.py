@@ -18,10 +18,9 @@ from policy.decisions import ProgramDecisions, assemble
 from policy.new_hire import window_year
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
+from policy.programme import Programme, References
 from policy.roster import attach_enterprise
 from validators.validate import ValidatedSheet
-
-PROGRAM = "spring_festival_production"
 
 
 def window_overlap_days(start: pd.Series, end: pd.Series, window: dict) -> pd.Series:
@@ -47,14 +46,24 @@ def overlapping_claims(frame: pd.DataFrame, candidates: pd.Series) -> pd.Series:
 
 
 def decide(
+    programme: Programme,
     sheets: dict[str, ValidatedSheet],
     reads: ParameterReads,
     as_of: dt.date,
-    key_enterprises: frozenset[str],
+    references: References,
 ) -> ProgramDecisions:
+    """Decide every 用工明细 row with its 企业信息 row (SPEC §2.2 in `policy/sources/SPEC.md`).
+
+    Documents: the Spring-Festival production subsidy notices cited by the parameters
+    (`per_person_day`, `window`, `per_enterprise_cap`; the window's first day is provisional).
+    Governing date: parameters are read on `as_of`; the policy year is the year the window
+    starts. Reason codes: SFP_NOT_KEY_ENTERPRISE, SFP_DAYS_EXCEED_WINDOW, SFP_OVERLAP
+    (clauses in `sources/reason_clauses.yaml`).
+    """
+    key_enterprises = references["重点企业名单"]
     sheet = attach_enterprise(sheets["用工明细"], sheets["企业信息"])
     frame = sheet.frame
-    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    value = reads.scoped(programme.namespace, as_of)
     window = value("window")
     overlap = window_overlap_days(frame["start_date"], frame["end_date"], window)
     days = frame["days"].fillna(0).astype("int64")
@@ -68,17 +77,17 @@ def decide(
     per_day = money.yuan_to_fen(value("per_person_day"))
     proposed = pd.Series(days.to_numpy(np.int64) * per_day, index=frame.index)
     decisions = assemble(
-        PROGRAM,
+        programme.code,
         sheet,
         settled,
         proposed,
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"].fillna("") + ":" + frame["id_number"].fillna(""),
         period=str(window_year(window)),
-        basis=reads.parameter(f"{PROGRAM}.per_person_day").reference,
+        basis=reads.parameter(f"{programme.namespace}.per_person_day").reference,
     )
     cap = money.yuan_to_fen(value("per_enterprise_cap"))
     worked = frame[["start_date", "end_date"]].rename(
         columns={"start_date": "start", "end_date": "end"}
     )
-    return ProgramDecisions(PROGRAM, decisions, reads, enterprise_cap=cap, worked=worked)
+    return ProgramDecisions(programme.code, decisions, reads, enterprise_cap=cap, worked=worked)

@@ -25,10 +25,9 @@ from policy import money
 from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
+from policy.programme import Programme, References
 from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
 from validators.validate import ValidatedSheet
-
-PROGRAM = "stabilization_refund"
 
 
 def layoff_rate_exceeded(
@@ -61,14 +60,24 @@ def refund_amount(paid: pd.Series, size: pd.Series, shares: dict[str, object]) -
 
 
 def decide(
+    programme: Programme,
     sheets: dict[str, ValidatedSheet],
     reads: ParameterReads,
     as_of: dt.date,
-    dishonest: frozenset[str],
+    references: References,
 ) -> ProgramDecisions:
+    """Decide every 稳岗返还 row (SPEC §2.1 in `policy/sources/SPEC.md`).
+
+    Documents: 人社部发〔2014〕76号 (refund share, insured months, layoff-rate limits) and
+    国办发〔2020〕6号 (the looser small-workforce limit), as cited by each parameter.
+    Governing date: every parameter is read on `as_of`; the policy year (the claim's period)
+    is the parameter `year` in force on that date. Reason codes: SR_DISHONEST,
+    SR_INSURED_MONTHS, SR_LAYOFF_RATE, SIZE_MISMATCH (clauses in `sources/reason_clauses.yaml`).
+    """
+    dishonest = references["严重失信名单"]
     sheet = sheets["稳岗返还"]
     frame = sheet.frame
-    value = lambda name: reads.value(f"{PROGRAM}.{name}", as_of)  # noqa: E731
+    value = reads.scoped(programme.namespace, as_of)
     derived = derive_size(frame, reads, as_of)
     size = effective_size(frame, derived)
     base = frame["start_headcount"].fillna(frame["insured_headcount"])
@@ -89,7 +98,7 @@ def decide(
         frame.index, sheet.reasons, ineligible, size_mismatch=size_mismatch(frame, derived)
     )
     decisions = assemble(
-        PROGRAM,
+        programme.code,
         sheet,
         settled,
         proposed,
@@ -97,6 +106,6 @@ def decide(
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"],
         period=str(value("year")),
-        basis=reads.parameter(f"{PROGRAM}.refund_share").reference,
+        basis=reads.parameter(f"{programme.namespace}.refund_share").reference,
     )
-    return ProgramDecisions(PROGRAM, decisions, reads)
+    return ProgramDecisions(programme.code, decisions, reads)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 import os
 import resource
 import shutil
@@ -41,6 +40,7 @@ from python_calamine import CalamineWorkbook
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from ledger.manifest import Manifest  # noqa: E402
 from workbooks.reader import list_workbooks  # noqa: E402
 from workbooks.synthetic_batch import write_batch  # noqa: E402
 
@@ -161,8 +161,7 @@ def main() -> None:
 
     wall, peak, folder = run_flow(batch, args.work)
     print(f"run finished in {wall:.1f} s; measuring the floor and the naive path…", flush=True)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    input_rows = sum(p["input_rows"] for p in manifest["programs"].values())
+    input_rows = sum(p.input_rows for p in Manifest.read(folder).programs.values())
     read_seconds, cells_rows = bare_read(paths)
     write_seconds = bare_write(input_rows)
     floor = read_seconds + write_seconds

@@ -32,7 +32,8 @@ from sample_identities import (
 )
 
 from ledger.outputs import write_atomic
-from validators.sheets import PROGRAMS, RECORDS_SHEET
+from policy.catalogue import CHONGQING, DEFERRAL, NEW_HIRE, REFUND, RELIEF, SPRING_FESTIVAL
+from validators.sheets import RECORDS_SHEET
 from workbooks.styling import workbook_bytes
 from workbooks.templates import template_workbook
 
@@ -185,9 +186,9 @@ def stabilization(folder: Path, dishonest: list[dict[str, str]]) -> list[dict[st
         ],
         rows[0],
     ]
-    workbook = template_workbook(PROGRAMS["stabilization_refund"])
+    workbook = template_workbook(REFUND)
     fill(workbook, "稳岗返还", rows, title="2020年度失业保险稳岗返还申请表")
-    save(workbook, folder / PROGRAMS["stabilization_refund"].file_name)
+    save(workbook, folder / REFUND.file_name)
     return firms
 
 
@@ -242,7 +243,7 @@ def roster_programs(folder: Path, key: list[dict[str, str]]) -> None:
     """春节防疫物资生产 and 吸纳就业: an enterprise sheet and a worker roster each."""
     outsider = enterprises(1)[0]
     firms = [*key[:2], outsider]
-    workbook = template_workbook(PROGRAMS["spring_festival_production"])
+    workbook = template_workbook(SPRING_FESTIVAL)
     fill(
         workbook,
         "企业信息",
@@ -291,10 +292,10 @@ def roster_programs(folder: Path, key: list[dict[str, str]]) -> None:
         ],
     ]
     fill(workbook, "用工明细", rows, title="春节期间用工明细表")
-    save(workbook, folder / PROGRAMS["spring_festival_production"].file_name)
+    save(workbook, folder / SPRING_FESTIVAL.file_name)
 
     hirers = enterprises(4)
-    workbook = template_workbook(PROGRAMS["new_hire"])
+    workbook = template_workbook(NEW_HIRE)
     resumed = ("2020-02-12", dt.date(2020, 2, 5), "2020-03-10", "2020年2月20日")
     fill(
         workbook,
@@ -338,7 +339,7 @@ def roster_programs(folder: Path, key: list[dict[str, str]]) -> None:
         hires[1][:],  # DUPLICATE_ROW
     ]
     fill(workbook, "新招用人员", hires)
-    save(workbook, folder / PROGRAMS["new_hire"].file_name)
+    save(workbook, folder / NEW_HIRE.file_name)
 
 
 def chongqing(folder: Path) -> list[list[str]]:
@@ -415,9 +416,9 @@ def chongqing(folder: Path) -> list[list[str]]:
     ]
     rows[-2][0] = id_number("500103")
     registry.append([rows[-2][0], rows[-2][1]])
-    workbook = template_workbook(PROGRAMS["chongqing_labor"])
+    workbook = template_workbook(CHONGQING)
     fill(workbook, "鲁渝劳务协作", rows, title="重庆籍建档立卡贫困劳动力在鲁就业补贴申请表")
-    save(workbook, folder / PROGRAMS["chongqing_labor"].file_name)
+    save(workbook, folder / CHONGQING.file_name)
     return registry
 
 
@@ -520,9 +521,9 @@ def contributions(folder: Path) -> None:
         ],
         rows[3][:],
     ]
-    workbook = template_workbook(PROGRAMS["contribution_relief"])
+    workbook = template_workbook(RELIEF)
     fill(workbook, "缴费申报", rows)
-    save(workbook, folder / PROGRAMS["contribution_relief"].file_name)
+    save(workbook, folder / RELIEF.file_name)
 
     applicants = enterprises(8)
     spec = [
@@ -557,9 +558,9 @@ def contributions(folder: Path) -> None:
                 "8%",
             ]
         )
-    workbook = template_workbook(PROGRAMS["contribution_deferral"])
+    workbook = template_workbook(DEFERRAL)
     fill(workbook, "缓缴申请", rows, title="受疫情影响企业社会保险费缓缴申请表")
-    save(workbook, folder / PROGRAMS["contribution_deferral"].file_name)
+    save(workbook, folder / DEFERRAL.file_name)
 
 
 def reference_list(

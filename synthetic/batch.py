@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
+from policy.catalogue import PROGRAMS, REFUND
 from synthetic import identities as ids
-from validators.sheets import PROGRAMS
 
 DEFECT_SHARE = 0.01
 SIZES = np.array(["大型", "中型", "小型", "微型"])
@@ -143,7 +143,7 @@ def refund_workbook(rng: np.random.Generator, city: str, count: int, refs: Refer
     layoffs[defect == "SR_LAYOFF_RATE"] = headcount[defect == "SR_LAYOFF_RATE"] // 10 + 1
     refs.dishonest.extend(codes[defect == "SR_DISHONEST"])
     frame = with_headers(
-        "stabilization_refund",
+        REFUND.code,
         "稳岗返还",
         {
             "credit_code": codes,
@@ -165,7 +165,7 @@ def refund_workbook(rng: np.random.Generator, city: str, count: int, refs: Refer
         for a, b, s in zip(employer, employee, size, strict=True)
     ]
     frame, expected = with_duplicates(rng, frame, expected_frame(defect, amounts))
-    return Workbook("stabilization_refund", city, {"稳岗返还": frame}, expected)
+    return Workbook(REFUND.code, city, {"稳岗返还": frame}, expected)
 
 
 def generate(scale: str, seed: int = 2020) -> tuple[list[Workbook], References]:

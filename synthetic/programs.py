@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from policy.catalogue import CHONGQING, DEFERRAL, NEW_HIRE, RELIEF, SPRING_FESTIVAL
 from synthetic import identities as ids
 from synthetic.batch import (
     SIZES,
@@ -48,7 +49,7 @@ def festival_workbook(
     codes = ids.credit_codes(rng, ids.CITY_AREAS[city], firms)
     refs.key_enterprises.extend(codes[1:])  # the first enterprise is not on the key list
     enterprises = with_headers(
-        "spring_festival_production",
+        SPRING_FESTIVAL.code,
         "企业信息",
         {
             "credit_code": codes,
@@ -74,7 +75,7 @@ def festival_workbook(
     days = overlap - rng.integers(0, 3, size=count)
     days[defect == "SFP_DAYS_EXCEED_WINDOW"] = overlap[defect == "SFP_DAYS_EXCEED_WINDOW"] + 1
     roster = with_headers(
-        "spring_festival_production",
+        SPRING_FESTIVAL.code,
         "用工明细",
         {
             "credit_code": employer,
@@ -88,7 +89,7 @@ def festival_workbook(
     amounts = [int(d) * 200 * 100 for d in days]
     roster, expected = with_duplicates(rng, roster, expected_frame(defect, amounts))
     return Workbook(
-        "spring_festival_production", city, {"企业信息": enterprises, "用工明细": roster}, expected
+        SPRING_FESTIVAL.code, city, {"企业信息": enterprises, "用工明细": roster}, expected
     )
 
 
@@ -98,7 +99,7 @@ def hire_workbook(rng: np.random.Generator, city: str, count: int, refs: Referen
     resumed = _dates(rng, HIRE_WINDOW[0], dt.date(2020, 2, 20), firms)
     resumed[0] = dt.date(2020, 2, 5)  # resumed before the window: all its hires fail
     enterprises = with_headers(
-        "new_hire",
+        NEW_HIRE.code,
         "企业信息",
         {
             "credit_code": codes,
@@ -120,7 +121,7 @@ def hire_workbook(rng: np.random.Generator, city: str, count: int, refs: Referen
     people = ids.id_numbers(rng, SHANDONG_AREAS, count)
     corrupt_check_character(people, defect == "INVALID_ID_NUMBER")
     roster = with_headers(
-        "new_hire",
+        NEW_HIRE.code,
         "新招用人员",
         {
             "credit_code": codes[firm],
@@ -132,7 +133,7 @@ def hire_workbook(rng: np.random.Generator, city: str, count: int, refs: Referen
         },
     )
     roster, expected = with_duplicates(rng, roster, expected_frame(defect, [100000] * count))
-    return Workbook("new_hire", city, {"企业信息": enterprises, "新招用人员": roster}, expected)
+    return Workbook(NEW_HIRE.code, city, {"企业信息": enterprises, "新招用人员": roster}, expected)
 
 
 def whole_months(start: dt.date, end: dt.date) -> int:
@@ -164,7 +165,7 @@ def chongqing_workbook(
         c[:-1] + str((int(c[-1]) + 1) % 10) for c in cards[defect == "CARD_CHECKSUM"]
     ]
     frame = with_headers(
-        "chongqing_labor",
+        CHONGQING.code,
         "鲁渝劳务协作",
         {
             "id_number": people,
@@ -185,7 +186,7 @@ def chongqing_workbook(
     frame, expected = with_duplicates(
         rng, frame, expected_frame(defect, amounts, holds=("CARD_CHECKSUM",))
     )
-    return Workbook("chongqing_labor", city, {"鲁渝劳务协作": frame}, expected)
+    return Workbook(CHONGQING.code, city, {"鲁渝劳务协作": frame}, expected)
 
 
 def _share(unit: str, size: str, month: int, medical: bool) -> Decimal:
@@ -238,7 +239,7 @@ def relief_workbook(
     labels[defect == "INVALID_VALUE"] = "2020-13"
     base[defect == "MISSING_VALUE"] = None
     frame = with_headers(
-        "contribution_relief",
+        RELIEF.code,
         "缴费申报",
         {
             "credit_code": codes[employer],
@@ -276,7 +277,7 @@ def relief_workbook(
         defect[units[employer] == "机关事业单位"],
     )
     frame, expected = with_duplicates(rng, frame, expected)
-    return Workbook("contribution_relief", city, {"缴费申报": frame}, expected)
+    return Workbook(RELIEF.code, city, {"缴费申报": frame}, expected)
 
 
 def deferral_workbook(
@@ -293,7 +294,7 @@ def deferral_workbook(
     base = money_values(rng, 100000, 2000000, count)
     units = np.where(defect == "DF_EXCLUDED_UNIT", "机关事业单位", "企业")
     frame = with_headers(
-        "contribution_deferral",
+        DEFERRAL.code,
         "缓缴申请",
         {
             "credit_code": codes,
@@ -321,7 +322,7 @@ def deferral_workbook(
         for b, s, f, end, a in zip(base, size, first, last, asked, strict=True)
     ]
     frame, expected = with_duplicates(rng, frame, expected_frame(defect, amounts))
-    return Workbook("contribution_deferral", city, {"缓缴申请": frame}, expected)
+    return Workbook(DEFERRAL.code, city, {"缓缴申请": frame}, expected)
 
 
 Builder = Callable[[np.random.Generator, str, int, References], Workbook]

@@ -1,13 +1,12 @@
-"""The flow's task bodies called directly (`.fn`), for fast tests without a Prefect server."""
+"""The use-case layer (`batch/`) called directly, for fast tests without a Prefect server."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
-from prefect.logging import disable_run_logger
-
-from flows.tasks import decide_programs, read_and_validate
+from batch.inputs import decide as decide_files
+from batch.inputs import read_input
 from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, ReviewInput, SettledBatch, settle_batch
 from policy.decisions import ProgramDecisions
@@ -18,9 +17,8 @@ POLICY = load_policy()
 
 
 def decide(inputs: Path, reference: Path, as_of: dt.date = dt.date(2020, 12, 31)):
-    with disable_run_logger():
-        files = [read_and_validate.fn(p) for p in list_workbooks([inputs])]
-        return files, decide_programs.fn(files, POLICY, as_of, read_references(reference))
+    files = [read_input(p) for p in list_workbooks([inputs])]
+    return files, decide_files(files, POLICY, as_of, read_references(reference))
 
 
 def settle_case(

@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from policy.catalogue import CODES
+
 ROOT = Path(__file__).resolve().parent.parent
-LOWER = ["policy", "validators", "ledger", "workbooks", "synthetic"]
+LOWER = ["batch", "policy", "validators", "ledger", "workbooks", "synthetic"]
+PRODUCTION = [*LOWER, "flows"]
+EXCEL = {"openpyxl", "python_calamine", "rust_xlsxwriter", "xlsxwriter"}
 # What each lower package may not import, besides Prefect and flows.
 FORBIDDEN = {
     "policy": {"ledger", "workbooks"},
@@ -38,3 +42,32 @@ def test_layers__lower_packages_import_no_prefect_and_no_flows(package: str) -> 
         for path in (ROOT / package).rglob("*.py")
     }
     assert {name: found for name, found in offending.items() if found} == {}
+
+
+def test_layers__only_workbooks_opens_excel() -> None:
+    offending = {
+        str(path.relative_to(ROOT)): sorted(imported(path) & EXCEL)
+        for package in PRODUCTION
+        if package != "workbooks"
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {name: found for name, found in offending.items() if found} == {}
+
+
+def test_layers__programme_codes_are_literals_only_in_the_catalogue() -> None:
+    """Everything else takes a programme from `policy.catalogue`, never by spelling its code."""
+    codes = set(CODES)
+    spelled = {}
+    for package in [*PRODUCTION, "scripts"]:
+        for path in (ROOT / package).rglob("*.py"):
+            if path == ROOT / "policy" / "catalogue.py":
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found = {
+                node.value
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant) and node.value in codes
+            }
+            if found:
+                spelled[str(path.relative_to(ROOT))] = sorted(found)
+    assert spelled == {}

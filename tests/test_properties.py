@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from prefect.logging import disable_run_logger
 
-from flows.tasks import InputFile, decide_programs
+from batch.inputs import InputFile, decide
 from ledger.outputs import decisions_csv
+from policy.catalogue import PROGRAMS
 from policy.outcomes import APPROVED, HELD, REJECTED
 from tests.conftest import SAMPLES
 from tests.pipeline import POLICY
-from validators.sheets import PROGRAMS
 from validators.validate import ROW, validate_workbook
 from workbooks.reader import list_workbooks, read_application, read_references
 
@@ -36,10 +36,10 @@ def decide_raw(raw_by_file: dict[str, tuple[str, dict[str, pd.DataFrame]]]) -> p
     """Validate and decide raw sheets as the flow does; all programmes' decisions in one frame."""
     files = []
     for name, (program, sheets) in raw_by_file.items():
-        validated = validate_workbook(sheets, PROGRAMS[program])
+        validated = validate_workbook(sheets, PROGRAMS[program].template)
         files.append(InputFile(name, "0" * 64, program, None, "", validated))
     with disable_run_logger():
-        results = decide_programs.fn(files, POLICY, AS_OF, REFERENCES)
+        results = decide(files, POLICY, AS_OF, REFERENCES)
     return pd.concat([r.decisions for r in results], ignore_index=True)
 
 

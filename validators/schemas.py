@@ -77,12 +77,14 @@ def yes_no(alias: str) -> Any:
     return _field(alias, "yes_no")
 
 
-class _Sheet(pa.DataFrameModel):
+class SheetModel(pa.DataFrameModel):
+    """A template sheet: its columns are the fields; other columns (the Excel row) pass."""
+
     class Config:
         strict = False  # the reader adds the Excel row number beside the schema's columns
 
 
-class _SizeColumns(_Sheet):
+class _SizeColumns(SheetModel):
     """Optional columns from which the enterprise size is derived (SPEC §2.5)."""
 
     industry: Text = _field("行业门类", "choice", False, industry=())
@@ -95,7 +97,7 @@ def start_headcount(required: bool = True) -> Any:
     return count("上年初参保职工人数", required)
 
 
-class _RefundBasis(_Sheet):
+class _RefundBasis(SheetModel):
     """What the job-stabilisation refund is decided on, in an application (SPEC §2.1) and in the
     social-insurance contribution records alike (§7)."""
 
@@ -124,7 +126,7 @@ class ContributionRecordSchema(_RefundBasis):
     start_headcount: Whole = start_headcount()
 
 
-class EnterpriseSchema(_Sheet):
+class EnterpriseSchema(SheetModel):
     """企业信息 of the Spring-Festival production subsidy."""
 
     credit_code: Text = credit_code()
@@ -139,7 +141,7 @@ class NewHireEnterpriseSchema(EnterpriseSchema):
     resume_date: Day = date("复工复产日期")
 
 
-class SpringRosterSchema(_Sheet):
+class SpringRosterSchema(SheetModel):
     credit_code: Text = credit_code()
     id_number: Text = id_number()
     person_name: Text = text("姓名")
@@ -148,7 +150,7 @@ class SpringRosterSchema(_Sheet):
     days: Whole = count("出勤天数")
 
 
-class NewHireRosterSchema(_Sheet):
+class NewHireRosterSchema(SheetModel):
     credit_code: Text = credit_code()
     id_number: Text = id_number()
     person_name: Text = text("姓名")
@@ -157,7 +159,7 @@ class NewHireRosterSchema(_Sheet):
     insured: Flag = yes_no("是否参加社会保险")
 
 
-class ChongqingLaborSchema(_Sheet):
+class ChongqingLaborSchema(SheetModel):
     id_number: Text = id_number()
     person_name: Text = text("姓名")
     employer_code: Text = credit_code("用工单位统一社会信用代码")
@@ -196,7 +198,7 @@ class DeferralApplicationSchema(_Contributions):
     hardship: Flag = yes_no("受疫情影响生产经营困难")
 
 
-class KeyEnterpriseListSchema(_Sheet):
+class KeyEnterpriseListSchema(SheetModel):
     credit_code: Text = credit_code()
     name: Text = text("单位名称", required=False)
 
@@ -205,7 +207,7 @@ class DishonestListSchema(KeyEnterpriseListSchema):
     pass
 
 
-class PovertyRegistrySchema(_Sheet):
+class PovertyRegistrySchema(SheetModel):
     id_number: Text = id_number()
     person_name: Text = text("姓名", required=False)
 

@@ -1,4 +1,4 @@
-"""Which sheets make up each programme's workbook and each reference list (SPEC §3)."""
+"""The sheets of each application template and each reference list (SPEC §3)."""
 
 from __future__ import annotations
 
@@ -38,14 +38,13 @@ class SheetSpec:
 
 
 @dataclass(frozen=True)
-class ProgramSpec:
-    """A programme's workbook: its sheets, and which sheet's rows are the decisions."""
+class Template:
+    """An application workbook: its file name, its sheets, and which sheet's rows are decided.
+    Which programme it belongs to is the catalogue's business (`policy.catalogue`)."""
 
-    code: str
-    title: str
+    file_name: str
     sheets: tuple[SheetSpec, ...]
     decision_sheet: str
-    file_name: str
 
     def sheet(self, name: str) -> SheetSpec:
         return next(s for s in self.sheets if s.name == name)
@@ -71,78 +70,57 @@ RECORDS_SHEET = SheetSpec(
     lead=(*UNIT_LEAD[:4], "start_headcount", "insured_headcount"),
 )
 
-PROGRAMS: dict[str, ProgramSpec] = {
-    spec.code: spec
-    for spec in (
-        ProgramSpec(
-            "stabilization_refund",
-            "失业保险稳岗返还",
-            (REFUND_SHEET,),
-            "稳岗返还",
-            "稳岗返还申请.xlsx",
+REFUND = Template("稳岗返还申请.xlsx", (REFUND_SHEET,), "稳岗返还")
+SPRING_FESTIVAL = Template(
+    "春节防疫物资生产用工补贴.xlsx",
+    (
+        SheetSpec("企业信息", schemas.EnterpriseSchema, ENTERPRISE_KEY),
+        SheetSpec("用工明细", schemas.SpringRosterSchema, ROSTER_KEY),
+    ),
+    "用工明细",
+)
+NEW_HIRE = Template(
+    "吸纳就业补贴申请.xlsx",
+    (
+        SheetSpec(
+            "企业信息",
+            schemas.NewHireEnterpriseSchema,
+            ENTERPRISE_KEY,
+            lead=(*UNIT_LEAD[:4], "resume_date"),
         ),
-        ProgramSpec(
-            "spring_festival_production",
-            "春节期间防疫物资生产企业一次性用工补贴",
-            (
-                SheetSpec("企业信息", schemas.EnterpriseSchema, ENTERPRISE_KEY),
-                SheetSpec("用工明细", schemas.SpringRosterSchema, ROSTER_KEY),
-            ),
-            "用工明细",
-            "春节防疫物资生产用工补贴.xlsx",
-        ),
-        ProgramSpec(
-            "new_hire",
-            "一次性吸纳就业补贴",
-            (
-                SheetSpec(
-                    "企业信息",
-                    schemas.NewHireEnterpriseSchema,
-                    ENTERPRISE_KEY,
-                    lead=(*UNIT_LEAD[:4], "resume_date"),
-                ),
-                SheetSpec("新招用人员", schemas.NewHireRosterSchema, ROSTER_KEY),
-            ),
-            "新招用人员",
-            "吸纳就业补贴申请.xlsx",
-        ),
-        ProgramSpec(
-            "chongqing_labor",
-            "鲁渝劳务协作（重庆籍建档立卡贫困劳动力）",
-            (SheetSpec("鲁渝劳务协作", schemas.ChongqingLaborSchema, ("id_number",)),),
-            "鲁渝劳务协作",
-            "鲁渝劳务协作补贴.xlsx",
-        ),
-        ProgramSpec(
-            "contribution_relief",
-            "社会保险费阶段性减免",
-            (
-                SheetSpec(
-                    "缴费申报",
-                    schemas.ReliefDeclarationSchema,
-                    ("credit_code", "month"),
-                    lead=(*UNIT_LEAD, "month"),
-                ),
-            ),
+        SheetSpec("新招用人员", schemas.NewHireRosterSchema, ROSTER_KEY),
+    ),
+    "新招用人员",
+)
+CHONGQING = Template(
+    "鲁渝劳务协作补贴.xlsx",
+    (SheetSpec("鲁渝劳务协作", schemas.ChongqingLaborSchema, ("id_number",)),),
+    "鲁渝劳务协作",
+)
+RELIEF = Template(
+    "社保费减免申报.xlsx",
+    (
+        SheetSpec(
             "缴费申报",
-            "社保费减免申报.xlsx",
+            schemas.ReliefDeclarationSchema,
+            ("credit_code", "month"),
+            lead=(*UNIT_LEAD, "month"),
         ),
-        ProgramSpec(
-            "contribution_deferral",
-            "社会保险费缓缴",
-            (
-                SheetSpec(
-                    "缓缴申请",
-                    schemas.DeferralApplicationSchema,
-                    ENTERPRISE_KEY,
-                    lead=(*UNIT_LEAD, "insurances", "first_month", "last_month", "hardship"),
-                ),
-            ),
+    ),
+    "缴费申报",
+)
+DEFERRAL = Template(
+    "社保费缓缴申请.xlsx",
+    (
+        SheetSpec(
             "缓缴申请",
-            "社保费缓缴申请.xlsx",
+            schemas.DeferralApplicationSchema,
+            ENTERPRISE_KEY,
+            lead=(*UNIT_LEAD, "insurances", "first_month", "last_month", "hardship"),
         ),
-    )
-}
+    ),
+    "缓缴申请",
+)
 
 REFERENCE_SHEETS: dict[str, SheetSpec] = {
     spec.name: spec
@@ -152,11 +130,3 @@ REFERENCE_SHEETS: dict[str, SheetSpec] = {
         SheetSpec("严重失信名单", schemas.DishonestListSchema),
     )
 }
-
-
-def program_for_sheets(sheet_names: list[str]) -> ProgramSpec | None:
-    """The programme whose sheets all appear among a workbook's sheet names."""
-    present = set(sheet_names)
-    matches = [p for p in PROGRAMS.values() if {s.name for s in p.sheets} <= present]
-    # 企业信息 alone matches nothing; both roster programmes need their own second sheet.
-    return matches[0] if len(matches) == 1 else None

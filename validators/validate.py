@@ -15,7 +15,7 @@ import pandera.pandas as pa
 
 from validators import cleaning
 from validators.registered_checks import CHECK_MESSAGES, CHECK_REASONS
-from validators.sheets import ProgramSpec, SheetSpec
+from validators.sheets import SheetSpec, Template
 
 ROW = "row"
 
@@ -159,7 +159,7 @@ def combine(name: str, parts: list[tuple[str, ValidatedSheet]]) -> ValidatedShee
 
 
 def validate_workbook(
-    sheets: dict[str, pd.DataFrame], program: ProgramSpec
+    sheets: dict[str, pd.DataFrame], template: Template
 ) -> dict[str, ValidatedSheet]:
     """Every sheet of one programme's workbook, validated."""
-    return {name: validate_sheet(raw, program.sheet(name)) for name, raw in sheets.items()}
+    return {name: validate_sheet(raw, template.sheet(name)) for name, raw in sheets.items()}

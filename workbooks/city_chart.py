@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ledger.outputs import PROGRAM_ORDER
 from ledger.settlement import SettledBatch, city_amounts
-from validators.sheets import PROGRAMS
+from policy.catalogue import CATALOGUE
 from workbooks.chart import BarChart
 from workbooks.xlsx import Column, Table
 
@@ -24,9 +23,9 @@ ANCHOR_COLUMN, ANCHOR_HEIGHT = 11, 30
 def city_table(settled: SettledBatch) -> Table:
     amounts = city_amounts(settled)
     cities = sorted({city for city, _ in amounts})
-    columns = [Column("地市"), *(Column(PROGRAMS[p].title, "money") for p in PROGRAM_ORDER)]
+    columns = [Column("地市"), *(Column(p.title, "money") for p in CATALOGUE)]
     rows = pd.DataFrame(
-        [[city, *(amounts.get((city, p), 0) for p in PROGRAM_ORDER)] for city in cities],
+        [[city, *(amounts.get((city, p.code), 0) for p in CATALOGUE)] for city in cities],
         columns=[c.header for c in columns],
     )
     return Table(SHEET, columns, rows.astype({c.header: "int64" for c in columns[1:]}))

@@ -13,11 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ledger.payments import TOPUP
+from policy.catalogue import RELIEF, TITLES
 from policy.contributions import INSURANCES
-from validators.sheets import PROGRAMS
 from workbooks.xlsx import Column, Table
-
-TITLES = {code: spec.title for code, spec in PROGRAMS.items()}
 
 
 def table_frame(columns: list[Column], rows: list[list[object]]) -> pd.DataFrame:
@@ -143,7 +141,7 @@ def relief_detail(register: pd.DataFrame | None, provisional: Mapping[str, list[
     data["total"] = sum(register[f"{key}_relief"].astype("int64") for key in INSURANCES)
     data["file"] = register["file"]
     data["row"] = register["row"].astype("int64")
-    data["provisional"] = "、".join(provisional.get("contribution_relief", [])) or "否"
+    data["provisional"] = "、".join(provisional.get(RELIEF.code, [])) or "否"
     return Detail(
         Table("减免明细", columns, pd.DataFrame(data).reset_index(drop=True)),
         register["city"].reset_index(drop=True),

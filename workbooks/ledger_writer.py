@@ -17,22 +17,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pandas as pd
 
-from ledger.outputs import PROGRAM_ORDER, sort_decisions
+from ledger.manifest import BankFile, Manifest
+from ledger.outputs import sort_decisions
 from ledger.settlement import (
     NO_CITY,
     SettledBatch,
     city_amounts,
 )
+from policy.catalogue import CODES, DEFERRAL, RELIEF, TITLES
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from policy.outcomes import APPROVED, HELD, REJECTED
 from workbooks.chart import with_chart
 from workbooks.city_chart import city_chart, city_table
 from workbooks.ledger_details import (
-    TITLES,
     Detail,
     decreases_table,
     deferral_detail,
@@ -101,16 +101,13 @@ def ledger_keywords(batch_id: str, round_: int) -> str:
     return f"{LEDGER_KEYWORD} batch={batch_id} round={round_}"
 
 
-AMOUNT_MEANING = {
-    "contribution_relief": "减免额",
-    "contribution_deferral": "缓缴额",
-}
+AMOUNT_MEANING = {RELIEF.code: "减免额", DEFERRAL.code: "缓缴额"}
 SUMMARY_PART = "xl/worksheets/sheet1.xml"  # 汇总, the first sheet, carries the chart
 
 
 def ledger_workbooks(
     settled: SettledBatch,
-    manifest: Mapping[str, Any],
+    manifest: Manifest,
     provisional: Mapping[str, list[str]],
     parameter_rows: list[dict[str, str]],
     max_sheet_rows: int = EXCEL_MAX_ROWS - 1,
@@ -124,8 +121,8 @@ def ledger_workbooks(
     decisions = sort_decisions(settled.decisions) if len(settled.decisions) else settled.decisions
     details = [
         payments_detail(settled.payments, provisional),
-        relief_detail(settled.registers.get("contribution_relief"), provisional),
-        deferral_detail(settled.registers.get("contribution_deferral")),
+        relief_detail(settled.registers.get(RELIEF.code), provisional),
+        deferral_detail(settled.registers.get(DEFERRAL.code)),
         _rejected(decisions),
     ]
     review = _review(decisions)
@@ -148,7 +145,7 @@ def ledger_workbooks(
     summary = _summary(settled, decisions, manifest, provisional, notes)
     cities = city_table(settled)
     tables = [summary, cities, *sheets, review, *decreases, _parameters(parameter_rows)]
-    keywords = ledger_keywords(manifest["batch_id"], manifest["round"])
+    keywords = ledger_keywords(manifest.batch_id, manifest.round)
     data = workbook_bytes(tables, keywords=keywords, creator=WRITER_NAME)
     yield LEDGER, with_chart(data, SUMMARY_PART, city_chart(cities))
 
@@ -186,25 +183,24 @@ def _city_index(detail: Detail, parts: list[tuple[str, Table]]) -> Table:
 def _summary(
     settled: SettledBatch,
     decisions: pd.DataFrame,
-    manifest: Mapping[str, Any],
+    manifest: Manifest,
     provisional: Mapping[str, list[str]],
     notes: list[tuple[str, str]],
 ) -> Table:
     used = sorted({p for names in provisional.values() for p in names})
     lines = [
-        (SUMMARY_LABELS["batch_id"], manifest["batch_id"]),
-        (SUMMARY_LABELS["as_of"], manifest["as_of"]),
-        (SUMMARY_LABELS["policy_version"], manifest["policy_version"]),
+        (SUMMARY_LABELS["batch_id"], manifest.batch_id),
+        (SUMMARY_LABELS["as_of"], manifest.as_of),
+        (SUMMARY_LABELS["policy_version"], manifest.policy_version),
         (SUMMARY_LABELS["provisional"], "、".join(used) if used else "无"),
-        ("复核轮次", f"第 {manifest['round']} 轮（第 0 轮为首次审核）"),
-        ("本批银行支付", _bank_file_line(manifest["bank_file"])),
+        ("复核轮次", f"第 {manifest.round} 轮（第 0 轮为首次审核）"),
+        ("本批银行支付", _bank_file_line(manifest.bank_file)),
         *[(CONFLICT_LABEL, line) for line in _conflict_lines(settled)],
         *[("复核结论未采用", note) for note in settled.review_notes],
         *notes,
         *[
-            ("未能处理的文件", f"{i['file']}：{i['error']} {i['message'] or ''}")
-            for i in manifest["inputs"]
-            if i["error"]
+            ("未能处理的文件", f"{i.file}：{i.error} {i.message or ''}")
+            for i in manifest.unusable_inputs()
         ],
     ]
     columns = [
@@ -220,18 +216,18 @@ def _summary(
         Column("使用暂定参数"),
     ]
     rows = []
-    for program in PROGRAM_ORDER:
-        figures = manifest["programs"][program]
+    for program in CODES:
+        figures = manifest.programs[program]
         rows.append(
             [
                 PROVINCE,
                 TITLES[program],
                 program,
-                figures["input_rows"],
-                figures[APPROVED],
-                figures[REJECTED],
-                figures[HELD],
-                int(figures["amount"].replace(".", "")),
+                figures.input_rows,
+                figures.approved,
+                figures.rejected,
+                figures.held,
+                int(figures.amount.replace(".", "")),
                 AMOUNT_MEANING.get(program, CASH_MEANING),
                 "是" if provisional.get(program) else "否",
             ]
@@ -264,10 +260,10 @@ def _conflict_lines(settled: SettledBatch) -> list[str]:
     ]
 
 
-def _bank_file_line(bank: Mapping[str, Any]) -> str:
-    line = f"{bank['payments']} 笔，{bank['amount']} 元（见 payments.csv）"
-    if bank["topups"]:
-        line += f"，其中补发 {bank['topups']} 笔，{bank['topup_amount']} 元"
+def _bank_file_line(bank: BankFile) -> str:
+    line = f"{bank.payments} 笔，{bank.amount} 元（见 payments.csv）"
+    if bank.topups:
+        line += f"，其中补发 {bank.topups} 笔，{bank.topup_amount} 元"
     return line
 
 
@@ -275,7 +271,7 @@ def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
     if not len(decisions):
         return pd.DataFrame()
     city = decisions["city"].fillna("").replace("", NO_CITY)
-    order = decisions["program"].map({p: i for i, p in enumerate(PROGRAM_ORDER)})
+    order = decisions["program"].map({p: i for i, p in enumerate(CODES)})
     counts = pd.crosstab([city, order, decisions["program"]], decisions["outcome"])
     return counts.droplevel(1)
 

@@ -18,15 +18,10 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from ledger.outputs import file_sha256
+from policy.catalogue import CATALOGUE, for_sheets
+from policy.programme import Programme
 from validators.cleaning import blank_cells, clean_code, normalize_header
-from validators.sheets import (
-    PROGRAMS,
-    RECORDS_SHEET,
-    REFERENCE_SHEETS,
-    ProgramSpec,
-    SheetSpec,
-    program_for_sheets,
-)
+from validators.sheets import RECORDS_SHEET, REFERENCE_SHEETS, SheetSpec
 from validators.validate import ROW
 
 HEADER_SEARCH_ROWS = 10
@@ -47,7 +42,7 @@ class RawWorkbook:
 
     path: Path
     sha256: str
-    program: ProgramSpec | None = None
+    program: Programme | None = None
     sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
     error: str | None = None
     message: str = ""
@@ -67,7 +62,7 @@ def read_application(path: Path) -> RawWorkbook:
     workbook = _open(path, sha)
     if isinstance(workbook, RawWorkbook):
         return workbook
-    program = program_for_sheets(workbook.sheet_names)
+    program = for_sheets(workbook.sheet_names)
     if program is None:
         return RawWorkbook(path, sha, error="UNRECOGNISED_FILE", message=_expected_sheets())
     return _read_sheets(workbook, RawWorkbook(path, sha, program=program), program.sheets)
@@ -179,9 +174,7 @@ def _declared_size(head: bytes) -> tuple[int, int]:
 
 
 def _expected_sheets() -> str:
-    names = "；".join(
-        f"{p.title}：{'、'.join(s.name for s in p.sheets)}" for p in PROGRAMS.values()
-    )
+    names = "；".join(f"{p.title}：{'、'.join(s.name for s in p.sheets)}" for p in CATALOGUE)
     return f"无法识别的工作簿：未找到任何申报模板的工作表。应包含的工作表为 {names}"
 
 
@@ -192,7 +185,7 @@ def read_sheet(workbook: CalamineWorkbook, spec: SheetSpec) -> pd.DataFrame:
     first_row = sheet.start[0] + 1 if sheet.start else 1
     wanted = {normalize_header(header): header for _, header, _, _ in spec.columns()}
     required = {normalize_header(h) for _, h, _, needed in spec.columns() if needed}
-    header_at, positions = _find_header(cells, wanted, required, spec)
+    header_at, positions = find_header(cells, wanted, required, spec)
     width = max(positions.values()) + 1
     body = cells[header_at + 1 :]
     if any(len(row) < width for row in body):
@@ -206,7 +199,7 @@ def read_sheet(workbook: CalamineWorkbook, spec: SheetSpec) -> pd.DataFrame:
     return frame[filled].reset_index(drop=True)
 
 
-def _find_header(
+def find_header(
     cells: list[list[object]], wanted: dict[str, str], required: set[str], spec: SheetSpec
 ) -> tuple[int, dict[str, int]]:
     best: tuple[int, dict[str, int]] = (-1, {})

@@ -21,11 +21,12 @@ from openpyxl.styles import PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetVisibleEnum
 
+from policy.catalogue import PROGRAMS
 from policy.outcomes import HELD, REASONS, REJECTED
 from validators.cleaning import normalize_header
 from validators.registered_checks import CHECK_MESSAGES, CHECK_REASONS
-from validators.sheets import PROGRAMS, SheetSpec
-from workbooks.reader import HEADER_SEARCH_ROWS, UnusableSheet, _find_header
+from validators.sheets import SheetSpec
+from workbooks.reader import HEADER_SEARCH_ROWS, UnusableSheet, find_header
 from workbooks.styling import (
     FORMULA_PREFIXES,
     Column,
@@ -203,7 +204,7 @@ def _columns(source: _LoadedOnce, spec: SheetSpec) -> dict[str, int]:
     wanted = {normalize_header(h): h for _, h, _, _ in spec.columns()}
     try:
         cells = sheet.to_python(skip_empty_area=True, nrows=HEADER_SEARCH_ROWS)
-        _, positions = _find_header(cells, wanted, set(), spec)
+        _, positions = find_header(cells, wanted, set(), spec)
     except UnusableSheet:
         return {}
     first = sheet.start[1] + 1 if sheet.start else 1

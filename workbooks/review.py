@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from ledger.settlement import Review, ReviewKey
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
@@ -50,6 +50,14 @@ class ReviewedLedger:
 
 def is_ledger(sheet_names: list[str]) -> bool:
     return REVIEW_SHEET in sheet_names and SUMMARY_SHEET in sheet_names
+
+
+def is_reviewed_ledger(path: Path) -> bool:
+    """Whether a file is a ledger this system wrote (an application never has its sheets)."""
+    try:
+        return is_ledger(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except (CalamineError, OSError, ValueError):
+        return False
 
 
 def document_properties(path: Path) -> dict[str, str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from policy.catalogue import PROGRAMS
 from synthetic.batch import generate
-from validators.sheets import PROGRAMS
 from workbooks.fast_writer import write_sheets
 
 

@@ -15,9 +15,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ledger.outputs import write_atomic
+from policy.catalogue import CATALOGUE
+from policy.programme import Programme
 from validators.checks import SHANDONG_CITIES
 from validators.registered_checks import ENTERPRISE_SIZES, INDUSTRIES, UNIT_TYPES
-from validators.sheets import PROGRAMS, ProgramSpec
 from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width, workbook_bytes
 
 TEXT_KINDS = {"code", "account", "text", "insurances"}
@@ -37,7 +38,7 @@ NOTES = [
 ]
 
 
-def template_workbook(program: ProgramSpec) -> Workbook:
+def template_workbook(program: Programme) -> Workbook:
     """A blank, formatted workbook for one programme."""
     workbook = Workbook()
     notes = workbook.active
@@ -71,7 +72,7 @@ def write_templates(folder: Path) -> list[Path]:
     """Write every programme's blank template into `folder`; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for program in PROGRAMS.values():
+    for program in CATALOGUE:
         path = folder / program.file_name
         write_atomic(path, workbook_bytes(template_workbook(program)))
         written.append(path)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ledger.whatif import OUTCOME_TEXT, Comparison
-from workbooks.ledger_writer import TITLES
+from policy.catalogue import TITLES
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 SUMMARY_COLUMNS = [

@@ -124,9 +124,19 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         run_link.wait_for()
         page.goto(served + run_link.get_attribute("href"))
         expect(page.get_by_text("Completed").first).to_be_visible(timeout=120_000)
-        page.get_by_text("Artifacts", exact=True).click()
         summary = page.get_by_text("disbursement-summary", exact=True)
-        expect(summary).to_be_visible()
+        # "Completed" may be a task's state while the flow still runs: reload until the flow's
+        # artifacts are there (a busy CI machine takes longer).
+        deadline = time.monotonic() + 120
+        while True:
+            page.get_by_text("Artifacts", exact=True).click()
+            try:
+                expect(summary).to_be_visible(timeout=5_000)
+                break
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+                page.reload()
         expect(page.get_by_text("本批次审核结果汇总")).to_be_visible()
         page.screenshot(path=SHOTS / "3-run-artifacts.png", full_page=True)
 

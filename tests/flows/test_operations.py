@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from flows import tasks
+from batch import inputs as batch_inputs
 from flows.disburse import disburse
 from flows.inbox import nightly_inbox
 from flows.serve import NIGHTLY_CRON, TIME_ZONE, deployments
@@ -178,7 +178,7 @@ def test_retried_run__reuses_persisted_reads_and_pays_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reads: list[str] = []
-    real_read = tasks.read_application
+    real_read = batch_inputs.read_application
 
     def counting_read(path: Path):  # type: ignore[no-untyped-def]
         reads.append(path.name)
@@ -192,7 +192,7 @@ def test_retried_run__reuses_persisted_reads_and_pays_once(
             raise problem
         return real_write(path, data)
 
-    monkeypatch.setattr(tasks, "read_application", counting_read)
+    monkeypatch.setattr(batch_inputs, "read_application", counting_read)
     monkeypatch.setattr(publish, "write_atomic", flaky_write)
     retried = disburse.with_options(retries=1, retry_delay_seconds=0)
     folder = Path(

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from batch.whatif import BaselineMismatch
 from flows.disburse import disburse
-from flows.whatif import BaselineMismatch, whatif
+from flows.whatif import whatif
 from ledger.batch_inputs import MissingInputs
 from policy.parameters import DEFAULT_POLICY_DIR
 from tests.conftest import SAMPLES

@@ -10,7 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from policy.parameters import DEFAULT_POLICY_DIR, ParameterReads, PolicyError, load_policy
+from policy.parameters import (
+    DEFAULT_POLICY_DIR,
+    ParameterReads,
+    PolicyError,
+    describe,
+    load_policy,
+)
 from validators.registered_checks import INDUSTRIES
 
 POLICY = load_policy()
@@ -64,3 +70,37 @@ def test_load_policy__any_edit_changes_the_version(tmp_path: Path) -> None:
 def test_size_table__covers_every_industry_the_schema_accepts() -> None:
     table = POLICY.value("enterprise_size.size_thresholds", dt.date(2020, 1, 1))
     assert set(table) == set(INDUSTRIES)
+
+
+def test_describe__a_value_with_a_source_of_its_own_shows_it_the_others_the_parameters() -> None:
+    policy = load_policy()
+    name = "contributions.relief_share_pension_unemployment_injury"
+    rows = {r["start"]: r["reference"] for r in describe(policy, [name])}
+    assert list(rows) == ["2019-05-01", "2020-02-01", "2020-07-01", "2021-01-01"]
+    assert "减免开始前" in rows["2019-05-01"]
+    assert "期满" in rows["2021-01-01"]
+    assert rows["2020-02-01"] == rows["2020-07-01"] == policy.parameter(name).reference
+
+
+def test_load_policy__no_value_starts_before_the_rates_it_goes_with() -> None:
+    """The zero shares once dated 2000-01-01 start with the rates they multiply."""
+    policy = load_policy()
+    earliest = min(start for p in policy.parameters.values() for start in p.starts)
+    assert earliest == dt.date(2011, 6, 18)  # the SME size standard (工信部联企业〔2011〕300号)
+    shares = [n for n in policy.parameters if n.startswith("contributions.relief_share")]
+    assert {policy.parameter(n).starts[0] for n in shares} == {dt.date(2019, 5, 1)}
+
+
+def test_load_policy__a_reference_for_a_date_with_no_value_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "policy"
+    shutil.copytree(DEFAULT_POLICY_DIR, folder)
+    path = folder / "new_hire.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "    2020-01-01: 1000\n", "    2020-01-01: 1000\n  references:\n    2020-06-01: x\n"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(PolicyError, match="references"):
+        load_policy(folder)

@@ -14,10 +14,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from policy.catalogue import PROGRAMS
 from policy.money import fen_text
 from policy.parameters import load_policy
-from policy.programs import decide_program
-from validators.sheets import PROGRAMS
 from validators.validate import combine, validate_sheet
 
 CASES = Path(__file__).with_name("cases")
@@ -54,7 +53,7 @@ def decide_case(suite: dict[str, Any], case: dict[str, Any]) -> pd.DataFrame:
         for name, keys in {**suite.get("references", {}), **case.get("references", {})}.items()
     }
     as_of = case.get("as_of", suite["as_of"])
-    result = decide_program(program, sheets, POLICY, as_of, references)
+    result = PROGRAMS[program].decide(sheets, POLICY, as_of, references)
     return result.decisions.sort_values("row")
 
 

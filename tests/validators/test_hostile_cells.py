@@ -6,7 +6,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from validators.sheets import PROGRAMS
+from policy.catalogue import PROGRAMS
 from validators.validate import validate_workbook
 from workbooks.reader import read_application
 
@@ -30,7 +30,7 @@ def _validated(path: Path, rows: list[list[object]], merge: str | None = None):
     workbook.save(path)
     raw = read_application(path)
     assert raw.error is None, raw.message
-    return validate_workbook(raw.sheets, raw.program)["稳岗返还"]
+    return validate_workbook(raw.sheets, raw.program.template)["稳岗返还"]
 
 
 def test_formula_without_a_cached_value_is_that_rows_missing_value(tmp_path: Path) -> None:

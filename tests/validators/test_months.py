@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from validators.sheets import PROGRAMS
+from policy.catalogue import PROGRAMS
 from validators.validate import validate_sheet
 
 MONTHS = [(year, month) for year in (2020, 2021) for month in range(1, 13)]

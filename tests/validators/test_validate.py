@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from validators.sheets import PROGRAMS
+from policy.catalogue import PROGRAMS
 from validators.validate import validate_sheet
 
 SPEC = PROGRAMS["stabilization_refund"].sheet("稳岗返还")

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from batch.finds import find_people, proposed_csv
 from ledger import audit
 from ledger.registry import Registry
 from tests.finds_case import (
@@ -29,7 +30,6 @@ from tests.finds_case import (
     write_reference,
 )
 from tests.pipeline import POLICY, decide, settle_case
-from workbooks.finds_outputs import find_people, proposed_csv
 from workbooks.notice import APPLICATION_FILE
 
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from flows.summary import manifest
+from batch.stage import batch_manifest as manifest
 from ledger.settlement import BatchIdentity
 from policy.parameters import describe
 from tests.conftest import ACCEPTANCE

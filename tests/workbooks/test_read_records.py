@@ -6,8 +6,8 @@ from pathlib import Path
 
 from openpyxl import Workbook, load_workbook
 
+from policy.catalogue import PROGRAMS
 from tests.finds_case import RECORDS, record_headers, write_records
-from validators.sheets import PROGRAMS
 from workbooks.reader import read_application, read_records
 from workbooks.templates import write_templates
 

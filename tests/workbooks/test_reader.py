@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from policy.catalogue import PROGRAMS
 from tests.conftest import ACCEPTANCE, DATA, SAMPLES
-from validators.sheets import PROGRAMS
 from workbooks import reader
 from workbooks.reader import list_workbooks, read_application, read_references
 

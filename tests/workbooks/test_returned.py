@@ -17,11 +17,11 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+from policy.catalogue import PROGRAMS
 from policy.outcomes import REASONS
 from tests.conftest import ACCEPTANCE, DATA
 from tests.pipeline import decide
 from validators.cleaning import normalize_header
-from validators.sheets import PROGRAMS
 from workbooks import returned
 from workbooks.returned import (
     BY_MESSAGE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from validators.sheets import PROGRAMS
+from policy.catalogue import PROGRAMS
 from workbooks.reader import read_application
 from workbooks.templates import write_templates
 

@@ -7,7 +7,7 @@ repeatable bytes, mode 0640), then appends to audit.jsonl the events a normal ru
 id digests everything that decides the result — records, reference lists, parameters, `as_of`
 and the claims already taken — so the same inputs give the same folder. No claim or payment is
 recorded: the proposal is paid by feeding its application workbook to an ordinary run.
-It lives beside the other writers because it imports them (workbooks → ledger, never back).
+A use case of `batch/`: plain functions, no Prefect; `flows/find.py` wraps it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import pandas as pd
 from ledger import audit, outputs
 from ledger.registry import Registry
 from ledger.settlement import digest
-from policy.finds import PROGRAM, PROPOSED_COLUMNS, Finding, find_eligible, refund_period
+from policy.catalogue import REFUND
+from policy.finds import PROPOSED_COLUMNS, Finding, find_eligible, refund_period
 from policy.money import fen_text
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.parameters import PolicySet
@@ -100,7 +101,7 @@ def _find(
     references = read_references(reference)
     dishonest = references.keys(DISHONEST_LIST)
     period = refund_period(policy, as_of)
-    claimed = registry.claim_keys(PROGRAM, period) if registry else frozenset()
+    claimed = registry.claim_keys(REFUND.code, period) if registry else frozenset()
     usable = [
         (raw.path.name, validate_sheet(raw.sheets[RECORDS_SHEET.name], RECORDS_SHEET))
         for raw in raws
@@ -125,7 +126,7 @@ def _find(
         registry.record_issued(written[APPLICATION_FILE], APPLICATION_FILE, identity)
     manifest = {
         "id": identity,
-        "program": PROGRAM,
+        "program": REFUND.code,
         "period": period,
         "as_of": as_of.isoformat(),
         "policy_version": policy.version,

@@ -1,7 +1,7 @@
 """The batch's files: staged before the registry commits, audited after they are published.
 
-Orchestration glue between the settled batch and the writers (`ledger.outputs`,
-`workbooks.ledger_writer`, `workbooks.returned`, `ledger.audit`); it decides nothing.
+Between the settled batch and the writers (`ledger.outputs`, `workbooks.ledger_writer`,
+`workbooks.returned`, `ledger.audit`); it decides nothing.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
-from flows import summary
+from batch.inputs import InputFile
 from ledger import audit, outputs
 from ledger.faults import crash_point
+from ledger.manifest import MANIFEST, InputEntry, Manifest, build_manifest
 from ledger.output_schemas import DecisionsOutputSchema, PaymentsOutputSchema, checked
 from ledger.publish import stage
 from ledger.settlement import BatchIdentity, SettledBatch
+from policy.catalogue import CASH, of_kind
 from policy.decisions import ProgramDecisions
 from policy.outcomes import APPROVED
 from policy.parameters import PolicySet, describe
+from policy.programme import Kind
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
 from workbooks.returned import returned_name, returned_workbook
 
@@ -35,12 +37,12 @@ MAX_WORKERS = 4
 def stage_outputs(
     staging: Path,
     identity: BatchIdentity,
-    files: list,  # list[InputFile]
+    files: list[InputFile],
     settled: SettledBatch,
     results: list[ProgramDecisions],
     policy: PolicySet,
     sources: dict[str, Path],
-) -> dict[str, Any]:
+) -> Manifest:
     """Write every repeatable output into `staging`, the manifest last; returns the manifest.
 
     The folder describes the whole batch after its latest round; that round's ledger,
@@ -51,7 +53,7 @@ def stage_outputs(
     crash_point("claimed")
     checked(settled.decisions, DecisionsOutputSchema, "本批次的审核决定")
     checked(settled.payments, PaymentsOutputSchema, "本批次的支付清单")
-    manifest = summary.manifest(identity, files, settled, results)
+    manifest = batch_manifest(identity, files, settled, results)
     kept = f"{ROUNDS}/{settled.round}"
     written: dict[str, str] = {}
 
@@ -72,16 +74,16 @@ def stage_outputs(
             written[relative] = stage(staging, relative, data)
     for relative, data in _returned_workbooks(settled, files, sources):
         written[relative] = stage(staging, relative, data)
-    manifest = {**manifest, "outputs": dict(sorted(written.items()))}
-    data = outputs.manifest_json(manifest)
-    stage(staging, f"{kept}/manifest.json", data)
-    stage(staging, "manifest.json", data)
+    manifest = manifest.with_outputs(written)
+    data = manifest.to_json()
+    stage(staging, f"{kept}/{MANIFEST}", data)
+    stage(staging, MANIFEST, data)
     crash_point("staged")
     return manifest
 
 
 def _returned_workbooks(
-    settled: SettledBatch, files: list, sources: dict[str, Path]
+    settled: SettledBatch, files: list[InputFile], sources: dict[str, Path]
 ) -> Iterator[tuple[str, bytes]]:
     """The applicant's own workbook, annotated, for each file with rejected or held rows.
 
@@ -111,7 +113,11 @@ def _returned_workbooks(
 
 
 def run_facts(
-    manifest: dict[str, Any], files: list, sources: dict[str, Path], flow_run_id: str, rerun: bool
+    manifest: Manifest,
+    files: list[InputFile],
+    sources: dict[str, Path],
+    flow_run_id: str,
+    rerun: bool,
 ) -> audit.RunFacts:
     """The run's audit facts, with where each input was read from (a what-if finds it there)."""
     inputs = [
@@ -125,13 +131,60 @@ def run_facts(
     ]
     note = "该批次此前已登记，本次未重复支付" if rerun else ""
     return audit.RunFacts(
-        manifest["batch_id"],
+        manifest.batch_id,
         flow_run_id,
-        manifest["policy_version"],
-        manifest["as_of"],
+        manifest.policy_version,
+        manifest.as_of,
         inputs,
         rerun,
         note,
-        manifest["totals"],
-        manifest["outputs"],
+        manifest.totals,
+        manifest.outputs,
+    )
+
+
+def batch_manifest(
+    identity: BatchIdentity,
+    files: list[InputFile],
+    settled: SettledBatch,
+    results: list[ProgramDecisions],
+) -> Manifest:
+    """The manifest's figures (SPEC §4), before the outputs' hashes are added."""
+    decisions = settled.decisions
+    rows_by_file = decisions["file"].value_counts() if len(decisions) else {}
+    inputs = [
+        InputEntry(
+            item.name,
+            item.sha256,
+            item.program,
+            int(rows_by_file.get(item.name, 0)),
+            item.error,
+            item.message or None,
+        )
+        for item in files
+    ]
+    amounts = settled.amounts
+    deferrals = [
+        settled.registers[p.code] for p in of_kind(Kind.DEFERRAL) if p.code in settled.registers
+    ]
+    totals = {
+        "payments": sum(v for k, v in amounts.items() if k in CASH),
+        "relief": sum(amounts.get(p.code, 0) for p in of_kind(Kind.RELIEF)),
+        "deferred": sum(amounts.get(p.code, 0) for p in of_kind(Kind.DEFERRAL)),
+        "late_fee_waived": sum(int(d["late_fee_waived"].sum()) for d in deferrals),
+    }
+    provisional = sorted({n for r in results for n in r.reads.provisional()})
+    return build_manifest(
+        identity.batch_id,
+        identity.as_of.isoformat(),
+        identity.policy_version,
+        inputs,
+        decisions,
+        amounts,
+        totals,
+        provisional,
+        settled.payments,
+        settled.decreases,
+        settled.round,
+        settled.conflicts,
     )

@@ -1,0 +1,273 @@
+"""One disbursement run, top to bottom, in plain Python (SPEC §4–§6).
+
+    plan      what the run was asked: which files, parameters, reference lists, `as_of`, and
+              the reviewed ledger or paid batch it continues
+    (read)    each workbook read and validated (`batch.inputs.read_input`; the flow fans it out)
+    admit     the files of the chosen programmes, system-only columns checked, the batch's id
+    (decide)  each programme's rules over all its files (`batch.inputs.decide`)
+    settle_and_publish
+              in one registry transaction: claims, review rounds, grants, holds and payments
+              (`ledger.settlement`); every output staged, the round sealed with the manifest;
+              committed, then the folder published
+    audit_run the run's events appended to the batch's audit log, its head to the registry
+
+`flows/disburse.py` calls these in this order and adds only Prefect: tasks, retries, logs and
+artifacts. A run opens its registry once (`open_registry`) and hands it down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from batch.inputs import InputFile, selected, without_unissued_system_columns
+from batch.stage import run_facts, stage_outputs
+from ledger import audit
+from ledger.faults import crash_point
+from ledger.manifest import Manifest
+from ledger.outputs import file_sha256
+from ledger.publish import publish, recover, staging_for
+from ledger.registry import BatchRecord, Registry, sqlite_url
+from ledger.settlement import (
+    BatchIdentity,
+    Review,
+    ReviewInput,
+    ReviewKey,
+    SettledBatch,
+    batch_identity,
+    prepare,
+    record_of,
+    settle_alone,
+    settle_claims,
+)
+from policy.decisions import ProgramDecisions
+from policy.parameters import PolicySet, load_policy
+from workbooks.reader import References, list_workbooks, read_references
+from workbooks.review import ReviewedLedger, read_reviewed_ledger
+
+DRY_RUN_SUFFIX = ".dry-run"
+REGISTRY_FILE = "registry.sqlite"
+
+
+class NotPaidBatch(Exception):
+    """A top-up names a batch the registry has not recorded."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a run is asked to do (the flow's parameters, typed)."""
+
+    inputs: list[Path]
+    reference: Path | None
+    out: Path
+    programs: set[str]
+    as_of: dt.date | None = None
+    reviewed_ledger: Path | None = None
+    dry_run: bool = False
+    registry: str | None = None
+    policy: str | None = None
+    topup_of: str | None = None
+
+    @property
+    def registry_url(self) -> str | None:
+        """The registry a run records in: none for a dry run; the output folder's by default."""
+        if self.dry_run:
+            return None
+        return self.registry or sqlite_url(str(self.out / REGISTRY_FILE))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the run works from, before any application is read."""
+
+    request: Request
+    paths: list[Path]
+    policy: PolicySet
+    references: References
+    as_of: dt.date
+    review: ReviewedLedger | None = None
+    original: BatchRecord | None = None  # the paid batch a top-up continues
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The batch the read files make: its identity, files, verdicts and output folder."""
+
+    identity: BatchIdentity
+    files: list[InputFile]
+    folder: Path
+    policy: PolicySet
+    sources: dict[str, Path]
+    review: ReviewInput | None = None
+    unissued_columns: list[str] = field(default_factory=list)  # files whose columns were blanked
+
+
+@contextmanager
+def open_registry(request: Request) -> Iterator[Registry | None]:
+    """The run's registry, opened once (None for a dry run) and closed when the run ends."""
+    url = request.registry_url
+    if url is None:
+        yield None
+        return
+    with Registry(url) as registry:
+        yield registry
+
+
+def recover_crashed(request: Request, registry: Registry | None) -> list[str]:
+    """Publish or drop what a crashed run left staged in the output folder (`ledger.publish`).
+    A dry run judges them against the default registry only if one exists there."""
+    url = request.registry or sqlite_url(str(request.out / REGISTRY_FILE))
+    if registry is not None:
+        return recover(request.out, registry.manifest_of, registry.url)
+    if request.registry or (request.out / REGISTRY_FILE).exists():
+        with Registry(url) as found:
+            return recover(request.out, found.manifest_of, url)
+    return recover(request.out, lambda batch_id: None, url)
+
+
+def plan(request: Request, registry: Registry | None, today: dt.date) -> Plan:
+    """Resolve the run's inputs. `as_of` is the one asked for, else the paid batch's (a
+    top-up), else the reviewed ledger's, else `today`."""
+    review = read_reviewed_ledger(request.reviewed_ledger) if request.reviewed_ledger else None
+    original = paid_batch(registry, request.topup_of) if request.topup_of else None
+    as_of = request.as_of or (
+        original.as_of if original else (review.as_of if review and review.as_of else today)
+    )
+    return Plan(
+        request,
+        list_workbooks(request.inputs),
+        load_policy(request.policy),
+        read_references(request.reference),
+        as_of,
+        review,
+        original,
+    )
+
+
+def paid_batch(registry: Registry | None, batch_id: str) -> BatchRecord:
+    """The recorded batch a top-up continues: same applications (lineage) and `as_of`."""
+    if registry is None:
+        raise NotPaidBatch("补发需要支付登记库，不能与试运行同时使用")
+    found = registry.batch_of(batch_id)
+    if found is None:
+        raise NotPaidBatch(f"支付登记库中没有批次 {batch_id}，无法补发")
+    return found
+
+
+def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batch:
+    """The batch the read files make: files of programmes not chosen are listed, system-only
+    columns count only in workbooks this system issued, and the reviewed ledger's verdicts
+    count only for the batch it was written for."""
+    files = selected(files, plan.request.programs)
+    issued = registry.issued([f.sha256 for f in files]) if registry else set()
+    files, blanked = without_unissued_system_columns(files, issued)
+    identity = batch_identity(
+        [(f.name, f.sha256) for f in files],
+        plan.references.sha256,
+        plan.policy.version,
+        plan.as_of,
+        lineage=plan.original.lineage if plan.original else None,
+    )
+    review = plan.review
+    if review and review.batch_id != identity.batch_id:
+        elsewhere = (
+            f"复核台账属于批次 {review.batch_id or '（未知）'}，不是本批次 {identity.batch_id}，"
+            "其中的复核结论均未采用"
+        )
+        review = replace(review, reviews={}, ignored=[*review.ignored, elsewhere])
+    verdicts = (
+        ReviewInput(
+            review.reviews, review.reviewer, getpass.getuser(), review.shown_amounts, review.ignored
+        )
+        if review
+        else None
+    )
+    # A dry run never replaces a recorded batch's files: its outputs go beside them.
+    name = identity.batch_id + (DRY_RUN_SUFFIX if plan.request.dry_run else "")
+    return Batch(
+        identity,
+        files,
+        plan.request.out / name,
+        plan.policy,
+        {p.name: p for p in plan.paths},
+        verdicts,
+        sorted(set(blanked)),
+    )
+
+
+def settle_and_publish(
+    results: list[ProgramDecisions], batch: Batch, registry: Registry | None
+) -> tuple[SettledBatch, Manifest]:
+    """Settle the batch's latest round and write its outputs; they commit together.
+
+    Claims, verdicts, holds and payments are recorded in one registry transaction in which
+    every output is staged and the round is sealed with the manifest's sha256; after the
+    commit the staged folder is published. A crash anywhere leaves either nothing or a staging
+    folder `recover_crashed` finishes. Returns the settled batch and the manifest as written.
+    """
+    prepared = prepare(results)
+    with staging_for(batch.folder, registry.url if registry else None) as staging:
+        if registry is None or prepared.empty:
+            settled = settle_alone(prepared, batch.identity, batch.review)
+            manifest = _stage(staging, batch, settled, results)
+        else:
+            with registry.claiming(record_of(batch.identity), prepared.candidates) as claims:
+                settled = settle_claims(prepared, batch.identity, claims, batch.review)
+                manifest = _stage(staging, batch, settled, results)
+                claims.seal(settled.round, file_sha256(staging / "manifest.json"))
+        crash_point("committed")
+        publish(staging, batch.folder)
+    crash_point("published")
+    return settled, manifest
+
+
+def _stage(
+    staging: Path, batch: Batch, settled: SettledBatch, results: list[ProgramDecisions]
+) -> Manifest:
+    return stage_outputs(
+        staging, batch.identity, batch.files, settled, results, batch.policy, batch.sources
+    )
+
+
+def audit_run(
+    settled: SettledBatch,
+    manifest: Manifest,
+    batch: Batch,
+    flow_run_id: str,
+    registry: Registry | None,
+) -> None:
+    """Append the run's events to the batch's audit log; its new head goes to the registry.
+    Each decided row carries the verdict in force; a round's conflicts get an event of their own."""
+    rerun = registry is not None and not settled.new_round
+    facts = run_facts(manifest, batch.files, batch.sources, flow_run_id, rerun)
+    bodies = audit.run_bodies(
+        facts, settled.decisions, verdicts_in_force(settled), settled.conflicts
+    )
+    appended = audit.append_bodies(batch.folder / "audit.jsonl", bodies)
+    crash_point("audited")
+    if registry is not None:
+        registry.record_audit_head(manifest.batch_id, appended.head, flow_run_id, appended.events)
+
+
+def verdicts_in_force(settled: SettledBatch) -> dict[ReviewKey, Review]:
+    """Every verdict the batch's rounds applied, by row."""
+    decisions = settled.decisions
+    if "verdict" not in decisions:
+        return {}
+    decided = decisions[decisions["verdict"] != ""]
+    return {
+        (str(p), str(f), str(s), int(r)): Review(str(v), str(c))
+        for p, f, s, r, v, c in zip(
+            decided["program"],
+            decided["file"],
+            decided["sheet"],
+            decided["row"],
+            decided["verdict"],
+            decided["comment"],
+            strict=True,
+        )
+    }
