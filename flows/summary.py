@@ -10,6 +10,7 @@ from ledger.manifest import Manifest
 from ledger.settlement import SettledBatch, city_amounts
 from policy.catalogue import CATALOGUE, TITLES
 from policy.money import fen_text
+from validators.checks import city_rank
 
 
 def markdown(figures: Manifest, folder: Path) -> str:
@@ -54,7 +55,7 @@ def markdown(figures: Manifest, folder: Path) -> str:
         lines += [""]
         lines.append(f"退回申请人的标注工作簿：{len(returned)} 个，见 `{folder / 'returned'}`。")
     lines += [""]
-    lines.append("各地市各项目金额见下方“按地市汇总”表，与台账“汇总”工作表的图表同一口径。")
+    lines.append("各地市各项目金额见下方“按地市汇总”表，与台账“地市金额”工作表同一口径。")
     conflicts = figures.review_conflicts
     if conflicts:
         lines += ["", "## 复核冲突（未采用的复核结论）", ""]
@@ -72,7 +73,7 @@ def markdown(figures: Manifest, folder: Path) -> str:
 def city_table(settled: SettledBatch) -> list[dict[str, str]]:
     """Totals per city and programme for the UI (capped payments; relief and deferral sums)."""
     amounts = city_amounts(settled)
-    cities = sorted({city for city, _ in amounts})
+    cities = sorted({city for city, _ in amounts}, key=city_rank)
     return [
         {"地市": city} | {p.title: fen_text(amounts.get((city, p.code), 0)) for p in CATALOGUE}
         for city in cities

@@ -53,3 +53,59 @@ def fen_texts(fen: pd.Series) -> pd.Series:
 
 def fen_to_decimal(fen: int) -> Decimal:
     return Decimal(int(fen)).scaleb(-2)
+
+
+DIGITS = "零壹贰叁肆伍陆柒捌玖"
+PLACES = ("仟", "佰", "拾", "")
+SECTIONS = ("", "万", "亿", "万亿")
+
+
+def _section(number: int) -> str:
+    """0 < number < 10000 in capitals: a run of zeros inside is one 零, trailing zeros none."""
+    text, zero = "", False
+    for place, digit in zip(PLACES, f"{number:04d}", strict=True):
+        if digit == "0":
+            zero = bool(text)
+            continue
+        text += ("零" if zero else "") + DIGITS[int(digit)] + place
+        zero = False
+    return text
+
+
+def capitals(fen: int) -> str:
+    """An amount in Chinese capitals as bills and vouchers write it (大写金额), without the
+    人民币 prefix: 0 → 零元整, 5 fen → 伍分, 10.00 → 壹拾元整, 100,010.00 → 壹拾万零壹拾元整,
+    1,000,000.01 → 壹佰万元零壹分; 整 after 元 or 角 when no 分 follows."""
+    if fen < 0:
+        raise ValueError("大写金额不能为负数")
+    yuan, cents = divmod(fen, FEN_PER_YUAN)
+    jiao, fen_digit = divmod(cents, 10)
+    text, pending_zero = "", False
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10_000)
+        groups.append(group)
+    for power in range(len(groups) - 1, -1, -1):
+        group = groups[power]
+        if group == 0:
+            pending_zero = bool(text)
+            continue
+        if text and (pending_zero or group < 1000):
+            text += "零"
+        text += _section(group) + SECTIONS[power]
+        pending_zero = False
+    if text:
+        text += "元"
+    if jiao == 0 and fen_digit == 0:
+        return (text or "零元") + "整"
+    if jiao:
+        text += DIGITS[jiao] + "角"
+    elif text:
+        text += "零"
+    return text + (DIGITS[fen_digit] + "分" if fen_digit else "整")
+
+
+def fen_grouped(fen: int) -> str:
+    """An amount as a person reads it: 827,312.05 (thousands grouped, two places)."""
+    yuan, cents = divmod(abs(fen), FEN_PER_YUAN)
+    return f"{'-' if fen < 0 else ''}{yuan:,}.{cents:02d}"

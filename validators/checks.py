@@ -38,6 +38,12 @@ SHANDONG_CITIES = (
     "菏泽",
 )
 
+
+def city_rank(city: str) -> tuple[int, str]:
+    """Sort key listing cities in the official order (SPEC §4); any other text after them."""
+    return (SHANDONG_CITIES.index(city), "") if city in SHANDONG_CITIES else (99, city)
+
+
 _CREDIT_VALUE = np.full(128, -1, dtype=np.int64)
 for _i, _ch in enumerate(CREDIT_CODE_CHARSET):
     _CREDIT_VALUE[ord(_ch)] = _i

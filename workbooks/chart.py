@@ -40,8 +40,9 @@ AFTER_DRAWING = (
 class BarChart:
     """A stacked bar per category (city); `series` are (name, values in yuan) per programme.
 
-    `source` is the sheet whose column A holds the categories from row 2 and whose next
-    columns hold each series, its name in row 1.
+    `source` is the sheet whose column A holds the categories from row 2; each series is read
+    from its column there (`columns`, 1-based after A; by default the next ones), its name in
+    row 1.
     """
 
     title: str
@@ -49,6 +50,7 @@ class BarChart:
     categories: Sequence[str]
     series: Sequence[tuple[str, Sequence[float]]]
     anchor: tuple[int, int, int, int]  # first column, first row, last column, last row (0-based)
+    columns: Sequence[int] = ()
 
 
 def with_chart(data: bytes, sheet_path: str, chart: BarChart) -> bytes:
@@ -140,7 +142,7 @@ def _chart_xml(chart: BarChart) -> str:
     )
     series = []
     for number, (name, values) in enumerate(chart.series):
-        column = _column(number + 1)
+        column = _column(chart.columns[number] if chart.columns else number + 1)
         points = "".join(f'<c:pt idx="{i}"><c:v>{v:.2f}</c:v></c:pt>' for i, v in enumerate(values))
         series.append(
             f'<c:ser><c:idx val="{number}"/><c:order val="{number}"/>'

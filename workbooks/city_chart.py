@@ -11,18 +11,19 @@ import pandas as pd
 
 from ledger.settlement import SettledBatch, city_amounts
 from policy.catalogue import CATALOGUE
+from validators.checks import city_rank
 from workbooks.chart import BarChart
 from workbooks.xlsx import Column, Table
 
 SHEET = "地市金额"
-CHART_TITLE = "各地市各项目金额（元）"
-# Right of the 汇总 table (columns A–J), from its first row, about 16 columns by 30 rows.
-ANCHOR_COLUMN, ANCHOR_HEIGHT = 11, 30
+CHART_TITLE = "各地市现金补贴金额（元）"
+# Under the 地市金额 table, as wide as it, 24 rows high: it prints with the table it charts.
+CHART_COLUMNS, CHART_ROWS = 7, 24
 
 
 def city_table(settled: SettledBatch) -> Table:
     amounts = city_amounts(settled)
-    cities = sorted({city for city, _ in amounts})
+    cities = sorted({city for city, _ in amounts}, key=city_rank)
     columns = [Column("地市"), *(Column(p.title, "money") for p in CATALOGUE)]
     rows = pd.DataFrame(
         [[city, *(amounts.get((city, p.code), 0) for p in CATALOGUE)] for city in cities],
@@ -32,10 +33,21 @@ def city_table(settled: SettledBatch) -> Table:
 
 
 def city_chart(table: Table) -> BarChart:
-    """A stacked bar per city, a segment per programme, reading `table`'s cells."""
-    series = [
-        (column.header, (table.rows[column.header] / 100).tolist()) for column in table.columns[1:]
+    """A stacked bar per city, a segment per cash programme, reading `table`'s cells, drawn
+    under the table. Relief and deferral are registers, not payments: they stay in the table
+    and are never stacked onto cash (SPEC §4)."""
+    cash = {p.title for p in CATALOGUE if p.is_cash}
+    chosen = [
+        (position, column) for position, column in enumerate(table.columns) if column.header in cash
     ]
-    rows = len(table.rows)
-    anchor = (ANCHOR_COLUMN, 0, ANCHOR_COLUMN + 16, max(ANCHOR_HEIGHT, rows + 8))
-    return BarChart(CHART_TITLE, SHEET, table.rows["地市"].tolist(), series, anchor)
+    series = [(column.header, (table.rows[column.header] / 100).tolist()) for _, column in chosen]
+    top = len(table.rows) + 2
+    anchor = (0, top, CHART_COLUMNS, top + CHART_ROWS)
+    return BarChart(
+        CHART_TITLE,
+        SHEET,
+        table.rows["地市"].tolist(),
+        series,
+        anchor,
+        [position for position, _ in chosen],
+    )

@@ -29,7 +29,9 @@ from ledger.settlement import (
 )
 from policy.catalogue import CODES, DEFERRAL, RELIEF, TITLES
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
+from policy.money import capitals, fen_grouped
 from policy.outcomes import APPROVED, HELD, REJECTED
+from validators.checks import city_rank
 from workbooks.chart import with_chart
 from workbooks.city_chart import city_chart, city_table
 from workbooks.ledger_details import (
@@ -102,7 +104,7 @@ def ledger_keywords(batch_id: str, round_: int) -> str:
 
 
 AMOUNT_MEANING = {RELIEF.code: "减免额", DEFERRAL.code: "缓缴额"}
-SUMMARY_PART = "xl/worksheets/sheet1.xml"  # 汇总, the first sheet, carries the chart
+CHART_PART = "xl/worksheets/sheet2.xml"  # 地市金额, the second sheet, carries the chart
 
 
 def ledger_workbooks(
@@ -142,19 +144,20 @@ def ledger_workbooks(
         )
         with ThreadPoolExecutor(max_workers=2) as pool:
             yield from pool.map(lambda part: (part[0], workbook_bytes([part[1]])), parts)
-    summary = _summary(settled, decisions, manifest, provisional, notes)
+    described = {row["name"]: row["description"] for row in parameter_rows}
+    summary = _summary(settled, decisions, manifest, provisional, notes, described)
     cities = city_table(settled)
     tables = [summary, cities, *sheets, review, *decreases, _parameters(parameter_rows)]
     keywords = ledger_keywords(manifest.batch_id, manifest.round)
     data = workbook_bytes(tables, keywords=keywords, creator=WRITER_NAME)
-    yield LEDGER, with_chart(data, SUMMARY_PART, city_chart(cities))
+    yield LEDGER, with_chart(data, CHART_PART, city_chart(cities))
 
 
 def _city_parts(detail: Detail) -> list[tuple[str, Table]]:
     """The detail sheet cut into one table per city, each with its workbook's path."""
     cities = detail.cities.fillna("").replace("", NO_CITY).to_numpy()
     parts = []
-    for city in sorted(set(cities)):
+    for city in sorted(set(cities), key=city_rank):
         rows = detail.table.rows.loc[cities == city].reset_index(drop=True)
         table = Table(detail.table.name, detail.table.columns, rows)
         parts.append((f"{REGISTER_FOLDER}/{city}-{detail.table.name}.xlsx", table))
@@ -186,15 +189,19 @@ def _summary(
     manifest: Manifest,
     provisional: Mapping[str, list[str]],
     notes: list[tuple[str, str]],
+    described: Mapping[str, str],
 ) -> Table:
     used = sorted({p for names in provisional.values() for p in names})
+    shown = [described.get(name) or name for name in used]
     lines = [
         (SUMMARY_LABELS["batch_id"], manifest.batch_id),
         (SUMMARY_LABELS["as_of"], manifest.as_of),
         (SUMMARY_LABELS["policy_version"], manifest.policy_version),
-        (SUMMARY_LABELS["provisional"], "、".join(used) if used else "无"),
+        (SUMMARY_LABELS["provisional"], "；".join(shown) if shown else "无"),
         ("复核轮次", f"第 {manifest.round} 轮（第 0 轮为首次审核）"),
+        *_next_steps(decisions, manifest),
         ("本批银行支付", _bank_file_line(manifest.bank_file)),
+        ("大写金额", "人民币" + capitals(_fen(manifest.bank_file.amount))),
         *[(CONFLICT_LABEL, line) for line in _conflict_lines(settled)],
         *[("复核结论未采用", note) for note in settled.review_notes],
         *notes,
@@ -206,7 +213,6 @@ def _summary(
     columns = [
         Column("地市"),
         Column("项目"),
-        Column("项目代码"),
         Column("申报行数", "number"),
         Column("通过", "number"),
         Column("不予受理", "number"),
@@ -214,6 +220,7 @@ def _summary(
         Column("金额（元）", "money"),
         Column("金额口径"),
         Column("使用暂定参数"),
+        Column("项目代码"),  # for machines, last (SPEC §4)
     ]
     rows = []
     for program in CODES:
@@ -222,7 +229,6 @@ def _summary(
             [
                 PROVINCE,
                 TITLES[program],
-                program,
                 figures.input_rows,
                 figures.approved,
                 figures.rejected,
@@ -230,6 +236,7 @@ def _summary(
                 int(figures.amount.replace(".", "")),
                 AMOUNT_MEANING.get(program, CASH_MEANING),
                 "是" if provisional.get(program) else "否",
+                program,
             ]
         )
     counts = _city_counts(decisions)
@@ -239,7 +246,6 @@ def _summary(
             [
                 city,
                 TITLES[program],
-                program,
                 int(row.sum()),
                 int(row.get(APPROVED, 0)),
                 int(row.get(REJECTED, 0)),
@@ -247,6 +253,7 @@ def _summary(
                 int(amounts.get((city, program), 0)),
                 AMOUNT_MEANING.get(program, CASH_MEANING),
                 "是" if provisional.get(program) else "否",
+                program,
             ]
         )
     return Table(SUMMARY_SHEET, columns, table_frame(columns, rows), lines_above=lines)
@@ -260,10 +267,30 @@ def _conflict_lines(settled: SettledBatch) -> list[str]:
     ]
 
 
+def _next_steps(decisions: pd.DataFrame, manifest: Manifest) -> list[tuple[str, str]]:
+    """What the reviewer does next, first: verdicts to give, applications to return, files
+    to have resubmitted."""
+    held = sum(figures.held for figures in manifest.programs.values())
+    failing = decisions[decisions["outcome"] != APPROVED] if len(decisions) else decisions
+    returned = failing["file"].nunique() if len(failing) else 0
+    unusable = len(manifest.unusable_inputs())
+    steps = [
+        f"待复核 {held} 行：请在“待复核”工作表填写复核结论后放回收件箱" if held else "无待复核行",
+        f"退回申请人 {returned} 份（标注后的申请表在 returned 文件夹）" if returned else "",
+        f"未能处理的文件 {unusable} 个：请申请单位按模板重新提交（见下方说明）" if unusable else "",
+    ]
+    return [("下一步", step) for step in steps if step]
+
+
+def _fen(yuan: str) -> int:
+    whole, _, cents = yuan.partition(".")
+    return int(whole) * 100 + int((cents + "00")[:2])
+
+
 def _bank_file_line(bank: BankFile) -> str:
-    line = f"{bank.payments} 笔，{bank.amount} 元（见 payments.csv）"
+    line = f"{bank.payments} 笔，{fen_grouped(_fen(bank.amount))} 元（见 payments.csv）"
     if bank.topups:
-        line += f"，其中补发 {bank.topups} 笔，{bank.topup_amount} 元"
+        line += f"，其中补发 {bank.topups} 笔，{fen_grouped(_fen(bank.topup_amount))} 元"
     return line
 
 
@@ -271,9 +298,10 @@ def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
     if not len(decisions):
         return pd.DataFrame()
     city = decisions["city"].fillna("").replace("", NO_CITY)
+    rank = city.map(lambda name: city_rank(name)[0])
     order = decisions["program"].map({p: i for i, p in enumerate(CODES)})
-    counts = pd.crosstab([city, order, decisions["program"]], decisions["outcome"])
-    return counts.droplevel(1)
+    counts = pd.crosstab([rank, city, order, decisions["program"]], decisions["outcome"])
+    return counts.droplevel([0, 2])
 
 
 def _row_details(rows: pd.DataFrame) -> dict[str, pd.Series]:

@@ -26,6 +26,7 @@ from policy.outcomes import HELD, REASONS, REJECTED
 from validators.cleaning import normalize_header
 from validators.registered_checks import CHECK_MESSAGES, CHECK_REASONS
 from validators.sheets import SheetSpec
+from workbooks.print_setup import set_page_setup
 from workbooks.reader import HEADER_SEARCH_ROWS, UnusableSheet, find_header
 from workbooks.styling import (
     FORMULA_PREFIXES,
@@ -131,6 +132,7 @@ def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes
     else:
         book = load_workbook(path, data_only=True)
     columns = {name: _columns(source, spec) for name, spec in specs.items()}
+    header_rows = {name: _header_row(source, spec) for name, spec in specs.items()}
     decisions = problems[["sheet", "row", "outcome", "reason_codes", "message"]]
     found = [
         problem
@@ -156,6 +158,8 @@ def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes
     _add_summary(book, _text(path.name), summary, list(specs), extract)
     for sheet in book.worksheets:
         _make_inert(sheet)
+        if sheet.title != RETURNED_SHEET:  # 退回说明 has its own, set with its table
+            set_page_setup(sheet, title_row=header_rows.get(sheet.title, 1))
     return workbook_bytes(book)
 
 
@@ -209,6 +213,20 @@ def _columns(source: _LoadedOnce, spec: SheetSpec) -> dict[str, int]:
         return {}
     first = sheet.start[1] + 1 if sheet.start else 1
     return {wanted[key]: first + index for key, index in positions.items()}
+
+
+def _header_row(source: _LoadedOnce, spec: SheetSpec) -> int:
+    """The Excel row (1-based) of a sheet's header, as the reader finds it; 1 if none."""
+    if spec.name not in source.sheet_names:
+        return 1
+    sheet = source.get_sheet_by_name(spec.name)
+    wanted = {normalize_header(h): h for _, h, _, _ in spec.columns()}
+    try:
+        cells = sheet.to_python(skip_empty_area=True, nrows=HEADER_SEARCH_ROWS)
+        header_at, _ = find_header(cells, wanted, set(), spec)
+    except UnusableSheet:
+        return 1
+    return (sheet.start[0] if sheet.start else 0) + header_at + 1
 
 
 class _LoadedOnce:
@@ -327,6 +345,7 @@ def _add_summary(
         )
     ]
     write_table(sheet, SUMMARY_COLUMNS, table, start_row=len(lines) + 2)
+    set_page_setup(sheet, title_row=len(lines) + 2)
     for other in book.worksheets:
         other.sheet_view.tabSelected = other is sheet
     book.active = 0

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import rustpy_xlsxwriter as rx
 
+from workbooks.print_setup import Patch, layout_for, page_setup_patches
 from workbooks.styling import display_width
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -155,41 +156,49 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         autofilter=dict.fromkeys(formats, True),
         data_validations={name: rules for name, rules in validations.items() if rules},
     )
-    hidden = {
-        f"xl/worksheets/sheet{number}.xml": [
-            position + 1 for position, c in enumerate(table.columns) if c.hidden
-        ]
-        for number, table in enumerate(tables, start=1)
-        if any(c.hidden for c in table.columns)
-    }
-    return pin_document_times(buffer.getvalue(), keywords, creator, hidden)
+    layouts = [layout_for(widths[table.name], header_rows[table.name] + 1) for table in tables]
+    patches = page_setup_patches([table.name for table in tables], layouts)
+    for number, table in enumerate(tables, start=1):
+        columns = [position + 1 for position, c in enumerate(table.columns) if c.hidden]
+        if columns:
+            member = f"xl/worksheets/sheet{number}.xml"
+            patches[member] = _then(patches[member], _hiding(columns))
+    return pin_document_times(buffer.getvalue(), keywords, creator, patches)
+
+
+def _hiding(columns: list[int]) -> Patch:
+    def patch(sheet: bytes) -> bytes:
+        for column in columns:
+            sheet = re.sub(
+                rb'(<col min="%d" max="%d" )' % (column, column), rb'\g<1>hidden="1" ', sheet
+            )
+        return sheet
+
+    return patch
+
+
+def _then(first: Patch, second: Patch) -> Patch:
+    return lambda data: second(first(data))
 
 
 def pin_document_times(
     data: bytes,
     keywords: str = "",
     creator: str = "",
-    hidden: dict[str, list[int]] | None = None,
+    patches: dict[str, Patch] | None = None,
 ) -> bytes:
     """Replace the save time in `docProps/core.xml` with a fixed one (and set the keywords and
-    creator given), hide the given columns of the given sheets; copy the rest raw."""
+    creator given), rewrite the members `patches` names; copy the rest raw."""
     source = zipfile.ZipFile(io.BytesIO(data))
     target_buffer = io.BytesIO()
-    hidden = hidden or {}
+    patches = patches or {}
     with zipfile.ZipFile(target_buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             if info.filename == CORE_PROPERTIES:
                 core = _core_properties(source.read(info), keywords, creator)
                 _rewrite(target, info, core)
-            elif info.filename in hidden:
-                sheet = source.read(info)
-                for column in hidden[info.filename]:
-                    sheet = re.sub(
-                        rb'(<col min="%d" max="%d" )' % (column, column),
-                        rb'\g<1>hidden="1" ',
-                        sheet,
-                    )
-                _rewrite(target, info, sheet)
+            elif info.filename in patches:
+                _rewrite(target, info, patches[info.filename](source.read(info)))
             else:
                 copy_member(source, target, info)
     return target_buffer.getvalue()

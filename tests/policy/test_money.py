@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import pytest
 
 from policy import money
 
@@ -24,3 +25,24 @@ def test_times_ratio__per_row_rates_in_ppm() -> None:
 
 def test_fen_text__two_places() -> None:
     assert [money.fen_text(v) for v in (0, 5, 123456, -250)] == ["0.00", "0.05", "1234.56", "-2.50"]
+
+
+@pytest.mark.parametrize(
+    ("fen", "written"),
+    [
+        (0, "零元整"),
+        (5, "伍分"),
+        (50, "伍角整"),
+        (1_000, "壹拾元整"),
+        (10_001_000, "壹拾万零壹拾元整"),
+        (100_000_001, "壹佰万元零壹分"),
+        (168_032, "壹仟陆佰捌拾元叁角贰分"),
+        (100_100_000, "壹佰万壹仟元整"),
+        (101_010_100, "壹佰零壹万零壹佰零壹元整"),
+        (10_000_000_100, "壹亿零壹元整"),
+        (82_731_205, "捌拾贰万柒仟叁佰壹拾贰元零伍分"),  # the demo batch's bank total
+        (48_713_922_507, "肆亿捌仟柒佰壹拾叁万玖仟贰佰贰拾伍元零柒分"),  # a province's cash
+    ],
+)
+def test_capitals__amounts_are_written_as_bills_write_them(fen: int, written: str) -> None:
+    assert money.capitals(fen) == written

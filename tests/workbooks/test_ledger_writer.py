@@ -10,9 +10,11 @@ from openpyxl import load_workbook
 
 from batch.stage import batch_manifest as manifest
 from ledger.settlement import BatchIdentity
+from policy.catalogue import CATALOGUE
 from policy.parameters import describe
 from tests.conftest import ACCEPTANCE
 from tests.pipeline import POLICY, decide, settle_case
+from validators.checks import SHANDONG_CITIES, city_rank
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
 
 
@@ -51,26 +53,29 @@ def test_ledger__has_every_sheet_in_order(ledger) -> None:
     ]
 
 
-def test_ledger__summary_charts_each_citys_amount_per_programme(ledger) -> None:
+def test_ledger__city_sheet_charts_each_citys_cash_per_programme_never_relief_or_deferral(
+    ledger,
+) -> None:
     workbook = load_workbook(io.BytesIO(ledger[0]))
-    [chart] = workbook["汇总"]._charts
+    assert workbook["汇总"]._charts == []  # the summary stays one page wide
+    [chart] = workbook["地市金额"]._charts
     table = list(workbook["地市金额"].values)
     header, rows = table[0], table[1:]
-    assert [s.tx.strRef.f for s in chart.series] == [
-        f"'地市金额'!${chr(66 + i)}$1" for i in range(len(header) - 1)
+    cash = [
+        i for i, title in enumerate(header) if title in {p.title for p in CATALOGUE if p.is_cash}
     ]
-    for number, series in enumerate(chart.series):
+    assert [header[i] for i in cash] == [p.title for p in CATALOGUE if p.is_cash]
+    assert [s.tx.strRef.f for s in chart.series] == [f"'地市金额'!${chr(65 + i)}$1" for i in cash]
+    for series, position in zip(chart.series, cash, strict=True):
         cached = [float(p.v) for p in series.val.numRef.numCache.pt]
-        assert cached == [float(row[number + 1]) for row in rows]  # the cells it charts
-        assert (
-            series.val.numRef.f
-            == f"'地市金额'!${chr(66 + number)}$2:${chr(66 + number)}${len(rows) + 1}"
-        )
+        assert cached == [float(row[position]) for row in rows]  # the cells it charts
+        letter = chr(65 + position)
+        assert series.val.numRef.f == f"'地市金额'!${letter}$2:${letter}${len(rows) + 1}"
     assert [p.v for p in chart.series[0].cat.strRef.strCache.pt] == [row[0] for row in rows]
     # The same figures as the summary's city rows.
     summary = list(workbook["汇总"].values)
     start = next(i for i, row in enumerate(summary) if row[0] == "地市")
-    by_city = {(r[0], r[1]): r[7] for r in summary[start + 1 :] if r[0] != "全省合计"}
+    by_city = {(r[0], r[1]): r[6] for r in summary[start + 1 :] if r[0] != "全省合计"}
     for row in rows:
         for title, amount in zip(header[1:], row[1:], strict=True):
             assert by_city.get((row[0], title), 0) == amount
@@ -115,13 +120,13 @@ def test_ledger__summary_totals_match_the_manifest(ledger) -> None:
     assert rows[0][:3] == ("批次号", None, "batch-1")
     header = rows.index(next(r for r in rows if r[0] == "地市"))
     table = rows[header + 1 :]
-    province = {r[2]: r[7] for r in table if r[0] == "全省合计"}
+    province = {r[9]: r[6] for r in table if r[0] == "全省合计"}
     assert f"{province['spring_festival_production']:.2f}" == "528400.00"
     assert f"{province['contribution_deferral']:.2f}" == "1423569.22"
     by_city: dict[str, float] = {}
     for r in table:
         if r[0] != "全省合计":
-            by_city[r[2]] = by_city.get(r[2], 0) + r[7]
+            by_city[r[9]] = by_city.get(r[9], 0) + r[6]
     assert by_city.keys() == province.keys()
     for program, amount in province.items():
         assert round(by_city[program], 2) == round(amount, 2), program
@@ -147,3 +152,17 @@ def test_ledger__registers_too_long_for_a_sheet_go_one_workbook_per_city(ledger_
     assert round(sum(t for _, t in listed.values()) * 100) == sum(
         int(relief[f"{k}_relief"].sum()) for k in ("pension", "unemployment", "injury", "medical")
     )
+
+
+def test_ledger__cities_are_listed_in_the_official_order(ledger) -> None:
+    workbook = load_workbook(io.BytesIO(ledger[0]))
+    listed = [row[0] for row in list(workbook["地市金额"].values)[1:]]
+    summary = list(workbook["汇总"].values)
+    start = next(i for i, row in enumerate(summary) if row[0] == "地市")
+    in_summary = list(dict.fromkeys(r[0] for r in summary[start + 1 :] if r[0] != "全省合计"))
+    assert len(listed) > 3
+    for cities in (listed, in_summary):
+        assert cities == sorted(cities, key=city_rank)
+        official = [c for c in cities if c in SHANDONG_CITIES]
+        assert official == [c for c in SHANDONG_CITIES if c in cities]
+        assert cities[: len(official)] == official  # anything else (莱芜, 未填) after them

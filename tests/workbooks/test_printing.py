@@ -1,0 +1,159 @@
+"""Person-facing workbooks print (SPEC §4): rendered to PDF by LibreOffice, every page holds
+whole table widths (pages are added by height only), repeats its sheet's header, and carries
+第 N 页 共 M 页; the acceptance batch's ledger prints on at most 12 pages.
+
+The first pages are kept as PNGs under `test-output/printing/` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from batch.stage import PROBLEM_COLUMNS
+from tests.conftest import ACCEPTANCE, ROOT
+from tests.workbooks.test_ledger_writer import ledger_inputs  # noqa: F401  (the fixture)
+from workbooks.ledger_writer import LEDGER, ledger_workbooks
+from workbooks.notice import notice_workbook
+from workbooks.returned import returned_workbook
+
+SHOTS = ROOT / "test-output" / "printing"
+FOOTER = re.compile(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页")
+
+
+def rendered(workbook: Path, work: Path) -> list[str]:
+    """Each PDF page's text (layout kept) of the workbook as LibreOffice prints it."""
+    soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
+    if soffice is None or pdftotext is None:
+        if os.environ.get("CI") == "true":
+            raise AssertionError("LibreOffice and poppler are required under CI: make office")
+        pytest.skip("no LibreOffice or poppler here")
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{work / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(work),
+            str(workbook),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=240,
+    )
+    pdf = work / f"{workbook.stem}.pdf"
+    text = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
+    ).stdout
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    if shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-r", "60", "-l", "3", "-png", str(pdf), str(SHOTS / workbook.stem)],
+            check=True,
+            timeout=120,
+        )
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def headers(workbook: Path) -> dict[str, list[str]]:
+    """Each sheet's visible header cells (the row under the lines above it, if any)."""
+    book = load_workbook(workbook)
+    found = {}
+    for sheet in book.worksheets:
+        hidden = {k for k, d in sheet.column_dimensions.items() if d.hidden}
+        rows = list(sheet.iter_rows(max_row=60))
+        header_row = next(
+            (row for row in rows if sum(1 for c in row if c.value not in (None, "")) >= 3), None
+        )
+        if header_row is None:
+            continue
+        found[sheet.title] = [
+            str(c.value) for c in header_row if c.value and c.column_letter not in hidden
+        ]
+    return found
+
+
+def assert_prints_whole_widths(pages: list[str], sheets: dict[str, list[str]]) -> None:
+    assert pages
+    for number, page in enumerate(pages, start=1):
+        footer = FOOTER.search(page)
+        assert footer, f"page {number} has no 第 N 页 共 M 页"
+        assert int(footer.group(2)) == len(pages)
+        flat = re.sub(r"\s+", "", page)
+        shown = {
+            sheet: [c for c in columns if re.sub(r"\s+", "", c) in flat]
+            for sheet, columns in sheets.items()
+        }
+        # The page's sheet is the one whose header it shows most of; it must show all of it:
+        # every page starts with the (repeated) header, and no column went to another page.
+        sheet = max(shown, key=lambda name: len(shown[name]) / len(sheets[name]))
+        if len(shown[sheet]) < 2:
+            continue  # a sheet of notes without a table (填表说明)
+        missing = [c for c in sheets[sheet] if c not in shown[sheet]]
+        assert missing == [], (number, sheet, missing)
+
+
+@pytest.fixture(scope="module")
+def ledger_file(ledger_inputs, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+    folder = tmp_path_factory.mktemp("printing")
+    path = folder / "ledger.xlsx"
+    path.write_bytes(dict(ledger_workbooks(*ledger_inputs))[LEDGER])
+    return path
+
+
+def test_printing__the_ledger_prints_whole_widths_on_at_most_12_pages(
+    ledger_file: Path, tmp_path: Path
+) -> None:
+    pages = rendered(ledger_file, tmp_path)
+    assert len(pages) <= 12
+    assert_prints_whole_widths(pages, headers(ledger_file))
+    # The header row repeats: every page of a detail sheet begins with its header.
+    assert sum("原因说明" in page for page in pages) >= 1
+
+
+def test_printing__the_notice_list_prints_its_amounts_on_the_page(tmp_path: Path) -> None:
+    cities = ["济南", "青岛", "淄博", "枣庄"]
+    proposed = pd.DataFrame(
+        {
+            "credit_code": [f"91370100MA3C{i:05d}X" for i in range(120)],
+            "name": [f"山东省示例制造有限公司第{i}分公司" for i in range(120)],
+            "city": [cities[i % 4] for i in range(120)],
+            "amount": [1_234_567 + i for i in range(120)],
+        }
+    )
+    path = tmp_path / "公示名单.xlsx"
+    path.write_bytes(notice_workbook(proposed, dt.date(2020, 12, 31)))
+    pages = rendered(path, tmp_path)
+    assert len(pages) >= 3  # 120 rows page down
+    assert_prints_whole_widths(pages, headers(path))
+    assert all("拟返还金额" in page for page in pages)  # the header repeats on every page
+
+
+def test_printing__a_returned_application_prints_whole_widths(
+    ledger_inputs,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    settled = ledger_inputs[0]
+    decisions = settled.decisions
+    failing = decisions[
+        (decisions["outcome"] != "approved") & (decisions["file"] == "稳岗返还申请.xlsx")
+    ]
+    source = ACCEPTANCE / "inputs" / "稳岗返还申请.xlsx"
+    path = tmp_path / "稳岗返还申请-退回.xlsx"
+    path.write_bytes(returned_workbook(source, failing[PROBLEM_COLUMNS], "stabilization_refund"))
+    pages = rendered(path, tmp_path)
+    # One page per sheet (退回说明, 填表说明, 稳岗返还 of 35 rows): no sheet went across pages;
+    # the applicant's own narrow columns wrap its headers, so only 退回说明's are matched.
+    assert len(pages) == 3
+    assert_prints_whole_widths(pages, {"退回说明": headers(path)["退回说明"]})
+    assert "资产总额" in pages[2] and "统一社会信用" in pages[2]  # its first and last columns
