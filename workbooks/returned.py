@@ -131,8 +131,8 @@ def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes
         book = _legacy_copy(source)
     else:
         book = load_workbook(path, data_only=True)
-    columns = {name: _columns(source, spec) for name, spec in specs.items()}
-    header_rows = {name: _header_row(source, spec) for name, spec in specs.items()}
+    headers = {name: _header(source, spec) for name, spec in specs.items()}
+    columns = {name: found for name, (_, found) in headers.items()}
     decisions = problems[["sheet", "row", "outcome", "reason_codes", "message"]]
     found = [
         problem
@@ -159,7 +159,7 @@ def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes
     for sheet in book.worksheets:
         _make_inert(sheet)
         if sheet.title != RETURNED_SHEET:  # 退回说明 has its own, set with its table
-            set_page_setup(sheet, title_row=header_rows.get(sheet.title, 1))
+            set_page_setup(sheet, title_row=headers.get(sheet.title, (1, {}))[0])
     return workbook_bytes(book)
 
 
@@ -200,33 +200,20 @@ def _problems_of(
     return found
 
 
-def _columns(source: _LoadedOnce, spec: SheetSpec) -> dict[str, int]:
-    """Each canonical header's Excel column (1-based), found as the reader finds it; {} if none."""
+def _header(source: _LoadedOnce, spec: SheetSpec) -> tuple[int, dict[str, int]]:
+    """The sheet's header as the reader finds it: its Excel row and each canonical header's
+    Excel column (1-based); (1, {}) if there is none."""
     if spec.name not in source.sheet_names:
-        return {}
+        return 1, {}
     sheet = source.get_sheet_by_name(spec.name)
     wanted = {normalize_header(h): h for _, h, _, _ in spec.columns()}
     try:
         cells = sheet.to_python(skip_empty_area=True, nrows=HEADER_SEARCH_ROWS)
-        _, positions = find_header(cells, wanted, set(), spec)
+        header_at, positions = find_header(cells, wanted, set(), spec)
     except UnusableSheet:
-        return {}
-    first = sheet.start[1] + 1 if sheet.start else 1
-    return {wanted[key]: first + index for key, index in positions.items()}
-
-
-def _header_row(source: _LoadedOnce, spec: SheetSpec) -> int:
-    """The Excel row (1-based) of a sheet's header, as the reader finds it; 1 if none."""
-    if spec.name not in source.sheet_names:
-        return 1
-    sheet = source.get_sheet_by_name(spec.name)
-    wanted = {normalize_header(h): h for _, h, _, _ in spec.columns()}
-    try:
-        cells = sheet.to_python(skip_empty_area=True, nrows=HEADER_SEARCH_ROWS)
-        header_at, _ = find_header(cells, wanted, set(), spec)
-    except UnusableSheet:
-        return 1
-    return (sheet.start[0] if sheet.start else 0) + header_at + 1
+        return 1, {}
+    top, left = sheet.start if sheet.start else (0, 0)
+    return top + header_at + 1, {wanted[key]: left + 1 + index for key, index in positions.items()}
 
 
 class _LoadedOnce:
