@@ -29,7 +29,8 @@ def city_table(settled: SettledBatch) -> Table:
         [[city, *(amounts.get((city, p.code), 0) for p in CATALOGUE)] for city in cities],
         columns=[c.header for c in columns],
     )
-    return Table(SHEET, columns, rows.astype({c.header: "int64" for c in columns[1:]}))
+    rows = rows.astype({c.header: "int64" for c in columns[1:]})
+    return Table(SHEET, columns, rows, total=True)
 
 
 def city_chart(table: Table) -> BarChart:
@@ -41,7 +42,7 @@ def city_chart(table: Table) -> BarChart:
         (position, column) for position, column in enumerate(table.columns) if column.header in cash
     ]
     series = [(column.header, (table.rows[column.header] / 100).tolist()) for _, column in chosen]
-    top = len(table.rows) + 2
+    top = len(table.rows) + table.rows_below + 2
     anchor = (0, top, CHART_COLUMNS, top + CHART_ROWS)
     return BarChart(
         CHART_TITLE,

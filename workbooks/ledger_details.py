@@ -24,6 +24,10 @@ def table_frame(columns: list[Column], rows: list[list[object]]) -> pd.DataFrame
     )
 
 
+# The signature block under 汇总, 支付明细 and the 资金拨付申请表 (SPEC §4).
+SIGNATURES = "填表人：＿＿＿＿＿＿　　复核人：＿＿＿＿＿＿　　审批人：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+
+
 @dataclass(frozen=True)
 class Detail:
     """A detail sheet: its table and the city of each row (for splitting by city)."""
@@ -81,7 +85,8 @@ def payments_detail(payments: pd.DataFrame, provisional: Mapping[str, list[str]]
             "provisional": provisional_text(payments["program"], provisional),
         }
     )
-    return Detail(Table("支付明细", columns, rows), payments["city"], total="支付金额（元）")
+    table = Table("支付明细", columns, rows, total=True, lines_below=[SIGNATURES])
+    return Detail(table, payments["city"], total="支付金额（元）")
 
 
 def decreases_table(decreases: pd.DataFrame) -> Table:
@@ -143,7 +148,7 @@ def relief_detail(register: pd.DataFrame | None, provisional: Mapping[str, list[
     data["row"] = register["row"].astype("int64")
     data["provisional"] = "、".join(provisional.get(RELIEF.code, [])) or "否"
     return Detail(
-        Table("减免明细", columns, pd.DataFrame(data).reset_index(drop=True)),
+        Table("减免明细", columns, pd.DataFrame(data).reset_index(drop=True), total=True),
         register["city"].reset_index(drop=True),
         total="减免合计（元）",
     )
@@ -183,7 +188,7 @@ def deferral_detail(schedule: pd.DataFrame | None) -> Detail:
         }
     ).reset_index(drop=True)
     return Detail(
-        Table("缓缴明细", columns, rows),
+        Table("缓缴明细", columns, rows, total=True),
         schedule["city"].reset_index(drop=True),
         total="缓缴金额（元）",
     )

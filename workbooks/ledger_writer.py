@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pandas as pd
 
@@ -35,6 +36,7 @@ from validators.checks import city_rank
 from workbooks.chart import with_chart
 from workbooks.city_chart import city_chart, city_table
 from workbooks.ledger_details import (
+    SIGNATURES,
     Detail,
     decreases_table,
     deferral_detail,
@@ -159,7 +161,7 @@ def _city_parts(detail: Detail) -> list[tuple[str, Table]]:
     parts = []
     for city in sorted(set(cities), key=city_rank):
         rows = detail.table.rows.loc[cities == city].reset_index(drop=True)
-        table = Table(detail.table.name, detail.table.columns, rows)
+        table = replace(detail.table, rows=rows)
         parts.append((f"{REGISTER_FOLDER}/{city}-{detail.table.name}.xlsx", table))
     return parts
 
@@ -256,7 +258,8 @@ def _summary(
                 program,
             ]
         )
-    return Table(SUMMARY_SHEET, columns, table_frame(columns, rows), lines_above=lines)
+    frame = table_frame(columns, rows)
+    return Table(SUMMARY_SHEET, columns, frame, lines_above=lines, lines_below=[SIGNATURES])
 
 
 def _conflict_lines(settled: SettledBatch) -> list[str]:

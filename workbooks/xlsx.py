@@ -60,6 +60,15 @@ class Table:
     rows: pd.DataFrame
     lines_above: Sequence[tuple[str, str]] = ()
     choices: dict[str, list[str]] = field(default_factory=dict)
+    total: bool = False  # a 合计 row of the money columns, after a blank row, outside the filter
+    lines_below: Sequence[str] = ()  # text under the table (a signature block)
+
+    @property
+    def rows_below(self) -> int:
+        """Rows written after the data rows (blank, 合计, blank, lines)."""
+        if not self.total and not self.lines_below:
+            return 0
+        return 1 + (1 if self.total else 0) + (1 + len(self.lines_below) if self.lines_below else 0)
 
 
 def _fitted_widths(table: Table, frame: pd.DataFrame) -> list[float]:
@@ -80,7 +89,8 @@ def _fitted_widths(table: Table, frame: pd.DataFrame) -> list[float]:
 
 
 def _sheet_frame(table: Table) -> pd.DataFrame:
-    """The frame as the engine wants it: headers as column names, money in yuan, text as text."""
+    """The frame as the engine wants it: headers as column names, money in yuan, text as text;
+    then the 合计 row and the lines below, if the table has them (blank cells are NaN or "")."""
     data = {}
     for position, column in enumerate(table.columns):
         values = table.rows.iloc[:, position]
@@ -90,7 +100,26 @@ def _sheet_frame(table: Table) -> pd.DataFrame:
             data[column.header] = values.astype("int64").to_numpy()
         else:
             data[column.header] = _text(values)
-    return pd.DataFrame(data, index=pd.RangeIndex(len(table.rows)))
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(table.rows)))
+    if not table.rows_below:
+        return frame
+    below = [dict.fromkeys(frame.columns)]
+    if table.total:
+        sums = {
+            c.header: int(table.rows.iloc[:, i].astype("int64").sum()) / 100
+            for i, c in enumerate(table.columns)
+            if c.kind == "money"
+        }
+        below.append({table.columns[0].header: "合计", **sums})
+    if table.lines_below:
+        below.append({})
+        below += [{table.columns[0].header: line} for line in table.lines_below]
+    extra = pd.DataFrame(below, columns=frame.columns)
+    for column in table.columns:
+        if column.kind not in ("money", "number"):
+            values = extra[column.header].astype(object)
+            extra[column.header] = values.where(values.notna(), "")
+    return pd.concat([frame, extra], ignore_index=True)
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -123,7 +152,7 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
             for c in table.columns
             if c.kind in ("money", "text")
         }
-        widths[table.name] = _fitted_widths(table, frame)
+        widths[table.name] = _fitted_widths(table, frame.iloc[: len(table.rows)])
         above = len(table.lines_above)
         header_rows[table.name] = above + 1 if above else 0
         last = max(len(table.columns) - 1, 2)
@@ -159,6 +188,14 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
     layouts = [layout_for(widths[table.name], header_rows[table.name] + 1) for table in tables]
     patches = page_setup_patches([table.name for table in tables], layouts)
     for number, table in enumerate(tables, start=1):
+        if table.rows_below:
+            last = header_rows[table.name] + 1 + len(table.rows)
+            member = f"xl/worksheets/sheet{number}.xml"
+            patches[member] = _then(patches[member], _filter_ends(last))
+            patches["xl/workbook.xml"] = _then(
+                patches["xl/workbook.xml"], _filter_name_ends(number - 1, last)
+            )
+    for number, table in enumerate(tables, start=1):
         columns = [position + 1 for position, c in enumerate(table.columns) if c.hidden]
         if columns:
             member = f"xl/worksheets/sheet{number}.xml"
@@ -175,6 +212,18 @@ def _hiding(columns: list[int]) -> Patch:
         return sheet
 
     return patch
+
+
+def _filter_ends(last: int) -> Patch:
+    """The filter covers the data rows only, not the 合计 and lines under them."""
+    return lambda sheet: re.sub(
+        rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+', rb"\g<1>%d" % last, sheet, count=1
+    )
+
+
+def _filter_name_ends(position: int, last: int) -> Patch:
+    pattern = rb'(<definedName name="_xlnm._FilterDatabase" localSheetId="%d"[^>]*>[^<]*\$)\d+'
+    return lambda book: re.sub(pattern % position, rb"\g<1>%d" % last, book, count=1)
 
 
 def _then(first: Patch, second: Patch) -> Patch:

@@ -307,7 +307,7 @@ def test_run_summary__shows_the_figures_the_ledger_charts(tmp_path: Path) -> Non
         row[0]: {
             title: f"{amount:.2f}" for title, amount in zip(sheet[0][1:], row[1:], strict=True)
         }
-        for row in sheet[1:]
+        for row in sheet[1 : next(i for i, row in enumerate(sheet) if not any(row))]
     }
     assert {row["地市"]: {k: v for k, v in row.items() if k != "地市"} for row in shown} == charted
     assert len(charted) > 5

@@ -112,12 +112,14 @@ def test_topup__50_to_100_percent_pays_the_difference_once_naming_the_original(
     assert manifest["bank_file"]["topups"] == len(smes)
     cities = list(load_workbook(second / "ledger.xlsx", read_only=True)["地市金额"].values)
     column = cities[0].index("失业保险稳岗返还")
-    in_cities = round(sum(row[column] for row in cities[1:]) * 100)
+    city_rows = cities[1 : next(i for i, row in enumerate(cities) if not any(row))]
+    in_cities = round(sum(row[column] for row in city_rows) * 100)
     assert in_cities == sum(full.values())  # owed in all, as the programme total says
     assert manifest["programs"]["stabilization_refund"]["amount"] == f"{in_cities / 100:.2f}"
     sheet = list(load_workbook(second / "ledger.xlsx", read_only=True)["支付明细"].values)
     kind, original = sheet[0].index("支付类型"), sheet[0].index("原支付编号")
-    assert sorted((row[kind], row[original]) for row in sheet[1:]) == sorted(
+    rows = sheet[1 : next(i for i, row in enumerate(sheet) if not any(row))]  # 合计 after
+    assert sorted((row[kind], row[original]) for row in rows) == sorted(
         ("补发", first_ids[code]) for code in smes
     )
 

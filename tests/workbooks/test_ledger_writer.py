@@ -18,6 +18,12 @@ from validators.checks import SHANDONG_CITIES, city_rank
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
 
 
+def data_rows(rows: list[tuple]) -> list[tuple]:
+    """A table's data rows: up to the blank row before its 合计 and signature lines."""
+    end = next((i for i, row in enumerate(rows) if all(v in (None, "") for v in row)), len(rows))
+    return rows[:end]
+
+
 @pytest.fixture(scope="module")
 def ledger_inputs():
     files, results = decide(ACCEPTANCE / "inputs", ACCEPTANCE / "reference")
@@ -60,7 +66,7 @@ def test_ledger__city_sheet_charts_each_citys_cash_per_programme_never_relief_or
     assert workbook["汇总"]._charts == []  # the summary stays one page wide
     [chart] = workbook["地市金额"]._charts
     table = list(workbook["地市金额"].values)
-    header, rows = table[0], table[1:]
+    header, rows = table[0], data_rows(table[1:])
     cash = [
         i for i, title in enumerate(header) if title in {p.title for p in CATALOGUE if p.is_cash}
     ]
@@ -75,7 +81,7 @@ def test_ledger__city_sheet_charts_each_citys_cash_per_programme_never_relief_or
     # The same figures as the summary's city rows.
     summary = list(workbook["汇总"].values)
     start = next(i for i, row in enumerate(summary) if row[0] == "地市")
-    by_city = {(r[0], r[1]): r[6] for r in summary[start + 1 :] if r[0] != "全省合计"}
+    by_city = {(r[0], r[1]): r[6] for r in data_rows(summary[start + 1 :]) if r[0] != "全省合计"}
     for row in rows:
         for title, amount in zip(header[1:], row[1:], strict=True):
             assert by_city.get((row[0], title), 0) == amount
@@ -119,7 +125,7 @@ def test_ledger__summary_totals_match_the_manifest(ledger) -> None:
     rows = list(load_workbook(io.BytesIO(ledger[0]))["汇总"].iter_rows(values_only=True))
     assert rows[0][:3] == ("批次号", None, "batch-1")
     header = rows.index(next(r for r in rows if r[0] == "地市"))
-    table = rows[header + 1 :]
+    table = data_rows(rows[header + 1 :])
     province = {r[9]: r[6] for r in table if r[0] == "全省合计"}
     assert f"{province['spring_festival_production']:.2f}" == "528400.00"
     assert f"{province['contribution_deferral']:.2f}" == "1423569.22"
@@ -141,13 +147,14 @@ def test_ledger__registers_too_long_for_a_sheet_go_one_workbook_per_city(ledger_
     written = {}
     for path, content in per_city.items():
         sheet = load_workbook(io.BytesIO(content))["减免明细"]
-        rows = list(sheet.iter_rows(min_row=2, values_only=True))
+        rows = data_rows(list(sheet.iter_rows(min_row=2, values_only=True)))
         city = path.removeprefix("registers/").removesuffix("-减免明细.xlsx")
         assert {r[2] for r in rows} == {city}
         written[path] = (len(rows), round(sum(r[16] for r in rows), 2))
     assert sum(n for n, _ in written.values()) == len(relief)
     index = load_workbook(io.BytesIO(data[LEDGER]))["减免明细"]
-    listed = {r[1]: (r[2], round(r[3], 2)) for r in index.iter_rows(min_row=2, values_only=True)}
+    index_rows = data_rows(list(index.iter_rows(min_row=2, values_only=True)))
+    listed = {r[1]: (r[2], round(r[3], 2)) for r in index_rows}
     assert listed == written
     assert round(sum(t for _, t in listed.values()) * 100) == sum(
         int(relief[f"{k}_relief"].sum()) for k in ("pension", "unemployment", "injury", "medical")
@@ -156,13 +163,39 @@ def test_ledger__registers_too_long_for_a_sheet_go_one_workbook_per_city(ledger_
 
 def test_ledger__cities_are_listed_in_the_official_order(ledger) -> None:
     workbook = load_workbook(io.BytesIO(ledger[0]))
-    listed = [row[0] for row in list(workbook["地市金额"].values)[1:]]
+    listed = [row[0] for row in data_rows(list(workbook["地市金额"].values)[1:])]
     summary = list(workbook["汇总"].values)
     start = next(i for i, row in enumerate(summary) if row[0] == "地市")
-    in_summary = list(dict.fromkeys(r[0] for r in summary[start + 1 :] if r[0] != "全省合计"))
+    in_summary = list(
+        dict.fromkeys(r[0] for r in data_rows(summary[start + 1 :]) if r[0] != "全省合计")
+    )
     assert len(listed) > 3
     for cities in (listed, in_summary):
         assert cities == sorted(cities, key=city_rank)
         official = [c for c in cities if c in SHANDONG_CITIES]
         assert official == [c for c in SHANDONG_CITIES if c in cities]
         assert cities[: len(official)] == official  # anything else (莱芜, 未填) after them
+
+
+@pytest.mark.parametrize("name", ["支付明细", "减免明细", "缓缴明细", "地市金额"])
+def test_ledger__a_total_row_under_each_detail_table_sums_it_outside_the_filter(
+    ledger, name: str
+) -> None:
+    sheet = load_workbook(io.BytesIO(ledger[0]))[name]
+    values = list(sheet.values)
+    header, rows = values[0], data_rows(values[1:])
+    [total] = [row for row in values if row[0] == "合计"]
+    money = [
+        i for i, h in enumerate(header) if (h and "（元）" in str(h)) or (name == "地市金额" and i)
+    ]
+    assert money
+    for i in money:
+        assert round(total[i] * 100) == round(sum(r[i] or 0 for r in rows) * 100), header[i]
+    assert sheet.auto_filter.ref.endswith(str(len(rows) + 1))  # 合计 is not sorted with the rows
+
+
+def test_ledger__summary_and_payments_end_with_a_signature_block(ledger) -> None:
+    workbook = load_workbook(io.BytesIO(ledger[0]))
+    for name in ("汇总", "支付明细"):
+        last = [row for row in workbook[name].values if row[0]][-1][0]
+        assert all(role in last for role in ("填表人", "复核人", "审批人", "日期")), name
