@@ -193,7 +193,7 @@ def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
                     "description": parameter.description,
                     "start": start.isoformat(),
                     "value": _shown(value),
-                    "unit": parameter.unit,
+                    "unit": UNIT_NAMES.get(parameter.unit, parameter.unit),
                     "reference": parameter.reference_of(position),
                     "provisional": "是" if parameter.provisional else "否",
                 }
@@ -201,10 +201,38 @@ def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
     return rows
 
 
+# What a clerk reads for the units and the keys of mapped values (SPEC §4: Chinese only).
+UNIT_NAMES = {
+    "yuan": "元",
+    "ratio": "比例",
+    "ratio per day": "每日费率",
+    "month": "月",
+    "year": "年度",
+    "person": "人",
+    "date range": "日期区间",
+}
+KEY_NAMES = {
+    "sme": "中小微企业",
+    "other": "大型企业",
+    "excluded": "机关事业单位",
+    "start": "起",
+    "end": "止",
+    "staff": "从业人员（人）",
+    "revenue": "营业收入（万元）",
+    "assets": "资产总额（万元）",
+}
+
+
 def _shown(value: Any) -> str:
-    """A parameter value as a clerk reads it: `大型: 0.5；中型: 1`, dates as YYYY-MM-DD."""
+    """A parameter value as a clerk reads it: `中小微企业: 1；大型企业: 0.5`, dates as
+    YYYY-MM-DD, nested mappings in parentheses."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return "；".join(f"{k}: {_shown(v)}" for k, v in value.items())
+        parts = []
+        for key, inner in value.items():
+            shown = _shown(inner)
+            name = KEY_NAMES.get(str(key), str(key))
+            parts.append(f"{name}（{shown}）" if isinstance(inner, Mapping) else f"{name}: {shown}")
+        return "；".join(parts)
     return str(value)

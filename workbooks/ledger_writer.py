@@ -123,9 +123,15 @@ def ledger_workbooks(
     much of its work). The main ledger comes last.
     """
     decisions = sort_decisions(settled.decisions) if len(settled.decisions) else settled.decisions
+    described = {row["name"]: row["description"] for row in parameter_rows}
+    # Provisional parameters by their Chinese name (the description up to its first note).
+    named = {
+        program: [described.get(n, n).split("（")[0] for n in names]
+        for program, names in provisional.items()
+    }
     details = [
-        payments_detail(settled.payments, provisional),
-        relief_detail(settled.registers.get(RELIEF.code), provisional),
+        payments_detail(settled.payments, named),
+        relief_detail(settled.registers.get(RELIEF.code), named),
         deferral_detail(settled.registers.get(DEFERRAL.code)),
         _rejected(decisions),
     ]
@@ -146,7 +152,6 @@ def ledger_workbooks(
         )
         with ThreadPoolExecutor(max_workers=2) as pool:
             yield from pool.map(lambda part: (part[0], workbook_bytes([part[1]])), parts)
-    described = {row["name"]: row["description"] for row in parameter_rows}
     summary = _summary(settled, decisions, manifest, provisional, notes, described)
     cities = city_table(settled)
     tables = [summary, cities, *sheets, review, *decreases, _parameters(parameter_rows)]
@@ -353,15 +358,15 @@ def _review(decisions: pd.DataFrame) -> Table:
 
 def _parameters(parameter_rows: list[dict[str, str]]) -> Table:
     columns = [
-        Column("参数"),
-        Column("说明", width=40),
+        Column("参数", width=40),
         Column("生效日期"),
         Column("取值", width=40),
         Column("单位"),
         Column("依据文件", width=60),
         Column("暂定"),
+        Column("参数代码"),  # for machines, last (SPEC §4)
     ]
-    keys = ["name", "description", "start", "value", "unit", "reference", "provisional"]
+    keys = ["description", "start", "value", "unit", "reference", "provisional", "name"]
     return Table(
         "参数", columns, table_frame(columns, [[r[k] for k in keys] for r in parameter_rows])
     )

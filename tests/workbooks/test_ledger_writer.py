@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -11,6 +12,7 @@ from openpyxl import load_workbook
 from batch.stage import batch_manifest as manifest
 from ledger.settlement import BatchIdentity
 from policy.catalogue import CATALOGUE
+from policy.outcomes import REASONS
 from policy.parameters import describe
 from tests.conftest import ACCEPTANCE
 from tests.pipeline import POLICY, decide, settle_case
@@ -199,3 +201,31 @@ def test_ledger__summary_and_payments_end_with_a_signature_block(ledger) -> None
     for name in ("汇总", "支付明细"):
         last = [row for row in workbook[name].values if row[0]][-1][0]
         assert all(role in last for role in ("填表人", "复核人", "审批人", "日期")), name
+
+
+FILE = re.compile(r"\.(xlsx|xls|csv)$|^(payments|returned)")
+IDENTIFIER_HEADERS = ("代码", "编号", "账号", "文件", "身份证", "卡号", "行键", "名称", "姓名")
+
+
+def test_ledger__person_facing_text_is_chinese_apart_from_codes_and_identifiers(ledger) -> None:
+    """No English word in a cell a person reads, except reason codes (stable ASCII), file
+    names, and the identifier and code columns (SPEC §4)."""
+    workbook = load_workbook(io.BytesIO(ledger[0]))
+    english = []
+    for sheet in workbook:
+        values = list(sheet.values)
+        header = next((row for row in values if sum(v is not None for v in row) >= 3), ())
+        skip = {
+            i for i, h in enumerate(header) if h and any(k in str(h) for k in IDENTIFIER_HEADERS)
+        }
+        for row in values:
+            if row and row[0] in ("批次号", "政策版本"):  # 汇总's identifier lines
+                continue
+            for i, value in enumerate(row):
+                if i in skip or not isinstance(value, str):
+                    continue
+                words = re.findall(r"[A-Za-z_][A-Za-z_.]{2,}", value)
+                odd = [w for w in words if w not in REASONS and not FILE.search(w)]
+                if odd:
+                    english.append((sheet.title, value))
+    assert english == []
