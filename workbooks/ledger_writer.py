@@ -76,15 +76,24 @@ LEDGER_KEYWORD = "subsidy-ledger"
 WRITER_NAME = "subsidy-disbursement"
 ROW_KEY_HEADER = "行键"
 AMOUNT_HEADER = "拟支付金额（元）"
+# The verdict beside the name and amount; where the row came from after it; codes last.
 REVIEW_COLUMNS = [
-    Column("项目代码"),
-    *ROW_COLUMNS,
-    Column("原因说明", width=50),
+    Column("名称"),
+    Column("项目"),
     Column(AMOUNT_HEADER, "money"),
     Column("复核结论", width=12),
-    Column("复核意见", width=40),
+    Column("复核意见", width=30),
+    Column("原因说明", width=50),
+    Column("文件"),
+    Column("工作表"),
+    Column("行号", "number"),
+    Column("统一社会信用代码"),
+    Column("身份证号"),
+    Column("原因代码"),
+    Column("项目代码"),
     Column(ROW_KEY_HEADER, width=3, hidden=True),
 ]
+REVIEW_EDITABLE = ("复核结论", "复核意见")
 CONFLICT_LABEL = "复核冲突"
 
 
@@ -336,13 +345,22 @@ def _rejected(decisions: pd.DataFrame) -> Detail:
 
 def _review(decisions: pd.DataFrame) -> Table:
     held = decisions[decisions["outcome"] == HELD]
+    details = _row_details(held)
     rows = pd.DataFrame(
         {
-            "code": held["program"],
-            **_row_details(held),
+            "name": details["name"],
+            "program": details["program"],
             "proposed": held["proposed"].astype("int64"),
             "verdict": "",
             "comment": "",
+            "message": details["message"],
+            "file": details["file"],
+            "sheet": details["sheet"],
+            "row": details["row"],
+            "credit_code": details["credit_code"],
+            "id_number": details["id_number"],
+            "codes": details["codes"],
+            "code": held["program"],
             "key": [
                 row_key(*key)
                 for key in zip(
@@ -352,7 +370,11 @@ def _review(decisions: pd.DataFrame) -> Table:
         }
     ).reset_index(drop=True)
     return Table(
-        REVIEW_SHEET, REVIEW_COLUMNS, rows, choices={"复核结论": [REVIEW_APPROVE, REVIEW_REJECT]}
+        REVIEW_SHEET,
+        REVIEW_COLUMNS,
+        rows,
+        choices={"复核结论": [REVIEW_APPROVE, REVIEW_REJECT]},
+        editable=REVIEW_EDITABLE,
     )
 
 

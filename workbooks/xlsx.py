@@ -60,6 +60,8 @@ class Table:
     rows: pd.DataFrame
     lines_above: Sequence[tuple[str, str]] = ()
     choices: dict[str, list[str]] = field(default_factory=dict)
+    # When given, the sheet is protected and only these columns can be edited (待复核).
+    editable: Sequence[str] = ()
     total: bool = False  # a 合计 row of the money columns, after a blank row, outside the filter
     lines_below: Sequence[str] = ()  # text under the table (a signature block)
 
@@ -141,6 +143,7 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
     )
     money = rx.Format().set_num_format(MONEY_FORMAT)
     text = rx.Format().set_quote_prefix()
+    unlocked = rx.Format().set_quote_prefix().set_unlocked()
     entries, formats, widths, header_rows, merges, freeze, validations = [], {}, {}, {}, {}, {}, {}
     for table in tables:
         if len(table.rows) + len(table.lines_above) + 1 > EXCEL_MAX_ROWS:
@@ -148,7 +151,9 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         frame = _sheet_frame(table)
         entries.append((table.name, frame))
         formats[table.name] = {
-            c.header: money if c.kind == "money" else text
+            c.header: unlocked
+            if c.header in table.editable
+            else (money if c.kind == "money" else text)
             for c in table.columns
             if c.kind in ("money", "text")
         }
@@ -188,6 +193,9 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
     layouts = [layout_for(widths[table.name], header_rows[table.name] + 1) for table in tables]
     patches = page_setup_patches([table.name for table in tables], layouts)
     for number, table in enumerate(tables, start=1):
+        if table.editable:
+            member = f"xl/worksheets/sheet{number}.xml"
+            patches[member] = _then(patches[member], _protected)
         if table.rows_below:
             last = header_rows[table.name] + 1 + len(table.rows)
             member = f"xl/worksheets/sheet{number}.xml"
@@ -212,6 +220,18 @@ def _hiding(columns: list[int]) -> Patch:
         return sheet
 
     return patch
+
+
+def _protected(sheet: bytes) -> bytes:
+    """Protect the sheet (no password: it guards against slips, not people); filtering and
+    sorting stay allowed, and the unlocked cells stay editable."""
+    protection = (
+        b'<sheetProtection sheet="1" objects="1" scenarios="1" formatColumns="0"'
+        b' autoFilter="0" sort="0"/>'
+    )
+    if b"</sheetData>" in sheet:
+        return sheet.replace(b"</sheetData>", b"</sheetData>" + protection, 1)
+    return sheet.replace(b"<sheetData/>", b"<sheetData/>" + protection, 1)
 
 
 def _filter_ends(last: int) -> Patch:

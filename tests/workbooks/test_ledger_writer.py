@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -109,7 +110,27 @@ def test_ledger__review_sheet_offers_approve_or_reject(ledger) -> None:
     assert len(rows) == 5  # the held rows of the acceptance case
     validation = sheet.data_validations.dataValidation[0]
     assert validation.formula1 == '"通过,驳回"'
-    assert "L2" in str(validation.sqref)
+    assert "D2" in str(validation.sqref)  # 复核结论, beside the name, programme and amount
+    assert [c.value for c in sheet[1][:5]] == [
+        "名称",
+        "项目",
+        "拟支付金额（元）",
+        "复核结论",
+        "复核意见",
+    ]
+
+
+def test_ledger__review_sheet_is_protected_except_the_verdict_and_comment(ledger) -> None:
+    """The empty verdict cells take their column's style, as Excel and LibreOffice do."""
+    package = zipfile.ZipFile(io.BytesIO(ledger[0]))
+    sheet = package.read("xl/worksheets/sheet7.xml").decode()  # 待复核
+    assert 'sheetProtection sheet="1"' in sheet and 'autoFilter="0"' in sheet
+    styles = package.read("xl/styles.xml").decode()
+    xfs = re.findall(r"<xf [^>]*/>|<xf [^>]*>.*?</xf>", styles.split("<cellXfs")[1])
+    header = [c.value for c in load_workbook(io.BytesIO(ledger[0]))["待复核"][1]]
+    for number, style in re.findall(r'<col min="(\d+)" max="\d+"[^>]*?style="(\d+)"', sheet):
+        unlocked = 'locked="0"' in xfs[int(style)]
+        assert unlocked == (header[int(number) - 1] in ("复核结论", "复核意见")), number
 
 
 def test_ledger__no_cell_is_a_formula(ledger) -> None:
