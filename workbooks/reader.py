@@ -101,13 +101,14 @@ def _open(path: Path, sha: str) -> CalamineWorkbook | RawWorkbook:
         return RawWorkbook(
             path, sha, error="ENCRYPTED_FILE", message="工作簿设有打开密码，请取消密码后重新提交"
         )
-    except (CalamineError, OSError, ValueError) as problem:
+    except (CalamineError, OSError, ValueError):
+        # The library's error names nothing a clerk can act on (SPEC §4: Chinese only).
         return RawWorkbook(
             path,
             sha,
             error="UNREADABLE_FILE",
-            message=f"无法作为Excel工作簿读取（{type(problem).__name__}），"
-            "请用Excel另存为.xlsx后重新提交",
+            message="无法作为Excel工作簿读取：文件可能已损坏、传输不完整或并非Excel格式，"
+            "请用Excel打开并另存为.xlsx后重新提交",
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
@@ -55,6 +56,9 @@ def test_read_application__not_a_workbook_is_unreadable(tmp_path: Path) -> None:
     result = read_application(path)
     assert (result.program, result.error) == (None, "UNREADABLE_FILE")
     assert "无法作为Excel工作簿读取" in result.message
+    # What the clerk should do, not the library's error name (CalamineError, ZipError).
+    assert "另存为" in result.message
+    assert set(re.findall(r"[A-Za-z]{4,}", result.message)) == {"Excel", "xlsx"}
 
 
 def test_read_application__unknown_sheets_are_unrecognised(tmp_path: Path) -> None:
