@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from ledger.manifest import BankFile, Manifest
+from ledger.manifest import Manifest
 from ledger.outputs import sort_decisions
 from ledger.settlement import (
     NO_CITY,
@@ -216,8 +216,8 @@ def _summary(
         (SUMMARY_LABELS["provisional"], "；".join(shown) if shown else "无"),
         ("复核轮次", f"第 {manifest.round} 轮（第 0 轮为首次审核）"),
         *_next_steps(decisions, manifest),
-        ("本批银行支付", _bank_file_line(manifest.bank_file)),
-        ("大写金额", "人民币" + capitals(_fen(manifest.bank_file.amount))),
+        ("本批银行支付", _bank_file_line(settled.payments)),
+        ("大写金额", "人民币" + capitals(int(settled.payments["amount"].sum()))),
         *[(CONFLICT_LABEL, line) for line in _conflict_lines(settled)],
         *[("复核结论未采用", note) for note in settled.review_notes],
         *notes,
@@ -299,15 +299,13 @@ def _next_steps(decisions: pd.DataFrame, manifest: Manifest) -> list[tuple[str, 
     return [("下一步", step) for step in steps if step]
 
 
-def _fen(yuan: str) -> int:
-    whole, _, cents = yuan.partition(".")
-    return int(whole) * 100 + int((cents + "00")[:2])
-
-
-def _bank_file_line(bank: BankFile) -> str:
-    line = f"{bank.payments} 笔，{fen_grouped(_fen(bank.amount))} 元（见 payments.csv）"
-    if bank.topups:
-        line += f"，其中补发 {bank.topups} 笔，{fen_grouped(_fen(bank.topup_amount))} 元"
+def _bank_file_line(payments: pd.DataFrame) -> str:
+    """This round's bank file: payments and their sum, top-ups (补发) among them."""
+    total = fen_grouped(int(payments["amount"].sum()))
+    line = f"{len(payments)} 笔，{total} 元（见 payments.csv）"
+    topups = payments[payments["kind"] == "topup"]
+    if len(topups):
+        line += f"，其中补发 {len(topups)} 笔，{fen_grouped(int(topups['amount'].sum()))} 元"
     return line
 
 
