@@ -67,7 +67,9 @@ def stage_outputs(
     both("payments.csv", outputs.payments_csv(settled.payments))
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
-    for relative, data in ledger_workbooks(settled, manifest, provisional, describe(policy, used)):
+    for relative, data in ledger_workbooks(
+        settled, manifest, provisional, describe(policy, used), policy_title=policy.description
+    ):
         if relative == LEDGER:
             both(relative, data)
         else:

@@ -1,30 +1,40 @@
-"""地市金额: each city's amount per programme as a table, and the 汇总 sheet's chart of it.
+"""地市金额 (each city's amount per programme, with a 合计 row) and 地市图表 (the same figures
+charted: cash subsidies, relief and deferral each in a chart of its own, never stacked or summed
+together, SPEC §4).
 
 Cash programmes count what the applications are owed (earlier batches' payments included),
 relief and deferral their registers — the same figures as the 汇总 table and the Prefect run
-summary's city table.
+summary's city table. The charts are the engine's native charts; they read the chart sheet's
+cells, which hold the city rows only (a 合计 bar would dwarf the cities).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from ledger.settlement import SettledBatch, city_amounts
-from policy.catalogue import CATALOGUE
+from policy.catalogue import CATALOGUE, DEFERRAL, RELIEF
 from validators.checks import city_rank
-from workbooks.chart import BarChart
-from workbooks.xlsx import Column, Table
+from workbooks.xlsx import Chart, Column, Table
 
 SHEET = "地市金额"
-CHART_TITLE = "各地市现金补贴金额（元）"
-# Under the 地市金额 table, as wide as it, 24 rows high: it prints with the table it charts.
-CHART_COLUMNS, CHART_ROWS = 7, 24
+CHART_SHEET = "地市图表"
+CITY_HEADER = "地市（单位：元）"
+CHARTS = (  # cash across the page (its legend names four programmes), then the two registers
+    (Chart("各地市现金补贴应付金额", [p.title for p in CATALOGUE if p.is_cash], ""),),
+    (
+        Chart("各地市社会保险费减免额", [RELIEF.title], ""),
+        Chart("各地市社会保险费缓缴额", [DEFERRAL.title], ""),
+    ),
+)
 
 
 def city_table(settled: SettledBatch) -> Table:
     amounts = city_amounts(settled)
     cities = sorted({city for city, _ in amounts}, key=city_rank)
-    columns = [Column("地市"), *(Column(p.title, "money") for p in CATALOGUE)]
+    columns = [Column(CITY_HEADER), *(Column(p.title, "money") for p in CATALOGUE)]
     rows = pd.DataFrame(
         [[city, *(amounts.get((city, p.code), 0) for p in CATALOGUE)] for city in cities],
         columns=[c.header for c in columns],
@@ -33,22 +43,12 @@ def city_table(settled: SettledBatch) -> Table:
     return Table(SHEET, columns, rows, total=True)
 
 
-def city_chart(table: Table) -> BarChart:
-    """A stacked bar per city, a segment per cash programme, reading `table`'s cells, drawn
-    under the table. Relief and deferral are registers, not payments: they stay in the table
-    and are never stacked onto cash (SPEC §4)."""
-    cash = {p.title for p in CATALOGUE if p.is_cash}
-    chosen = [
-        (position, column) for position, column in enumerate(table.columns) if column.header in cash
-    ]
-    series = [(column.header, (table.rows[column.header] / 100).tolist()) for _, column in chosen]
-    top = len(table.rows) + table.rows_below + 2
-    anchor = (0, top, CHART_COLUMNS, top + CHART_ROWS)
-    return BarChart(
-        CHART_TITLE,
-        SHEET,
-        table.rows["地市"].tolist(),
-        series,
-        anchor,
-        [position for position, _ in chosen],
+def chart_table(cities: Table) -> Table:
+    """地市图表: `cities`' rows without the 合计, and a chart per kind of amount under them."""
+    return replace(
+        cities,
+        name=CHART_SHEET,
+        total=False,
+        lines_above=[("说明", "现金补贴、减免额、缓缴额分别成图，互不相加；合计见“地市金额”")],
+        charts=[[replace(chart, categories=CITY_HEADER) for chart in line] for line in CHARTS],
     )

@@ -33,8 +33,7 @@ from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from policy.money import capitals, fen_grouped
 from policy.outcomes import APPROVED, HELD, REJECTED
 from validators.checks import city_rank
-from workbooks.chart import with_chart
-from workbooks.city_chart import city_chart, city_table
+from workbooks.city_chart import chart_table, city_table
 from workbooks.ledger_details import (
     SIGNATURES,
     Detail,
@@ -53,7 +52,7 @@ CASH_MEANING = "应付金额（含此前批次已付）"
 REGISTER_FOLDER = "registers"
 REVIEW_SHEET = "待复核"
 SUMMARY_SHEET = "汇总"
-PROVINCE = "全省合计"
+SUMMARY_TITLE = "全省审核汇总表"
 SUMMARY_LABELS = {
     "batch_id": "批次号",
     "as_of": "审核基准日",
@@ -115,7 +114,19 @@ def ledger_keywords(batch_id: str, round_: int) -> str:
 
 
 AMOUNT_MEANING = {RELIEF.code: "减免额", DEFERRAL.code: "缓缴额"}
-CHART_PART = "xl/worksheets/sheet2.xml"  # 地市金额, the second sheet, carries the chart
+CITY_SHEET = "地市明细"
+COUNT_COLUMNS = [
+    Column("申报行数", "number"),
+    Column("通过", "number"),
+    Column("不予受理", "number"),
+    Column("待复核", "number"),
+]
+# Cash, relief and deferral in columns of their own: each column's 合计 sums one kind only.
+AMOUNT_COLUMNS = [
+    Column(f"{CASH_MEANING}（元）", "money"),
+    Column("减免额（元）", "money"),
+    Column("缓缴额（元）", "money"),
+]
 
 
 def ledger_workbooks(
@@ -124,6 +135,7 @@ def ledger_workbooks(
     provisional: Mapping[str, list[str]],
     parameter_rows: list[dict[str, str]],
     max_sheet_rows: int = EXCEL_MAX_ROWS - 1,
+    policy_title: str = "",
 ) -> Iterator[tuple[str, bytes]]:
     """The main ledger and any per-city workbooks, as (path relative to the batch, bytes).
 
@@ -161,12 +173,20 @@ def ledger_workbooks(
         )
         with ThreadPoolExecutor(max_workers=2) as pool:
             yield from pool.map(lambda part: (part[0], workbook_bytes([part[1]])), parts)
-    summary = _summary(settled, decisions, manifest, provisional, notes, described)
+    summary = _summary(settled, decisions, manifest, provisional, notes, described, policy_title)
     cities = city_table(settled)
-    tables = [summary, cities, *sheets, review, *decreases, _parameters(parameter_rows)]
+    tables = [
+        summary,
+        _by_city(settled, decisions),
+        cities,
+        chart_table(cities),
+        *sheets,
+        review,
+        *decreases,
+        _parameters(parameter_rows),
+    ]
     keywords = ledger_keywords(manifest.batch_id, manifest.round)
-    data = workbook_bytes(tables, keywords=keywords, creator=WRITER_NAME)
-    yield LEDGER, with_chart(data, CHART_PART, city_chart(cities))
+    yield LEDGER, workbook_bytes(tables, keywords=keywords, creator=WRITER_NAME)
 
 
 def _city_parts(detail: Detail) -> list[tuple[str, Table]]:
@@ -206,15 +226,17 @@ def _summary(
     provisional: Mapping[str, list[str]],
     notes: list[tuple[str, str]],
     described: Mapping[str, str],
+    policy_title: str,
 ) -> Table:
     used = sorted({p for names in provisional.values() for p in names})
     shown = [described.get(name) or name for name in used]
+    version = manifest.policy_version
     lines = [
+        (SUMMARY_TITLE, f"第 {manifest.round} 轮审核结果（第 0 轮为首次审核；单位：元）"),
         (SUMMARY_LABELS["batch_id"], manifest.batch_id),
         (SUMMARY_LABELS["as_of"], manifest.as_of),
-        (SUMMARY_LABELS["policy_version"], manifest.policy_version),
+        (SUMMARY_LABELS["policy_version"], _policy_in_words(policy_title, version)),
         (SUMMARY_LABELS["provisional"], "；".join(shown) if shown else "无"),
-        ("复核轮次", f"第 {manifest.round} 轮（第 0 轮为首次审核）"),
         *_next_steps(decisions, manifest),
         ("本批银行支付", _bank_file_line(settled.payments)),
         ("大写金额", "人民币" + capitals(int(settled.payments["amount"].sum()))),
@@ -226,54 +248,59 @@ def _summary(
             for i in manifest.unusable_inputs()
         ],
     ]
-    columns = [
-        Column("地市"),
-        Column("项目"),
-        Column("申报行数", "number"),
-        Column("通过", "number"),
-        Column("不予受理", "number"),
-        Column("待复核", "number"),
-        Column("金额（元）", "money"),
-        Column("金额口径"),
-        Column("使用暂定参数"),
-        Column("项目代码"),  # for machines, last (SPEC §4)
-    ]
     rows = []
     for program in CODES:
         figures = manifest.programs[program]
-        rows.append(
-            [
-                PROVINCE,
-                TITLES[program],
-                figures.input_rows,
-                figures.approved,
-                figures.rejected,
-                figures.held,
-                int(figures.amount.replace(".", "")),
-                AMOUNT_MEANING.get(program, CASH_MEANING),
-                "是" if provisional.get(program) else "否",
-                program,
-            ]
-        )
+        counts = [figures.input_rows, figures.approved, figures.rejected, figures.held]
+        amount = int(figures.amount.replace(".", ""))
+        used_provisional = "是" if provisional.get(program) else "否"
+        rows.append([TITLES[program], *counts, *_apart(program, amount), used_provisional, program])
+    columns = [
+        Column("项目"),
+        *COUNT_COLUMNS,
+        *AMOUNT_COLUMNS,
+        Column("使用暂定参数"),
+        Column("项目代码"),  # for machines, last (SPEC §4)
+    ]
+    return Table(
+        SUMMARY_SHEET,
+        columns,
+        table_frame(columns, rows),
+        lines_above=lines,
+        total=True,
+        lines_below=[SIGNATURES],
+    )
+
+
+def _apart(program: str, amount: int) -> list[int]:
+    """The amount in its own column: cash owed, relief or deferral (never summed together)."""
+    kinds = [p for p in CODES if p not in AMOUNT_MEANING], [RELIEF.code], [DEFERRAL.code]
+    return [amount if program in kind else 0 for kind in kinds]
+
+
+def _by_city(settled: SettledBatch, decisions: pd.DataFrame) -> Table:
+    """地市明细: each city's rows and amount per programme, cities in the official order."""
     counts = _city_counts(decisions)
     amounts = city_amounts(settled)
-    for (city, program), row in counts.iterrows():
-        rows.append(
-            [
-                city,
-                TITLES[program],
-                int(row.sum()),
-                int(row.get(APPROVED, 0)),
-                int(row.get(REJECTED, 0)),
-                int(row.get(HELD, 0)),
-                int(amounts.get((city, program), 0)),
-                AMOUNT_MEANING.get(program, CASH_MEANING),
-                "是" if provisional.get(program) else "否",
-                program,
-            ]
-        )
-    frame = table_frame(columns, rows)
-    return Table(SUMMARY_SHEET, columns, frame, lines_above=lines, lines_below=[SIGNATURES])
+    rows = [
+        [
+            city,
+            TITLES[program],
+            int(row.sum()),
+            int(row.get(APPROVED, 0)),
+            int(row.get(REJECTED, 0)),
+            int(row.get(HELD, 0)),
+            *_apart(program, int(amounts.get((city, program), 0))),
+            program,
+        ]
+        for (city, program), row in counts.iterrows()
+    ]
+    columns = [Column("地市"), Column("项目"), *COUNT_COLUMNS, *AMOUNT_COLUMNS, Column("项目代码")]
+    return Table(CITY_SHEET, columns, table_frame(columns, rows), total=True)
+
+
+def _policy_in_words(title: str, version: str) -> str:
+    return f"{title}（版本 {version}）" if title else version
 
 
 def _conflict_lines(settled: SettledBatch) -> list[str]:

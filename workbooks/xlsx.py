@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import rustpy_xlsxwriter as rx
 
-from workbooks.print_setup import Patch, layout_for, page_setup_patches
+from workbooks.print_setup import Patch, page_setup
 from workbooks.styling import display_width
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -48,6 +48,23 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A native bar chart drawn under its table, over every data row of its `series` columns
+    (so a table with a chart has no 合计 row: a 合计 bar would dwarf the others)."""
+
+    title: str
+    series: Sequence[str]  # column headers, one bar segment each
+    categories: str  # the column of the bars' labels
+    value_axis: str = "金额（元）"
+    stacked: bool = True
+    weight: int = 1  # its share of the table's width, beside the other charts
+
+
+CHART_HEIGHT = 260  # pixels; a row is 20
+CHART_ROWS = CHART_HEIGHT // 20 + 1
+
+
+@dataclass(frozen=True)
 class Table:
     """One sheet: columns, their values (a frame whose columns are in that order), notes above.
 
@@ -64,6 +81,8 @@ class Table:
     editable: Sequence[str] = ()
     total: bool = False  # a 合计 row of the money columns, after a blank row, outside the filter
     lines_below: Sequence[str] = ()  # text under the table (a signature block)
+    # Under the table: rows of charts, side by side in a row, each row as wide as the table.
+    charts: Sequence[Sequence[Chart]] = ()
 
     @property
     def rows_below(self) -> int:
@@ -146,6 +165,8 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
     unlocked = rx.Format().set_quote_prefix().set_unlocked()
     entries, formats, widths, header_rows, merges, freeze, validations = [], {}, {}, {}, {}, {}, {}
     for table in tables:
+        if table.charts and table.total:
+            raise ValueError(f"工作表“{table.name}”的图表会把合计行画进去")
         if len(table.rows) + len(table.lines_above) + 1 > EXCEL_MAX_ROWS:
             raise ValueError(f"工作表“{table.name}”有 {len(table.rows)} 行，超过 Excel 的行数上限")
         frame = _sheet_frame(table)
@@ -189,25 +210,23 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         merge_ranges={name: items for name, items in merges.items() if items},
         autofilter=dict.fromkeys(formats, True),
         data_validations={name: rules for name, rules in validations.items() if rules},
+        page_setup={name: page_setup(widths[name], header_rows[name] + 1) for name in header_rows},
+        charts={
+            t.name: _charts(t, header_rows[t.name], widths[t.name]) for t in tables if t.charts
+        },
     )
-    layouts = [layout_for(widths[table.name], header_rows[table.name] + 1) for table in tables]
-    patches = page_setup_patches([table.name for table in tables], layouts)
+    patches: dict[str, Patch] = {}
     for number, table in enumerate(tables, start=1):
         if table.editable:
-            member = f"xl/worksheets/sheet{number}.xml"
-            patches[member] = _then(patches[member], _protected)
+            _add(patches, f"xl/worksheets/sheet{number}.xml", _protected)
         if table.rows_below:
             last = header_rows[table.name] + 1 + len(table.rows)
-            member = f"xl/worksheets/sheet{number}.xml"
-            patches[member] = _then(patches[member], _filter_ends(last))
-            patches["xl/workbook.xml"] = _then(
-                patches["xl/workbook.xml"], _filter_name_ends(number - 1, last)
-            )
+            _add(patches, f"xl/worksheets/sheet{number}.xml", _filter_ends(last))
+            _add(patches, "xl/workbook.xml", _filter_name_ends(number - 1, last))
     for number, table in enumerate(tables, start=1):
         columns = [position + 1 for position, c in enumerate(table.columns) if c.hidden]
         if columns:
-            member = f"xl/worksheets/sheet{number}.xml"
-            patches[member] = _then(patches[member], _hiding(columns))
+            _add(patches, f"xl/worksheets/sheet{number}.xml", _hiding(columns))
     return pin_document_times(buffer.getvalue(), keywords, creator, patches)
 
 
@@ -246,8 +265,39 @@ def _filter_name_ends(position: int, last: int) -> Patch:
     return lambda book: re.sub(pattern % position, rb"\g<1>%d" % last, book, count=1)
 
 
-def _then(first: Patch, second: Patch) -> Patch:
-    return lambda data: second(first(data))
+def _add(patches: dict[str, Patch], member: str, patch: Patch) -> None:
+    """Rewrite `member` with `patch` after any patch it already has."""
+    first = patches.get(member)
+    patches[member] = patch if first is None else (lambda data: patch(first(data)))
+
+
+def _charts(table: Table, header_row: int, widths: Sequence[float]) -> list[dict[str, object]]:
+    """The engine's charts of a table, in rows under it, each row within the table's width (so
+    they print on the page with it); a chart starts on a column edge, wide by its `weight`."""
+    top = header_row + 1 + len(table.rows) + table.rows_below + 1
+    edges = np.cumsum([0, *(round(width * 7 + 5) for width in widths)])  # pixels
+    placed = []
+    for line, charts in enumerate(table.charts):
+        weights = np.cumsum([0, *(chart.weight for chart in charts)])
+        wanted = edges[-1] * weights / weights[-1]
+        columns = [int(np.abs(edges - left).argmin()) for left in wanted[:-1]]
+        starts = [int(edges[column]) for column in columns] + [int(edges[-1])]
+        placed += [
+            {
+                "type": "column_stacked" if chart.stacked else "column",
+                "series": list(chart.series),
+                "categories": chart.categories,
+                "title": chart.title,
+                "y_axis": chart.value_axis,
+                "legend": len(chart.series) > 1,
+                "row": top + line * CHART_ROWS,
+                "col": column,
+                "width": starts[position + 1] - starts[position] - 10,
+                "height": CHART_HEIGHT,
+            }
+            for position, (chart, column) in enumerate(zip(charts, columns, strict=True))
+        ]
+    return placed
 
 
 def pin_document_times(

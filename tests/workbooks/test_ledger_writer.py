@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from batch.stage import batch_manifest as manifest
 from ledger.settlement import BatchIdentity
-from policy.catalogue import CATALOGUE
+from policy.catalogue import CATALOGUE, DEFERRAL, RELIEF
 from policy.outcomes import REASONS
 from policy.parameters import describe
 from tests.conftest import ACCEPTANCE
@@ -52,7 +52,9 @@ def test_ledger__has_every_sheet_in_order(ledger) -> None:
     workbook = load_workbook(io.BytesIO(ledger[0]))
     assert workbook.sheetnames == [
         "汇总",
+        "地市明细",
         "地市金额",
+        "地市图表",
         "支付明细",
         "减免明细",
         "缓缴明细",
@@ -62,32 +64,38 @@ def test_ledger__has_every_sheet_in_order(ledger) -> None:
     ]
 
 
-def test_ledger__city_sheet_charts_each_citys_cash_per_programme_never_relief_or_deferral(
-    ledger,
-) -> None:
+def test_ledger__cash_relief_and_deferral_are_charted_apart_over_the_city_rows(ledger) -> None:
     workbook = load_workbook(io.BytesIO(ledger[0]))
-    assert workbook["汇总"]._charts == []  # the summary stays one page wide
-    [chart] = workbook["地市金额"]._charts
-    table = list(workbook["地市金额"].values)
-    header, rows = table[0], data_rows(table[1:])
-    cash = [
-        i for i, title in enumerate(header) if title in {p.title for p in CATALOGUE if p.is_cash}
-    ]
-    assert [header[i] for i in cash] == [p.title for p in CATALOGUE if p.is_cash]
-    assert [s.tx.strRef.f for s in chart.series] == [f"'地市金额'!${chr(65 + i)}$1" for i in cash]
-    for series, position in zip(chart.series, cash, strict=True):
-        cached = [float(p.v) for p in series.val.numRef.numCache.pt]
-        assert cached == [float(row[position]) for row in rows]  # the cells it charts
-        letter = chr(65 + position)
-        assert series.val.numRef.f == f"'地市金额'!${letter}$2:${letter}${len(rows) + 1}"
-    assert [p.v for p in chart.series[0].cat.strRef.strCache.pt] == [row[0] for row in rows]
-    # The same figures as the summary's city rows.
-    summary = list(workbook["汇总"].values)
-    start = next(i for i, row in enumerate(summary) if row[0] == "地市")
-    by_city = {(r[0], r[1]): r[6] for r in data_rows(summary[start + 1 :]) if r[0] != "全省合计"}
+    assert [name for name in workbook.sheetnames if workbook[name]._charts] == ["地市图表"]
+    package = zipfile.ZipFile(io.BytesIO(ledger[0]))
+    charts = sorted(n for n in package.namelist() if n.startswith("xl/charts/chart"))
+    assert len(charts) == 3
+    table = list(workbook["地市图表"].values)
+    start = next(i for i, row in enumerate(table) if row[0] == "地市（单位：元）")
+    header, rows = table[start], data_rows(table[start + 1 :])
+    cash = {p.title for p in CATALOGUE if p.is_cash}
+    kinds = []
+    for name in charts:
+        chart = package.read(name).decode()
+        ranges = re.findall(
+            r"<c:val><c:numRef><c:f>'?地市图表'?!\$([A-Z])\$(\d+):\$[A-Z]\$(\d+)", chart
+        )
+        titles = {header[ord(letter) - 65] for letter, _, _ in ranges}
+        kinds.append("cash" if titles <= cash else "/".join(sorted(titles)))
+        for _, first, last in ranges:  # the city rows, never the 合计
+            assert (int(first), int(last)) == (start + 2, start + 1 + len(rows))
+    assert kinds == ["cash", RELIEF.title, DEFERRAL.title]
+    # The chart sheet's figures are 地市金额's, without its 合计.
+    cities = list(workbook["地市金额"].values)
+    assert data_rows(cities[1:]) == rows
+    # And each city's amount per programme is 地市明细's.
+    by_city = list(workbook["地市明细"].values)
+    amounts = {
+        (r[0], r[1]): (r[6] or 0) + (r[7] or 0) + (r[8] or 0) for r in data_rows(by_city[1:])
+    }
     for row in rows:
         for title, amount in zip(header[1:], row[1:], strict=True):
-            assert by_city.get((row[0], title), 0) == amount
+            assert amounts.get((row[0], title), 0) == amount
 
 
 def test_ledger__same_content_same_bytes(ledger) -> None:
@@ -123,7 +131,7 @@ def test_ledger__review_sheet_offers_approve_or_reject(ledger) -> None:
 def test_ledger__review_sheet_is_protected_except_the_verdict_and_comment(ledger) -> None:
     """The empty verdict cells take their column's style, as Excel and LibreOffice do."""
     package = zipfile.ZipFile(io.BytesIO(ledger[0]))
-    sheet = package.read("xl/worksheets/sheet7.xml").decode()  # 待复核
+    sheet = package.read("xl/worksheets/sheet9.xml").decode()  # 待复核
     assert 'sheetProtection sheet="1"' in sheet and 'autoFilter="0"' in sheet
     styles = package.read("xl/styles.xml").decode()
     xfs = re.findall(r"<xf [^>]*/>|<xf [^>]*>.*?</xf>", styles.split("<cellXfs")[1])
@@ -144,21 +152,27 @@ def test_ledger__no_cell_is_a_formula(ledger) -> None:
     assert cell.data_type == "s" and cell.quotePrefix  # stays text even if a reviewer edits it
 
 
-def test_ledger__summary_totals_match_the_manifest(ledger) -> None:
-    rows = list(load_workbook(io.BytesIO(ledger[0]))["汇总"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("批次号", None, "batch-1")
-    header = rows.index(next(r for r in rows if r[0] == "地市"))
+def test_ledger__summary_totals_match_the_manifest_and_the_city_rows(ledger) -> None:
+    workbook = load_workbook(io.BytesIO(ledger[0]))
+    rows = list(workbook["汇总"].iter_rows(values_only=True))
+    assert rows[0][0] == "全省审核汇总表" and rows[1][:3] == ("批次号", None, "batch-1")
+    header = rows.index(next(r for r in rows if r[0] == "项目"))
+    assert rows[header][5:8] == ("应付金额（含此前批次已付）（元）", "减免额（元）", "缓缴额（元）")
     table = data_rows(rows[header + 1 :])
-    province = {r[9]: r[6] for r in table if r[0] == "全省合计"}
-    assert f"{province['spring_festival_production']:.2f}" == "528400.00"
-    assert f"{province['contribution_deferral']:.2f}" == "1423569.22"
-    by_city: dict[str, float] = {}
-    for r in table:
-        if r[0] != "全省合计":
-            by_city[r[9]] = by_city.get(r[9], 0) + r[6]
+    province = {r[-1]: r[5:8] for r in table}
+    assert province["spring_festival_production"] == (528400.00, 0, 0)
+    assert province["contribution_deferral"] == (0, 0, 1423569.22)
+    [total] = [r for r in rows if r[0] == "合计"]
+    for column in (5, 6, 7):  # each kind summed on its own
+        assert round(total[column] * 100) == round(sum(r[column] for r in table) * 100)
+    by_city: dict[str, list[float]] = {}
+    for r in data_rows(list(workbook["地市明细"].values)[1:]):
+        sums = by_city.setdefault(r[-1], [0.0, 0.0, 0.0])
+        for i in range(3):
+            sums[i] += r[6 + i]
     assert by_city.keys() == province.keys()
-    for program, amount in province.items():
-        assert round(by_city[program], 2) == round(amount, 2), program
+    for program, amounts in province.items():
+        assert [round(a, 2) for a in by_city[program]] == [round(a, 2) for a in amounts], program
 
 
 def test_ledger__registers_too_long_for_a_sheet_go_one_workbook_per_city(ledger_inputs) -> None:
@@ -187,11 +201,7 @@ def test_ledger__registers_too_long_for_a_sheet_go_one_workbook_per_city(ledger_
 def test_ledger__cities_are_listed_in_the_official_order(ledger) -> None:
     workbook = load_workbook(io.BytesIO(ledger[0]))
     listed = [row[0] for row in data_rows(list(workbook["地市金额"].values)[1:])]
-    summary = list(workbook["汇总"].values)
-    start = next(i for i, row in enumerate(summary) if row[0] == "地市")
-    in_summary = list(
-        dict.fromkeys(r[0] for r in data_rows(summary[start + 1 :]) if r[0] != "全省合计")
-    )
+    in_summary = list(dict.fromkeys(r[0] for r in data_rows(list(workbook["地市明细"].values)[1:])))
     assert len(listed) > 3
     for cities in (listed, in_summary):
         assert cities == sorted(cities, key=city_rank)
@@ -200,13 +210,16 @@ def test_ledger__cities_are_listed_in_the_official_order(ledger) -> None:
         assert cities[: len(official)] == official  # anything else (莱芜, 未填) after them
 
 
-@pytest.mark.parametrize("name", ["支付明细", "减免明细", "缓缴明细", "地市金额"])
+@pytest.mark.parametrize(
+    "name", ["汇总", "地市明细", "支付明细", "减免明细", "缓缴明细", "地市金额"]
+)
 def test_ledger__a_total_row_under_each_detail_table_sums_it_outside_the_filter(
     ledger, name: str
 ) -> None:
     sheet = load_workbook(io.BytesIO(ledger[0]))[name]
     values = list(sheet.values)
-    header, rows = values[0], data_rows(values[1:])
+    start = next(i for i, row in enumerate(values) if sum(v is not None for v in row) >= 3)
+    header, rows = values[start], data_rows(values[start + 1 :])
     [total] = [row for row in values if row[0] == "合计"]
     money = [
         i for i, h in enumerate(header) if (h and "（元）" in str(h)) or (name == "地市金额" and i)
@@ -214,7 +227,8 @@ def test_ledger__a_total_row_under_each_detail_table_sums_it_outside_the_filter(
     assert money
     for i in money:
         assert round(total[i] * 100) == round(sum(r[i] or 0 for r in rows) * 100), header[i]
-    assert sheet.auto_filter.ref.endswith(str(len(rows) + 1))  # 合计 is not sorted with the rows
+    # 合计 is not sorted with the rows
+    assert sheet.auto_filter.ref.endswith(str(start + 1 + len(rows)))
 
 
 def test_ledger__summary_and_payments_end_with_a_signature_block(ledger) -> None:
