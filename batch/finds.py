@@ -26,6 +26,7 @@ from policy.finds import PROPOSED_COLUMNS, Finding, find_eligible, refund_period
 from policy.money import fen_text
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.parameters import PolicySet
+from policy.publication import publication
 from validators.sheets import RECORDS_SHEET
 from validators.validate import validate_sheet
 from workbooks.notice import APPLICATION_FILE, application_workbook, notice_workbook
@@ -114,9 +115,10 @@ def _find(
     rerun = (folder / "manifest.json").exists()
     folder.mkdir(parents=True, exist_ok=True, mode=0o750)
     proposed = finding.proposed()
+    published = publication(policy, as_of)
     files = {
         PROPOSED_FILE: proposed_csv(proposed),
-        NOTICE_FILE: notice_workbook(proposed, as_of),
+        NOTICE_FILE: notice_workbook(proposed, as_of, published),
         APPLICATION_FILE: application_workbook(finding.proposed_applications(), as_of),
         "decisions.csv": outputs.decisions_csv(finding.decisions),
     }
@@ -136,6 +138,12 @@ def _find(
         "claims": {"registry_checked": registry is not None, "already_claimed": len(claimed)},
         "decisions": _counts(finding),
         "proposed": {"enterprises": len(proposed), "amount": fen_text(proposed["amount"].sum())},
+        "notice_period": {
+            "start": published.period.start.isoformat(),
+            "end": published.period.end.isoformat(),
+            "working_days": published.period.working_days,
+            "calendar_checked": published.period.checked,
+        },
         "outputs": dict(sorted(written.items())),
     }
     outputs.write_atomic(folder / "manifest.json", outputs.manifest_json(manifest))

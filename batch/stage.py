@@ -24,6 +24,7 @@ from policy.decisions import ProgramDecisions
 from policy.outcomes import APPROVED
 from policy.parameters import PolicySet, describe
 from policy.programme import Kind
+from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
 from workbooks.returned import returned_name, returned_workbook
 
@@ -65,6 +66,8 @@ def stage_outputs(
     both("decisions.csv", outputs.decisions_csv(settled.decisions))
     crash_point("staging")
     both("payments.csv", outputs.payments_csv(settled.payments))
+    department = str(policy.value("publication.department", identity.as_of))
+    both(FUNDING_REQUEST, funding_request_workbook(settled.payments, manifest, department))
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
     for relative, data in ledger_workbooks(

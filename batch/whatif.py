@@ -17,7 +17,7 @@ from ledger.batch_inputs import batch_inputs
 from ledger.manifest import Manifest
 from ledger.settlement import BatchIdentity, settle_batch
 from ledger.whatif import Comparison, changed_rows_csv, compare
-from policy.parameters import PolicySet, load_policy
+from policy.parameters import PolicySet, changed_parameters, load_policy
 from workbooks.reader import References, list_workbooks, read_references
 from workbooks.whatif_writer import comparison_workbook
 
@@ -91,6 +91,8 @@ def write(pricing: Pricing, comparison: Comparison, out: Path | None) -> Path:
     """whatif.xlsx and changed_rows.csv under `out` (beside the batch folder by default)."""
     target = (out or pricing.folder.parent / "whatif") / pricing.target
     target.mkdir(parents=True, exist_ok=True, mode=0o750)
-    outputs.write_atomic(target / WORKBOOK, comparison_workbook(comparison, pricing.facts()))
+    changes = changed_parameters(pricing.before, pricing.after)
+    workbook = comparison_workbook(comparison, pricing.facts(), changes)
+    outputs.write_atomic(target / WORKBOOK, workbook)
     outputs.write_atomic(target / "changed_rows.csv", changed_rows_csv(comparison))
     return target

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ledger.masking import mask_ids
 from ledger.outputs import DECISIONS_HEADER, csv_bytes
 from ledger.settlement import NO_CITY, SettledBatch
-from policy.catalogue import CASH
+from policy.catalogue import CASH, CODES
 from policy.outcomes import APPROVED
+from validators.checks import city_rank
 
 PROVINCE = "全省合计"
 ROW_KEY = ["program", "file", "sheet", "row"]
@@ -76,8 +76,11 @@ def _by_city(before: SettledBatch, after: SettledBatch) -> pd.DataFrame:
     joined[figures] = joined[figures].fillna(0).astype("int64")
     joined["beneficiaries_change"] = joined["beneficiaries_after"] - joined["beneficiaries_before"]
     joined["amount_change"] = joined["amount_after"] - joined["amount_before"]
-    province_first = joined["city"] != PROVINCE
-    order = np.lexsort((joined["city"], province_first, joined["program"]))
+    # Programmes in the catalogue's order, each with its province row first, then its cities
+    # in the official order (SPEC §4).
+    cities = joined["city"].map(lambda city: (city != PROVINCE, *city_rank(city)))
+    programmes = joined["program"].map({code: i for i, code in enumerate(CODES)})
+    order = sorted(range(len(joined)), key=lambda i: (programmes.iloc[i], cities.iloc[i]))
     return joined.iloc[order].reset_index(drop=True)
 
 

@@ -210,6 +210,10 @@ UNIT_NAMES = {
     "year": "年度",
     "person": "人",
     "date range": "日期区间",
+    "text": "文字",
+    "working_day": "工作日",
+    "date_list": "日期",
+    "year_list": "年度",
 }
 KEY_NAMES = {
     "sme": "中小微企业",
@@ -236,3 +240,26 @@ def _shown(value: Any) -> str:
             parts.append(f"{name}（{shown}）" if isinstance(inner, Mapping) else f"{name}: {shown}")
         return "；".join(parts)
     return str(value)
+
+
+def changed_parameters(before: PolicySet, after: PolicySet) -> list[dict[str, str]]:
+    """Each dated value that differs between two parameter sets (added, removed or changed),
+    as `describe` shows values: name, description, start, value before and after, reference."""
+    shown = {}
+    for side, policy in (("before", before), ("after", after)):
+        for row in describe(policy, policy.parameters):
+            entry = shown.setdefault(
+                (row["name"], row["start"]), {**row, "before": "", "after": ""}
+            )
+            entry[side] = row["value"]
+            if side == "after":
+                entry["reference"] = row["reference"]
+                entry["description"] = row["description"]
+    return [
+        {
+            key: entry[key]
+            for key in ("name", "description", "start", "before", "after", "unit", "reference")
+        }
+        for _, entry in sorted(shown.items())
+        if entry["before"] != entry["after"]
+    ]

@@ -76,20 +76,20 @@ WRITER_NAME = "subsidy-disbursement"
 ROW_KEY_HEADER = "行键"
 AMOUNT_HEADER = "拟支付金额（元）"
 # The verdict beside the name and amount; where the row came from after it; codes last.
-REVIEW_COLUMNS = [
-    Column("名称"),
-    Column("项目"),
-    Column(AMOUNT_HEADER, "money"),
-    Column("复核结论", width=12),
-    Column("复核意见", width=30),
-    Column("原因说明", width=50),
-    Column("文件"),
+REVIEW_COLUMNS = [  # long text wraps, so that the sheet prints legibly on one page width
+    Column("名称", width=16, wrap=True),
+    Column("项目", width=14, wrap=True),
+    Column(AMOUNT_HEADER, "money", width=13),
+    Column("复核结论", width=9),
+    Column("复核意见", width=16, wrap=True),
+    Column("原因说明", width=30, wrap=True),
+    Column("文件", width=16, wrap=True),
     Column("工作表"),
     Column("行号", "number"),
     Column("统一社会信用代码"),
     Column("身份证号"),
-    Column("原因代码"),
-    Column("项目代码"),
+    Column("原因代码", printed=False),
+    Column("项目代码", printed=False),
     Column(ROW_KEY_HEADER, width=3, hidden=True),
 ]
 REVIEW_EDITABLE = ("复核结论", "复核意见")
@@ -116,16 +116,16 @@ def ledger_keywords(batch_id: str, round_: int) -> str:
 AMOUNT_MEANING = {RELIEF.code: "减免额", DEFERRAL.code: "缓缴额"}
 CITY_SHEET = "地市明细"
 COUNT_COLUMNS = [
-    Column("申报行数", "number"),
-    Column("通过", "number"),
-    Column("不予受理", "number"),
-    Column("待复核", "number"),
+    Column("申报行数", "number", width=8, summed=True),
+    Column("通过", "number", width=8, summed=True),
+    Column("不予受理", "number", width=8, summed=True),
+    Column("待复核", "number", width=8, summed=True),
 ]
 # Cash, relief and deferral in columns of their own: each column's 合计 sums one kind only.
-AMOUNT_COLUMNS = [
-    Column(f"{CASH_MEANING}（元）", "money"),
-    Column("减免额（元）", "money"),
-    Column("缓缴额（元）", "money"),
+AMOUNT_COLUMNS = [  # headers wrap onto two lines
+    Column(f"{CASH_MEANING}（元）", "money", width=16),
+    Column("减免额（元）", "money", width=16),
+    Column("缓缴额（元）", "money", width=16),
 ]
 
 
@@ -259,8 +259,8 @@ def _summary(
         Column("项目"),
         *COUNT_COLUMNS,
         *AMOUNT_COLUMNS,
-        Column("使用暂定参数"),
-        Column("项目代码"),  # for machines, last (SPEC §4)
+        Column("使用暂定参数", width=8),
+        Column("项目代码", printed=False),  # for machines, last (SPEC §4)
     ]
     return Table(
         SUMMARY_SHEET,
@@ -295,7 +295,13 @@ def _by_city(settled: SettledBatch, decisions: pd.DataFrame) -> Table:
         ]
         for (city, program), row in counts.iterrows()
     ]
-    columns = [Column("地市"), Column("项目"), *COUNT_COLUMNS, *AMOUNT_COLUMNS, Column("项目代码")]
+    columns = [
+        Column("地市"),
+        Column("项目"),
+        *COUNT_COLUMNS,
+        *AMOUNT_COLUMNS,
+        Column("项目代码", printed=False),
+    ]
     return Table(CITY_SHEET, columns, table_frame(columns, rows), total=True)
 
 
@@ -329,7 +335,7 @@ def _next_steps(decisions: pd.DataFrame, manifest: Manifest) -> list[tuple[str, 
 def _bank_file_line(payments: pd.DataFrame) -> str:
     """This round's bank file: payments and their sum, top-ups (补发) among them."""
     total = fen_grouped(int(payments["amount"].sum()))
-    line = f"{len(payments)} 笔，{total} 元（见 payments.csv）"
+    line = f"{len(payments)} 笔，{total} 元（见 payments.csv 和资金拨付申请表）"
     topups = payments[payments["kind"] == "topup"]
     if len(topups):
         line += f"，其中补发 {len(topups)} 笔，{fen_grouped(int(topups['amount'].sum()))} 元"
@@ -411,7 +417,7 @@ def _parameters(parameter_rows: list[dict[str, str]]) -> Table:
         Column("单位"),
         Column("依据文件", width=60),
         Column("暂定"),
-        Column("参数代码"),  # for machines, last (SPEC §4)
+        Column("参数代码", printed=False),  # for machines, last (SPEC §4)
     ]
     keys = ["description", "start", "value", "unit", "reference", "provisional", "name"]
     return Table(

@@ -28,11 +28,15 @@ def is_landscape(widths: Sequence[float]) -> bool:
     return sum(widths) > LANDSCAPE_ABOVE
 
 
-def page_setup(widths: Sequence[float], title_row: int) -> dict[str, Any]:
+def page_setup(
+    widths: Sequence[float], title_row: int, printed: tuple[int, int] | None = None
+) -> dict[str, Any]:
     """The engine's page set-up of a sheet with these column widths whose header is on
-    `title_row` (1-based; 0 for none)."""
+    `title_row` (1-based; 0 for none). `printed` = (last row, last column), 0-based, limits the
+    print area (the code columns for machines at the end are not printed)."""
+    shown = widths if printed is None else widths[: printed[1] + 1]
     setup: dict[str, Any] = {
-        "landscape": is_landscape(widths),
+        "landscape": is_landscape(shown),
         "paper_size": A4,
         "margins": MARGINS,
         "fit_to_pages": (1, 0),
@@ -40,6 +44,8 @@ def page_setup(widths: Sequence[float], title_row: int) -> dict[str, Any]:
     }
     if title_row:
         setup["repeat_rows"] = title_row - 1  # the engine counts rows from 0
+    if printed is not None:
+        setup["print_area"] = (0, 0, *printed)
     return setup
 
 

@@ -80,6 +80,11 @@ RULE_COLUMNS: dict[str, tuple[str, ...]] = {
     "DF_PERIOD": ("缓缴起始所属期", "缓缴终止所属期"),
     "CARD_CHECKSUM": ("银行卡号",),
 }
+# Rule reasons caused by a cell of another sheet: the header there, and the column both sheets
+# share that finds the row (a new hire's enterprise by its credit code on 企业信息).
+ELSEWHERE: dict[str, tuple[str, str]] = {
+    "NH_RESUME_DATE": ("复工复产日期", "统一社会信用代码"),
+}
 # Reasons about the row as a whole: a repeat, a claim held elsewhere, a reviewer's refusal.
 ROW_LEVEL = frozenset(
     {"DUPLICATE_ROW", "DUPLICATE_CLAIM", "REVIEW_REJECTED", "REVIEW_RESUBMITTED", "CLAIM_PENDING"}
@@ -106,6 +111,7 @@ class Problem:
     outcome: str
     code: str
     detail: str = ""
+    cause: bool = False  # the cell of another sheet that caused a row's outcome, not a row decided
 
     @property
     def text(self) -> str:
@@ -145,6 +151,7 @@ def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes
             columns.get(str(sheet), {}),
         )
     ]
+    found = _with_causes_elsewhere(found, source, columns)
     summary: list[tuple[Problem, str]] = []
     for problem in found:
         where = columns.get(problem.sheet, {})
@@ -198,6 +205,59 @@ def _problems_of(
         named = [h for h in RULE_COLUMNS.get(code, ()) if h in present]
         found.extend(replace(decision, header=h, code=code, detail=detail) for h in named or [""])
     return found
+
+
+def _with_causes_elsewhere(
+    found: list[Problem], source: _LoadedOnce, columns: dict[str, dict[str, int]]
+) -> list[Problem]:
+    """Each problem caused by another sheet's cell, marked there too (an enterprise's
+    复工复产日期 for its workers' rows); the row's own note points to that cell."""
+    keys: dict[tuple[str, int], dict[int, str]] = {}
+
+    def key_values(sheet: str, column: int) -> dict[int, str]:
+        if (sheet, column) not in keys:
+            keys[sheet, column] = _column_values(source, sheet, column)
+        return keys[sheet, column]
+
+    shown: list[Problem] = []
+    for problem in found:
+        header, key = ELSEWHERE.get(problem.code, ("", ""))
+        own = columns.get(problem.sheet, {})
+        cause_sheet = next(
+            (n for n, c in columns.items() if header in c and key in c and n != problem.sheet),
+            None,
+        )
+        if not header or header in own or key not in own or cause_sheet is None:
+            shown.append(problem)
+            continue
+        value = key_values(problem.sheet, own[key]).get(problem.row, "")
+        rows = [
+            r for r, v in key_values(cause_sheet, columns[cause_sheet][key]).items() if v == value
+        ]
+        if not value or not rows:
+            shown.append(problem)
+            continue
+        where = f"原因在“{cause_sheet}”第{rows[0]}行的“{header}”"
+        shown.append(replace(problem, detail="；".join(filter(None, [problem.detail, where]))))
+        caused = f"该单位在“{problem.sheet}”中的人员因此{OUTCOME_TEXT[problem.outcome]}"
+        shown.append(
+            replace(
+                problem, sheet=cause_sheet, row=rows[0], header=header, detail=caused, cause=True
+            )
+        )
+    return shown
+
+
+def _column_values(source: _LoadedOnce, sheet_name: str, column: int) -> dict[int, str]:
+    """Excel row → the column's text (trimmed, upper case) in one sheet of the source."""
+    sheet = source.get_sheet_by_name(sheet_name)
+    top, left = sheet.start or (0, 0)
+    values = {}
+    for row, cells in enumerate(sheet.to_python(skip_empty_area=True), start=top + 1):
+        position = column - left - 1
+        if 0 <= position < len(cells) and cells[position] not in ("", None):
+            values[row] = str(cells[position]).strip().upper()
+    return values
 
 
 def _header(source: _LoadedOnce, spec: SheetSpec) -> tuple[int, dict[str, int]]:
@@ -299,7 +359,7 @@ def _add_summary(
 ) -> None:
     """The first, active sheet: counts, what to do, and one line per (row, column) problem."""
     sheet = book.create_sheet(RETURNED_SHEET, 0)
-    rows = {(p.sheet, p.row): p.outcome for p, _ in summary}
+    rows = {(p.sheet, p.row): p.outcome for p, _ in summary if not p.cause}
     counted = list(rows.values())
     lines = [
         f"文件：{file_name}",

@@ -1,4 +1,6 @@
-"""The what-if comparison workbook: 测算对比 (per programme and city) and 变化明细 (rows).
+"""The what-if comparison workbook: 调整的参数 (each changed value, old → new, with its
+document), 测算对比 (the overall change of cash, relief and deferral apart, then per programme
+and city) and 变化明细 (rows).
 
 Formatted like the ledger (`workbooks.xlsx`): frozen headers, filters, money as `#,##0.00`,
 applicant text never a formula. A province-wide change can touch more rows than a sheet holds:
@@ -11,8 +13,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ledger.whatif import OUTCOME_TEXT, Comparison
-from policy.catalogue import TITLES
+from ledger.whatif import OUTCOME_TEXT, PROVINCE, Comparison
+from policy.catalogue import CASH, DEFERRAL, RELIEF, TITLES
+from policy.money import fen_grouped
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 SUMMARY_COLUMNS = [
@@ -44,8 +47,27 @@ CHANGED_COLUMNS = [
 ]
 
 
+PARAMETER_COLUMNS = [
+    Column("参数", width=40),
+    Column("生效日期"),
+    Column("调整前", width=30),
+    Column("调整后", width=30),
+    Column("单位"),
+    Column("依据文件", width=50),
+    Column("参数代码", printed=False),  # for machines, last (SPEC §4)
+]
+KINDS = (
+    ("现金补贴", list(CASH)),
+    ("社会保险费减免", [RELIEF.code]),
+    ("社会保险费缓缴", [DEFERRAL.code]),
+)
+
+
 def comparison_workbook(
-    comparison: Comparison, facts: Sequence[tuple[str, str]], max_rows: int = EXCEL_MAX_ROWS - 1
+    comparison: Comparison,
+    facts: Sequence[tuple[str, str]],
+    changes: Sequence[dict[str, str]] = (),
+    max_rows: int = EXCEL_MAX_ROWS - 1,
 ) -> bytes:
     by_city = comparison.by_city
     summary = pd.DataFrame(
@@ -62,7 +84,8 @@ def comparison_workbook(
     )
     changed = comparison.changed
     shown = changed.head(max_rows)
-    lines = list(facts)
+    lines = [*_overall(comparison), *facts]
+    lines.append(("调整的参数", f"{len(changes)} 项（见“调整的参数”）"))
     lines.append(("结果变化的行", f"{len(changed)} 行（明细见“变化明细”）"))
     if len(changed) > max_rows:
         lines.append(
@@ -87,9 +110,35 @@ def comparison_workbook(
             "why": shown["why"],
         }
     )
+    keys = ["description", "start", "before", "after", "unit", "reference", "name"]
+    parameters = pd.DataFrame(
+        [[change[k] or "（无）" for k in keys] for change in changes],
+        columns=[c.header for c in PARAMETER_COLUMNS],
+        dtype=object,
+    )
     return workbook_bytes(
         [
+            Table("调整的参数", PARAMETER_COLUMNS, parameters),
             Table("测算对比", SUMMARY_COLUMNS, summary, lines_above=lines),
             Table("变化明细", CHANGED_COLUMNS, rows),
         ]
     )
+
+
+def _overall(comparison: Comparison) -> list[tuple[str, str]]:
+    """The province's change of cash, relief and deferral, each apart (never summed)."""
+    province = comparison.by_city[comparison.by_city["city"] == PROVINCE]
+    lines = []
+    for label, programmes in KINDS:
+        rows = province[province["program"].isin(programmes)]
+        before, after = int(rows["amount_before"].sum()), int(rows["amount_after"].sum())
+        change = after - before
+        sign = "+" if change > 0 else ("-" if change < 0 else "")
+        lines.append(
+            (
+                f"{label}总体变化",
+                f"{fen_grouped(before)} 元 → {fen_grouped(after)} 元，"
+                f"增减 {sign}{fen_grouped(abs(change))} 元",
+            )
+        )
+    return lines

@@ -15,6 +15,7 @@ equal content gives equal bytes without recompressing anything.
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 import zipfile
@@ -35,6 +36,7 @@ FIXED_TIME = b"2020-01-01T00:00:00Z"
 MAX_WIDTH = 60
 WIDTH_SAMPLE = 2_000
 CORE_PROPERTIES = "docProps/core.xml"
+LINE_HEIGHT = 15.0  # points, one line of text
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,9 @@ class Column:
     kind: str = "text"
     width: int | None = None
     hidden: bool = False  # for machines (the 待复核 row key), not shown to a person
+    summed: bool = False  # a count the 合计 row adds up (money columns always are)
+    printed: bool = True  # False for the code columns at the end, for machines (SPEC §4)
+    wrap: bool = False  # text wraps within `width`, the row as tall as its longest cell
 
 
 @dataclass(frozen=True)
@@ -127,9 +132,10 @@ def _sheet_frame(table: Table) -> pd.DataFrame:
     below = [dict.fromkeys(frame.columns)]
     if table.total:
         sums = {
-            c.header: int(table.rows.iloc[:, i].astype("int64").sum()) / 100
+            c.header: int(table.rows.iloc[:, i].astype("int64").sum())
+            / (100 if c.kind == "money" else 1)
             for i, c in enumerate(table.columns)
-            if c.kind == "money"
+            if c.kind == "money" or (c.kind == "number" and c.summed)
         }
         below.append({table.columns[0].header: "合计", **sums})
     if table.lines_below:
@@ -160,10 +166,20 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         .set_align("vcenter")
         .set_text_wrap()
     )
-    money = rx.Format().set_num_format(MONEY_FORMAT)
-    text = rx.Format().set_quote_prefix()
-    unlocked = rx.Format().set_quote_prefix().set_unlocked()
+    # Cells centred vertically (a wrapped cell makes its row taller). The engine's formats are
+    # changed in place by their setters: each is built anew.
+    money = rx.Format().set_num_format(MONEY_FORMAT).set_align("vcenter")
+    text = rx.Format().set_quote_prefix().set_align("vcenter")
+    number = rx.Format().set_align("vcenter")
+    unlocked = rx.Format().set_quote_prefix().set_align("vcenter").set_unlocked()
+    text_wrapped = rx.Format().set_quote_prefix().set_text_wrap().set_align("vcenter")
+    unlocked_wrapped = (
+        rx.Format().set_quote_prefix().set_text_wrap().set_align("vcenter").set_unlocked()
+    )
+    wrapped = rx.Format().set_text_wrap().set_align("top")
     entries, formats, widths, header_rows, merges, freeze, validations = [], {}, {}, {}, {}, {}, {}
+    heights: dict[str, dict[int, float]] = {}
+    line_heights: dict[str, dict[int, float]] = {}
     for table in tables:
         if table.charts and table.total:
             raise ValueError(f"工作表“{table.name}”的图表会把合计行画进去")
@@ -172,21 +188,40 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         frame = _sheet_frame(table)
         entries.append((table.name, frame))
         formats[table.name] = {
-            c.header: unlocked
-            if c.header in table.editable
-            else (money if c.kind == "money" else text)
+            c.header: (
+                (unlocked_wrapped if c.wrap else unlocked)
+                if c.header in table.editable
+                else {"money": money, "number": number}.get(
+                    c.kind, text_wrapped if c.wrap else text
+                )
+            )
             for c in table.columns
-            if c.kind in ("money", "text")
         }
         widths[table.name] = _fitted_widths(table, frame.iloc[: len(table.rows)])
         above = len(table.lines_above)
         header_rows[table.name] = above + 1 if above else 0
-        last = max(len(table.columns) - 1, 2)
+        last = max(_last_printed(table), 2)
         merges[table.name] = [
             item
             for row, (label, value) in enumerate(table.lines_above)
-            for item in ((row, 0, row, 1, label), (row, 2, row, last, value))
+            for item in ((row, 0, row, 1, label, wrapped), (row, 2, row, last, value, wrapped))
         ]
+        # A line longer than its merged cells wraps onto more lines of the row, never past
+        # the table's width (which would shrink the printed page).
+        room = max(sum(widths[table.name][2 : last + 1]), 10.0)
+        line_heights[table.name] = {
+            row: LINE_HEIGHT * _lines(value, room)
+            for row, (_, value) in enumerate(table.lines_above)
+            if _lines(value, room) > 1
+        }
+        heights[table.name] = _wrapped_heights(table, widths[table.name], header_rows[table.name])
+        # Headers wrap in their column (a fixed width narrower than the header).
+        header_lines = max(
+            _lines(c.header, width)
+            for c, width in zip(table.columns, widths[table.name], strict=True)
+        )
+        if header_lines > 1:
+            heights[table.name][header_rows[table.name]] = LINE_HEIGHT * header_lines + 2
         freeze[table.name] = {"row": header_rows[table.name] + 1, "col": 0}
         validations[table.name] = {
             name: {
@@ -208,9 +243,15 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         header_format=dict.fromkeys(formats, header),
         header_row=header_rows,
         merge_ranges={name: items for name, items in merges.items() if items},
+        row_heights={name: rows for name, rows in heights.items() if rows},
         autofilter=dict.fromkeys(formats, True),
         data_validations={name: rules for name, rules in validations.items() if rules},
-        page_setup={name: page_setup(widths[name], header_rows[name] + 1) for name in header_rows},
+        page_setup={
+            t.name: page_setup(
+                widths[t.name], header_rows[t.name] + 1, _print_area(t, header_rows[t.name])
+            )
+            for t in tables
+        },
         charts={
             t.name: _charts(t, header_rows[t.name], widths[t.name]) for t in tables if t.charts
         },
@@ -224,6 +265,10 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
             _add(patches, f"xl/worksheets/sheet{number}.xml", _filter_ends(last))
             _add(patches, "xl/workbook.xml", _filter_name_ends(number - 1, last))
     for number, table in enumerate(tables, start=1):
+        if line_heights[table.name]:
+            # The engine drops the height of a merged row above the header once it has
+            # written the next merged row (constant-memory mode): set in the sheet's XML.
+            _add(patches, f"xl/worksheets/sheet{number}.xml", _heights(line_heights[table.name]))
         columns = [position + 1 for position, c in enumerate(table.columns) if c.hidden]
         if columns:
             _add(patches, f"xl/worksheets/sheet{number}.xml", _hiding(columns))
@@ -235,6 +280,22 @@ def _hiding(columns: list[int]) -> Patch:
         for column in columns:
             sheet = re.sub(
                 rb'(<col min="%d" max="%d" )' % (column, column), rb'\g<1>hidden="1" ', sheet
+            )
+        return sheet
+
+    return patch
+
+
+def _heights(rows: dict[int, float]) -> Patch:
+    """Heights (points) of rows given 0-based, on `<row>` elements the engine wrote."""
+
+    def patch(sheet: bytes) -> bytes:
+        for row, height in rows.items():
+            sheet = re.sub(
+                rb'<row r="%d"' % (row + 1),
+                rb'<row r="%d" ht="%s" customHeight="1"' % (row + 1, str(height).encode()),
+                sheet,
+                count=1,
             )
         return sheet
 
@@ -263,6 +324,37 @@ def _filter_ends(last: int) -> Patch:
 def _filter_name_ends(position: int, last: int) -> Patch:
     pattern = rb'(<definedName name="_xlnm._FilterDatabase" localSheetId="%d"[^>]*>[^<]*\$)\d+'
     return lambda book: re.sub(pattern % position, rb"\g<1>%d" % last, book, count=1)
+
+
+def _wrapped_heights(table: Table, widths: list[float], header_row: int) -> dict[int, float]:
+    """Heights (points) of the data rows whose wrapping cells take more than one line, by
+    0-based sheet row."""
+    wrapping = [(i, widths[i]) for i, c in enumerate(table.columns) if c.wrap]
+    if not wrapping:
+        return {}
+    lines = np.ones(len(table.rows), dtype=np.int64)
+    for position, width in wrapping:
+        values = table.rows.iloc[:, position].fillna("").astype(str)
+        lines = np.maximum(lines, values.map(lambda v, w=width: _lines(v, w)).to_numpy())
+    return {header_row + 1 + int(i): LINE_HEIGHT * int(lines[i]) for i in np.flatnonzero(lines > 1)}
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines `text` takes in a cell `width` wide, printed (CJK glyphs run a little wider than
+    two width units, so a margin is kept)."""
+    return max(1, math.ceil(display_width(text) * 1.15 / max(width - 1, 1.0)))
+
+
+def _last_printed(table: Table) -> int:
+    return max(i for i, c in enumerate(table.columns) if c.printed and not c.hidden)
+
+
+def _print_area(table: Table, header_row: int) -> tuple[int, int] | None:
+    """(last row, last column) to print, when columns at the end are not printed."""
+    last = _last_printed(table)
+    if last == len(table.columns) - 1:
+        return None
+    return header_row + len(table.rows) + table.rows_below, last
 
 
 def _add(patches: dict[str, Patch], member: str, patch: Patch) -> None:

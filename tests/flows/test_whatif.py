@@ -111,7 +111,29 @@ def test_whatif__a_rate_and_a_window_change_cost_what_hand_computation_says(
     ]
     assert len(late) > 0, "the sample has hires in 2020-03-01 … 03-10"
 
-    summary = list(load_workbook(folder / "whatif.xlsx", read_only=True)["测算对比"].values)
+    book = load_workbook(folder / "whatif.xlsx", read_only=True)
+    assert book.sheetnames == ["调整的参数", "测算对比", "变化明细"]  # what changed, first
+    parameters = list(book["调整的参数"].values)
+    assert parameters[0][:4] == ("参数", "生效日期", "调整前", "调整后")
+    assert [(r[-1], r[1]) for r in parameters[1:]] == [
+        ("new_hire.window", "2020-01-01"),
+        ("stabilization_refund.refund_share", "2020-01-01"),
+    ]
+    assert [r[2:4] for r in parameters[1:]] == [
+        ("起: 2020-02-10；止: 2020-03-10", "起: 2020-02-10；止: 2020-02-29"),
+        ("大型: 0.5；中型: 1；小型: 1；微型: 1", "大型: 1；中型: 1；小型: 1；微型: 1"),
+    ]
+    summary = list(book["测算对比"].values)
+    # The overall change comes first: cash, relief and deferral each on its own line.
+    assert [row[0] for row in summary[:3]] == [
+        "现金补贴总体变化",
+        "社会保险费减免总体变化",
+        "社会保险费缓缴总体变化",
+    ]
+    cash_change = refund_change - 100_000 * len(late)
+    sign = "+" if cash_change > 0 else "-"
+    assert summary[0][2].endswith(f"增减 {sign}{abs(cash_change) / 100:,.2f} 元")
+    assert summary[1][2].endswith("增减 0.00 元") and summary[2][2].endswith("增减 0.00 元")
     header = next(i for i, row in enumerate(summary) if row[0] == "项目")
     table = pd.DataFrame(summary[header + 1 :], columns=summary[header])
     province = table[table["地市"] == "全省合计"].set_index("项目")

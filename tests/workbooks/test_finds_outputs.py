@@ -98,11 +98,15 @@ def test_find_people__notice_masks_codes_and_states_title_date_count_total(case)
     rows = ([c for c in row if c is not None] for row in sheet.iter_rows(values_only=True))
     values = [row for row in rows if row]  # a blank row separates the lines from the table
     assert values[0] == ["公示名单", "失业保险稳岗返还“免申即享”拟发放名单公示"]
-    assert values[1] == ["数据截至", "2020-12-31"]
-    assert values[2] == ["企业数（家）", "3"]
-    assert values[3] == ["拟返还金额合计（元）", "41,160.08"]
-    assert values[4] == ["序号", "单位名称", "统一社会信用代码", "所属地市", "拟返还金额（元）"]
-    body = values[5:]
+    assert values[1] == ["数据截至", "2020年12月31日"]
+    assert values[2] == ["公示期", "2021年1月4日至2021年1月8日（5 个工作日）"]
+    assert values[3] == ["企业数（家）", "3"]
+    assert values[4] == ["拟返还金额合计（元）", "41,160.08"]
+    assert values[5][0] == "异议反映" and values[5][1].startswith("对名单有异议的，请于公示期内向")
+    assert values[6] == ["序号", "单位名称", "统一社会信用代码", "所属地市", "拟返还金额（元）"]
+    assert values[-2] == ["合计", 41160.08]
+    assert values[-1][0].startswith("发布单位：山东省人力资源和社会保障厅")
+    body = values[7:-2]
     assert [r[2] for r in body] == [c[:4] + "*" * 10 + c[-4:] for c, _, _ in PROPOSED]
     assert [(r[0], r[3], r[4]) for r in body] == [
         (n, city, amount / 100) for n, (_, city, amount) in enumerate(PROPOSED, start=1)

@@ -149,7 +149,8 @@ def test_returned_workbook__marks_exactly_the_rejected_and_held_rows_of_a_real_a
     assert marked_rows == set(by_row)  # every problem row is marked in the applicant's sheet
 
     summary = _summary_rows(book)
-    assert {(r[0], r[1]) for r in summary} == set(by_row)
+    decided = set(decisions["sheet"])  # the others hold causes (an enterprise's 复工复产日期)
+    assert {(r[0], r[1]) for r in summary if r[0] in decided} == set(by_row)
     for (name, row), decision in by_row.items():
         listed = {c for r in summary if r[:2] == (name, row) for c in r[4].split(";")}
         assert listed == set(decision.reason_codes.split(";"))
@@ -436,3 +437,38 @@ def test_returned_workbook__a_bulk_workbook_comes_back_as_its_rows_to_correct(
         assert any(_marks(c) for c in sheet[row])
     assert "只保留表头和需更正的行" in str(book["退回说明"]["A4"].value)
     _assert_inert(returned_workbook(path, problems, program))
+
+
+def test_returned_workbook__a_cause_on_another_sheet_is_marked_where_it_is(
+    acceptance: dict[str, tuple[str, pd.DataFrame]],
+) -> None:
+    """A new hire rejected for NH_RESUME_DATE is caused by the enterprise's 复工复产日期 on
+    企业信息: that cell is marked, and the worker's row says where the cause is."""
+    program, decisions = acceptance["吸纳就业补贴申请.xlsx"]
+    failing = _problems(decisions)
+    resumed = failing[failing["reason_codes"] == "NH_RESUME_DATE"]
+    assert len(resumed) == 3 and resumed["credit_code"].nunique() == 1
+    data = returned_workbook(
+        ACCEPTANCE / "inputs" / "吸纳就业补贴申请.xlsx", failing[PROBLEM_COLUMNS], program
+    )
+    book = load_workbook(io.BytesIO(data))
+    enterprises = book["企业信息"]
+    headers = _headers(enterprises, program)
+    code_column = next(c for c, h in headers.items() if h == "统一社会信用代码")
+    date_column = next(c for c, h in headers.items() if h == "复工复产日期")
+    [row] = [
+        r
+        for r in range(1, enterprises.max_row + 1)
+        if str(enterprises.cell(r, code_column).value).strip() == "91371602GB1B373D4G"
+    ]
+    cell = enterprises.cell(row, date_column)
+    assert _marks(cell) == "rejected"
+    assert "NH_RESUME_DATE" in cell.comment.text and "新招用人员" in cell.comment.text
+    marked = {c.coordinate for r in enterprises.iter_rows() for c in r if _marks(c)}
+    assert marked == {cell.coordinate}  # only the cause, not the enterprise's whole row
+    workers = book["新招用人员"]
+    for worker_row in resumed["row"]:
+        notes = [c.comment.text for c in workers[int(worker_row)] if c.comment]
+        assert any(f"原因在“企业信息”第{row}行的“复工复产日期”" in n for n in notes)
+    listed = [r for r in _summary_rows(book) if r[0] == "企业信息"]
+    assert [(r[1], r[2], r[4]) for r in listed] == [(row, "复工复产日期", "NH_RESUME_DATE")]

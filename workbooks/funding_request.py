@@ -1,0 +1,67 @@
+"""资金拨付申请表 (SPEC §8): the request a round's cash payments send to the finance department.
+
+One row per cash programme with its count of payments (first payments and 补发 top-ups apart)
+and their total, a 合计 row, the total in figures and in Chinese capitals (大写, from integer
+fen), and the signature block 经办人 / 复核人 / 审批人 / 日期. Relief and deferral move no money
+and are not on it. Written with the round's other files, before approval; the bank files come
+only with approval (§8).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ledger.manifest import Manifest
+from policy.catalogue import CATALOGUE
+from policy.money import capitals, fen_grouped
+from workbooks.xlsx import Column, Table, workbook_bytes
+
+FUNDING_REQUEST = "资金拨付申请表.xlsx"
+SHEET = "资金拨付申请表"
+SIGNATURES = "经办人：＿＿＿＿＿＿　　复核人：＿＿＿＿＿＿　　审批人：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+COLUMNS = [
+    Column("序号", "number"),
+    Column("项目"),
+    Column("首次发放（笔）", "number", summed=True),
+    Column("补发（笔）", "number", summed=True),
+    Column("笔数合计", "number", summed=True),
+    Column("拨付金额（元）", "money"),
+    Column("项目代码", printed=False),  # for machines, last (SPEC §4)
+]
+
+
+def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, department: str) -> bytes:
+    """The form for this round's payments (`program`, `kind`, `amount` in fen)."""
+    rows = []
+    for programme in (p for p in CATALOGUE if p.is_cash):
+        paid = payments[payments["program"] == programme.code]
+        topups = int((paid["kind"] == "topup").sum())
+        rows.append(
+            [
+                len(rows) + 1,
+                programme.title,
+                len(paid) - topups,
+                topups,
+                len(paid),
+                int(paid["amount"].sum()),
+                programme.code,
+            ]
+        )
+    total = int(payments["amount"].sum())
+    table = Table(
+        SHEET,
+        COLUMNS,
+        pd.DataFrame(rows, columns=[c.header for c in COLUMNS]),
+        lines_above=[
+            (SHEET, f"疫情期间稳就业补贴资金（第 {manifest.round} 轮审核通过）"),
+            ("批次号", manifest.batch_id),
+            ("申请单位", department),
+            ("审核基准日", manifest.as_of),
+            ("申请拨付金额", f"{fen_grouped(total)} 元，共 {len(payments)} 笔"),
+            ("金额大写", "人民币" + capitals(total)),
+            ("说明", "社会保险费减免、缓缴不涉及资金拨付，不列入本表；银行代发文件于批准后生成"),
+        ],
+        total=True,
+        lines_below=[SIGNATURES],
+    )
+    return workbook_bytes([table])
