@@ -17,7 +17,8 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
+from openpyxl.styles import Alignment, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetVisibleEnum
 
@@ -30,6 +31,8 @@ from workbooks.print_setup import set_page_setup
 from workbooks.reader import HEADER_SEARCH_ROWS, UnusableSheet, find_header
 from workbooks.styling import (
     FORMULA_PREFIXES,
+    HEADER_FILL,
+    HEADER_FONT,
     Column,
     display_width,
     set_value,
@@ -54,6 +57,9 @@ SUMMARY_COLUMNS = [
 # whole through openpyxl takes about 25 s, the extract under 2 s.
 EXTRACT_ABOVE_ROWS = 1_000
 COMMENT_WIDTH = 320  # pixels; about 40 CJK characters a line
+EXPLANATION_WIDTH = 40  # the 退回说明 column of an applicant's sheet
+WIDEST_COLUMN = 24
+LINE_HEIGHT = 15.0  # points
 
 # Rule reasons name no column in their message: the columns an applicant would correct. Those
 # not in the applicant's sheet are passed over (复工复产日期 lives on 企业信息, 就业结束日期 is
@@ -161,11 +167,14 @@ def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes
             summary.append((problem, f"（工作簿中没有“{problem.header}”列，请按模板补上该列）"))
         else:
             summary.append((problem, ""))
-    _mark(book, [p for p, note in summary if not note], columns)
+    marked = [p for p, note in summary if not note]
+    _mark(book, marked, columns)
+    _explain_rows(book, marked, {name: row for name, (row, _) in headers.items()})
     _add_summary(book, _text(path.name), summary, list(specs), extract)
     for sheet in book.worksheets:
         _make_inert(sheet)
         if sheet.title != RETURNED_SHEET:  # 退回说明 has its own, set with its table
+            _widen(sheet)
             set_page_setup(sheet, title_row=headers.get(sheet.title, (1, {}))[0])
     return workbook_bytes(book)
 
@@ -339,6 +348,47 @@ def _mark(book: Workbook, problems: list[Problem], columns: dict[str, dict[str, 
         cell.comment = Comment(
             "\n".join(unique), AUTHOR, height=24 + 18 * wrapped, width=COMMENT_WIDTH
         )
+
+
+def _explain_rows(book: Workbook, problems: list[Problem], header_rows: dict[str, int]) -> None:
+    """A 退回说明 column right of the applicant's table: each marked row's reasons, so that they
+    print with the row (a cell comment does not print)."""
+    by_sheet: dict[str, dict[int, list[str]]] = {}
+    for problem in problems:
+        where = problem.header or WHOLE_ROW
+        rows = by_sheet.setdefault(problem.sheet, {})
+        rows.setdefault(problem.row, []).append(f"{where}：{problem.text}")
+    for name, rows in by_sheet.items():
+        sheet = book[name]
+        column = sheet.max_column + 1
+        header = sheet.cell(header_rows.get(name, 1), column)
+        set_value(header, RETURNED_SHEET)
+        header.font, header.fill = HEADER_FONT, HEADER_FILL
+        for row, lines in rows.items():
+            cell = sheet.cell(row, column)
+            text = "；".join(dict.fromkeys(lines))
+            set_value(cell, text)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            # The row as tall as its reasons (nothing sizes rows when the file is opened).
+            needed = math.ceil(display_width(text) * 1.15 / (EXPLANATION_WIDTH - 1))
+            height = sheet.row_dimensions[row].height or LINE_HEIGHT
+            sheet.row_dimensions[row].height = max(height, LINE_HEIGHT * needed)
+        sheet.column_dimensions[get_column_letter(column)].width = EXPLANATION_WIDTH
+
+
+def _widen(sheet: Worksheet) -> None:
+    """Columns as wide as their values (up to a limit), so that a marked value prints whole
+    instead of as ###."""
+    needed: dict[int, float] = {}
+    for cell in sheet._cells.values():  # the cells that exist
+        if cell.value is not None and not isinstance(cell, MergedCell):
+            shown = cell.value.isoformat()[:10] if hasattr(cell.value, "isoformat") else cell.value
+            width = min(display_width(str(shown)) + 2, WIDEST_COLUMN)
+            needed[cell.column] = max(needed.get(cell.column, 0), width)
+    for column, width in needed.items():
+        dimension = sheet.column_dimensions[get_column_letter(column)]
+        if dimension.width is None or dimension.width < width:
+            dimension.width = width
 
 
 def _anchor(sheet: Worksheet, row: int, column: int) -> Cell:

@@ -110,12 +110,15 @@ def headers(workbook: Path) -> dict[str, list[str]]:
     return found
 
 
-def assert_prints_whole_widths(pages: list[str], sheets: dict[str, list[str]]) -> None:
+def assert_prints_whole_widths(
+    pages: list[str], sheets: dict[str, list[str]], total: int | None = None
+) -> None:
+    """`pages` (of a workbook printing `total` pages, by default these) hold whole widths."""
     assert pages
     for number, page in enumerate(pages, start=1):
         footer = FOOTER.search(page)
         assert footer, f"page {number} has no 第 N 页 共 M 页"
-        assert int(footer.group(2)) == len(pages)
+        assert int(footer.group(2)) == (total or len(pages))
         flat = re.sub(r"\s+", "", page)
         # A header's first characters: a narrow column wraps the rest onto another line.
         shown = {
@@ -189,5 +192,8 @@ def test_printing__a_returned_application_prints_whole_widths(
     # One page per sheet (退回说明, 填表说明, 稳岗返还 of 35 rows): no sheet went across pages;
     # the applicant's own narrow columns wrap its headers, so only 退回说明's are matched.
     assert len(pages) == 3
-    assert_prints_whole_widths(pages, {"退回说明": headers(path)["退回说明"]})
-    assert "资产总额" in pages[2] and "统一社会信用" in pages[2]  # its first and last columns
+    summary = [page for page in pages if "原因代码" in page]  # 退回说明's table
+    assert_prints_whole_widths(summary, {"退回说明": headers(path)["退回说明"]}, len(pages))
+    # The applicant's sheet: its first and last columns, and each row's reasons beside it.
+    assert "资产总额" in pages[2] and "统一社会信用" in pages[2]
+    assert "退回说明" in pages[2] and "（SR_LAYOFF_RATE）" in re.sub(r"\s+", "", pages[2])

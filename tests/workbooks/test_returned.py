@@ -433,8 +433,10 @@ def test_returned_workbook__a_bulk_workbook_comes_back_as_its_rows_to_correct(
     header_area = set(range(1, returned.HEADER_SEARCH_ROWS + 1))
     assert wanted <= kept <= wanted | header_area  # approved rows beyond the header area gone
     for row in wanted:  # each at its own row number, with the applicant's values
-        assert [c.value for c in sheet[row]] == [c.value for c in original[row]][: sheet.max_column]
+        *values, explanation = [c.value for c in sheet[row]]
+        assert values == [c.value for c in original[row]][: len(values)]
         assert any(_marks(c) for c in sheet[row])
+        assert "（" in explanation  # the reasons, printed with the row
     assert "只保留表头和需更正的行" in str(book["退回说明"]["A4"].value)
     _assert_inert(returned_workbook(path, problems, program))
 
@@ -472,3 +474,29 @@ def test_returned_workbook__a_cause_on_another_sheet_is_marked_where_it_is(
         assert any(f"原因在“企业信息”第{row}行的“复工复产日期”" in n for n in notes)
     listed = [r for r in _summary_rows(book) if r[0] == "企业信息"]
     assert [(r[1], r[2], r[4]) for r in listed] == [(row, "复工复产日期", "NH_RESUME_DATE")]
+
+
+def test_returned_workbook__each_marked_row_says_why_in_a_column_that_prints(
+    acceptance: dict[str, tuple[str, pd.DataFrame]],
+) -> None:
+    """Comments do not print: a 退回说明 column right of the applicant's table holds each marked
+    row's reasons, and nothing on the other rows."""
+    program, decisions = acceptance["稳岗返还申请.xlsx"]
+    problems = _problems(decisions)
+    data = returned_workbook(ACCEPTANCE / "inputs" / "稳岗返还申请.xlsx", problems, program)
+    sheet = load_workbook(io.BytesIO(data))["稳岗返还"]
+    headers = _headers(sheet, program)
+    column = max(headers) + 1
+    header_row = next(r for r in range(1, 11) if sheet.cell(r, min(headers)).value)
+    header_row = next(r for r in range(1, 11) if sheet.cell(r, column).value)
+    assert sheet.cell(header_row, column).value == "退回说明"
+    explained = {
+        r: sheet.cell(r, column).value
+        for r in range(header_row + 1, sheet.max_row + 1)
+        if sheet.cell(r, column).value
+    }
+    assert set(explained) == set(problems["row"])
+    for decision in problems.itertuples():
+        for code in decision.reason_codes.split(";"):
+            assert f"（{code}）" in explained[decision.row]
+    assert sheet.column_dimensions[sheet.cell(1, column).column_letter].width == 40
