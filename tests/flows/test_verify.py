@@ -39,7 +39,7 @@ def test_manifest__records_the_sha256_of_every_output(batch: Path) -> None:
         if i["program"] and manifest_has_failures(batch, i["file"])
     }
     assert returned, "the sample batch has files with rejected or held rows"
-    files = {"decisions.csv", "payments.csv", "ledger.xlsx"}
+    files = {"decisions.csv", "payments.csv", "ledger.xlsx", "资金拨付申请表.xlsx"}
     kept = {f"rounds/0/{name}" for name in files}  # round 0's own copies (SPEC §6)
     assert set(manifest["outputs"]) == files | kept | returned
 
