@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from ledger.outputs import file_sha256
 from policy.catalogue import PROGRAMS
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet
 from validators.validate import ValidatedSheet, combine, validate_workbook
-from workbooks.reader import References, read_application
+from workbooks.reader import WORKBOOK_SUFFIXES, References, read_application
+
+UNSUPPORTED = (
+    "不是 Excel 工作簿（{suffixes}），未作为申请处理；请按系统模板填写 Excel 工作簿后重新提交"
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,26 @@ def read_input(path: Path) -> InputFile:
         return InputFile(path.name, raw.sha256, None, raw.error, raw.message)
     sheets = validate_workbook(raw.sheets, raw.program.template)
     return InputFile(path.name, raw.sha256, raw.program.code, None, "", sheets)
+
+
+def unsupported(path: Path, name: str) -> InputFile:
+    """A file in an input folder that is not a workbook: reported, never read (SPEC §3)."""
+    message = UNSUPPORTED.format(suffixes="、".join(WORKBOOK_SUFFIXES))
+    return InputFile(name, file_sha256(path), None, "UNSUPPORTED_FILE", message)
+
+
+def with_references(files: list[InputFile], references: References) -> list[InputFile]:
+    """The files of a programme whose reference list is missing are stopped, not decided on
+    a guess (SPEC §3: `REFERENCE_MISSING`, with the list and where it was looked for)."""
+    checked = []
+    for item in files:
+        needed = PROGRAMS[item.program].references if item.program and not item.error else ()
+        why = [f"“{n}”：{references.why_missing(n)}" for n in needed if references.why_missing(n)]
+        if why:
+            message = f"缺少参考名单{'；'.join(why)}。该项目本次未审核，补齐名单后重新运行"
+            item = replace(item, error="REFERENCE_MISSING", message=message, sheets={})
+        checked.append(item)
+    return checked
 
 
 def selected(files: list[InputFile], programs: set[str]) -> list[InputFile]:

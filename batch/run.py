@@ -24,7 +24,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from batch.inputs import InputFile, selected, without_unissued_system_columns
+from batch.inputs import (
+    InputFile,
+    selected,
+    unsupported,
+    with_references,
+    without_unissued_system_columns,
+)
 from batch.stage import run_facts, stage_outputs
 from ledger import audit
 from ledger.faults import crash_point
@@ -46,7 +52,7 @@ from ledger.settlement import (
 )
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet, load_policy
-from workbooks.reader import References, list_workbooks, read_references
+from workbooks.reader import Listing, References, list_inputs, read_references
 from workbooks.review import ReviewedLedger, read_reviewed_ledger
 
 DRY_RUN_SUFFIX = ".dry-run"
@@ -55,6 +61,47 @@ REGISTRY_FILE = "registry.sqlite"
 
 class NotPaidBatch(Exception):
     """A top-up names a batch the registry has not recorded."""
+
+
+class TopupNotAsked(Exception):
+    """New parameters over applications already paid: paying the difference is a top-up, asked
+    for by naming the paid batch; a parameter folder alone never pays it."""
+
+    def __init__(self, paid: BatchRecord, version: str) -> None:
+        super().__init__(
+            f"这批申请已在批次 {paid.batch_id} 中按参数版本 {paid.policy_version} 审核支付。"
+            f"按新参数（{version}）补发差额，请填写补发批次号 topup_of={paid.batch_id}；"
+            "只测算不支付，请用政策测算（whatif）"
+        )
+
+
+class AsOfRequired(Exception):
+    """A new batch needs its assessment date: it is never guessed."""
+
+
+class InputsMissing(Exception):
+    """A path the run was given does not exist (a folder not mounted, a typo)."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        listed = "、".join(str(p) for p in paths)
+        super().__init__(
+            f"输入路径不存在或未挂载：{listed}。请检查路径（或共享目录是否已挂载）后重新运行"
+        )
+
+
+class NoUsableInput(Exception):
+    """Nothing the run was given can be decided: no batch is made, and the run fails saying
+    which files were found and why each could not be used."""
+
+    def __init__(self, files: list[InputFile], folders: list[Path]) -> None:
+        self.files = files
+        where = "、".join(str(f) for f in folders)
+        if not files:
+            message = f"在 {where} 中没有找到申请工作簿（.xlsx、.xlsm、.xls），未生成批次"
+        else:
+            listed = "；".join(f"{f.name}：{f.error} {f.message}" for f in files)
+            message = f"{where} 中没有可以审核的申请工作簿，未生成批次。{listed}"
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -85,12 +132,17 @@ class Plan:
     """What the run works from, before any application is read."""
 
     request: Request
-    paths: list[Path]
+    listing: Listing
     policy: PolicySet
     references: References
     as_of: dt.date
     review: ReviewedLedger | None = None
     original: BatchRecord | None = None  # the paid batch a top-up continues
+
+    @property
+    def paths(self) -> list[Path]:
+        """The workbooks to read."""
+        return self.listing.workbooks
 
 
 @dataclass(frozen=True)
@@ -129,17 +181,27 @@ def recover_crashed(request: Request, registry: Registry | None) -> list[str]:
     return recover(request.out, lambda batch_id: None, url)
 
 
-def plan(request: Request, registry: Registry | None, today: dt.date) -> Plan:
+def plan(request: Request, registry: Registry | None) -> Plan:
     """Resolve the run's inputs. `as_of` is the one asked for, else the paid batch's (a
-    top-up), else the reviewed ledger's, else `today`."""
+    top-up), else the reviewed ledger's; a run with none of them is refused (a default date
+    would decide last year's applications as of today: all duplicates, returned to applicants
+    who were paid)."""
     review = read_reviewed_ledger(request.reviewed_ledger) if request.reviewed_ledger else None
     original = paid_batch(registry, request.topup_of) if request.topup_of else None
     as_of = request.as_of or (
-        original.as_of if original else (review.as_of if review and review.as_of else today)
+        original.as_of if original else (review.as_of if review and review.as_of else None)
     )
+    if as_of is None:
+        raise AsOfRequired(
+            "请填写审核基准日（as_of）：按哪一天的政策和情况审核这批申请。"
+            "复核后重新运行或补发时可留空，沿用原批次的审核基准日"
+        )
+    listing = list_inputs(request.inputs)
+    if listing.absent:
+        raise InputsMissing(listing.absent)
     return Plan(
         request,
-        list_workbooks(request.inputs),
+        listing,
         load_policy(request.policy),
         read_references(request.reference),
         as_of,
@@ -159,10 +221,14 @@ def paid_batch(registry: Registry | None, batch_id: str) -> BatchRecord:
 
 
 def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batch:
-    """The batch the read files make: files of programmes not chosen are listed, system-only
-    columns count only in workbooks this system issued, and the reviewed ledger's verdicts
-    count only for the batch it was written for."""
-    files = selected(files, plan.request.programs)
+    """The batch the read files (in `plan.paths`' order) make: each named by its path under the
+    folder named; files of programmes not chosen are listed, as are those whose reference
+    list is missing; system-only columns count only in workbooks this system issued; files
+    that are not workbooks are listed but do not name the batch; and the reviewed ledger's
+    verdicts count only for the batch it was written for."""
+    names = plan.listing.names
+    files = [replace(f, name=names[p]) for f, p in zip(files, plan.paths, strict=True)]
+    files = with_references(selected(files, plan.request.programs), plan.references)
     issued = registry.issued([f.sha256 for f in files]) if registry else set()
     files, blanked = without_unissued_system_columns(files, issued)
     identity = batch_identity(
@@ -172,6 +238,15 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
         plan.as_of,
         lineage=plan.original.lineage if plan.original else None,
     )
+    rerun = registry is not None and registry.batch_of(identity.batch_id) is not None
+    if registry is not None and plan.original is None and not rerun:
+        paid = [
+            b
+            for b in registry.batches_of_lineage(identity.lineage)
+            if b.policy_version != identity.policy_version
+        ]
+        if paid:
+            raise TopupNotAsked(paid[-1], identity.policy_version)
     review = plan.review
     if review and review.batch_id != identity.batch_id:
         elsewhere = (
@@ -188,12 +263,15 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
     )
     # A dry run never replaces a recorded batch's files: its outputs go beside them.
     name = identity.batch_id + (DRY_RUN_SUFFIX if plan.request.dry_run else "")
+    others = [unsupported(path, names[path]) for path in plan.listing.unsupported]
+    if not any(f.error is None for f in files):
+        raise NoUsableInput(sorted([*files, *others], key=lambda f: f.name), plan.request.inputs)
     return Batch(
         identity,
-        files,
+        sorted([*files, *others], key=lambda f: f.name),
         plan.request.out / name,
         plan.policy,
-        {p.name: p for p in plan.paths},
+        {names[p]: p for p in plan.paths},
         verdicts,
         sorted(set(blanked)),
     )

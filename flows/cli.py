@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.config import ALL_PROGRAMS, Program
+# The command sends nothing anywhere by itself: Prefect's usage telemetry is off whether or not
+# it is started through `make` (an offline department machine logged an ERROR for each try).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from flows.config import ALL_PROGRAMS, Program, today  # after the environment above
 
 
 def _date(text: str) -> dt.date:
@@ -124,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                 inputs=[str(p) for p in args.inputs],
                 out=str(args.out),
                 reference=_optional(args.reference),
-                as_of=args.as_of,
+                # The command's documented default; a rerun or top-up keeps its batch's date.
+                as_of=args.as_of or (None if args.reviewed_ledger or args.topup_of else today()),
                 registry=args.registry,
                 policy=_optional(args.policy),
                 dry_run=args.dry_run,

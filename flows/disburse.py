@@ -8,25 +8,46 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.states import Completed
+from pydantic import WithJsonSchema
 
 from batch import run
 from flows import summary
-from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program, today
+from flows.alerts import HOOKS
+from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program
 from flows.fanout import notify, read_workbooks
+from flows.naming import name_this_run
+from flows.secrets import registry_address
 from flows.tasks import append_audit, decide_programs, settle_and_write
 from ledger.faults import crash_point
 from ledger.settlement import SettledBatch
 
+# Typed as YYYY-MM-DD text in the form (the UI's date picker opens at today and shows US
+# dates); the flow still receives a date, checked by Prefect against this annotation.
+AsOf = Annotated[
+    dt.date | None,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "title": "审核基准日",
+            "description": "YYYY-MM-DD，如 2020-12-31。新批次必填；复核后重新运行或补发时留空，"
+            "沿用原批次的审核基准日",
+            "pattern": r"^\d{4}-\d{2}-\d{2}$",
+        }
+    ),
+]
 
-@flow(name="disburse")
+
+@flow(name="disburse", **HOOKS)
 def disburse(
     inputs: list[str] = [str(SAMPLE_INPUTS)],  # noqa: B006  (a JSON default, never mutated)
     reference: str | None = str(DEFAULT_REFERENCE),
     out: str = str(DEFAULT_OUT),
-    as_of: dt.date | None = None,
+    as_of: AsOf = None,
     programs: list[Program] = ALL_PROGRAMS,
     reviewed_ledger: str | None = None,
     dry_run: bool = False,
@@ -41,14 +62,14 @@ def disburse(
         inputs: 申请工作簿或所在文件夹的路径（可多个）
         reference: 参考名单文件夹（重点企业名单、建档立卡名单、严重失信名单）
         out: 输出目录，每个批次写入其中以批次号命名的子目录
-        as_of: 审核基准日（留空为今天）
+        as_of: 审核基准日 YYYY-MM-DD（新批次必填；复核后重新运行或补发时留空，沿用原批次的）
         programs: 本次处理的项目（可多选）
         reviewed_ledger: 已填写“复核结论”的台账 ledger.xlsx，用于复核后重新运行
         dry_run: 只审核并生成输出，不在支付登记库中登记
         registry: 支付登记库地址（留空为输出目录中的 SQLite 文件；可填 PostgreSQL URL）
-        policy: 政策参数文件夹（留空为内置参数；用于测算）
+        policy: 政策参数文件夹（留空为内置参数）。已支付的申请按新参数补发须同时填写 topup_of；只测算不支付请用 whatif
         dask_address: Dask 调度器地址（如 tcp://10.0.0.5:8786；填 local 为本机临时集群；留空为本机多线程）
-        topup_of: 补发：已支付批次的批次号；用新参数（policy）重跑同一批申请，只支付差额
+        topup_of: 补发：已支付批次的批次号；按新参数（policy）重跑同一批申请，只支付差额（补发 N 笔 X 元记入日志和汇总）
 
     Returns:
         the batch folder.
@@ -62,7 +83,7 @@ def disburse(
         as_of,
         Path(reviewed_ledger) if reviewed_ledger else None,
         dry_run,
-        registry,
+        registry_address(registry),
         policy,
         topup_of,
     )
@@ -70,20 +91,22 @@ def disburse(
     with run.open_registry(request) as opened:
         for done in run.recover_crashed(request, opened):
             logger.warning(done)
-        plan = run.plan(request, opened, today())
+        plan = run.plan(request, opened)
         files = read_workbooks(plan.paths, dask_address)
         crash_point("read")
         batch = run.admit(plan, files, opened)
+        name_this_run(f"disburse-{batch.identity.batch_id}")
         for name in batch.unissued_columns:
             logger.warning(
                 "文件 %s 含系统专用列“上年初参保职工人数”，但不是本系统生成的工作簿，已忽略该列",
                 name,
             )
+        _log_unusable(batch, plan.listing.ignored)
         notify(len(plan.paths), len(plan.paths), "审核、登记支付并写出台账")
         results = decide_programs(batch.files, plan.policy, plan.as_of, plan.references)
         settled, manifest = settle_and_write(results, batch, opened)
         append_audit(settled, manifest, batch, str(flow_run.id or "local"), opened)
-    summary.publish(manifest, settled, batch.folder)
+    summary.publish(manifest, settled, batch.folder, plan.listing.ignored)
     _log_review(settled)
     logger.info(
         "批次 %s 第 %d 轮复核已完成%s，台账：%s",
@@ -92,7 +115,25 @@ def disburse(
         "（重复运行，未重复支付）" if opened is not None and not settled.new_round else "",
         batch.folder / "ledger.xlsx",
     )
+    bank = manifest.bank_file
+    if bank.topups:
+        logger.info("补发 %d 笔，%s 元（按新参数应付与已付的差额）", bank.topups, bank.topup_amount)
+    rejected_all = summary.all_rejected(manifest)
+    if rejected_all:
+        logger.warning(rejected_all)
+        # The run's final state carries the warning; a caller still gets the folder.
+        return Completed(message=rejected_all, data=str(batch.folder))  # type: ignore[return-value]
     return str(batch.folder)
+
+
+def _log_unusable(batch: run.Batch, ignored: int) -> None:
+    """Every file the run did not decide, and why; nothing is skipped silently (SPEC §3)."""
+    logger = get_run_logger()
+    for item in batch.files:
+        if item.error and item.error != "NOT_SELECTED":
+            logger.warning("未处理文件 %s：%s %s", item.name, item.error, item.message)
+    if ignored:
+        logger.info("已忽略 %d 个 Office 临时文件（~$ 开头）或隐藏文件", ignored)
 
 
 def _log_review(settled: SettledBatch) -> None:

@@ -16,13 +16,15 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from batch.finds import NOTICE_FILE, PROPOSED_FILE, find_people
+from flows.alerts import HOOKS
 from flows.config import DEFAULT_FINDS_OUT, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_RECORDS, today
+from flows.secrets import registry_address
 from ledger.registry import sqlite_url
 from policy.parameters import load_policy
 from workbooks.notice import APPLICATION_FILE
 
 
-@flow(name="find-people")
+@flow(name="find-people", **HOOKS)
 def find_eligible_enterprises(
     records: list[str] = [str(SAMPLE_RECORDS)],  # noqa: B006  (a JSON default, never mutated)
     out: str = str(DEFAULT_FINDS_OUT),
@@ -49,7 +51,7 @@ def find_eligible_enterprises(
         [Path(p) for p in records],
         Path(out),
         Path(reference) if reference else None,
-        registry or default_registry(),
+        registry_address(registry) or default_registry(),
         as_of or today(),
         load_policy(policy),
         flow_run_id=str(flow_run.id or "local"),

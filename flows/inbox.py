@@ -13,26 +13,44 @@ import shutil
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 
-from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE
+from batch.run import NoUsableInput
+from flows import summary
+from flows.alerts import HOOKS
+from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE, today
 from flows.disburse import disburse
+from flows.naming import nightly_name
+from flows.secrets import registry_address
 from ledger import audit
 from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
-from workbooks.reader import list_workbooks
+from workbooks.reader import list_inputs
 from workbooks.review import is_reviewed_ledger, read_reviewed_ledger
 
 ARCHIVE = "archive"
+# Files not recorded as processed: tried again at the next run (a reference list may arrive).
+RETRIED = frozenset({"REFERENCE_MISSING", "UNSUPPORTED_FILE"})
 REVIEWED_SUFFIX = ".复核"  # archive/<batch_id>.复核/: the reviewed ledgers of a batch
 
 
+class InboxMissing(Exception):
+    """The inbox folder is not there: not created, or a share not mounted."""
+
+
 @task(cache_policy=NO_CACHE)
-def new_arrivals(inbox: Path, registry_url: str) -> tuple[list[Path], list[Path]]:
-    """Unprocessed applications and reviewed ledgers in the inbox (not its archive)."""
+def new_arrivals(inbox: Path, registry_url: str) -> tuple[list[Path], list[Path], list[Path]]:
+    """Unprocessed applications, reviewed ledgers and files that are not workbooks in the inbox
+    and its subfolders (not its archive). A missing inbox fails the run: an unmounted share
+    must not look like a quiet night."""
     logger = get_run_logger()
-    paths = list_workbooks([inbox]) if inbox.is_dir() else []
+    if not inbox.is_dir():
+        raise InboxMissing(f"收件箱文件夹 {inbox} 不存在或未挂载，请检查共享目录后重新运行")
+    listing = list_inputs([inbox], skip=(ARCHIVE,))
+    paths = listing.workbooks
     hashes = {p: file_sha256(p) for p in paths}
     registry = Registry(registry_url)
     try:
@@ -42,11 +60,19 @@ def new_arrivals(inbox: Path, registry_url: str) -> tuple[list[Path], list[Path]
     for path in paths:
         if seen.get(hashes[path]):
             logger.warning(
-                "收件箱中的 %s 仍无法处理（%s），请更正后重新放入", path.name, seen[hashes[path]]
+                "收件箱中的 %s 仍无法处理（%s），请更正后重新放入",
+                listing.names[path],
+                seen[hashes[path]],
             )
+    for path in listing.unsupported:
+        logger.warning(
+            "收件箱中的 %s 不是 Excel 工作簿，未处理（UNSUPPORTED_FILE）", listing.names[path]
+        )
+    if listing.ignored:
+        logger.info("已忽略 %d 个 Office 临时文件或隐藏文件", listing.ignored)
     fresh = [p for p in paths if hashes[p] not in seen]
     ledgers = [p for p in fresh if is_reviewed_ledger(p)]
-    return [p for p in fresh if p not in ledgers], ledgers
+    return [p for p in fresh if p not in ledgers], ledgers, listing.unsupported
 
 
 def input_errors(batch_folder: Path) -> dict[str, str | None]:
@@ -70,14 +96,20 @@ def archive(
     A file that could not be read stays in the inbox; it is not processed again until its
     content changes.
     """
+    names = list_inputs(files).names  # as the batch named them
     registry = Registry(registry_url)
     try:
         registry.record_processed(
-            [(p.name, file_sha256(p), errors.get(p.name)) for p in files], batch_folder.name
+            [
+                (names[p], file_sha256(p), errors.get(names[p]))
+                for p in files
+                if errors.get(names[p]) not in RETRIED
+            ],
+            batch_folder.name,
         )
     finally:
         registry.dispose()
-    moved = [p for p in files if errors.get(p.name) is None]
+    moved = [p for p in files if errors.get(names[p]) is None]
     target = inbox / ARCHIVE / batch_folder.name
     if reviewed_round is not None:
         target = inbox / ARCHIVE / f"{batch_folder.name}{REVIEWED_SUFFIX}"
@@ -85,18 +117,19 @@ def archive(
     located = []
     for path in moved:
         sha = file_sha256(path)
-        name = path.name if reviewed_round is None else f"第{reviewed_round}轮-{path.name}"
+        name = names[path] if reviewed_round is None else f"第{reviewed_round}轮-{path.name}"
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(path), target / name)
-        located.append({"file": path.name, "sha256": sha, "path": str((target / name).resolve())})
+        located.append({"file": names[path], "sha256": sha, "path": str((target / name).resolve())})
     if located:
         # Where the inputs now are, for a later what-if of this batch (see ledger.batch_inputs).
         kind = "inputs_archived" if reviewed_round is None else "reviewed_ledger_archived"
         event = {"event": kind, "batch_id": batch_folder.name, "files": located}
         audit.append_events(batch_folder / "audit.jsonl", [event])
-    return [p.name for p in moved]
+    return [names[p] for p in moved]
 
 
-@flow(name="nightly-inbox")
+@flow(name="nightly-inbox", flow_run_name=nightly_name, **HOOKS)
 def nightly_inbox(
     inbox: str = str(DEFAULT_INBOX),
     reference: str = str(DEFAULT_REFERENCE),
@@ -119,26 +152,42 @@ def nightly_inbox(
     logger = get_run_logger()
     folder = Path(inbox)
     Path(out).mkdir(parents=True, exist_ok=True)
-    registry_url = registry or sqlite_url(str(Path(out) / "registry.sqlite"))
-    applications, ledgers = new_arrivals(folder, registry_url)
+    # Resolved here for the inbox's own records; the batch runs get the parameter as given
+    # (a secret address is never copied into a subflow's parameters).
+    registry_url = registry_address(registry) or sqlite_url(str(Path(out) / "registry.sqlite"))
+    applications, ledgers, others = new_arrivals(folder, registry_url)
     written = []
+    unprocessed: list[tuple[str, str, str]] = []  # file, code, why
     if applications:
-        batch = Path(
-            disburse(
-                inputs=[str(p) for p in applications],
-                reference=reference,
-                out=out,
-                registry=registry_url,
-                dask_address=dask_address,
+        given = [*applications, *others]
+        try:
+            batch = Path(
+                disburse(
+                    inputs=[str(p) for p in given],
+                    as_of=today(),  # new applications are decided as of the night they arrive
+                    reference=reference,
+                    out=out,
+                    registry=registry,
+                    dask_address=dask_address,
+                )
             )
-        )
-        moved = archive(batch, applications, folder, registry_url, input_errors(batch))
-        logger.info(
-            "已处理并归档 %d 个文件，%d 个文件无法读取、留在收件箱",
-            len(moved),
-            len(applications) - len(moved),
-        )
-        written.append(str(batch))
+        except NoUsableInput as nothing:
+            # No batch is made; the files are recorded as seen (those a reference list or a
+            # template could still make usable are tried again next night).
+            failed = {f.name: f.error for f in nothing.files}
+            record_unusable(given, failed, registry_url)
+            unprocessed += [(f.name, str(f.error), f.message) for f in nothing.files]
+        else:
+            manifest = Manifest.read(batch)
+            moved = archive(batch, given, folder, registry_url, input_errors(batch))
+            unprocessed += [(i.file, str(i.error), i.message) for i in manifest.unusable_inputs()]
+            logger.info(
+                "已处理并归档 %d 个文件，%d 个文件未处理、留在收件箱",
+                len(moved),
+                len(given) - len(moved),
+            )
+            summary.publish_on_parent(manifest, batch)
+            written.append(str(batch))
     for ledger in ledgers:
         review = read_reviewed_ledger(ledger)
         originals = folder / ARCHIVE / review.batch_id
@@ -152,7 +201,7 @@ def nightly_inbox(
                 inputs=[str(originals)],
                 reference=reference,
                 out=out,
-                registry=registry_url,
+                registry=registry,
                 reviewed_ledger=str(ledger),
                 dask_address=dask_address,
             )
@@ -160,6 +209,62 @@ def nightly_inbox(
         round_ = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["round"]
         archive(batch, [ledger], folder, registry_url, {}, reviewed_round=round_)
         written.append(str(batch))
+    if not applications:  # files that are not workbooks: reported, never a batch
+        unprocessed += [(name, "UNSUPPORTED_FILE", UNSUPPORTED_NOTE) for name in _names(others)]
+    if unprocessed:
+        _report_unprocessed(unprocessed)
+    if applications and not written:
+        raise NothingProcessed(
+            f"收件箱中有 {len(unprocessed)} 个新文件，均未能处理，未生成批次："
+            + "；".join(f"{name}（{code}）" for name, code, _ in unprocessed)
+        )
+    if unprocessed:
+        # The run's final state names what was left; a caller still gets the batches.
+        return Completed(  # type: ignore[return-value]
+            message=f"已生成 {len(written)} 个批次；{len(unprocessed)} 个文件未处理，见“未处理的文件”",
+            data=written,
+        )
     if not written:
-        logger.info("收件箱中没有新文件")
+        logger.info("收件箱 %s 中没有新文件", folder)
     return written
+
+
+UNSUPPORTED_NOTE = "不是 Excel 工作簿，未作为申请处理"
+
+
+def _names(files: list[Path]) -> list[str]:
+    names = list_inputs(files).names
+    return [names[p] for p in files]
+
+
+class NothingProcessed(Exception):
+    """New files arrived and none could be processed: the night's run fails, saying which."""
+
+
+def record_unusable(files: list[Path], errors: dict[str, str | None], registry_url: str) -> None:
+    """Files no batch was made of, recorded as seen with their error (not those retried)."""
+    names = list_inputs(files).names
+    registry = Registry(registry_url)
+    try:
+        registry.record_processed(
+            [
+                (names[p], file_sha256(p), errors.get(names[p]))
+                for p in files
+                if errors.get(names[p]) not in RETRIED
+            ],
+            "",
+        )
+    finally:
+        registry.dispose()
+
+
+def _report_unprocessed(unprocessed: list[tuple[str, str, str]]) -> None:
+    """Each file not processed, in the run's log and as an artifact of this (parent) run."""
+    logger = get_run_logger()
+    for name, code, why in unprocessed:
+        logger.warning("未处理文件 %s：%s %s", name, code, why)
+    create_table_artifact(
+        [{"文件": name, "原因代码": code, "说明": why} for name, code, why in unprocessed],
+        key="unprocessed-files",
+        description="未处理的文件",
+    )

@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 from prefect import serve
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron
 
+from flows.alerts import register_from_environment
 from flows.disburse import disburse
 from flows.find import find_eligible_enterprises
 from flows.inbox import nightly_inbox
@@ -19,6 +21,8 @@ from flows.whatif import whatif
 
 NIGHTLY_CRON = "0 2 * * *"
 TIME_ZONE = "Asia/Shanghai"
+# One run at a time per deployment; a run asked for meanwhile waits its turn (never skipped).
+ONE_AT_A_TIME = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
 
 
 def deployments():  # type: ignore[no-untyped-def]
@@ -28,12 +32,14 @@ def deployments():  # type: ignore[no-untyped-def]
             schedules=[Cron(NIGHTLY_CRON, timezone=TIME_ZONE)],
             description="每晚02:00（北京时间）处理收件箱中的新申请与复核台账",
             tags=["subsidy"],
+            concurrency_limit=ONE_AT_A_TIME,
         ),
         disburse.to_deployment(
             name="disburse",
             description="手动审核：选择申请工作簿、参考名单、审核基准日与项目后运行；"
             "用新参数重跑已支付的申请即补发差额",
             tags=["subsidy"],
+            concurrency_limit=ONE_AT_A_TIME,
         ),
         find_eligible_enterprises.to_deployment(
             name="find-people",
@@ -49,4 +55,5 @@ def deployments():  # type: ignore[no-untyped-def]
 
 
 if __name__ == "__main__":
+    print(register_from_environment())
     serve(*deployments())

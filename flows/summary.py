@@ -13,10 +13,21 @@ from policy.money import fen_text
 from validators.checks import city_rank
 
 
-def markdown(figures: Manifest, folder: Path) -> str:
+def all_rejected(figures: Manifest) -> str:
+    """The warning of a batch in which every row was rejected (empty when not so)."""
+    programs = figures.programs.values()
+    rows = sum(p.input_rows for p in programs)
+    if rows and not any(p.approved or p.held for p in programs):
+        return f"本批次 {rows} 行申报全部不予受理，没有支付；请核对审核基准日和台账“不予受理”工作表"
+    return ""
+
+
+def markdown(figures: Manifest, folder: Path, ignored: int = 0) -> str:
+    warning = all_rejected(figures)
     lines = [
         f"# 批次 {figures.batch_id} 审核结果",
         "",
+        *([f"> **{warning}**", ""] if warning else []),
         f"- 审核基准日：{figures.as_of}",
         f"- 复核轮次：第 {figures.round} 轮（第 0 轮为首次审核）",
         f"- 政策版本：{figures.policy_version}",
@@ -67,6 +78,8 @@ def markdown(figures: Manifest, folder: Path) -> str:
     if unusable:
         lines += ["", "## 未能处理的文件", ""]
         lines += [f"- {i.file}：{i.error} {i.message}" for i in unusable]
+    if ignored:
+        lines += ["", f"已忽略 {ignored} 个 Office 临时文件（~$ 开头）或隐藏文件。"]
     return "\n".join(lines) + "\n"
 
 
@@ -80,14 +93,26 @@ def city_table(settled: SettledBatch) -> list[dict[str, str]]:
     ]
 
 
-def publish(figures: Manifest, settled: SettledBatch, folder: Path) -> None:
+def publish(figures: Manifest, settled: SettledBatch, folder: Path, ignored: int = 0) -> None:
     """The run's summary, totals per city and manifest as artifacts of the flow run."""
     create_markdown_artifact(
-        markdown(figures, folder), key="disbursement-summary", description="本批次审核结果汇总"
+        markdown(figures, folder, ignored),
+        key="disbursement-summary",
+        description="本批次审核结果汇总",
     )
     create_table_artifact(city_table(settled), key="totals-by-city", description="按地市汇总（元）")
     create_markdown_artifact(
         f"```json\n{figures.to_json().decode()}```\n",
         key="manifest",
         description="manifest.json",
+    )
+
+
+def publish_on_parent(figures: Manifest, folder: Path) -> None:
+    """The batch's summary again as an artifact of the calling run (the nightly run's page
+    shows what its batch decided without opening the subflow)."""
+    create_markdown_artifact(
+        markdown(figures, folder),
+        key="batch-summary",
+        description=f"批次 {figures.batch_id} 审核结果汇总",
     )

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from batch import whatif as whatif_run
+from flows.alerts import HOOKS
 from flows.config import DEFAULT_REFERENCE
 from flows.fanout import read_workbooks
 from ledger.whatif import PROVINCE, Comparison
@@ -16,7 +17,7 @@ from policy.catalogue import TITLES
 from policy.money import fen_text
 
 
-@flow(name="whatif")
+@flow(name="whatif", **HOOKS)
 def whatif(
     batch: str,
     policy: str,

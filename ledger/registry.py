@@ -149,6 +149,21 @@ class Registry:
             ).first()
         return BatchRecord(*row) if row else None
 
+    def batches_of_lineage(self, lineage: str) -> list[BatchRecord]:
+        """The recorded batches of these applications (any parameters), oldest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(
+                    batches.c.batch_id,
+                    batches.c.lineage,
+                    batches.c.as_of,
+                    batches.c.policy_version,
+                )
+                .where(batches.c.lineage == lineage)
+                .order_by(batches.c.seq, batches.c.batch_id)
+            ).all()
+        return [BatchRecord(*row) for row in rows]
+
     def claim_keys(self, program: str, period: str) -> frozenset[str]:
         """The claim keys taken for a programme's period (credit codes for enterprise
         programmes): whom policy-finds-people must not propose again."""

@@ -8,6 +8,7 @@ an error code and a Chinese message instead of raising, so the run goes on with 
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 import zlib
@@ -229,54 +230,138 @@ def find_header(
 
 @dataclass(frozen=True)
 class References:
-    """Reference lists by sheet name: the cleaned keys (credit codes or ID numbers) of each."""
+    """Reference lists by sheet name: the cleaned keys (credit codes or ID numbers) of each,
+    and the lists that could not be used, each with why and where it was looked for (SPEC §3:
+    a missing list is never read as an empty one)."""
 
     lists: dict[str, frozenset[str]]
     sha256: dict[str, str]
+    missing: dict[str, str] = field(default_factory=dict)
 
     def keys(self, sheet: str) -> frozenset[str]:
         if sheet not in self.lists:
-            raise MissingReference(sheet)
+            raise MissingReference(sheet, self.why_missing(sheet))
         return self.lists[sheet]
+
+    def why_missing(self, sheet: str) -> str:
+        """Why a list is not usable, in Chinese; empty when it is."""
+        if sheet in self.lists:
+            return ""
+        return self.missing.get(sheet, f"参考名单文件夹中没有“{sheet}”工作表")
 
 
 class MissingReference(LookupError):
     """A programme needs a reference list that the reference folder does not hold."""
 
     def __str__(self) -> str:
-        return f"参考名单目录中没有找到“{self.args[0]}”工作表，无法审核依赖它的项目"
+        why = self.args[1] if len(self.args) > 1 else ""
+        return f"缺少参考名单“{self.args[0]}”：{why or '未找到'}，无法审核依赖它的项目"
 
 
 def read_references(folder: Path | None) -> References:
-    """Every recognised reference list in the folder's workbooks (sheet names per SPEC §3)."""
-    lists: dict[str, set[str]] = {}
+    """Every recognised reference list in the folder's workbooks (sheet names per SPEC §3).
+
+    A list is missing when no workbook holds it, when two do (which one counts is a guess),
+    when its workbook cannot be read, or when the folder does not exist; an empty list (its
+    header, no rows) is a valid list. Nothing raises: the programmes that need a missing list
+    are stopped by the run, the others decided."""
+    if folder is None:
+        return References({}, {}, dict.fromkeys(REFERENCE_SHEETS, "未指定参考名单文件夹"))
+    if not folder.is_dir():
+        return References(
+            {}, {}, dict.fromkeys(REFERENCE_SHEETS, f"参考名单文件夹 {folder} 不存在")
+        )
+    lists: dict[str, frozenset[str]] = {}
     hashes: dict[str, str] = {}
-    for path in list_workbooks([folder]) if folder else []:
-        workbook = CalamineWorkbook.from_path(str(path))
-        for name in workbook.sheet_names:
-            spec = REFERENCE_SHEETS.get(name)
-            if spec is None:
-                continue
-            raw = read_sheet(workbook, spec)
-            key_header = spec.columns()[0][1]
-            keys = clean_code(raw[key_header]).values.dropna()
-            lists.setdefault(name, set()).update(keys)
+    found: dict[str, list[str]] = {}
+    unreadable: list[str] = []
+    for path in list_inputs([folder]).workbooks:
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+            names = [n for n in workbook.sheet_names if n in REFERENCE_SHEETS]
+            read = {name: read_sheet(workbook, REFERENCE_SHEETS[name]) for name in names}
+        except (CalamineError, PasswordError, UnusableSheet, OSError, ValueError):
+            unreadable.append(path.name)
+            continue
+        for name, raw in read.items():
+            found.setdefault(name, []).append(path.name)
+            key_header = REFERENCE_SHEETS[name].columns()[0][1]
+            lists[name] = frozenset(clean_code(raw[key_header]).values.dropna())
             hashes[path.name] = file_sha256(path)
-    return References({k: frozenset(v) for k, v in lists.items()}, hashes)
+    missing: dict[str, str] = {}
+    for name in REFERENCE_SHEETS:
+        where = found.get(name, [])
+        if len(where) > 1:
+            del lists[name]
+            missing[name] = (
+                f"“{name}”出现在 {folder} 的 {len(where)} 个工作簿中（{'、'.join(where)}），"
+                "无法确定以哪一份为准"
+            )
+        elif not where:
+            missing[name] = f"在 {folder} 中没有找到“{name}”工作表" + (
+                f"（其中 {'、'.join(unreadable)} 无法读取）" if unreadable else ""
+            )
+    return References(lists, hashes, missing)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What input folders and files hold (SPEC §3): the workbooks to read, each with the name
+    it is reported by (its path under the folder named); the files that are not workbooks
+    (`UNSUPPORTED_FILE`); and how many Office owner files and hidden files were passed over."""
+
+    workbooks: list[Path]
+    names: dict[Path, str]
+    unsupported: list[Path]
+    ignored: int
+    absent: list[Path] = field(default_factory=list)  # named, but neither a file nor a folder
+
+
+def list_inputs(inputs: list[Path], skip: tuple[str, ...] = ()) -> Listing:
+    """Files named, and everything inside folders named (recursively, but not their
+    subfolders named in `skip`, such as an inbox's `archive`), sorted by reported name."""
+    named: dict[Path, str] = {}
+    ignored = 0
+    absent = []
+    for item in inputs:
+        if not item.exists():
+            absent.append(item)
+            continue
+        if not item.is_dir():
+            named[item] = item.name
+            continue
+        for path in item.rglob("*"):
+            relative = path.relative_to(item)
+            if relative.parts[0] in skip or not path.is_file():
+                continue
+            if any(part.startswith(("~$", ".")) for part in relative.parts):
+                ignored += 1
+                continue
+            named[path] = relative.as_posix()
+    _disambiguate(named)
+    ordered = sorted(named, key=lambda p: (named[p], str(p)))
+    return Listing(
+        [p for p in ordered if p.suffix.lower() in WORKBOOK_SUFFIXES],
+        {p: named[p] for p in ordered},
+        [p for p in ordered if p.suffix.lower() not in WORKBOOK_SUFFIXES],
+        ignored,
+        absent,
+    )
+
+
+def _disambiguate(named: dict[Path, str]) -> None:
+    """Files named alike (two bureaus' 稳岗返还申请.xlsx given one by one) are named by their
+    paths under the folder they share instead, so that every file keeps its own name."""
+    counts: dict[str, int] = {}
+    for name in named.values():
+        counts[name] = counts.get(name, 0) + 1
+    alike = [p for p, name in named.items() if counts[name] > 1]
+    if alike:
+        shared = Path(os.path.commonpath([p.resolve().parent for p in alike]))
+        for path in alike:
+            named[path] = path.resolve().relative_to(shared).as_posix()
 
 
 def list_workbooks(inputs: list[Path]) -> list[Path]:
-    """Files named on the command line, and the workbooks inside named folders, sorted by name."""
-    found: list[Path] = []
-    for item in inputs:
-        if item.is_dir():
-            found.extend(
-                p
-                for p in item.iterdir()
-                if p.is_file()
-                and p.suffix.lower() in WORKBOOK_SUFFIXES
-                and not p.name.startswith(("~$", "."))
-            )
-        else:
-            found.append(item)
-    return sorted(set(found), key=lambda p: (p.name, str(p)))
+    """The workbooks among the files and folders named (see `list_inputs`)."""
+    return list_inputs(inputs).workbooks

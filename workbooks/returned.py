@@ -127,8 +127,10 @@ class Problem:
 
 
 def returned_name(file_name: str) -> str:
-    """The returned copy's file name: `稳岗返还申请.xls` → `稳岗返还申请-退回.xlsx`."""
-    return f"{Path(file_name).stem}-退回.xlsx"
+    """The returned copy's name: `稳岗返还申请.xls` → `稳岗返还申请-退回.xlsx`; a file from a
+    subfolder keeps it (`济南/稳岗返还申请.xlsx` → `济南/稳岗返还申请-退回.xlsx`)."""
+    path = Path(file_name)
+    return path.with_name(f"{path.stem}-退回.xlsx").as_posix()
 
 
 def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes:

@@ -117,6 +117,7 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         inputs = page.locator("textarea").nth(0)
         expect(inputs).to_have_value(str(SAMPLES))
         page.locator("textarea").nth(2).fill(str(out))
+        page.locator("textarea").nth(3).fill("2020-12-31")  # 审核基准日, typed
         page.screenshot(path=SHOTS / "2-custom-run.png", full_page=True)
         page.get_by_role("button", name="Submit").click()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from batch.run import InputsMissing, NoUsableInput
 from flows.disburse import disburse
 from ledger.audit import verify
 from ledger.registry import Registry
@@ -104,16 +105,23 @@ def test_disburse__unreadable_file_is_reported_and_others_processed(tmp_path):
     assert not (tmp_path / "out" / "registry.sqlite").exists()
 
 
-def test_disburse__a_run_with_no_usable_file_still_completes(tmp_path):
+def test_disburse__a_run_with_no_usable_file_fails_saying_why_and_makes_no_batch(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "空.xlsx").write_bytes(b"")
-    folder = run([inbox], tmp_path / "out", SAMPLES / "reference")
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert [i["error"] for i in manifest["inputs"]] == ["UNREADABLE_FILE"]
-    assert all(p["input_rows"] == 0 for p in manifest["programs"].values())
-    assert (folder / "decisions.csv").read_text(encoding="utf-8").count("\n") == 1
-    assert (folder / "ledger.xlsx").stat().st_size > 0
+    (inbox / "说明.docx").write_bytes(b"PK")
+    with pytest.raises(NoUsableInput) as failed:
+        run([inbox], tmp_path / "out", SAMPLES / "reference")
+    message = str(failed.value)
+    assert "没有可以审核的申请工作簿，未生成批次" in message
+    assert "空.xlsx：UNREADABLE_FILE" in message and "说明.docx：UNSUPPORTED_FILE" in message
+    assert [p for p in (tmp_path / "out").iterdir() if p.is_dir()] == []  # no batch
+    for path in inbox.iterdir():
+        path.unlink()
+    with pytest.raises(NoUsableInput, match="中没有找到申请工作簿"):
+        run([inbox], tmp_path / "out", SAMPLES / "reference")
+    with pytest.raises(InputsMissing, match=r"输入路径不存在或未挂载：.*不存在"):
+        run([inbox / "不存在"], tmp_path / "out", SAMPLES / "reference")
 
 
 def test_disburse__generated_batch_matches_its_independent_expectation(tmp_path):

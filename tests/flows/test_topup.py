@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from batch.run import TopupNotAsked
 from flows.disburse import disburse
 from ledger.registry import Registry
 from ledger.registry_tables import payments
@@ -86,7 +87,11 @@ def test_topup__50_to_100_percent_pays_the_difference_once_naming_the_original(
     first_ids = {code: r["payment_id"] for code, r in bank_file(first).items()}
     assert paid_first, "the sample batch pays refunds"
 
-    second = run(out, None)  # the packaged parameters: SMEs 100%
+    # The packaged parameters (SMEs 100%) alone never pay: a top-up names the paid batch.
+    with pytest.raises(TopupNotAsked, match=f"topup_of={first.name}"):
+        run(out, None)
+    assert {r[1] for r in recorded(out)} == {first.name}
+    second = run(out, None, topup_of=first.name)
     assert second != first
     full = owed(second)
     topups = bank_file(second)
@@ -142,10 +147,10 @@ def test_topup__50_to_100_percent_pays_the_difference_once_naming_the_original(
 
 def test_topup__a_decrease_is_listed_for_review_and_never_clawed_back(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    run(out, None)
+    first = run(out, None)
     paid = recorded(out)
     lower = policy_with_shares(tmp_path / "lower", "{大型: 0.25, 中型: 1, 小型: 1, 微型: 1}")
-    folder = run(out, lower)
+    folder = run(out, lower, topup_of=first.name)
     assert bank_file(folder) == {}
     assert recorded(out) == paid
     large = {code for code, size in _sizes().items() if size == "大型"}

@@ -1,0 +1,75 @@
+"""A failed or crashed run tells the department (issue 13): every flow carries these hooks,
+which post a Chinese text message to a group robot's webhook (企业微信 and 钉钉 robots both take
+`{"msgtype": "text", "text": {"content": ...}}`).
+
+The webhook's address is a secret: it comes from the Prefect `Secret` block `subsidy-alert-webhook`
+(`make serve` saves it from `SUBSIDY_ALERT_WEBHOOK` when that is set) or from that environment
+variable, never from a flow parameter. Without one, the run's log says that nobody was told.
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+from prefect.logging import get_logger
+
+ALERT_ENV = "SUBSIDY_ALERT_WEBHOOK"
+ALERT_BLOCK = "subsidy-alert-webhook"
+TITLE = "【稳就业补贴审核系统】"
+
+
+def webhook_url() -> str:
+    """The robot's address: the Secret block, else the environment; empty when not set up."""
+    from prefect.blocks.system import Secret
+
+    try:
+        return str(Secret.load(ALERT_BLOCK).get())
+    except (ValueError, RuntimeError):  # no such block (or no API to ask)
+        return os.environ.get(ALERT_ENV, "")
+
+
+def message(flow_name: str, run_name: str, state_name: str, why: str) -> str:
+    return (
+        f"{TITLE}{flow_name} 运行未成功（{state_name}）\n"
+        f"运行：{run_name}\n原因：{why or '未知'}\n请在 Prefect 界面查看该运行的日志"
+    )
+
+
+def alert(flow, flow_run, state) -> None:  # type: ignore[no-untyped-def]
+    """Flow hook (`on_failure`, `on_crashed`): post the run's failure to the robot."""
+    logger = get_logger("subsidy.alerts")
+    if flow_run.parent_task_run_id is not None:
+        return  # a subflow: the run that called it reports (one message per failure)
+    url = webhook_url()
+    if not url:
+        logger.error(
+            "运行 %s 失败，但未配置告警机器人（%s），未通知任何人", flow_run.name, ALERT_ENV
+        )
+        return
+    text = message(flow.name, flow_run.name, state.name, state.message or "")
+    try:
+        response = httpx.post(url, json={"msgtype": "text", "text": {"content": text}}, timeout=10)
+        response.raise_for_status()
+    except httpx.HTTPError as problem:
+        logger.error(
+            "运行 %s 失败的告警未能送达（%s）：%s", flow_run.name, url.split("?")[0], problem
+        )
+
+
+HOOKS = {"on_failure": [alert], "on_crashed": [alert]}
+
+
+def register_from_environment() -> str:
+    """Save `SUBSIDY_ALERT_WEBHOOK` as the Secret block the hooks read (`make serve`)."""
+    from prefect.blocks.system import Secret
+
+    url = os.environ.get(ALERT_ENV, "")
+    if not url:
+        return "未设置 SUBSIDY_ALERT_WEBHOOK：运行失败时只记入日志，不通知"
+    Secret(value=url).save(ALERT_BLOCK, overwrite=True)
+    return f"运行失败时将通知告警机器人（已保存为 Secret 块 {ALERT_BLOCK}）"
+
+
+if __name__ == "__main__":
+    print(register_from_environment())

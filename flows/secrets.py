@@ -1,0 +1,53 @@
+"""Where the registry's address comes from (issue 13): a URL with a password is a secret, so it
+is never a flow parameter (Prefect stores every run's parameters and shows them in the UI).
+
+The address is, in order: the `registry` parameter when it holds no password (a SQLite path, a
+PostgreSQL URL on trust or certificate authentication); the environment variable
+`SUBSIDY_REGISTRY_URL`; the Prefect `Secret` block `subsidy-registry-url`; else the SQLite file in
+the output folder. A parameter with a password is refused, saying where to put it instead.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+REGISTRY_ENV = "SUBSIDY_REGISTRY_URL"
+REGISTRY_BLOCK = "subsidy-registry-url"
+
+
+class SecretInParameter(ValueError):
+    """A password typed into a run's parameters."""
+
+
+def registry_address(given: str | None) -> str | None:
+    """The registry URL a run uses, or None for the output folder's SQLite file."""
+    if given:
+        if _has_password(given):
+            raise SecretInParameter(
+                "支付登记库地址中含有密码，不能作为运行参数填写（参数随每次运行保存并显示在界面上）。"
+                f"请由运维人员设置环境变量 {REGISTRY_ENV} 或 Prefect Secret 块 {REGISTRY_BLOCK}，"
+                "并将本参数留空"
+            )
+        return given
+    if os.environ.get(REGISTRY_ENV):
+        return os.environ[REGISTRY_ENV]
+    return _from_block()
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return make_url(url).password is not None
+    except ArgumentError:
+        return False  # not a URL: a path, checked where it is opened
+
+
+def _from_block() -> str | None:
+    from prefect.blocks.system import Secret
+
+    try:
+        return str(Secret.load(REGISTRY_BLOCK).get())
+    except ValueError:  # no such block
+        return None

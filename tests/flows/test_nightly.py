@@ -1,0 +1,139 @@
+"""The nightly inbox never fails silently (issue 13, SPEC §3): a missing inbox fails the run
+naming the folder; files that cannot be processed are named, with why, on the nightly run's own
+page (state message, log, artifact); new files of which none can be used make no batch."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from flows.inbox import InboxMissing, NothingProcessed, nightly_inbox
+from ledger.manifest import Manifest
+from tests.conftest import SAMPLES
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+REFERENCE = str(SAMPLES / "reference")
+
+
+def nightly_page(inbox: Path) -> tuple[object, list[str], dict[str, object]]:
+    """The nightly run's final state, log lines and artifacts (by key) as the UI shows them."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, LogFilter, LogFilterFlowRunId
+    from prefect.logging.handlers import APILogHandler
+
+    async def read() -> tuple[object, list[str], dict[str, object]]:
+        await APILogHandler.aflush()  # the run's last lines, sent in the background
+        async with get_client() as client:
+            runs = await client.read_flow_runs(limit=200)
+            run = next(r for r in runs if r.parameters.get("inbox") == str(inbox))
+            logs = await client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))
+            )
+            artifacts = await client.read_artifacts(
+                flow_run_filter=FlowRunFilter(id={"any_": [run.id]})
+            )
+            return run.state, [log.message for log in logs], {a.key: a for a in artifacts}
+
+    return asyncio.run(read())
+
+
+def rows(artifact: object) -> list[dict[str, str]]:
+    data = artifact.data  # type: ignore[attr-defined]
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def truncated(path: Path) -> None:
+    data = (SAMPLES / "稳岗返还申请.xlsx").read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_nightly__a_missing_inbox_fails_the_run_naming_the_folder(tmp_path: Path) -> None:
+    inbox = tmp_path / "未挂载的共享目录"
+    with pytest.raises(InboxMissing, match=f"收件箱文件夹 {inbox} 不存在或未挂载"):
+        nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(tmp_path / "out"))
+
+
+def test_nightly__new_files_none_usable_fail_the_run_and_make_no_batch(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    truncated(inbox / "稳岗返还申请.xlsx")
+    (inbox / "说明.docx").write_bytes(b"PK")
+    with pytest.raises(NothingProcessed, match="均未能处理，未生成批次"):
+        nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(out))
+    assert [p for p in out.iterdir() if p.is_dir()] == []  # no batch, no archive
+    assert not (inbox / "archive").exists()
+    state, logs, artifacts = nightly_page(inbox)
+    assert state.is_failed() and "均未能处理" in state.message
+    assert any("稳岗返还申请.xlsx" in line and "UNREADABLE_FILE" in line for line in logs)
+    listed = {row["文件"]: row["原因代码"] for row in rows(artifacts["unprocessed-files"])}
+    assert listed == {"稳岗返还申请.xlsx": "UNREADABLE_FILE", "说明.docx": "UNSUPPORTED_FILE"}
+
+
+def test_nightly__files_not_processed_are_named_on_the_nightly_run_itself(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "青岛").mkdir(parents=True)
+    shutil.copy(SAMPLES / "鲁渝劳务协作补贴.xlsx", inbox / "青岛")
+    truncated(inbox / "稳岗返还申请.xlsx")
+    (inbox / "名单.csv").write_text("a\n", encoding="utf-8")
+    [batch] = nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(out))
+    state, logs, artifacts = nightly_page(inbox)
+    assert state.is_completed() and "2 个文件未处理" in state.message
+    assert any("名单.csv" in line and "UNSUPPORTED_FILE" in line for line in logs)
+    listed = {row["文件"]: row["原因代码"] for row in rows(artifacts["unprocessed-files"])}
+    assert listed == {"稳岗返还申请.xlsx": "UNREADABLE_FILE", "名单.csv": "UNSUPPORTED_FILE"}
+    assert "batch-summary" in artifacts  # the batch's summary on the nightly page too
+    manifest = Manifest.read(Path(batch))
+    errors = {i.file: i.error for i in manifest.inputs}
+    assert errors["名单.csv"] == "UNSUPPORTED_FILE" and errors["鲁渝劳务协作补贴.xlsx"] is None
+    # The usable file is archived; the others stay where they were.
+    archived = sorted(p.name for p in (inbox / "archive" / Path(batch).name).rglob("*.xlsx"))
+    assert archived == ["鲁渝劳务协作补贴.xlsx"]
+    assert (inbox / "稳岗返还申请.xlsx").exists() and (inbox / "名单.csv").exists()
+
+
+def test_nightly__a_failed_run_posts_its_reason_to_the_department_robot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[dict] = []
+
+    class Robot(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"errcode":0}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/cgi-bin/webhook/send?key=test"
+        monkeypatch.setenv("SUBSIDY_ALERT_WEBHOOK", url)
+        inbox = tmp_path / "未挂载"
+        with pytest.raises(InboxMissing):
+            nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(tmp_path / "out"))
+    finally:
+        server.shutdown()
+    [posted] = received
+    assert posted["msgtype"] == "text"
+    content = posted["text"]["content"]
+    assert content.startswith("【稳就业补贴审核系统】nightly-inbox 运行未成功（Failed）")
+    assert f"收件箱文件夹 {inbox} 不存在或未挂载" in content
+
+
+def test_deployments__nightly_and_manual_runs_queue_one_at_a_time() -> None:
+    from flows.serve import deployments
+
+    nightly, manual, *_ = deployments()
+    for deployment in (nightly, manual):
+        assert deployment.concurrency_limit == 1
+        assert deployment.concurrency_options.collision_strategy == "ENQUEUE"
