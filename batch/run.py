@@ -196,7 +196,8 @@ def plan(request: Request, registry: Registry | None) -> Plan:
             "请填写审核基准日（as_of）：按哪一天的政策和情况审核这批申请。"
             "复核后重新运行或补发时可留空，沿用原批次的审核基准日"
         )
-    listing = list_inputs(request.inputs)
+    aside = (request.reference,) if request.reference else ()
+    listing = list_inputs(request.inputs, aside=aside)
     if listing.absent:
         raise InputsMissing(listing.absent)
     return Plan(

@@ -18,7 +18,7 @@ from ledger.manifest import Manifest
 from ledger.settlement import BatchIdentity, settle_batch
 from ledger.whatif import Comparison, changed_rows_csv, compare
 from policy.parameters import PolicySet, changed_parameters, load_policy
-from workbooks.reader import References, list_workbooks, read_references
+from workbooks.reader import References, list_inputs, read_references
 from workbooks.whatif_writer import comparison_workbook
 
 WORKBOOK = "whatif.xlsx"
@@ -73,7 +73,8 @@ def plan(
             f"基准参数版本 {before.version} 与批次记录的 {manifest.policy_version}"
             " 不一致，请用 baseline_policy 指定该批次当时的参数文件夹"
         )
-    paths = list_workbooks(inputs) if inputs else batch_inputs(batch)
+    aside = (reference,) if reference else ()
+    paths = list_inputs(inputs, aside=aside).workbooks if inputs else batch_inputs(batch)
     return Pricing(batch, manifest, before, load_policy(policy), paths, read_references(reference))
 
 

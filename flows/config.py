@@ -27,5 +27,5 @@ def today() -> dt.date:
     return dt.datetime.now(SHANGHAI).date()
 
 
-SAMPLE_RECORDS = SAMPLE_INPUTS / "records"
+SAMPLE_RECORDS = DEFAULT_REFERENCE / "records"  # the department's own, beside its lists
 DEFAULT_FINDS_OUT = DEFAULT_OUT / "finds"

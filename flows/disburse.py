@@ -19,6 +19,7 @@ from batch import run
 from flows import summary
 from flows.alerts import HOOKS
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program
+from flows.failures import reports_user_errors
 from flows.fanout import notify, read_workbooks
 from flows.naming import name_this_run
 from flows.secrets import registry_address
@@ -43,6 +44,7 @@ AsOf = Annotated[
 
 
 @flow(name="disburse", **HOOKS)
+@reports_user_errors
 def disburse(
     inputs: list[str] = [str(SAMPLE_INPUTS)],  # noqa: B006  (a JSON default, never mutated)
     reference: str | None = str(DEFAULT_REFERENCE),

@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 from batch.finds import NOTICE_FILE, PROPOSED_FILE, find_people
 from flows.alerts import HOOKS
 from flows.config import DEFAULT_FINDS_OUT, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_RECORDS, today
+from flows.failures import reports_user_errors
 from flows.secrets import registry_address
 from ledger.registry import sqlite_url
 from policy.parameters import load_policy
@@ -25,6 +26,7 @@ from workbooks.notice import APPLICATION_FILE
 
 
 @flow(name="find-people", **HOOKS)
+@reports_user_errors
 def find_eligible_enterprises(
     records: list[str] = [str(SAMPLE_RECORDS)],  # noqa: B006  (a JSON default, never mutated)
     out: str = str(DEFAULT_FINDS_OUT),

@@ -22,6 +22,7 @@ from flows import summary
 from flows.alerts import HOOKS
 from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE, today
 from flows.disburse import disburse
+from flows.failures import InboxMissing, NothingProcessed, reports_user_errors
 from flows.naming import nightly_name
 from flows.secrets import registry_address
 from ledger import audit
@@ -37,18 +38,11 @@ RETRIED = frozenset({"REFERENCE_MISSING", "UNSUPPORTED_FILE"})
 REVIEWED_SUFFIX = ".复核"  # archive/<batch_id>.复核/: the reviewed ledgers of a batch
 
 
-class InboxMissing(Exception):
-    """The inbox folder is not there: not created, or a share not mounted."""
-
-
 @task(cache_policy=NO_CACHE)
 def new_arrivals(inbox: Path, registry_url: str) -> tuple[list[Path], list[Path], list[Path]]:
     """Unprocessed applications, reviewed ledgers and files that are not workbooks in the inbox
-    and its subfolders (not its archive). A missing inbox fails the run: an unmounted share
-    must not look like a quiet night."""
+    and its subfolders (not its archive)."""
     logger = get_run_logger()
-    if not inbox.is_dir():
-        raise InboxMissing(f"收件箱文件夹 {inbox} 不存在或未挂载，请检查共享目录后重新运行")
     listing = list_inputs([inbox], skip=(ARCHIVE,))
     paths = listing.workbooks
     hashes = {p: file_sha256(p) for p in paths}
@@ -130,6 +124,7 @@ def archive(
 
 
 @flow(name="nightly-inbox", flow_run_name=nightly_name, **HOOKS)
+@reports_user_errors
 def nightly_inbox(
     inbox: str = str(DEFAULT_INBOX),
     reference: str = str(DEFAULT_REFERENCE),
@@ -155,6 +150,8 @@ def nightly_inbox(
     # Resolved here for the inbox's own records; the batch runs get the parameter as given
     # (a secret address is never copied into a subflow's parameters).
     registry_url = registry_address(registry) or sqlite_url(str(Path(out) / "registry.sqlite"))
+    if not folder.is_dir():  # before any task: a user error, not a task's traceback
+        raise InboxMissing(f"收件箱文件夹 {folder} 不存在或未挂载，请检查共享目录后重新运行")
     applications, ledgers, others = new_arrivals(folder, registry_url)
     written = []
     unprocessed: list[tuple[str, str, str]] = []  # file, code, why
@@ -235,10 +232,6 @@ UNSUPPORTED_NOTE = "不是 Excel 工作簿，未作为申请处理"
 def _names(files: list[Path]) -> list[str]:
     names = list_inputs(files).names
     return [names[p] for p in files]
-
-
-class NothingProcessed(Exception):
-    """New files arrived and none could be processed: the night's run fails, saying which."""
 
 
 def record_unusable(files: list[Path], errors: dict[str, str | None], registry_url: str) -> None:

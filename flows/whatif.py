@@ -11,6 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from batch import whatif as whatif_run
 from flows.alerts import HOOKS
 from flows.config import DEFAULT_REFERENCE
+from flows.failures import reports_user_errors
 from flows.fanout import read_workbooks
 from ledger.whatif import PROVINCE, Comparison
 from policy.catalogue import TITLES
@@ -18,6 +19,7 @@ from policy.money import fen_text
 
 
 @flow(name="whatif", **HOOKS)
+@reports_user_errors
 def whatif(
     batch: str,
     policy: str,

@@ -598,7 +598,7 @@ def main(folder: Path) -> None:
         [(f["code"], f["name"]) for f in dishonest],
     )
     reference_list(references / "建档立卡名单.xlsx", "建档立卡名单", ("身份证号", "姓名"), registry)
-    records(folder / "records" / "参保缴费记录.xlsx", applied, dishonest[0])
+    records(folder / "reference" / "records" / "参保缴费记录.xlsx", applied, dishonest[0])
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, ReviewInput, SettledBatch, settle_batch
 from policy.decisions import ProgramDecisions
 from policy.parameters import load_policy
-from workbooks.reader import list_workbooks, read_references
+from workbooks.reader import list_inputs, read_references
 
 POLICY = load_policy()
 
 
 def decide(inputs: Path, reference: Path, as_of: dt.date = dt.date(2020, 12, 31)):
-    files = [read_input(p) for p in list_workbooks([inputs])]
+    files = [read_input(p) for p in list_inputs([inputs], aside=(reference,)).workbooks]
     return files, decide_files(files, POLICY, as_of, read_references(reference))
 
 

@@ -24,11 +24,14 @@ from policy.outcomes import APPROVED, HELD, REJECTED
 from tests.conftest import SAMPLES
 from tests.pipeline import POLICY
 from validators.validate import ROW, validate_workbook
-from workbooks.reader import list_workbooks, read_application, read_references
+from workbooks.reader import list_inputs, read_application, read_references
 
 AS_OF = dt.date(2020, 12, 31)
 REFERENCES = read_references(SAMPLES / "reference")
-RAW = {p.name: read_application(p) for p in list_workbooks([SAMPLES])}
+RAW = {
+    p.name: read_application(p)
+    for p in list_inputs([SAMPLES], aside=(SAMPLES / "reference",)).workbooks
+}
 PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

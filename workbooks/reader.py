@@ -317,9 +317,13 @@ class Listing:
     absent: list[Path] = field(default_factory=list)  # named, but neither a file nor a folder
 
 
-def list_inputs(inputs: list[Path], skip: tuple[str, ...] = ()) -> Listing:
+def list_inputs(
+    inputs: list[Path], skip: tuple[str, ...] = (), aside: tuple[Path, ...] = ()
+) -> Listing:
     """Files named, and everything inside folders named (recursively, but not their
-    subfolders named in `skip`, such as an inbox's `archive`), sorted by reported name."""
+    subfolders named in `skip`, such as an inbox's `archive`, nor the folders `aside`, such as
+    the run's own reference folder kept beside the applications), sorted by reported name."""
+    kept_apart = [folder.resolve() for folder in aside]
     named: dict[Path, str] = {}
     ignored = 0
     absent = []
@@ -333,6 +337,8 @@ def list_inputs(inputs: list[Path], skip: tuple[str, ...] = ()) -> Listing:
         for path in item.rglob("*"):
             relative = path.relative_to(item)
             if relative.parts[0] in skip or not path.is_file():
+                continue
+            if any(path.resolve().is_relative_to(folder) for folder in kept_apart):
                 continue
             if any(part.startswith(("~$", ".")) for part in relative.parts):
                 ignored += 1

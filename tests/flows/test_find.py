@@ -20,7 +20,12 @@ AS_OF = "2020-12-31"
 
 
 def find(out: Path, registry: str, capsys: pytest.CaptureFixture[str]) -> Path:
-    arguments = ["find", str(SAMPLES / "records"), "--reference", str(SAMPLES / "reference")]
+    arguments = [
+        "find",
+        str(SAMPLES / "reference" / "records"),
+        "--reference",
+        str(SAMPLES / "reference"),
+    ]
     arguments += ["--registry", registry, "--as-of", AS_OF, "--out", str(out)]
     assert main(arguments) == 0
     return Path(capsys.readouterr().out.strip().splitlines()[-1])

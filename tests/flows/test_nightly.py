@@ -57,6 +57,11 @@ def test_nightly__a_missing_inbox_fails_the_run_naming_the_folder(tmp_path: Path
     inbox = tmp_path / "未挂载的共享目录"
     with pytest.raises(InboxMissing, match=f"收件箱文件夹 {inbox} 不存在或未挂载"):
         nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(tmp_path / "out"))
+    state, logs, _ = nightly_page(inbox)
+    assert state.is_failed() and state.message.startswith(f"收件箱文件夹 {inbox} 不存在或未挂载")
+    # A user error: its message on the run page, no traceback for a clerk to read.
+    assert any(line.startswith(f"收件箱文件夹 {inbox}") for line in logs)
+    assert not any("Traceback" in line or "Error:" in line for line in logs)
 
 
 def test_nightly__new_files_none_usable_fail_the_run_and_make_no_batch(tmp_path: Path) -> None:

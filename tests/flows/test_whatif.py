@@ -43,7 +43,7 @@ def changed_policy(folder: Path) -> Path:
 @pytest.fixture
 def batch(tmp_path: Path) -> Path:
     inputs = tmp_path / "inputs"
-    shutil.copytree(SAMPLES, inputs, ignore=shutil.ignore_patterns("reference", "records"))
+    shutil.copytree(SAMPLES, inputs, ignore=shutil.ignore_patterns("reference"))
     return Path(
         disburse(
             inputs=[str(inputs)],

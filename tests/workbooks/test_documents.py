@@ -29,7 +29,7 @@ def documents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     case = ACCEPTANCE / "inputs", ACCEPTANCE / "reference"
     paths = write_batch_documents(*case, work / "case-1", split_registers=True)
     paths.append(write_whatif(*case, work / "case-1", work / "policy"))
-    paths += write_finds(SAMPLES / "records", SAMPLES / "reference", work / "finds")
+    paths += write_finds(SAMPLES / "reference" / "records", SAMPLES / "reference", work / "finds")
     province = write_batch("small", work / "province-inputs", seed=5)
     paths += [
         p

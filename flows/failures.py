@@ -1,0 +1,68 @@
+"""A run that cannot go on because of what it was given ends Failed with a Chinese message and
+no traceback on its page (issue 13): a wrong path, a missing date or reference list, a paid
+batch re-decided without `topup_of`, a password in a parameter, an outdated registry. The caller
+(the CLI, the nightly run, a test) still receives the exception. Anything else is a fault of
+the system and keeps its traceback for IT staff.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from prefect import get_run_logger
+from prefect.states import Failed
+
+from batch.run import AsOfRequired, InputsMissing, NotPaidBatch, NoUsableInput, TopupNotAsked
+from batch.whatif import BaselineMismatch
+from flows.secrets import SecretInParameter
+from ledger.batch_inputs import MissingInputs
+from ledger.schema import RegistryOutdated
+from policy.parameters import PolicyError
+from workbooks.reader import MissingReference
+
+
+class InboxMissing(Exception):
+    """The inbox folder is not there: not created, or a share not mounted."""
+
+
+class NothingProcessed(Exception):
+    """New files arrived and none could be processed: the night's run fails, saying which."""
+
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    AsOfRequired,
+    BaselineMismatch,
+    InboxMissing,
+    InputsMissing,
+    MissingInputs,
+    MissingReference,
+    NoUsableInput,
+    NotPaidBatch,
+    NothingProcessed,
+    PolicyError,
+    RegistryOutdated,
+    SecretInParameter,
+    TopupNotAsked,
+)
+Flow = TypeVar("Flow", bound=Callable[..., Any])
+
+
+def reports_user_errors(body: Flow) -> Flow:
+    """Under `@flow`: a user error becomes the run's Failed state with its message (logged once,
+    without a traceback); the state carries the exception, so a caller still gets it raised."""
+
+    @functools.wraps(body)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return body(*args, **kwargs)
+        except USER_ERRORS as problem:
+            get_run_logger().error("%s", problem)
+            return Failed(message=str(problem), data=problem)
+
+    # The signature with its annotations resolved in the flow's own module: Prefect builds the
+    # parameters' model from it, resolving names in the wrapper's module otherwise.
+    run.__signature__ = inspect.signature(body, eval_str=True)  # type: ignore[attr-defined]
+    return run  # type: ignore[return-value]
