@@ -108,7 +108,8 @@ def disburse(
         results = decide_programs(batch.files, plan.policy, plan.as_of, plan.references)
         settled, manifest = settle_and_write(results, batch, opened)
         append_audit(settled, manifest, batch, str(flow_run.id or "local"), opened)
-    summary.publish(manifest, settled, batch.folder, plan.listing.ignored)
+    named = summary.parameter_names(plan.policy)
+    summary.publish(manifest, settled, batch.folder, plan.listing.ignored, named)
     _log_review(settled)
     logger.info(
         "批次 %s 第 %d 轮复核已完成%s，台账：%s",

@@ -29,6 +29,7 @@ from ledger import audit
 from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
+from policy.parameters import load_policy
 from workbooks.reader import list_inputs
 from workbooks.review import is_reviewed_ledger, read_reviewed_ledger
 
@@ -183,7 +184,7 @@ def nightly_inbox(
                 len(moved),
                 len(given) - len(moved),
             )
-            summary.publish_on_parent(manifest, batch)
+            summary.publish_on_parent(manifest, batch, summary.parameter_names(load_policy()))
             written.append(str(batch))
     for ledger in ledgers:
         review = read_reviewed_ledger(ledger)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -9,7 +10,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from ledger.manifest import Manifest
 from ledger.settlement import SettledBatch, city_amounts
 from policy.catalogue import CATALOGUE, TITLES
-from policy.money import fen_text
+from policy.money import fen_grouped, fen_text
+from policy.parameters import PolicySet
 from validators.checks import city_rank
 
 
@@ -22,8 +24,18 @@ def all_rejected(figures: Manifest) -> str:
     return ""
 
 
-def markdown(figures: Manifest, folder: Path, ignored: int = 0) -> str:
+def _yuan(amount: str) -> str:
+    """A manifest amount ("701512.05") as a person reads it: 701,512.05."""
+    return fen_grouped(int(amount.replace(".", "")))
+
+
+def markdown(
+    figures: Manifest, folder: Path, ignored: int = 0, named: Mapping[str, str] | None = None
+) -> str:
+    """The run's summary in Chinese; `named` gives parameters' Chinese names by code."""
     warning = all_rejected(figures)
+    named = named or {}
+    provisional = [named.get(code, code) for code in figures.provisional_parameters]
     lines = [
         f"# 批次 {figures.batch_id} 审核结果",
         "",
@@ -31,7 +43,7 @@ def markdown(figures: Manifest, folder: Path, ignored: int = 0) -> str:
         f"- 审核基准日：{figures.as_of}",
         f"- 复核轮次：第 {figures.round} 轮（第 0 轮为首次审核）",
         f"- 政策版本：{figures.policy_version}",
-        f"- 暂定参数：{'、'.join(figures.provisional_parameters) or '无'}",
+        f"- 暂定参数：{'、'.join(provisional) or '无'}",
         f"- 台账：`{folder / 'ledger.xlsx'}`",
         "",
         "| 项目 | 申报行数 | 通过 | 不予受理 | 待复核 | 金额（元） |",
@@ -40,26 +52,27 @@ def markdown(figures: Manifest, folder: Path, ignored: int = 0) -> str:
     for code, row in figures.programs.items():
         lines.append(
             f"| {TITLES[code]} | {row.input_rows} | {row.approved} | "
-            f"{row.rejected} | {row.held} | {row.amount} |"
+            f"{row.rejected} | {row.held} | {_yuan(row.amount)} |"
         )
     totals = figures.totals
     lines += [
         "",
-        f"合计：应付 {totals['payments']} 元（含此前批次已付）；减免 {totals['relief']} 元；"
-        f"缓缴 {totals['deferred']} 元；免收滞纳金 {totals['late_fee_waived']} 元。",
+        f"合计：应付 {_yuan(totals['payments'])} 元（含此前批次已付）；"
+        f"减免 {_yuan(totals['relief'])} 元；缓缴 {_yuan(totals['deferred'])} 元；"
+        f"免收滞纳金 {_yuan(totals['late_fee_waived'])} 元。",
     ]
     bank, decreases = figures.bank_file, figures.decreases
     lines.append("")
     lines.append(
-        f"本批次银行支付文件：{bank.payments} 笔，{bank.amount} 元"
-        + (f"（其中补发 {bank.topups} 笔，{bank.topup_amount} 元）" if bank.topups else "")
+        f"本批次银行支付文件：{bank.payments} 笔，{_yuan(bank.amount)} 元"
+        + (f"（其中补发 {bank.topups} 笔，{_yuan(bank.topup_amount)} 元）" if bank.topups else "")
         + "。"
     )
     if decreases.beneficiaries:
         lines += [""]
         lines.append(
             f"按现行参数应付少于已付：{decreases.beneficiaries} 个对象，合计 "
-            f"{decreases.amount} 元，见台账“核减待复核”（不自动追回）。"
+            f"{_yuan(decreases.amount)} 元，见台账“核减待复核”（不自动追回）。"
         )
     returned = figures.returned_files()
     if returned:
@@ -93,10 +106,16 @@ def city_table(settled: SettledBatch) -> list[dict[str, str]]:
     ]
 
 
-def publish(figures: Manifest, settled: SettledBatch, folder: Path, ignored: int = 0) -> None:
+def publish(
+    figures: Manifest,
+    settled: SettledBatch,
+    folder: Path,
+    ignored: int = 0,
+    named: Mapping[str, str] | None = None,
+) -> None:
     """The run's summary, totals per city and manifest as artifacts of the flow run."""
     create_markdown_artifact(
-        markdown(figures, folder, ignored),
+        markdown(figures, folder, ignored, named),
         key="disbursement-summary",
         description="本批次审核结果汇总",
     )
@@ -108,11 +127,18 @@ def publish(figures: Manifest, settled: SettledBatch, folder: Path, ignored: int
     )
 
 
-def publish_on_parent(figures: Manifest, folder: Path) -> None:
+def publish_on_parent(
+    figures: Manifest, folder: Path, named: Mapping[str, str] | None = None
+) -> None:
     """The batch's summary again as an artifact of the calling run (the nightly run's page
     shows what its batch decided without opening the subflow)."""
     create_markdown_artifact(
-        markdown(figures, folder),
+        markdown(figures, folder, named=named),
         key="batch-summary",
         description=f"批次 {figures.batch_id} 审核结果汇总",
     )
+
+
+def parameter_names(policy: PolicySet) -> dict[str, str]:
+    """Each parameter's Chinese name (its description up to the first note), by code."""
+    return {code: p.description.split("（")[0] for code, p in policy.parameters.items()}
