@@ -50,7 +50,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--programs",
         nargs="+",
-        choices=[p.value for p in Program],
+        choices=[p.name for p in Program],  # the programmes' codes
         help="只处理这些项目（默认全部）",
     )
     generate = commands.add_parser(
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 policy=_optional(args.policy),
                 dry_run=args.dry_run,
                 reviewed_ledger=_optional(args.reviewed_ledger),
-                programs=[Program(p) for p in args.programs] if args.programs else ALL_PROGRAMS,
+                programs=[Program[p] for p in args.programs] if args.programs else ALL_PROGRAMS,
                 dask_address=args.dask_address,
                 topup_of=args.topup_of,
             )

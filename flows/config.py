@@ -7,7 +7,7 @@ import zoneinfo
 from enum import StrEnum
 from pathlib import Path
 
-from policy.catalogue import CODES
+from policy.catalogue import CODES, TITLES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = PROJECT_ROOT / "sample_inputs"
@@ -17,8 +17,9 @@ DEFAULT_INBOX = PROJECT_ROOT / "inbox"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
-# The programmes as the UI's multi-select offers them: the catalogue's codes, in its order.
-Program = StrEnum("Program", {code: code for code in CODES})  # type: ignore[misc]
+# The programmes as the UI's multi-select offers them: by their Chinese names (a clerk's words),
+# in the catalogue's order; each member's name is the programme's code.
+Program = StrEnum("Program", {code: TITLES[code] for code in CODES})  # type: ignore[misc]
 ALL_PROGRAMS = list(Program)
 
 

@@ -81,7 +81,7 @@ def disburse(
         [Path(p) for p in inputs],
         Path(reference) if reference else None,
         Path(out),
-        {Program(p).value for p in programs},
+        {Program(p).name for p in programs},  # the codes of the programmes chosen
         as_of,
         Path(reviewed_ledger) if reviewed_ledger else None,
         dry_run,

@@ -122,3 +122,26 @@ def test_registry_address__a_password_is_never_a_parameter_and_comes_from_a_secr
         assert registry_address(None) == "sqlite:////srv/subsidy/registry.sqlite"
     finally:
         Secret.delete(REGISTRY_BLOCK)
+
+
+def test_run__programmes_are_chosen_by_their_chinese_names_in_the_form(tmp_path: Path) -> None:
+    from flows.config import Program
+    from flows.disburse import disburse as flow
+    from ledger.manifest import Manifest
+
+    assert Program.stabilization_refund.value == "失业保险稳岗返还"
+    schema = flow.parameters.model_dump()["definitions"]["Program"]
+    assert schema["enum"][0] == "失业保险稳岗返还"  # what the form's multi-select shows
+    folder = Path(
+        flow(
+            inputs=[str(SAMPLES)],
+            reference=str(SAMPLES / "reference"),
+            out=str(tmp_path),
+            as_of=AS_OF,
+            dry_run=True,
+            programs=["失业保险稳岗返还"],  # as the form sends it
+        )
+    )
+    errors = {i.file: i.error for i in Manifest.read(folder).inputs}
+    assert errors.pop("稳岗返还申请.xlsx") is None
+    assert set(errors.values()) == {"NOT_SELECTED"}
