@@ -73,7 +73,7 @@ manifest = stage_outputs(staging, identity, files, settled, results, policy, {})
 ledger = openpyxl.load_workbook(staging / "ledger.xlsx")
 text = [str(c.value) for ws in ledger for row in ws.iter_rows() for c in row if c.value]
 print(json.dumps({
-    "in_form": "hardship_allowance" in [p.value for p in Program],
+    "in_form": "hardship_allowance" in [p.name for p in Program],
     "cash": "hardship_allowance" in CASH,
     "read_as": files[0].program,
     "outcomes": settled.decisions["outcome"].tolist(),
