@@ -37,6 +37,7 @@ MAX_WIDTH = 60
 WIDTH_SAMPLE = 2_000
 CORE_PROPERTIES = "docProps/core.xml"
 LINE_HEIGHT = 15.0  # points, one line of text
+MAX_ROW_HEIGHT = 409.0  # points: Excel's limit (a taller row makes it repair the file)
 
 
 @dataclass(frozen=True)
@@ -178,8 +179,8 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
     )
     wrapped = rx.Format().set_text_wrap().set_align("top")
     entries, formats, widths, header_rows, merges, freeze, validations = [], {}, {}, {}, {}, {}, {}
-    heights: dict[str, dict[int, float]] = {}
-    line_heights: dict[str, dict[int, float]] = {}
+    heights: dict[str, dict[int, float]] = {}  # 0-based row → points, set in the sheet XML
+    engine_heights: dict[str, dict[int, float]] = {}  # a header's, where the engine sets it well
     for table in tables:
         if table.charts and table.total:
             raise ValueError(f"工作表“{table.name}”的图表会把合计行画进去")
@@ -200,7 +201,7 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         widths[table.name] = _fitted_widths(table, frame.iloc[: len(table.rows)])
         above = len(table.lines_above)
         header_rows[table.name] = above + 1 if above else 0
-        last = max(_last_printed(table), 2)
+        last = max(_last_printed(table), 3)  # a merge needs two cells at least
         merges[table.name] = [
             item
             for row, (label, value) in enumerate(table.lines_above)
@@ -209,19 +210,23 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         # A line longer than its merged cells wraps onto more lines of the row, never past
         # the table's width (which would shrink the printed page).
         room = max(sum(widths[table.name][2 : last + 1]), 10.0)
-        line_heights[table.name] = {
+        heights[table.name] = {
             row: LINE_HEIGHT * _lines(value, room)
             for row, (_, value) in enumerate(table.lines_above)
             if _lines(value, room) > 1
         }
-        heights[table.name] = _wrapped_heights(table, widths[table.name], header_rows[table.name])
+        heights[table.name] |= _wrapped_heights(table, widths[table.name], header_rows[table.name])
         # Headers wrap in their column (a fixed width narrower than the header).
         header_lines = max(
             _lines(c.header, width)
             for c, width in zip(table.columns, widths[table.name], strict=True)
         )
         if header_lines > 1:
-            heights[table.name][header_rows[table.name]] = LINE_HEIGHT * header_lines + 2
+            header_height = {header_rows[table.name]: LINE_HEIGHT * header_lines + 2}
+            if heights[table.name] or not len(table.rows):
+                heights[table.name] |= header_height
+            else:  # the engine's own (no pass over a long sheet's XML)
+                engine_heights[table.name] = header_height
         freeze[table.name] = {"row": header_rows[table.name] + 1, "col": 0}
         validations[table.name] = {
             name: {
@@ -243,7 +248,7 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         header_format=dict.fromkeys(formats, header),
         header_row=header_rows,
         merge_ranges={name: items for name, items in merges.items() if items},
-        row_heights={name: rows for name, rows in heights.items() if rows},
+        row_heights=engine_heights,
         autofilter=dict.fromkeys(formats, True),
         data_validations={name: rules for name, rules in validations.items() if rules},
         page_setup={
@@ -265,10 +270,11 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
             _add(patches, f"xl/worksheets/sheet{number}.xml", _filter_ends(last))
             _add(patches, "xl/workbook.xml", _filter_name_ends(number - 1, last))
     for number, table in enumerate(tables, start=1):
-        if line_heights[table.name]:
-            # The engine drops the height of a merged row above the header once it has
-            # written the next merged row (constant-memory mode): set in the sheet's XML.
-            _add(patches, f"xl/worksheets/sheet{number}.xml", _heights(line_heights[table.name]))
+        if heights[table.name]:
+            # Set in the sheet's XML: in its constant-memory mode the engine drops the height of
+            # a merged row above the header once it writes the next one, and repeats a last row
+            # given a height (a duplicate row Excel would repair).
+            _add(patches, f"xl/worksheets/sheet{number}.xml", _heights(heights[table.name]))
         columns = [position + 1 for position, c in enumerate(table.columns) if c.hidden]
         if columns:
             _add(patches, f"xl/worksheets/sheet{number}.xml", _hiding(columns))
@@ -287,19 +293,17 @@ def _hiding(columns: list[int]) -> Patch:
 
 
 def _heights(rows: dict[int, float]) -> Patch:
-    """Heights (points) of rows given 0-based, on `<row>` elements the engine wrote."""
+    """Heights (points, at most Excel's limit) of rows given 0-based, on the `<row>` elements
+    the engine wrote, in one pass over the sheet."""
+    wanted = {row + 1: min(height, MAX_ROW_HEIGHT) for row, height in rows.items()}
 
-    def patch(sheet: bytes) -> bytes:
-        for row, height in rows.items():
-            sheet = re.sub(
-                rb'<row r="%d"' % (row + 1),
-                rb'<row r="%d" ht="%s" customHeight="1"' % (row + 1, str(height).encode()),
-                sheet,
-                count=1,
-            )
-        return sheet
+    def with_height(match: re.Match[bytes]) -> bytes:
+        number = int(match.group(1))
+        if number not in wanted:
+            return match.group(0)
+        return b'<row r="%d" ht="%s" customHeight="1"' % (number, str(wanted[number]).encode())
 
-    return patch
+    return lambda sheet: re.sub(rb'<row r="(\d+)"', with_height, sheet)
 
 
 def _protected(sheet: bytes) -> bytes:
