@@ -239,15 +239,11 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
         plan.as_of,
         lineage=plan.original.lineage if plan.original else None,
     )
-    rerun = registry is not None and registry.batch_of(identity.batch_id) is not None
-    if registry is not None and plan.original is None and not rerun:
-        paid = [
-            b
-            for b in registry.batches_of_lineage(identity.lineage)
-            if b.policy_version != identity.policy_version
-        ]
-        if paid:
-            raise TopupNotAsked(paid[-1], identity.policy_version)
+    if registry is not None and plan.original is None:
+        recorded = registry.batches_of_lineage(identity.lineage)
+        rerun = any(b.batch_id == identity.batch_id for b in recorded)
+        if recorded and not rerun:  # these applications, paid under other parameters
+            raise TopupNotAsked(recorded[-1], identity.policy_version)
     review = plan.review
     if review and review.batch_id != identity.batch_id:
         elsewhere = (

@@ -2,9 +2,9 @@
 which post a Chinese text message to a group robot's webhook (企业微信 and 钉钉 robots both take
 `{"msgtype": "text", "text": {"content": ...}}`).
 
-The webhook's address is a secret: it comes from the Prefect `Secret` block `subsidy-alert-webhook`
-(`make serve` saves it from `SUBSIDY_ALERT_WEBHOOK` when that is set) or from that environment
-variable, never from a flow parameter. Without one, the run's log says that nobody was told.
+The webhook's address is a secret: it comes from the environment variable
+`SUBSIDY_ALERT_WEBHOOK` or the Prefect `Secret` block `subsidy-alert-webhook` (`make serve` saves
+the variable into it), never from a flow parameter. Without one, the run's log says that nobody was told.
 """
 
 from __future__ import annotations
@@ -14,19 +14,16 @@ import os
 import httpx
 from prefect.logging import get_logger
 
+from flows.secrets import configured
+
 ALERT_ENV = "SUBSIDY_ALERT_WEBHOOK"
 ALERT_BLOCK = "subsidy-alert-webhook"
 TITLE = "【稳就业补贴审核系统】"
 
 
 def webhook_url() -> str:
-    """The robot's address: the Secret block, else the environment; empty when not set up."""
-    from prefect.blocks.system import Secret
-
-    try:
-        return str(Secret.load(ALERT_BLOCK).get())
-    except (ValueError, RuntimeError):  # no such block (or no API to ask)
-        return os.environ.get(ALERT_ENV, "")
+    """The robot's address: the environment, else the Secret block; empty when not set up."""
+    return configured(ALERT_ENV, ALERT_BLOCK)
 
 
 def message(flow_name: str, run_name: str, state_name: str, why: str) -> str:

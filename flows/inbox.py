@@ -91,19 +91,7 @@ def archive(
     A file that could not be read stays in the inbox; it is not processed again until its
     content changes.
     """
-    names = list_inputs(files).names  # as the batch named them
-    registry = Registry(registry_url)
-    try:
-        registry.record_processed(
-            [
-                (names[p], file_sha256(p), errors.get(names[p]))
-                for p in files
-                if errors.get(names[p]) not in RETRIED
-            ],
-            batch_folder.name,
-        )
-    finally:
-        registry.dispose()
+    names = record_seen(files, errors, registry_url, batch_folder.name)
     moved = [p for p in files if errors.get(names[p]) is None]
     target = inbox / ARCHIVE / batch_folder.name
     if reviewed_round is not None:
@@ -172,8 +160,7 @@ def nightly_inbox(
         except NoUsableInput as nothing:
             # No batch is made; the files are recorded as seen (those a reference list or a
             # template could still make usable are tried again next night).
-            failed = {f.name: f.error for f in nothing.files}
-            record_unusable(given, failed, registry_url)
+            record_seen(given, {f.name: f.error for f in nothing.files}, registry_url, "")
             unprocessed += [(f.name, str(f.error), f.message) for f in nothing.files]
         else:
             manifest = Manifest.read(batch)
@@ -235,21 +222,22 @@ def _names(files: list[Path]) -> list[str]:
     return [names[p] for p in files]
 
 
-def record_unusable(files: list[Path], errors: dict[str, str | None], registry_url: str) -> None:
-    """Files no batch was made of, recorded as seen with their error (not those retried)."""
+def record_seen(
+    files: list[Path], errors: dict[str, str | None], registry_url: str, batch_id: str
+) -> dict[Path, str]:
+    """Record the files as seen (by `batch_id`; "" when no batch was made) with their error,
+    except those tried again next run; returns each file's name as the batch named it."""
     names = list_inputs(files).names
-    registry = Registry(registry_url)
-    try:
+    with Registry(registry_url) as registry:
         registry.record_processed(
             [
                 (names[p], file_sha256(p), errors.get(names[p]))
                 for p in files
                 if errors.get(names[p]) not in RETRIED
             ],
-            "",
+            batch_id,
         )
-    finally:
-        registry.dispose()
+    return names
 
 
 def _report_unprocessed(unprocessed: list[tuple[str, str, str]]) -> None:

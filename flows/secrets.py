@@ -32,9 +32,7 @@ def registry_address(given: str | None) -> str | None:
                 "并将本参数留空"
             )
         return given
-    if os.environ.get(REGISTRY_ENV):
-        return os.environ[REGISTRY_ENV]
-    return _from_block()
+    return configured(REGISTRY_ENV, REGISTRY_BLOCK) or None
 
 
 def _has_password(url: str) -> bool:
@@ -44,10 +42,14 @@ def _has_password(url: str) -> bool:
         return False  # not a URL: a path, checked where it is opened
 
 
-def _from_block() -> str | None:
+def configured(variable: str, block: str) -> str:
+    """A secret an operator set up: the environment variable, else the Prefect `Secret` block
+    of that name; empty when neither is there."""
+    if os.environ.get(variable):
+        return os.environ[variable]
     from prefect.blocks.system import Secret
 
     try:
-        return str(Secret.load(REGISTRY_BLOCK).get())
+        return str(Secret.load(block).get())
     except ValueError:  # no such block
-        return None
+        return ""

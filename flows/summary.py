@@ -11,7 +11,7 @@ from ledger.manifest import Manifest
 from ledger.settlement import SettledBatch, city_amounts
 from policy.catalogue import CATALOGUE, TITLES
 from policy.money import fen_grouped, fen_text
-from policy.parameters import PolicySet
+from policy.parameters import PolicySet, short_name
 from validators.checks import city_rank
 
 
@@ -140,5 +140,5 @@ def publish_on_parent(
 
 
 def parameter_names(policy: PolicySet) -> dict[str, str]:
-    """Each parameter's Chinese name (its description up to the first note), by code."""
-    return {code: p.description.split("（")[0] for code, p in policy.parameters.items()}
+    """Each parameter's Chinese name, by code."""
+    return {code: short_name(p.description) for code, p in policy.parameters.items()}

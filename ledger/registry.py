@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Date,
     DateTime,
@@ -138,29 +139,18 @@ class Registry:
 
     def batch_of(self, batch_id: str) -> BatchRecord | None:
         """A recorded batch's lineage, `as_of` and parameters version (None if not recorded)."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    batches.c.batch_id,
-                    batches.c.lineage,
-                    batches.c.as_of,
-                    batches.c.policy_version,
-                ).where(batches.c.batch_id == batch_id)
-            ).first()
-        return BatchRecord(*row) if row else None
+        found = self._batch_records(batches.c.batch_id == batch_id)
+        return found[0] if found else None
 
     def batches_of_lineage(self, lineage: str) -> list[BatchRecord]:
         """The recorded batches of these applications (any parameters), oldest first."""
+        return self._batch_records(batches.c.lineage == lineage)
+
+    def _batch_records(self, condition: ColumnElement[bool]) -> list[BatchRecord]:
+        columns = (batches.c.batch_id, batches.c.lineage, batches.c.as_of, batches.c.policy_version)
         with self.engine.connect() as connection:
             rows = connection.execute(
-                select(
-                    batches.c.batch_id,
-                    batches.c.lineage,
-                    batches.c.as_of,
-                    batches.c.policy_version,
-                )
-                .where(batches.c.lineage == lineage)
-                .order_by(batches.c.seq, batches.c.batch_id)
+                select(*columns).where(condition).order_by(batches.c.seq, batches.c.batch_id)
             ).all()
         return [BatchRecord(*row) for row in rows]
 

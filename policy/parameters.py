@@ -179,6 +179,11 @@ def _parameter(name: str, spec: Mapping[str, Any]) -> Parameter:
     )
 
 
+def short_name(description: str) -> str:
+    """A parameter's Chinese name as a clerk reads it: its description up to the first note."""
+    return description.split("（")[0]
+
+
 def describe(policy: PolicySet, names: Iterable[str]) -> list[dict[str, str]]:
     """Rows for the ledger's 参数 sheet: every dated value of the parameters used."""
     rows = []

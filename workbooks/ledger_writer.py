@@ -32,6 +32,7 @@ from policy.catalogue import CODES, DEFERRAL, RELIEF, TITLES
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from policy.money import capitals, fen_grouped
 from policy.outcomes import APPROVED, HELD, REJECTED
+from policy.parameters import short_name
 from validators.checks import city_rank
 from workbooks.city_chart import chart_table, city_table
 from workbooks.ledger_details import (
@@ -147,7 +148,7 @@ def ledger_workbooks(
     described = {row["name"]: row["description"] for row in parameter_rows}
     # Provisional parameters by their Chinese name (the description up to its first note).
     named = {
-        program: [described.get(n, n).split("（")[0] for n in names]
+        program: [short_name(described.get(n, n)) for n in names]
         for program, names in provisional.items()
     }
     details = [

@@ -4,7 +4,6 @@ page (state message, log, artifact); new files of which none can be used make no
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import json
 import shutil
@@ -16,36 +15,10 @@ import pytest
 from flows.inbox import InboxMissing, NothingProcessed, nightly_inbox
 from ledger.manifest import Manifest
 from tests.conftest import SAMPLES
+from tests.flows.ui import run_page
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 REFERENCE = str(SAMPLES / "reference")
-
-
-def nightly_page(inbox: Path) -> tuple[object, list[str], dict[str, object]]:
-    """The nightly run's final state, log lines and artifacts (by key) as the UI shows them."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, LogFilter, LogFilterFlowRunId
-    from prefect.logging.handlers import APILogHandler
-
-    async def read() -> tuple[object, list[str], dict[str, object]]:
-        await APILogHandler.aflush()  # the run's last lines, sent in the background
-        async with get_client() as client:
-            runs = await client.read_flow_runs(limit=200)
-            run = next(r for r in runs if r.parameters.get("inbox") == str(inbox))
-            logs = await client.read_logs(
-                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))
-            )
-            artifacts = await client.read_artifacts(
-                flow_run_filter=FlowRunFilter(id={"any_": [run.id]})
-            )
-            return run.state, [log.message for log in logs], {a.key: a for a in artifacts}
-
-    return asyncio.run(read())
-
-
-def rows(artifact: object) -> list[dict[str, str]]:
-    data = artifact.data  # type: ignore[attr-defined]
-    return json.loads(data) if isinstance(data, str) else data
 
 
 def truncated(path: Path) -> None:
@@ -57,7 +30,8 @@ def test_nightly__a_missing_inbox_fails_the_run_naming_the_folder(tmp_path: Path
     inbox = tmp_path / "未挂载的共享目录"
     with pytest.raises(InboxMissing, match=f"收件箱文件夹 {inbox} 不存在或未挂载"):
         nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(tmp_path / "out"))
-    state, logs, _ = nightly_page(inbox)
+    page = run_page(inbox=str(inbox))
+    state, logs = page.run.state, page.logs
     assert state.is_failed() and state.message.startswith(f"收件箱文件夹 {inbox} 不存在或未挂载")
     # A user error: its message on the run page, no traceback for a clerk to read.
     assert any(line.startswith(f"收件箱文件夹 {inbox}") for line in logs)
@@ -73,10 +47,11 @@ def test_nightly__new_files_none_usable_fail_the_run_and_make_no_batch(tmp_path:
         nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(out))
     assert [p for p in out.iterdir() if p.is_dir()] == []  # no batch, no archive
     assert not (inbox / "archive").exists()
-    state, logs, artifacts = nightly_page(inbox)
+    page = run_page(inbox=str(inbox))
+    state, logs = page.run.state, page.logs
     assert state.is_failed() and "均未能处理" in state.message
     assert any("稳岗返还申请.xlsx" in line and "UNREADABLE_FILE" in line for line in logs)
-    listed = {row["文件"]: row["原因代码"] for row in rows(artifacts["unprocessed-files"])}
+    listed = {row["文件"]: row["原因代码"] for row in page.table("unprocessed-files")}
     assert listed == {"稳岗返还申请.xlsx": "UNREADABLE_FILE", "说明.docx": "UNSUPPORTED_FILE"}
 
 
@@ -87,12 +62,13 @@ def test_nightly__files_not_processed_are_named_on_the_nightly_run_itself(tmp_pa
     truncated(inbox / "稳岗返还申请.xlsx")
     (inbox / "名单.csv").write_text("a\n", encoding="utf-8")
     [batch] = nightly_inbox(inbox=str(inbox), reference=REFERENCE, out=str(out))
-    state, logs, artifacts = nightly_page(inbox)
+    page = run_page(inbox=str(inbox))
+    state, logs = page.run.state, page.logs
     assert state.is_completed() and "2 个文件未处理" in state.message
     assert any("名单.csv" in line and "UNSUPPORTED_FILE" in line for line in logs)
-    listed = {row["文件"]: row["原因代码"] for row in rows(artifacts["unprocessed-files"])}
+    listed = {row["文件"]: row["原因代码"] for row in page.table("unprocessed-files")}
     assert listed == {"稳岗返还申请.xlsx": "UNREADABLE_FILE", "名单.csv": "UNSUPPORTED_FILE"}
-    assert "batch-summary" in artifacts  # the batch's summary on the nightly page too
+    assert "batch-summary" in page.artifacts  # the batch's summary on the nightly page too
     manifest = Manifest.read(Path(batch))
     errors = {i.file: i.error for i in manifest.inputs}
     assert errors["名单.csv"] == "UNSUPPORTED_FILE" and errors["鲁渝劳务协作补贴.xlsx"] is None

@@ -3,7 +3,6 @@ overlap or retry, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
@@ -21,6 +20,7 @@ from ledger import publish
 from ledger.audit import verify
 from ledger.registry import Registry
 from tests.conftest import ACCEPTANCE, SAMPLES
+from tests.flows.ui import run_page
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 AS_OF = "2020-12-31"
@@ -246,26 +246,6 @@ def test_nightly_inbox__a_reviewed_ledger_dropped_in_the_inbox_reruns_its_batch(
     assert (reviewed / "第2轮-复核台账.xlsx").exists()
 
 
-def shown_in_ui(out: Path) -> tuple[dict, list[str], list]:
-    """The parameters, log lines and artifacts the Prefect UI shows for the run writing `out`."""
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, LogFilter, LogFilterFlowRunId
-
-    async def read() -> tuple[dict, list[str], list]:
-        async with get_client() as client:
-            runs = await client.read_flow_runs(limit=200)
-            run = next(r for r in runs if r.parameters.get("out") == str(out))
-            logs = await client.read_logs(
-                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]))
-            )
-            artifacts = await client.read_artifacts(
-                flow_run_filter=FlowRunFilter(id={"any_": [run.id]})
-            )
-            return run.parameters, [log.message for log in logs], artifacts
-
-    return asyncio.run(read())
-
-
 def test_run__logs_and_artifacts_hold_no_unmasked_id_or_account(tmp_path: Path) -> None:
     folder = Path(
         disburse(
@@ -281,8 +261,11 @@ def test_run__logs_and_artifacts_hold_no_unmasked_id_or_account(tmp_path: Path) 
     secrets |= {line.split(",")[5] for line in payments}
     assert len(secrets) > 100
 
-    parameters, logs, artifacts = shown_in_ui(tmp_path)
-    text = "\n".join([*logs, *(str(a.data) for a in artifacts), json.dumps(parameters)])
+    page = run_page(out=str(tmp_path))
+    artifacts = page.artifacts.values()
+    text = "\n".join(
+        [*page.logs, *(str(a.data) for a in artifacts), json.dumps(page.run.parameters)]
+    )
     assert "审核结果" in text
     assert [s for s in secrets if s in text] == []
     audit = (folder / "audit.jsonl").read_text(encoding="utf-8")
@@ -300,8 +283,7 @@ def test_run_summary__shows_the_figures_the_ledger_charts(tmp_path: Path) -> Non
         )
     )
 
-    [table] = [a for a in shown_in_ui(tmp_path)[2] if a.key == "totals-by-city"]
-    shown = json.loads(table.data) if isinstance(table.data, str) else table.data
+    shown = run_page(out=str(tmp_path)).table("totals-by-city")
     sheet = list(load_workbook(folder / "ledger.xlsx", read_only=True)["地市金额"].values)
     charted = {
         row[0]: {
