@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from flows.disburse import disburse
     from flows.fanout import listening
+    from flows.form import Technical
 
     args.out.mkdir(parents=True, exist_ok=True)
     shown = not args.no_progress and sys.stderr.isatty()
@@ -132,13 +133,14 @@ def main(argv: list[str] | None = None) -> int:
                 reference=_optional(args.reference),
                 # The command's documented default; a rerun or top-up keeps its batch's date.
                 as_of=args.as_of or (None if args.reviewed_ledger or args.topup_of else today()),
-                registry=args.registry,
                 policy=_optional(args.policy),
                 dry_run=args.dry_run,
                 reviewed_ledger=_optional(args.reviewed_ledger),
                 programs=[Program[p] for p in args.programs] if args.programs else ALL_PROGRAMS,
-                dask_address=args.dask_address,
                 topup_of=args.topup_of,
+                technical=Technical(
+                    registry=args.registry or "", dask_address=args.dask_address or ""
+                ),
             )
         )
 
@@ -161,15 +163,16 @@ def _optional(path: Path | None) -> str | None:
 
 def _find(args: argparse.Namespace) -> int:
     from flows.find import find_eligible_enterprises
+    from flows.form import Storage
 
     return _reported(
         lambda: find_eligible_enterprises(
             records=[str(p) for p in args.records],
             out=str(args.out),
             reference=_optional(args.reference),
-            registry=args.registry,
             as_of=args.as_of,
             policy=_optional(args.policy),
+            technical=Storage(registry=args.registry or ""),
         )
     )
 

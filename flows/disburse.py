@@ -6,14 +6,11 @@ run" form is built from the typed parameters below; the defaults run on `sample_
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.states import Completed
-from pydantic import WithJsonSchema
 
 from batch import run
 from flows import summary
@@ -21,57 +18,53 @@ from flows.alerts import HOOKS
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program
 from flows.failures import reports_user_errors
 from flows.fanout import notify, read_workbooks
+from flows.form import (
+    AsOf,
+    DryRun,
+    Inputs,
+    Out,
+    Policy,
+    Programs,
+    Reference,
+    ReviewedLedger,
+    Technical,
+    TechnicalField,
+    TopupOf,
+)
 from flows.naming import name_this_run
 from flows.secrets import registry_address
 from flows.tasks import append_audit, decide_programs, settle_and_write
 from ledger.faults import crash_point
 from ledger.settlement import SettledBatch
 
-# Typed as YYYY-MM-DD text in the form (the UI's date picker opens at today and shows US
-# dates); the flow still receives a date, checked by Prefect against this annotation.
-AsOf = Annotated[
-    dt.date | None,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "title": "审核基准日",
-            "description": "YYYY-MM-DD，如 2020-12-31。新批次必填；复核后重新运行或补发时留空，"
-            "沿用原批次的审核基准日",
-            "pattern": r"^\d{4}-\d{2}-\d{2}$",
-        }
-    ),
-]
-
 
 @flow(name="disburse", **HOOKS)
 @reports_user_errors
 def disburse(
-    inputs: list[str] = [str(SAMPLE_INPUTS)],  # noqa: B006  (a JSON default, never mutated)
-    reference: str | None = str(DEFAULT_REFERENCE),
-    out: str = str(DEFAULT_OUT),
+    inputs: Inputs = [str(SAMPLE_INPUTS)],  # noqa: B006  (a JSON default, never mutated)
     as_of: AsOf = None,
-    programs: list[Program] = ALL_PROGRAMS,
-    reviewed_ledger: str | None = None,
-    dry_run: bool = False,
-    registry: str | None = None,
-    policy: str | None = None,
-    dask_address: str | None = None,
-    topup_of: str | None = None,
+    programs: Programs = ALL_PROGRAMS,
+    reference: Reference = str(DEFAULT_REFERENCE),
+    out: Out = str(DEFAULT_OUT),
+    reviewed_ledger: ReviewedLedger = None,
+    topup_of: TopupOf = None,
+    policy: Policy = None,
+    dry_run: DryRun = False,
+    technical: TechnicalField = Technical(),  # noqa: B008  (a JSON default, never mutated)
 ) -> str:
     """Decide every row of the input workbooks and write the batch's outputs.
 
     Args:
         inputs: 申请工作簿或所在文件夹的路径（可多个）
+        as_of: YYYY-MM-DD，如 2020-12-31。新批次必填；复核后重新运行或补发时留空，沿用原批次的审核基准日
+        programs: 本次处理的项目（可多选）
         reference: 参考名单文件夹（重点企业名单、建档立卡名单、严重失信名单）
         out: 输出目录，每个批次写入其中以批次号命名的子目录
-        as_of: 审核基准日 YYYY-MM-DD（新批次必填；复核后重新运行或补发时留空，沿用原批次的）
-        programs: 本次处理的项目（可多选）
-        reviewed_ledger: 已填写“复核结论”的台账 ledger.xlsx，用于复核后重新运行
+        reviewed_ledger: 已填写“复核结论”的台账 ledger.xlsx 的路径，用于复核后重新运行
+        topup_of: 已支付批次的批次号：按新的政策参数（下一项）重跑同一批申请，只支付差额（补发 N 笔 X 元记入日志和汇总）
+        policy: 政策参数文件夹（留空为内置参数）。已支付的申请按新参数补发须同时填写上一项；只测算不支付请用 whatif
         dry_run: 只审核并生成输出，不在支付登记库中登记
-        registry: 支付登记库地址（留空为输出目录中的 SQLite 文件；可填 PostgreSQL URL）
-        policy: 政策参数文件夹（留空为内置参数）。已支付的申请按新参数补发须同时填写 topup_of；只测算不支付请用 whatif
-        dask_address: Dask 调度器地址（如 tcp://10.0.0.5:8786；填 local 为本机临时集群；留空为本机多线程）
-        topup_of: 补发：已支付批次的批次号；按新参数（policy）重跑同一批申请，只支付差额（补发 N 笔 X 元记入日志和汇总）
+        technical: 支付登记库与读取方式；一般留空
 
     Returns:
         the batch folder.
@@ -85,7 +78,7 @@ def disburse(
         as_of,
         Path(reviewed_ledger) if reviewed_ledger else None,
         dry_run,
-        registry_address(registry),
+        registry_address(technical.registry or None),
         policy,
         topup_of,
     )
@@ -94,7 +87,7 @@ def disburse(
         for done in run.recover_crashed(request, opened):
             logger.warning(done)
         plan = run.plan(request, opened)
-        files = read_workbooks(plan.paths, dask_address)
+        files = read_workbooks(plan.paths, technical.dask_address or None)
         crash_point("read")
         batch = run.admit(plan, files, opened)
         name_this_run(f"disburse-{batch.identity.batch_id}")

@@ -7,7 +7,6 @@ ordinary `disburse` run, which keeps the registry's guarantees. Nothing is paid 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from batch.finds import NOTICE_FILE, PROPOSED_FILE, find_people
 from flows.alerts import HOOKS
 from flows.config import DEFAULT_FINDS_OUT, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_RECORDS, today
 from flows.failures import reports_user_errors
+from flows.form import FindAsOf, Out, Policy, Records, Reference, Storage, StorageField
 from flows.secrets import registry_address
 from ledger.registry import sqlite_url
 from policy.parameters import load_policy
@@ -28,22 +28,22 @@ from workbooks.notice import APPLICATION_FILE
 @flow(name="find-people", **HOOKS)
 @reports_user_errors
 def find_eligible_enterprises(
-    records: list[str] = [str(SAMPLE_RECORDS)],  # noqa: B006  (a JSON default, never mutated)
-    out: str = str(DEFAULT_FINDS_OUT),
-    reference: str | None = str(DEFAULT_REFERENCE),
-    registry: str | None = None,
-    as_of: dt.date | None = None,
-    policy: str | None = None,
+    records: Records = [str(SAMPLE_RECORDS)],  # noqa: B006  (a JSON default, never mutated)
+    as_of: FindAsOf = None,
+    reference: Reference = str(DEFAULT_REFERENCE),
+    out: Out = str(DEFAULT_FINDS_OUT),
+    policy: Policy = None,
+    technical: StorageField = Storage(),  # noqa: B008  (a JSON default, never mutated)
 ) -> str:
     """List the enterprises the refund rule finds in the contribution records.
 
     Args:
         records: 参保缴费记录工作簿或所在文件夹（可多个）
-        out: 输出目录，每次结果写入以结果编号命名的子目录
+        as_of: YYYY-MM-DD（留空为今天）
         reference: 参考名单文件夹（需含严重失信名单）
-        registry: 支付登记库地址（留空为默认输出目录中的 registry.sqlite；用于排除已申领、已支付的企业）
-        as_of: 测算基准日（留空为今天）
+        out: 输出目录，每次结果写入以结果编号命名的子目录
         policy: 政策参数文件夹（留空为内置参数）
+        technical: 支付登记库（留空为默认输出目录中的 registry.sqlite；用于排除已申领、已支付的企业）
 
     Returns:
         the result folder.
@@ -53,7 +53,7 @@ def find_eligible_enterprises(
         [Path(p) for p in records],
         Path(out),
         Path(reference) if reference else None,
-        registry_address(registry) or default_registry(),
+        registry_address(technical.registry or None) or default_registry(),
         as_of or today(),
         load_policy(policy),
         flow_run_id=str(flow_run.id or "local"),

@@ -23,6 +23,7 @@ from flows.alerts import HOOKS
 from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE, today
 from flows.disburse import disburse
 from flows.failures import InboxMissing, NothingProcessed, reports_user_errors
+from flows.form import Inbox, Out, Reference, Technical, TechnicalField
 from flows.naming import nightly_name
 from flows.secrets import registry_address
 from ledger import audit
@@ -115,11 +116,10 @@ def archive(
 @flow(name="nightly-inbox", flow_run_name=nightly_name, **HOOKS)
 @reports_user_errors
 def nightly_inbox(
-    inbox: str = str(DEFAULT_INBOX),
-    reference: str = str(DEFAULT_REFERENCE),
-    out: str = str(DEFAULT_OUT),
-    registry: str | None = None,
-    dask_address: str | None = None,
+    inbox: Inbox = str(DEFAULT_INBOX),
+    reference: Reference = str(DEFAULT_REFERENCE),
+    out: Out = str(DEFAULT_OUT),
+    technical: TechnicalField = Technical(),  # noqa: B008  (a JSON default, never mutated)
 ) -> list[str]:
     """Process the inbox's new workbooks as one batch, and each reviewed ledger as a rerun.
 
@@ -127,8 +127,7 @@ def nightly_inbox(
         inbox: 收件箱文件夹（处理后的文件移入其中的 archive/<批次号>/）
         reference: 参考名单文件夹
         out: 输出目录
-        registry: 支付登记库地址（留空为输出目录中的 SQLite 文件）
-        dask_address: Dask 调度器地址（留空为本机多线程）
+        technical: 支付登记库与读取方式；一般留空
 
     Returns:
         the batch folders written (none when nothing new arrived).
@@ -138,7 +137,9 @@ def nightly_inbox(
     Path(out).mkdir(parents=True, exist_ok=True)
     # Resolved here for the inbox's own records; the batch runs get the parameter as given
     # (a secret address is never copied into a subflow's parameters).
-    registry_url = registry_address(registry) or sqlite_url(str(Path(out) / "registry.sqlite"))
+    registry_url = registry_address(technical.registry or None) or sqlite_url(
+        str(Path(out) / "registry.sqlite")
+    )
     if not folder.is_dir():  # before any task: a user error, not a task's traceback
         raise InboxMissing(f"收件箱文件夹 {folder} 不存在或未挂载，请检查共享目录后重新运行")
     applications, ledgers, others = new_arrivals(folder, registry_url)
@@ -153,8 +154,7 @@ def nightly_inbox(
                     as_of=today(),  # new applications are decided as of the night they arrive
                     reference=reference,
                     out=out,
-                    registry=registry,
-                    dask_address=dask_address,
+                    technical=technical,
                 )
             )
         except NoUsableInput as nothing:
@@ -186,9 +186,8 @@ def nightly_inbox(
                 inputs=[str(originals)],
                 reference=reference,
                 out=out,
-                registry=registry,
                 reviewed_ledger=str(ledger),
-                dask_address=dask_address,
+                technical=technical,
             )
         )
         round_ = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["round"]

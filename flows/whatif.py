@@ -13,6 +13,14 @@ from flows.alerts import HOOKS
 from flows.config import DEFAULT_REFERENCE
 from flows.failures import reports_user_errors
 from flows.fanout import read_workbooks
+from flows.form import (
+    BaselinePolicy,
+    Batch,
+    NewPolicy,
+    OptionalInputs,
+    OptionalOut,
+    Reference,
+)
 from ledger.whatif import PROVINCE, Comparison
 from policy.catalogue import TITLES
 from policy.money import fen_text
@@ -21,12 +29,12 @@ from policy.money import fen_text
 @flow(name="whatif", **HOOKS)
 @reports_user_errors
 def whatif(
-    batch: str,
-    policy: str,
-    baseline_policy: str | None = None,
-    inputs: list[str] | None = None,
-    reference: str | None = str(DEFAULT_REFERENCE),
-    out: str | None = None,
+    batch: Batch,
+    policy: NewPolicy,
+    baseline_policy: BaselinePolicy = None,
+    inputs: OptionalInputs = None,
+    reference: Reference = str(DEFAULT_REFERENCE),
+    out: OptionalOut = None,
 ) -> str:
     """Price a parameter change on a recorded batch, without paying or recording anything.
 

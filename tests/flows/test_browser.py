@@ -8,6 +8,7 @@ Playwright, and keeps screenshots in `test-output/browser/`.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -94,6 +95,41 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=30)
 
 
+def field(page, title: str):  # type: ignore[no-untyped-def]
+    """The text box of the form's field titled `title`."""
+    label = page.locator(f"span.schema-form-property__label:text-is('{title} (Optional)')")
+    return page.locator(".p-label").filter(has=label).locator("textarea").first
+
+
+def custom_run_form(page, served: str, deployment: str):  # type: ignore[no-untyped-def]
+    page.goto(f"{served}/deployments")
+    page.get_by_role("link", name=deployment, exact=True).first.click()
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Custom run", exact=True).click()
+
+
+def open_artifact_of_run(page, served: str, key: str):  # type: ignore[no-untyped-def]
+    """Follow the new run's link, wait for the run to finish, and show its artifact `key`."""
+    from playwright.sync_api import expect
+
+    run_link = page.locator("a[href*='/runs/flow-run/']").first
+    run_link.wait_for()
+    page.goto(served + run_link.get_attribute("href"))
+    artifact = page.get_by_text(key, exact=True)
+    # "Completed" may be a task's state while the flow still runs: reload until the flow's
+    # artifacts are there (a busy CI machine takes longer).
+    deadline = time.monotonic() + 180
+    while True:
+        page.get_by_text("Artifacts", exact=True).click()
+        try:
+            expect(artifact).to_be_visible(timeout=5_000)
+            return artifact
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            page.reload()
+
+
 def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
     served: str, tmp_path: Path
 ) -> None:
@@ -110,34 +146,23 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         expect(page.get_by_text("At 02:00 AM every day")).to_be_visible()
         page.screenshot(path=SHOTS / "1-deployments.png")
 
-        page.get_by_role("link", name="disburse", exact=True).first.click()
-        page.get_by_role("button", name="Run", exact=True).click()
-        page.get_by_text("Custom run", exact=True).click()
+        custom_run_form(page, served, "disburse")
+        # The clerk's fields by their Chinese titles, in order, technical ones grouped last.
         expect(page.get_by_text("申请工作簿或所在文件夹的路径（可多个）")).to_be_visible()
-        inputs = page.locator("textarea").nth(0)
-        expect(inputs).to_have_value(str(SAMPLES))
-        page.locator("textarea").nth(2).fill(str(out))
-        page.locator("textarea").nth(3).fill("2020-12-31")  # 审核基准日, typed
+        titles = [t.removesuffix(" (Optional)") for t in page.locator("label").all_inner_texts()]
+        clerk = ["申请工作簿或文件夹", "审核基准日", "项目（可多选）", "参考名单文件夹", "输出目录"]
+        assert titles[1 : 1 + len(clerk)] == clerk, titles
+        assert titles.index("技术设置（信息科填写，一般留空）") > titles.index("政策参数文件夹")
+        assert not [t for t in titles if "_" in t]  # no snake_case parameter names
+        expect(page.get_by_text("Property is type None")).to_have_count(0)
+        expect(page.get_by_text("失业保险稳岗返还").first).to_be_visible()  # programmes in Chinese
+        expect(page.locator("textarea").first).to_have_value(str(SAMPLES))  # the list's item
+        field(page, "输出目录").fill(str(out))
+        field(page, "审核基准日").fill("2020-12-31")  # typed: no date picker
         page.screenshot(path=SHOTS / "2-custom-run.png", full_page=True)
         page.get_by_role("button", name="Submit").click()
 
-        run_link = page.locator("a[href*='/runs/flow-run/']").first
-        run_link.wait_for()
-        page.goto(served + run_link.get_attribute("href"))
-        expect(page.get_by_text("Completed").first).to_be_visible(timeout=120_000)
-        summary = page.get_by_text("disbursement-summary", exact=True)
-        # "Completed" may be a task's state while the flow still runs: reload until the flow's
-        # artifacts are there (a busy CI machine takes longer).
-        deadline = time.monotonic() + 120
-        while True:
-            page.get_by_text("Artifacts", exact=True).click()
-            try:
-                expect(summary).to_be_visible(timeout=5_000)
-                break
-            except AssertionError:
-                if time.monotonic() > deadline:
-                    raise
-                page.reload()
+        summary = open_artifact_of_run(page, served, "disbursement-summary")
         expect(page.get_by_text("本批次审核结果汇总")).to_be_visible()
         page.screenshot(path=SHOTS / "3-run-artifacts.png", full_page=True)
 
@@ -149,3 +174,34 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
 
     batches = [p for p in out.iterdir() if p.is_dir()]
     assert len(batches) == 1 and (batches[0] / "ledger.xlsx").exists()
+
+
+def test_browser__the_nightly_run_page_carries_its_batch_summary_and_unprocessed_files(
+    served: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    shutil.copy(SAMPLES / "稳岗返还申请.xlsx", inbox)
+    (inbox / "说明.docx").write_bytes(b"not a workbook")
+    out = tmp_path / "nightly-out"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(30_000)
+        custom_run_form(page, served, "nightly-inbox")
+        field(page, "收件箱文件夹").fill(str(inbox))
+        field(page, "输出目录").fill(str(out))
+        page.get_by_role("button", name="Submit").click()
+
+        summary = open_artifact_of_run(page, served, "batch-summary")
+        expect(page.get_by_text("unprocessed-files", exact=True)).to_be_visible()
+        page.screenshot(path=SHOTS / "5-nightly-artifacts.png", full_page=True)
+        summary.click()
+        expect(page.get_by_text("失业保险稳岗返还").first).to_be_visible()
+        page.screenshot(path=SHOTS / "6-nightly-summary.png", full_page=True)
+        browser.close()
+    assert [p.name for p in (inbox / "archive").iterdir()] == [
+        p.name for p in out.iterdir() if p.is_dir()
+    ]

@@ -10,6 +10,7 @@ import pytest
 
 from flows.disburse import disburse
 from flows.fanout import workbook_runner
+from flows.form import Technical
 from workbooks.synthetic_batch import write_batch
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -48,7 +49,11 @@ def test_dask__small_province_batch_on_a_local_cluster_matches_threads(
     threads = Path(disburse(out=str(tmp_path / "threads"), **common))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
         on_dask = Path(
-            disburse(out=str(tmp_path / "dask"), dask_address=cluster.scheduler_address, **common)
+            disburse(
+                out=str(tmp_path / "dask"),
+                technical=Technical(dask_address=cluster.scheduler_address),
+                **common,
+            )
         )
         # The workbooks really went through the cluster's scheduler, one task each.
         assert "read_and_validate" in cluster.scheduler.task_prefixes

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from batch import inputs as batch_inputs
 from flows.disburse import disburse
+from flows.form import Technical
 from flows.inbox import nightly_inbox
 from flows.serve import NIGHTLY_CRON, TIME_ZONE, deployments
 from ledger import publish
@@ -152,7 +153,7 @@ def test_concurrent_runs__same_inputs_at_once_pay_once_and_write_the_same_output
                 reference=str(SAMPLES / "reference"),
                 out=str(out),
                 as_of=AS_OF,
-                registry=registry_url,
+                technical=Technical(registry=registry_url),
             )
         )
 
@@ -201,7 +202,7 @@ def test_retried_run__reuses_persisted_reads_and_pays_once(
             reference=str(SAMPLES / "reference"),
             out=str(tmp_path),
             as_of=AS_OF,
-            registry=registry_url,
+            technical=Technical(registry=registry_url),
         )
     )
     assert sorted(reads) == sorted(p.name for p in SAMPLES.glob("*.xlsx"))  # read once each

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from batch.run import AsOfRequired
 from flows.disburse import disburse
+from flows.form import Technical
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -108,7 +109,7 @@ def test_registry_address__a_password_is_never_a_parameter_and_comes_from_a_secr
             inputs=[str(SAMPLES)],
             out=str(tmp_path),
             as_of=AS_OF,
-            registry="postgresql+psycopg://subsidy:s3cret@127.0.0.1:5432/test",
+            technical=Technical(registry="postgresql+psycopg://subsidy:s3cret@127.0.0.1:5432/test"),
         )
     assert registry_address("postgresql+psycopg://postgres@127.0.0.1:5432/test").endswith("/test")
     monkeypatch.delenv("SUBSIDY_REGISTRY_URL", raising=False)
