@@ -16,6 +16,7 @@ from batch import run
 from flows import summary
 from flows.alerts import HOOKS
 from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program
+from flows.exclusive import takes_turns
 from flows.failures import reports_user_errors
 from flows.fanout import notify, read_workbooks
 from flows.form import (
@@ -40,6 +41,7 @@ from ledger.settlement import SettledBatch
 
 @flow(name="disburse", **HOOKS)
 @reports_user_errors
+@takes_turns
 def disburse(
     inputs: Inputs = [str(SAMPLE_INPUTS)],  # noqa: B006  (a JSON default, never mutated)
     as_of: AsOf = None,

@@ -22,6 +22,7 @@ from flows import summary
 from flows.alerts import HOOKS
 from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE, today
 from flows.disburse import disburse
+from flows.exclusive import takes_turns
 from flows.failures import InboxMissing, NothingProcessed, reports_user_errors
 from flows.form import Inbox, Out, Reference, Technical, TechnicalField
 from flows.naming import nightly_name
@@ -115,6 +116,7 @@ def archive(
 
 @flow(name="nightly-inbox", flow_run_name=nightly_name, **HOOKS)
 @reports_user_errors
+@takes_turns
 def nightly_inbox(
     inbox: Inbox = str(DEFAULT_INBOX),
     reference: Reference = str(DEFAULT_REFERENCE),

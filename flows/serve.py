@@ -15,6 +15,7 @@ from prefect.schedules import Cron
 
 from flows.alerts import register_from_environment
 from flows.disburse import disburse
+from flows.exclusive import ensure_limit
 from flows.find import find_eligible_enterprises
 from flows.inbox import nightly_inbox
 from flows.whatif import whatif
@@ -56,4 +57,5 @@ def deployments():  # type: ignore[no-untyped-def]
 
 if __name__ == "__main__":
     print(register_from_environment())
+    ensure_limit()  # the payment runs' global limit, before the first run needs it
     serve(*deployments())

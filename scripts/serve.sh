@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# Start a local Prefect server on 127.0.0.1 (SQLite database under PREFECT_HOME) and serve the
-# deployments. The port comes from PREFECT_SERVER_API_PORT (default 4200); the UI is told to call
-# the API on that same port, so the page works on any port.
+# Start a Prefect server (SQLite database under PREFECT_HOME) and serve the deployments.
+#
+# By default the server listens on 127.0.0.1 only. The port comes from PREFECT_SERVER_API_PORT
+# (default 4200); the UI is told to call the API on that same port, so the page works on any port.
+#
+# A server others can reach shows personal data and can start payments, so it never runs open:
+# with SUBSIDY_SERVER_HOST set to another address, PREFECT_SERVER_API_AUTH_STRING ("user:password",
+# Prefect's basic authentication) is required, and SUBSIDY_PUBLIC_URL is the address browsers use
+# (e.g. the department's sign-on proxy in front of it; see README, "Access").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PREFECT_SERVER_API_PORT:-4200}"
+HOST="${SUBSIDY_SERVER_HOST:-127.0.0.1}"
+PUBLIC_URL="${SUBSIDY_PUBLIC_URL:-http://$HOST:$PORT}"
+if [[ "$HOST" != "127.0.0.1" && -z "${PREFECT_SERVER_API_AUTH_STRING:-}" ]]; then
+  echo "拒绝启动：服务器监听 $HOST（他人可访问），但未设置 PREFECT_SERVER_API_AUTH_STRING（用户名:密码）" >&2
+  exit 2
+fi
+if [[ -n "${PREFECT_SERVER_API_AUTH_STRING:-}" ]]; then
+  # The deployments' own runner calls the API with the same credential.
+  export PREFECT_API_AUTH_STRING="${PREFECT_API_AUTH_STRING:-$PREFECT_SERVER_API_AUTH_STRING}"
+fi
 export PREFECT_HOME="${PREFECT_HOME:-$PWD/.prefect}"
 export PREFECT_SERVER_ANALYTICS_ENABLED=false
-export PREFECT_SERVER_API_HOST=127.0.0.1
+export PREFECT_SERVER_API_HOST="$HOST"
 export PREFECT_SERVER_API_PORT="$PORT"
-export PREFECT_UI_API_URL="http://127.0.0.1:$PORT/api"
+export PREFECT_UI_API_URL="$PUBLIC_URL/api"
 export PREFECT_API_URL="http://127.0.0.1:$PORT/api"
 BIN="${BIN:-.venv/bin}"
 
-"$BIN/prefect" server start --host 127.0.0.1 --port "$PORT" &
+"$BIN/prefect" server start --host "$HOST" --port "$PORT" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' EXIT INT TERM
 for _ in $(seq 1 120); do
@@ -23,5 +39,5 @@ for _ in $(seq 1 120); do
   fi
   sleep 0.5
 done
-echo "Prefect UI: http://127.0.0.1:$PORT  (deployments: nightly-inbox, disburse)"
+echo "Prefect UI: $PUBLIC_URL  (deployments: nightly-inbox, disburse, find-people, whatif)"
 "$BIN/python" -m flows.serve

@@ -1,13 +1,20 @@
 """The production path (issue 13): `prefect.yaml` deploys the flows to a process work pool, and a
-worker on 127.0.0.1 runs a deployment — the same way a department's workers would."""
+worker on 127.0.0.1 runs deployments — the same way a department's workers would — on a server
+that refuses API calls without its basic-auth credential. Runs that pay take turns across
+deployments: a manual `disburse` and the nightly run wait while another holds the turn."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
+import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -18,16 +25,61 @@ from tests.flows.test_browser import free_port, wait_for
 
 pytestmark = [pytest.mark.flow]
 PREFECT = str(Path(sys.executable).parent / "prefect")
+CREDENTIAL = "renshe-admin:correct horse battery"
+WAITING = "等待支付类运行的名额"
+TURN = "已轮到本运行"
+# Holds the payment runs' turn until its standard input closes (as a long run would).
+HOLDER = """
+import sys
+from prefect.concurrency.sync import concurrency
+from flows.exclusive import PAYMENT_RUNS, ensure_limit
+ensure_limit()
+with concurrency(PAYMENT_RUNS, occupy=1, strict=True):
+    print("held", flush=True)
+    sys.stdin.read()
+"""
 
 
-def test_worker__runs_a_deployment_from_prefect_yaml_on_a_process_pool(tmp_path: Path) -> None:
+class Api:
+    def __init__(self, url: str, credential: str | None) -> None:
+        self.url, self.credential = url, credential
+
+    def call(self, path: str, body: dict | None = None) -> object:
+        request = urllib.request.Request(
+            self.url + path,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        if self.credential:
+            token = base64.b64encode(self.credential.encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def run(self, run_id: str) -> dict:
+        return self.call(f"/flow_runs/{run_id}")  # type: ignore[return-value]
+
+    def logs(self, run_id: str) -> list[dict]:
+        return self.call(  # type: ignore[return-value]
+            "/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC"}
+        )
+
+    def logged_at(self, run_id: str, text: str) -> str | None:
+        return next((log["timestamp"] for log in self.logs(run_id) if text in log["message"]), None)
+
+
+def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_turns(
+    tmp_path: Path,
+) -> None:
     port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
+    api_url = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
-        "PREFECT_API_URL": api,
+        "PREFECT_API_URL": api_url,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_API_AUTH_STRING": CREDENTIAL,  # the server's
+        "PREFECT_API_AUTH_STRING": CREDENTIAL,  # the clients' (CLI, worker, runs)
         "SUBSIDY_HOME": str(ROOT),
     }
     log = (tmp_path / "server.log").open("w")
@@ -38,9 +90,17 @@ def test_worker__runs_a_deployment_from_prefect_yaml_on_a_process_pool(tmp_path:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    worker = None
+    worker = holder = None
     try:
-        wait_for(lambda: urllib.request.urlopen(f"{api}/health", timeout=2), 120, "the server")
+        wait_for(lambda: urllib.request.urlopen(f"{api_url}/health", timeout=2), 120, "the server")
+        api = Api(api_url, CREDENTIAL)
+
+        # Access: no credential or a wrong one is refused; the right one is served.
+        for wrong in (None, "renshe-admin:guess"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                Api(api_url, wrong).call("/flows/filter", {})
+            assert refused.value.code == 401
+        assert api.call("/flows/filter", {}) == []
 
         def prefect(*arguments: str, timeout: float = 120) -> str:
             done = subprocess.run(
@@ -59,7 +119,7 @@ def test_worker__runs_a_deployment_from_prefect_yaml_on_a_process_pool(tmp_path:
         for name in ("nightly-inbox", "disburse", "find-people", "whatif"):
             assert name in deployed
         worker = subprocess.Popen(
-            [PREFECT, "worker", "start", "--pool", "subsidy", "--limit", "1"],
+            [PREFECT, "worker", "start", "--pool", "subsidy", "--limit", "3"],
             env=env,
             cwd=tmp_path,
             stdout=(tmp_path / "worker.log").open("w"),
@@ -89,8 +149,70 @@ def test_worker__runs_a_deployment_from_prefect_yaml_on_a_process_pool(tmp_path:
         [batch] = [p for p in out.iterdir() if p.is_dir()]
         manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["programs"]["stabilization_refund"]["input_rows"] == 17
+
+        # Taking turns: while another holds the payment runs' turn, a manual run and the
+        # nightly run both wait (Running, nothing written); released, they run one after the other.
+        holder = subprocess.Popen(
+            [sys.executable, "-c", HOLDER],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        inbox = tmp_path / "inbox"
+        inbox.mkdir()
+        shutil.copy(SAMPLES / "春节防疫物资生产用工补贴.xlsx", inbox)
+        manual_out, nightly_out = tmp_path / "manual-out", tmp_path / "nightly-out"
+        started = {
+            "manual": _start(prefect, "disburse/disburse", {**parameters, "out": str(manual_out)}),
+            "nightly": _start(
+                prefect,
+                "nightly-inbox/nightly-inbox",
+                {"inbox": str(inbox), "out": str(nightly_out)},
+            ),
+        }
+        for run_id in started.values():
+            wait_for(lambda r=run_id: api.logged_at(r, WAITING), 180, "a run waiting its turn")
+        time.sleep(3)  # were the turn not held, both would now be writing
+        assert not manual_out.exists() or not any(p.is_dir() for p in manual_out.iterdir())
+        assert not (inbox / "archive").exists()
+        assert all(api.run(r)["state_type"] == "RUNNING" for r in started.values())
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+        def finished() -> bool:
+            return all(api.run(r)["state_type"] == "COMPLETED" for r in started.values())
+
+        wait_for(finished, 300, "both runs to complete")
+        turns = sorted(
+            (api.logged_at(r, TURN), api.run(r)["end_time"], name) for name, r in started.items()
+        )
+        (first_turn, first_end, _), (second_turn, _, _) = turns
+        assert first_turn is not None and second_turn is not None
+        assert _instant(second_turn) >= _instant(first_end), turns  # never at the same time
+        assert (inbox / "archive").is_dir() and any(p.is_dir() for p in manual_out.iterdir())
     finally:
-        for process in (worker, server):
-            if process is not None:
-                os.killpg(process.pid, signal.SIGTERM)
+        for process in (holder, worker, server):
+            if process is not None and process.poll() is None:
+                if process is holder:
+                    process.kill()
+                else:
+                    os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=60)
+
+
+def _start(prefect, deployment: str, parameters: dict) -> str:  # type: ignore[no-untyped-def]
+    """Start a deployment run without waiting; its flow run id."""
+    said = prefect(
+        "deployment", "run", deployment, "--params", json.dumps(parameters, ensure_ascii=False)
+    )
+    return re.search(r"UUID: ([0-9a-f-]{36})", said).group(1)  # type: ignore[union-attr]
+
+
+def _instant(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp()
