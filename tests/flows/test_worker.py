@@ -216,3 +216,16 @@ def _instant(text: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(text).timestamp()
+
+
+def test_serve__refuses_to_listen_beyond_this_machine_without_a_credential() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("API_AUTH_STRING")}
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "serve.sh")],
+        env={**env, "SUBSIDY_SERVER_HOST": "0.0.0.0", "BIN": str(Path(sys.executable).parent)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "未设置 PREFECT_SERVER_API_AUTH_STRING" in done.stderr
