@@ -118,6 +118,9 @@ class Request:
     registry: str | None = None
     policy: str | None = None
     topup_of: str | None = None
+    # Who prepared the round (SPEC §8): the CLI's --prepared-by or the OS user; a scheduled run
+    # its deployment's service account. Its payments are released only by someone else.
+    prepared_by: str = ""
 
     @property
     def registry_url(self) -> str | None:
@@ -156,6 +159,7 @@ class Batch:
     sources: dict[str, Path]
     review: ReviewInput | None = None
     unissued_columns: list[str] = field(default_factory=list)  # files whose columns were blanked
+    prepared_by: str = ""
 
 
 @contextmanager
@@ -271,6 +275,7 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
         {names[p]: p for p in plan.paths},
         verdicts,
         sorted(set(blanked)),
+        plan.request.prepared_by or getpass.getuser(),
     )
 
 
@@ -294,6 +299,7 @@ def settle_and_publish(
                 settled = settle_claims(prepared, batch.identity, claims, batch.review)
                 manifest = _stage(staging, batch, settled, results)
                 claims.seal(settled.round, file_sha256(staging / "manifest.json"))
+                claims.prepared(settled.round, batch.prepared_by)
         crash_point("committed")
         publish(staging, batch.folder)
     crash_point("published")

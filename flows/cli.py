@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -15,7 +16,8 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from flows.config import ALL_PROGRAMS, Program, today  # after the environment above
+from flows import money_cli  # after the environment above
+from flows.config import ALL_PROGRAMS, Program, today
 
 
 def _date(text: str) -> dt.date:
@@ -45,6 +47,9 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--topup-of", help="补发：已支付批次的批次号（同一批申请按 --policy 的新参数只付差额）"
+    )
+    run.add_argument(
+        "--prepared-by", help="经办人（默认当前登录用户）；本轮拨付须由经办人以外的人审批"
     )
     run.add_argument("--no-progress", action="store_true", help="不显示进度条")
     run.add_argument(
@@ -87,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--registry", required=True, help="支付登记库 URL（sqlite:///… 或 postgresql+psycopg://…）"
     )
+    money_cli.add_commands(commands)
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -104,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return _verify(args)
     if args.command == "migrate":
         return _migrate(args.registry)
+    if args.command in money_cli.COMMANDS:
+        return money_cli.run(args)
     if args.command == "find":
         return _find(args)
     if args.command == "whatif":
@@ -138,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                 reviewed_ledger=_optional(args.reviewed_ledger),
                 programs=[Program[p] for p in args.programs] if args.programs else ALL_PROGRAMS,
                 topup_of=args.topup_of,
+                prepared_by=args.prepared_by or getpass.getuser(),
                 technical=Technical(
                     registry=args.registry or "", dask_address=args.dask_address or ""
                 ),
@@ -232,6 +241,10 @@ def _verify(args: argparse.Namespace) -> int:
     if args.command == "verify":
         registry = args.registry or verification.default_registry_url(args.folder)
         problems = verification.folder_problems(args.folder, registry)
+        if registry and not problems:
+            lines, owed = verification.money_proof(args.folder, registry)
+            print("\n".join(lines))
+            problems += owed
         checked = f"批次目录 {args.folder}"
     else:
         registry = args.registry or verification.default_registry_url(args.path.parent)

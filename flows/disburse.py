@@ -25,6 +25,7 @@ from flows.form import (
     Inputs,
     Out,
     Policy,
+    PreparedBy,
     Programs,
     Reference,
     ReviewedLedger,
@@ -32,7 +33,7 @@ from flows.form import (
     TechnicalField,
     TopupOf,
 )
-from flows.naming import name_this_run
+from flows.naming import name_this_run, service_account
 from flows.secrets import registry_address
 from flows.tasks import append_audit, decide_programs, settle_and_write
 from ledger.faults import crash_point
@@ -52,6 +53,7 @@ def disburse(
     topup_of: TopupOf = None,
     policy: Policy = None,
     dry_run: DryRun = False,
+    prepared_by: PreparedBy = None,
     technical: TechnicalField = Technical(),  # noqa: B008  (a JSON default, never mutated)
 ) -> str:
     """Decide every row of the input workbooks and write the batch's outputs.
@@ -66,6 +68,7 @@ def disburse(
         topup_of: 已支付批次的批次号：按新的政策参数（下一项）重跑同一批申请，只支付差额（补发 N 笔 X 元记入日志和汇总）
         policy: 政策参数文件夹（留空为内置参数）。已支付的申请按新参数补发须同时填写上一项；只测算不支付请用 whatif
         dry_run: 只审核并生成输出，不在支付登记库中登记
+        prepared_by: 经办人姓名（留空：计划运行记为服务账号，其余为运行所在机器的登录用户）；本轮拨付须由经办人以外的人审批
         technical: 支付登记库与读取方式；一般留空
 
     Returns:
@@ -83,6 +86,7 @@ def disburse(
         registry_address(technical.registry or None),
         policy,
         topup_of,
+        prepared_by or service_account(),
     )
     request.out.mkdir(parents=True, exist_ok=True)
     with run.open_registry(request) as opened:

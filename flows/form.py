@@ -56,6 +56,7 @@ ReviewedLedger = Annotated[str | None, *PLAIN_TEXT, optional("复核后的台账
 TopupOf = Annotated[str | None, *PLAIN_TEXT, optional("补发：已支付批次的批次号")]
 Policy = Annotated[str | None, *PLAIN_TEXT, optional("政策参数文件夹")]
 DryRun = Annotated[bool, titled("试运行（只审核，不登记、不支付）")]
+PreparedBy = Annotated[str | None, *PLAIN_TEXT, optional("经办人")]
 Batch = Annotated[str, titled("已运行批次的输出目录")]
 NewPolicy = Annotated[str, titled("拟采用的政策参数文件夹")]
 BaselinePolicy = Annotated[str | None, *PLAIN_TEXT, optional("批次当时的政策参数文件夹")]

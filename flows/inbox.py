@@ -25,7 +25,7 @@ from flows.disburse import disburse
 from flows.exclusive import takes_turns
 from flows.failures import InboxMissing, NothingProcessed, reports_user_errors
 from flows.form import Inbox, Out, Reference, Technical, TechnicalField
-from flows.naming import nightly_name
+from flows.naming import nightly_name, service_account
 from flows.secrets import registry_address
 from ledger import audit
 from ledger.manifest import Manifest
@@ -157,6 +157,7 @@ def nightly_inbox(
                     reference=reference,
                     out=out,
                     technical=technical,
+                    prepared_by=service_account(),
                 )
             )
         except NoUsableInput as nothing:
@@ -190,6 +191,7 @@ def nightly_inbox(
                 out=out,
                 reviewed_ledger=str(ledger),
                 technical=technical,
+                prepared_by=service_account(),
             )
         )
         round_ = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))["round"]

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+
 from prefect.client.orchestration import get_client
-from prefect.runtime import flow_run
+from prefect.runtime import deployment, flow_run
 
 from flows.config import today
 
@@ -19,3 +22,16 @@ def name_this_run(name: str) -> None:
         return
     with get_client(sync_client=True) as client:
         client.update_flow_run(flow_run.id, name=name)
+
+
+SERVICE_ACCOUNT_ENV = "SUBSIDY_SERVICE_ACCOUNT"
+
+
+def service_account() -> str:
+    """Who prepares a round no person named (SPEC §8): a deployment run is its deployment's
+    service account (`SUBSIDY_SERVICE_ACCOUNT`, else `service:<deployment>`); any other run the
+    machine's login user."""
+    name = deployment.name
+    if name:
+        return os.environ.get(SERVICE_ACCOUNT_ENV) or f"service:{name}"
+    return getpass.getuser()

@@ -35,6 +35,7 @@ PAYMENTS_HEADER = [
     "beneficiary_id",
     "beneficiary_name",
     "city",
+    "bank_name",
     "bank_account",
     "amount",
 ]

@@ -15,7 +15,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select, text, update
 
-from ledger.registry_tables import batches, claim_holds, payments, review_verdicts, rounds
+from ledger.registry_tables import (
+    batches,
+    claim_holds,
+    payments,
+    releases,
+    review_verdicts,
+    rounds,
+)
 
 GRANTED_COLUMNS = ["program", "period", "claim_key", "lineage", "seq", "person_id", "start", "end"]
 HOLD_COLUMNS = [
@@ -297,6 +304,19 @@ class Claims:
             update(batches)
             .where(batches.c.batch_id == self.batch.batch_id)
             .values(manifest_sha256=manifest_sha256)
+        )
+
+    def prepared(self, round_number: int, prepared_by: str) -> None:
+        """Record who prepared the round, awaiting approval (SPEC §8); a rerun keeps the first."""
+        self.connection.execute(
+            self._insert(releases)
+            .values(
+                batch_id=self.batch.batch_id,
+                round=round_number,
+                prepared_by=prepared_by,
+                prepared_at=dt.datetime.now(dt.UTC),
+            )
+            .on_conflict_do_nothing()
         )
 
 

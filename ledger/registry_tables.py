@@ -182,3 +182,87 @@ issued_workbooks = Table(
     Column("issued_by", String(64), nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
 )
+
+# The money loop (SPEC §8). Each review round's payments are released only by an approver other
+# than the preparer and the round's reviewers: one row per round, from its preparation to the
+# approver's decision (批准/退回).
+releases = Table(
+    "releases",
+    metadata,
+    Column("batch_id", String(64), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("prepared_by", String(120), nullable=False),
+    Column("prepared_at", DateTime(timezone=True), nullable=False),
+    Column("decision", String(8), nullable=True),  # 批准 | 退回; NULL while awaiting approval
+    Column("decided_by", String(120), nullable=True),
+    Column("identity", String(16), nullable=True),  # how the approver was known: signed-on | typed
+    Column("reason", String(500), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("sent_by", String(120), nullable=True),  # who recorded the upload to the bank
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("batch_id", "round", name="uq_release_once"),
+)
+
+# Each payment's state after preparation (a payment without a row here is `prepared`):
+# released → sent → paid | failed; paid → reversed; prepared → sent_back | held.
+payment_states = Table(
+    "payment_states",
+    metadata,
+    Column("payment_id", String(40), primary_key=True),
+    Column("state", String(16), nullable=False),
+    # The city a budget per city counts it in (the employing unit's, SPEC §8).
+    Column("city", String(40), nullable=False),
+    Column("bank_file", String(255), nullable=True),
+    # What the bank file sent (a return's 成功 that differs from it is a discrepancy), and what
+    # the bank's return said it paid.
+    Column("sent_name", String(120), nullable=True),
+    Column("sent_account", String(40), nullable=True),
+    Column("bank_amount_fen", BigInteger, nullable=True),
+    Column("bank_reason", String(255), nullable=True),  # the bank's 失败原因 / 退汇原因
+    Column("discrepancy", String(500), nullable=True),  # a 成功 that differs from what was sent
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every change of a payment's state, with who, when and from what (a return file's sha256).
+payment_events = Table(
+    "payment_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("payment_id", String(40), nullable=False, index=True),
+    Column("event", String(16), nullable=False),
+    Column("from_state", String(16), nullable=False),
+    Column("to_state", String(16), nullable=False),
+    Column("source", String(64), nullable=False),  # a return file's sha256, or the command
+    Column("actor", String(120), nullable=False),
+    Column("detail", String(500), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# Bank files written at approval, once: a rerun never rewrites them.
+bank_files = Table(
+    "bank_files",
+    metadata,
+    Column("batch_id", String(64), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("bank_format", String(40), nullable=False),
+    Column("account_type", String(8), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    UniqueConstraint("batch_id", "round", "file_name", name="uq_bank_file_once"),
+)
+
+# Bank return files (回盘) reconciled, by content: the same file twice changes nothing.
+bank_returns = Table(
+    "bank_returns",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("applied", Integer, nullable=False),
+    Column("reconciled_by", String(120), nullable=False),
+    Column("reconciled_at", DateTime(timezone=True), nullable=False),
+)

@@ -107,3 +107,16 @@ def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[s
 def _listed_payments(path: Path) -> dict[str, int]:
     rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
     return {row["payment_id"]: int(Decimal(row["amount"]) * 100) for row in rows}
+
+
+def money_proof(folder: Path, registry_url: str) -> tuple[list[str], list[str]]:
+    """The money loop's proof for the batch's rounds (SPEC §8): lines to show, and problems."""
+    from ledger.proof import overpaid, prove
+
+    batch_id = Manifest.read(folder).batch_id
+    with Registry(registry_url) as registry:
+        proofs = prove(registry, batch_id, folder)
+        over = overpaid(registry)
+    lines = [line for proof in proofs for line in proof.lines()]
+    problems = [problem for proof in proofs for problem in proof.problems] + over
+    return lines, problems

@@ -47,6 +47,7 @@ CHONGQING = Programme(
     chongqing.decide,
     claim_key="劳动力身份证号",
     references=("建档立卡名单",),
+    pays_person=True,
 )
 RELIEF = Programme(
     "contribution_relief",

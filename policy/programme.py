@@ -57,6 +57,9 @@ class Programme:
     references: tuple[str, ...] = ()  # reference lists (sheet names, SPEC §3) the rule consults
     parameters: str = ""  # the parameter namespace the rule reads; the code unless shared
     names_worker: bool = False  # claims name a worker whose days may not overlap (spring festival)
+    pays_person: bool = (
+        False  # paid to a worker's personal card (对私), not to an enterprise (对公)
+    )
 
     @property
     def namespace(self) -> str:

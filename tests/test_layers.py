@@ -12,7 +12,7 @@ import pytest
 from policy.catalogue import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
-LOWER = ["batch", "policy", "validators", "ledger", "workbooks", "synthetic"]
+LOWER = ["bank", "batch", "policy", "validators", "ledger", "workbooks", "synthetic"]
 PRODUCTION = [*LOWER, "flows"]
 EXCEL = {"openpyxl", "python_calamine", "rust_xlsxwriter", "xlsxwriter"}
 # What each lower package may not import, besides Prefect and flows.

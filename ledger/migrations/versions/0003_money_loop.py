@@ -1,0 +1,90 @@
+"""The money loop (SPEC §8): releases, payment states and their events, bank files, bank returns.
+
+Payments recorded before have no state row: they are `prepared`, awaiting approval.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "releases",
+        sa.Column("batch_id", sa.String(64), nullable=False),
+        sa.Column("round", sa.Integer, nullable=False),
+        sa.Column("prepared_by", sa.String(120), nullable=False),
+        sa.Column("prepared_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decision", sa.String(8), nullable=True),
+        sa.Column("decided_by", sa.String(120), nullable=True),
+        sa.Column("identity", sa.String(16), nullable=True),
+        sa.Column("reason", sa.String(500), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("sent_by", sa.String(120), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.UniqueConstraint("batch_id", "round", name="uq_release_once"),
+    )
+    op.create_table(
+        "payment_states",
+        sa.Column("payment_id", sa.String(40), primary_key=True),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("city", sa.String(40), nullable=False),
+        sa.Column("bank_file", sa.String(255), nullable=True),
+        sa.Column("sent_name", sa.String(120), nullable=True),
+        sa.Column("sent_account", sa.String(40), nullable=True),
+        sa.Column("bank_amount_fen", sa.BigInteger, nullable=True),
+        sa.Column("bank_reason", sa.String(255), nullable=True),
+        sa.Column("discrepancy", sa.String(500), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "payment_events",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
+        sa.Column("payment_id", sa.String(40), nullable=False),
+        sa.Column("event", sa.String(16), nullable=False),
+        sa.Column("from_state", sa.String(16), nullable=False),
+        sa.Column("to_state", sa.String(16), nullable=False),
+        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("actor", sa.String(120), nullable=False),
+        sa.Column("detail", sa.String(500), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_payment_events_payment_id", "payment_events", ["payment_id"])
+    op.create_table(
+        "bank_files",
+        sa.Column("batch_id", sa.String(64), nullable=False),
+        sa.Column("round", sa.Integer, nullable=False),
+        sa.Column("file_name", sa.String(255), nullable=False),
+        sa.Column("bank_format", sa.String(40), nullable=False),
+        sa.Column("account_type", sa.String(8), nullable=False),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("amount_fen", sa.BigInteger, nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.UniqueConstraint("batch_id", "round", "file_name", name="uq_bank_file_once"),
+    )
+    op.create_table(
+        "bank_returns",
+        sa.Column("sha256", sa.String(64), primary_key=True),
+        sa.Column("file_name", sa.String(255), nullable=False),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("applied", sa.Integer, nullable=False),
+        sa.Column("reconciled_by", sa.String(120), nullable=False),
+        sa.Column("reconciled_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    for table in ("bank_returns", "bank_files", "payment_events", "payment_states", "releases"):
+        op.drop_table(table)

@@ -1,0 +1,258 @@
+"""Bank returns reconciled against the registry (SPEC §8), and payments settled by hand.
+
+Per row of a return file, by payment id: 成功 marks a released or sent payment paid — *with a
+discrepancy* when the bank's amount, account or name differs from what the bank file sent,
+listed for a person —; 失败 marks it failed with the bank's reason; 退汇 marks a paid (or sent)
+payment reversed. An unknown id, a payment never released, a second row for one id, and a
+second result for a settled payment (other than a reversal of a paid one) are reported and not
+applied. The file is identified by its sha256: the same file again changes nothing. A payment
+whose return never arrives is settled by hand only with a reason and a second person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, select, text, update
+
+from bank.formats import BankFormat, load_formats
+from bank.returns import read_return
+from ledger.outputs import file_sha256
+from ledger.registry import Registry
+from ledger.registry_tables import bank_returns, payment_events, payment_states, payments
+from policy.money import fen_text
+
+RECONCILE_LOCK = 0x5B51D3
+SETTLED = ("paid", "failed", "reversed", "reissued")
+OPEN = ("released", "sent")
+
+
+class SettleRefused(Exception):
+    """A settlement by hand that may not happen (message in Chinese)."""
+
+
+@dataclass
+class Reconciliation:
+    file_name: str
+    sha256: str
+    already: bool = False  # this very file was reconciled before: nothing changed
+    paid: int = 0
+    failed: int = 0
+    reversed: int = 0
+    discrepancies: list[str] = field(default_factory=list)  # paid, for a person to resolve
+    not_applied: list[str] = field(default_factory=list)  # unknown, duplicate, settled …
+    batches: set[str] = field(default_factory=set)
+
+    @property
+    def applied(self) -> int:
+        return self.paid + self.failed + self.reversed
+
+    def summary(self) -> str:
+        if self.already:
+            return f"回盘文件 {self.file_name} 已于此前对账（sha256 相同），本次未作任何更改"
+        lines = [
+            f"回盘文件 {self.file_name}：成功 {self.paid} 笔，失败 {self.failed} 笔，"
+            f"退汇 {self.reversed} 笔；未采用 {len(self.not_applied)} 行；"
+            f"金额、账号或户名不符 {len(self.discrepancies)} 笔（已记为支付成功，须人工核对）"
+        ]
+        lines += [f"  不符：{d}" for d in self.discrepancies]
+        lines += [f"  未采用：{n}" for n in self.not_applied]
+        return "\n".join(lines)
+
+
+def reconcile(
+    path: Path,
+    registry: Registry,
+    by: str,
+    formats: dict[str, BankFormat] | None = None,
+) -> Reconciliation:
+    """Apply one return file; a second time (same sha256) changes nothing."""
+    sha = file_sha256(path)
+    rows = read_return(path, formats or load_formats())
+    result = Reconciliation(path.name, sha)
+    with registry.engine.begin() as connection:
+        _lock(connection)
+        seen = connection.execute(
+            select(bank_returns.c.sha256).where(bank_returns.c.sha256 == sha)
+        ).first()
+        if seen is not None:
+            result.already = True
+            return result
+        known = _payments(connection, list(rows["payment_id"]))
+        now = dt.datetime.now(dt.UTC)
+        events = []
+        done: set[str] = set()
+        for row in rows.itertuples(index=False):
+            pid = str(row.payment_id)
+            payment = known.get(pid)
+            outcome = _outcome(pid, row, payment, done)
+            if isinstance(outcome, str):
+                result.not_applied.append(outcome)
+                continue
+            state, discrepancy = outcome
+            done.add(pid)
+            connection.execute(
+                update(payment_states)
+                .where(payment_states.c.payment_id == pid)
+                .values(
+                    state=state,
+                    bank_reason=str(row.reason) or None,
+                    discrepancy=discrepancy,
+                    bank_amount_fen=int(row.amount)
+                    if state == "paid"
+                    else payment["bank_amount_fen"],
+                    updated_at=now,
+                )
+            )
+            events.append(
+                {
+                    "payment_id": pid,
+                    "event": "bank_return",
+                    "from_state": payment["state"],
+                    "to_state": state,
+                    "source": sha,
+                    "actor": by,
+                    "detail": (discrepancy or str(row.reason) or "")[:500] or None,
+                    "at": now,
+                }
+            )
+            result.batches.add(str(payment["batch_id"]))
+            if state == "paid":
+                result.paid += 1
+                if discrepancy:
+                    result.discrepancies.append(f"{pid}：{discrepancy}")
+            elif state == "failed":
+                result.failed += 1
+            else:
+                result.reversed += 1
+        if events:
+            connection.execute(payment_events.insert(), events)
+        connection.execute(
+            bank_returns.insert().values(
+                sha256=sha,
+                file_name=path.name,
+                rows=len(rows),
+                applied=result.applied,
+                reconciled_by=by,
+                reconciled_at=now,
+            )
+        )
+    return result
+
+
+def _lock(connection: Connection) -> None:
+    """Reconciliations run one at a time: an advisory lock, or SQLite's write lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECONCILE_LOCK})
+    else:
+        connection.execute(
+            update(bank_returns).where(bank_returns.c.sha256 == "").values(rows=bank_returns.c.rows)
+        )
+
+
+def _payments(connection: Connection, ids: list[str]) -> dict[str, dict]:  # type: ignore[type-arg]
+    found: dict[str, dict] = {}  # type: ignore[type-arg]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = connection.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.batch_id,
+                payments.c.amount_fen,
+                payment_states.c.state,
+                payment_states.c.sent_name,
+                payment_states.c.sent_account,
+                payment_states.c.bank_amount_fen,
+            )
+            .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(payments.c.payment_id.in_(chunk))
+        ).mappings()
+        found.update({row["payment_id"]: dict(row) for row in rows})
+    return found
+
+
+def _outcome(
+    pid: str,
+    row: object,
+    payment: dict | None,  # type: ignore[type-arg]
+    done: set[str],
+) -> tuple[str, str | None] | str:
+    """The payment's new state and any discrepancy, or why the row is not applied."""
+    result = str(row.result)  # type: ignore[attr-defined]
+    if payment is None:
+        return f"{pid}：登记库中没有该付款编号"
+    if pid in done:
+        return f"{pid}：同一回盘文件中重复出现，仅采用第一行"
+    state = payment["state"] or "prepared"
+    if state not in (*OPEN, *SETTLED):
+        return f"{pid}：该支付未经批准拨付（状态：{state}），回盘结果未采用"
+    if result == "退汇":
+        if state in ("paid", *OPEN):
+            return "reversed", None
+        return f"{pid}：已{_STATE_TEXT[state]}，不能退汇"
+    if state in SETTLED:
+        return f"{pid}：已{_STATE_TEXT[state]}，再次出现的结果“{result}”未采用"
+    if result == "失败":
+        return "failed", None
+    differences = []
+    if int(row.amount) != int(payment["amount_fen"]):  # type: ignore[attr-defined]
+        differences.append(
+            f"金额 {fen_text(int(row.amount))} 与拨付 {fen_text(int(payment['amount_fen']))} 不符"  # type: ignore[attr-defined]
+        )
+    if str(row.account) != str(payment["sent_account"] or ""):  # type: ignore[attr-defined]
+        differences.append("账号与银行文件不符")
+    if str(row.name) != str(payment["sent_name"] or ""):  # type: ignore[attr-defined]
+        differences.append("户名与银行文件不符")
+    return "paid", "；".join(differences) or None
+
+
+_STATE_TEXT = {"paid": "支付成功", "failed": "支付失败", "reversed": "退汇", "reissued": "重新支付"}
+
+
+def settle_by_hand(
+    registry: Registry, payment_id: str, result: str, reason: str, by: str, checker: str
+) -> str:
+    """A payment whose return never arrived, settled by a person with a reason and a second
+    person's check; returns the new state."""
+    if result not in ("成功", "失败"):
+        raise SettleRefused("手工确认的结果只能是成功或失败")
+    if not reason.strip():
+        raise SettleRefused("手工确认须填写依据（如银行出具的回单编号）")
+    if not checker.strip() or checker.strip().casefold() == by.strip().casefold():
+        raise SettleRefused("手工确认须由另一人复核（复核人不能是经办人本人）")
+    state = "paid" if result == "成功" else "failed"
+    with registry.engine.begin() as connection:
+        _lock(connection)
+        payment = _payments(connection, [payment_id]).get(payment_id)
+        if payment is None:
+            raise SettleRefused(f"登记库中没有付款编号 {payment_id}")
+        if payment["state"] not in OPEN:
+            raise SettleRefused(
+                f"付款 {payment_id} 的状态是 {payment['state'] or 'prepared'}，只有已拨付、未对账的支付可以手工确认"
+            )
+        now = dt.datetime.now(dt.UTC)
+        connection.execute(
+            update(payment_states)
+            .where(payment_states.c.payment_id == payment_id)
+            .values(
+                state=state,
+                bank_reason=reason.strip()[:255],
+                bank_amount_fen=int(payment["amount_fen"]) if state == "paid" else None,
+                updated_at=now,
+            )
+        )
+        connection.execute(
+            payment_events.insert().values(
+                payment_id=payment_id,
+                event="settled_by_hand",
+                from_state=payment["state"],
+                to_state=state,
+                source="manual",
+                actor=f"{by.strip()}（复核：{checker.strip()}）",
+                detail=reason.strip()[:500],
+                at=now,
+            )
+        )
+    return state

@@ -1,0 +1,524 @@
+"""Approval of a review round (SPEC §8): maker-checker, budget, bank files written once.
+
+A run *prepares* a round's payments (`payments.csv`, the ledger, the 资金拨付申请表); nothing
+leaves until a person other than the preparer and the round's reviewers approves it (批准) or
+sends it back (退回, with a reason). Approval, under one lock across all batches:
+
+- checks the round's files against the registry (its manifest is the one the round committed,
+  its `payments.csv` the one that manifest lists, the payments the registry holds);
+- checks every programme's budget for the policy year (and city, where one is set): the total
+  already released (failed payments count until re-issued) plus this release;
+- writes the bank files under `bank/` (`bank.files`) and records their sha256; payments the
+  files cannot carry are held, not released;
+- marks the payments released, records the decision, and appends it to the audit log.
+
+Sending back releases nothing and frees the round's claims for a corrected batch. Either
+decision is final for the round. `mark_sent` records the upload to the bank.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, and_, delete, func, select, text, update
+
+from bank.files import BankFile, BankRelease, bank_release
+from bank.formats import BankFormat, load_formats
+from ledger import audit
+from ledger.manifest import MANIFEST, Manifest
+from ledger.outputs import file_sha256, write_atomic
+from ledger.registry import Registry
+from ledger.registry_tables import (
+    bank_files,
+    payment_events,
+    payment_states,
+    payments,
+    releases,
+    review_verdicts,
+    rounds,
+)
+from ledger.registry_tables import claims as claims_table
+from policy.budget import budget_of
+from policy.catalogue import TITLES
+from policy.money import fen_grouped
+from policy.parameters import PolicySet
+
+BANK = "bank"
+APPROVE, SEND_BACK = "批准", "退回"
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
+# States whose money counts as released against a budget (a failed or reversed payment counts
+# until it is re-issued: then its re-issue counts instead).
+RELEASED_STATES = ("released", "sent", "paid", "failed", "reversed")
+ROUNDS_DIR = "rounds"
+
+
+class ApprovalRefused(Exception):
+    """An approval that may not happen: the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    batch_id: str
+    round: int
+    decision: str
+    approver: str
+    released: int = 0  # payments written to bank files
+    released_fen: int = 0
+    held: list[tuple[str, str]] = field(default_factory=list)  # payment id, why
+    files: list[tuple[str, int, int]] = field(default_factory=list)  # name, rows, fen
+    provisional_budgets: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.decision == SEND_BACK:
+            return f"批次 {self.batch_id} 第 {self.round} 轮已退回，未拨付任何款项，该轮占用的申领资格已释放"
+        lines = [
+            f"批次 {self.batch_id} 第 {self.round} 轮已由 {self.approver} 批准：拨付 "
+            f"{self.released} 笔，{fen_grouped(self.released_fen)} 元，银行文件 {len(self.files)} 个"
+        ]
+        lines += [f"  {name}：{rows} 笔，{fen_grouped(fen)} 元" for name, rows, fen in self.files]
+        lines += [f"  暂缓支付 {pid}：{why}" for pid, why in self.held]
+        if self.provisional_budgets:
+            lines.append("  注意：预算为暂定值（" + "、".join(self.provisional_budgets) + "）")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class RoundFiles:
+    manifest: Manifest
+    manifest_sha256: str
+    payments: pd.DataFrame  # payments.csv of the round, amounts in fen
+
+
+def round_files(folder: Path, round_: int | None = None) -> RoundFiles:
+    """The round's manifest and payments, as kept under `rounds/<n>/` (the latest by default)."""
+    if not (folder / MANIFEST).exists():
+        raise ApprovalRefused(f"{folder} 不是批次输出目录（没有 {MANIFEST}）")
+    latest = Manifest.read(folder)
+    number = latest.round if round_ is None else round_
+    kept = folder / ROUNDS_DIR / str(number)
+    if not (kept / MANIFEST).exists():
+        raise ApprovalRefused(f"批次 {latest.batch_id} 没有第 {number} 轮（{kept} 不存在）")
+    manifest = Manifest.read(kept)
+    listed = manifest.outputs.get(f"{ROUNDS_DIR}/{number}/payments.csv") or manifest.outputs.get(
+        "payments.csv"
+    )
+    path = kept / "payments.csv"
+    if listed is None or not path.exists() or file_sha256(path) != listed:
+        raise ApprovalRefused(f"{path} 缺失或与该轮清单记录的 sha256 不符，不能据此拨付")
+    frame = pd.read_csv(
+        io.StringIO(path.read_text(encoding="utf-8-sig")), dtype=str, keep_default_na=False
+    )
+    frame["amount"] = [int(Decimal(a) * 100) for a in frame["amount"]]
+    return RoundFiles(manifest, file_sha256(kept / MANIFEST), frame)
+
+
+def approve(
+    folder: Path,
+    approver: str,
+    registry: Registry,
+    policy: PolicySet,
+    on: dt.date,
+    *,
+    send_back: str | None = None,
+    identity: str = "typed",
+    round_: int | None = None,
+    formats: dict[str, BankFormat] | None = None,
+) -> Approval:
+    """批准 (or, with `send_back`, 退回) a round of the batch in `folder`."""
+    approver = approver.strip()
+    if not approver:
+        raise ApprovalRefused("请填写审批人姓名")
+    if send_back is not None and not send_back.strip():
+        raise ApprovalRefused("退回须填写退回原因")
+    files = round_files(folder, round_)
+    manifest = files.manifest
+    batch_id, number = manifest.batch_id, manifest.round
+    with registry.engine.begin() as connection:
+        _lock(connection, batch_id, number)
+        release = _release_row(connection, batch_id, number)
+        listed = _check_round(connection, files)
+        _check_people(connection, release, approver, batch_id, number)
+        now = dt.datetime.now(dt.UTC)
+        ids = list(listed["payment_id"])
+        if send_back is not None:
+            _set_states(connection, listed, "prepared", "sent_back", approver, send_back)
+            _free_claims(connection, batch_id, number)
+            decision = Approval(batch_id, number, SEND_BACK, approver)
+            reason: str | None = send_back.strip()
+        else:
+            provisional = _check_budget(connection, listed, policy, on)
+            bank = bank_release(listed, formats or load_formats(), batch_id, number, on)
+            written = _write_bank_files(folder, bank)
+            _record_release(connection, listed, bank, approver, batch_id, number)
+            for item, sha in written:
+                connection.execute(
+                    bank_files.insert().values(
+                        batch_id=batch_id,
+                        round=number,
+                        file_name=item.name,
+                        bank_format=item.bank_format,
+                        account_type=item.account_type,
+                        rows=item.rows,
+                        amount_fen=item.amount_fen,
+                        sha256=sha,
+                    )
+                )
+            decision = Approval(
+                batch_id,
+                number,
+                APPROVE,
+                approver,
+                released=sum(f.rows for f in bank.files),
+                released_fen=sum(f.amount_fen for f in bank.files),
+                held=list(zip(bank.held["payment_id"], bank.held["reason"], strict=True)),
+                files=[(item.name, item.rows, item.amount_fen) for item, _ in written],
+                provisional_budgets=provisional,
+            )
+            reason = None
+        connection.execute(
+            update(releases)
+            .where(releases.c.batch_id == batch_id, releases.c.round == number)
+            .values(
+                decision=decision.decision,
+                decided_by=approver,
+                identity=identity,
+                reason=reason,
+                decided_at=now,
+            )
+        )
+    _audit(folder, registry, decision, identity, reason, ids)
+    return decision
+
+
+def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = None) -> int:
+    """Record that the round's bank files were uploaded to the bank; returns the payments sent."""
+    files = round_files(folder, round_)
+    batch_id, number = files.manifest.batch_id, files.manifest.round
+    with registry.engine.begin() as connection:
+        _lock(connection, batch_id, number)
+        release = _release_row(connection, batch_id, number)
+        if release["decision"] != APPROVE:
+            raise ApprovalRefused(f"批次 {batch_id} 第 {number} 轮未经批准，不能登记为已报送银行")
+        if release["sent_at"] is not None:
+            raise ApprovalRefused(
+                f"批次 {batch_id} 第 {number} 轮已于 {_local(release['sent_at'])} "
+                f"由 {release['sent_by']} 登记为已报送银行"
+            )
+        sent = _set_states(connection, files.payments, "released", "sent", by.strip(), "报送银行")
+        connection.execute(
+            update(releases)
+            .where(releases.c.batch_id == batch_id, releases.c.round == number)
+            .values(sent_by=by.strip(), sent_at=dt.datetime.now(dt.UTC))
+        )
+    return sent
+
+
+def _local(moment: dt.datetime) -> str:
+    """A recorded time as the department reads it (Beijing time)."""
+    if moment.tzinfo is None:  # SQLite returns the UTC time without its zone
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def _lock(connection: Connection, batch_id: str, number: int) -> None:
+    """One approval at a time (the budget is shared): PostgreSQL's advisory lock; on SQLite the
+    first write takes the database's write lock for the whole transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RELEASE_LOCK})
+    else:
+        connection.execute(
+            update(releases)
+            .where(releases.c.batch_id == batch_id, releases.c.round == number)
+            .values(prepared_by=releases.c.prepared_by)
+        )
+
+
+def _release_row(connection: Connection, batch_id: str, number: int) -> dict:  # type: ignore[type-arg]
+    row = (
+        connection.execute(
+            select(releases).where(releases.c.batch_id == batch_id, releases.c.round == number)
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise ApprovalRefused(
+            f"登记库中没有批次 {batch_id} 第 {number} 轮的经办记录（试运行不登记；或登记库地址不对）"
+        )
+    return dict(row)
+
+
+def _check_round(connection: Connection, files: RoundFiles) -> pd.DataFrame:
+    """The round's payments as listed, once they agree with the registry, with their period."""
+    batch_id, number = files.manifest.batch_id, files.manifest.round
+    committed = connection.execute(
+        select(rounds.c.manifest_sha256).where(
+            rounds.c.batch_id == batch_id, rounds.c.round == number
+        )
+    ).scalar_one_or_none()
+    if committed != files.manifest_sha256:
+        raise ApprovalRefused(
+            f"批次 {batch_id} 第 {number} 轮的清单与登记库提交时记录的不一致（文件被修改或替换），不能拨付"
+        )
+    rows = connection.execute(
+        select(payments.c.payment_id, payments.c.amount_fen, payments.c.period).where(
+            payments.c.batch_id == batch_id, payments.c.round == number
+        )
+    ).all()
+    listed = dict(zip(files.payments["payment_id"], files.payments["amount"], strict=True))
+    if {pid: int(fen) for pid, fen, _ in rows} != listed:
+        raise ApprovalRefused(
+            f"批次 {batch_id} 第 {number} 轮的 payments.csv 与登记库中的支付不一致，不能拨付"
+        )
+    periods = {pid: str(period) for pid, _, period in rows}
+    return files.payments.assign(period=files.payments["payment_id"].map(periods))
+
+
+def _check_people(
+    connection: Connection,
+    release: dict,  # type: ignore[type-arg]
+    approver: str,
+    batch_id: str,
+    number: int,
+) -> None:
+    if release["decision"] is not None:
+        raise ApprovalRefused(
+            f"批次 {batch_id} 第 {number} 轮已于 {_local(release['decided_at'])} 由 "
+            f"{release['decided_by']} {release['decision']}，不能再次审批"
+        )
+    same = approver.casefold()
+    if same == str(release["prepared_by"]).strip().casefold():
+        raise ApprovalRefused(
+            f"审批人 {approver} 是本轮的经办人，不能审批自己经办的拨付（须由另一人审批）"
+        )
+    reviewers = connection.execute(
+        select(review_verdicts.c.reviewer)
+        .where(review_verdicts.c.batch_id == batch_id, review_verdicts.c.round <= number)
+        .distinct()
+    ).scalars()
+    if same in {str(r).strip().casefold() for r in reviewers}:
+        raise ApprovalRefused(
+            f"审批人 {approver} 复核过本轮的申请，不能审批本轮拨付（须由另一人审批）"
+        )
+
+
+def _check_budget(
+    connection: Connection, round_payments: pd.DataFrame, policy: PolicySet, on: dt.date
+) -> list[str]:
+    """Refuse when any programme's year (or city) would pass its budget; the provisional ones."""
+    released = pd.DataFrame(
+        connection.execute(
+            select(
+                payments.c.program, payments.c.period, payment_states.c.city, payments.c.amount_fen
+            )
+            .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(payment_states.c.state.in_(RELEASED_STATES))
+        ).all(),
+        columns=["program", "period", "city", "amount"],
+    )
+    problems, provisional = [], []
+    for (program, period), group in round_payments.groupby(["program", "period"]):
+        budget = budget_of(policy, str(program), str(period), on)
+        if budget.total is None:
+            problems.append(f"{TITLES[str(program)]} {period} 年度未设置预算，不能拨付")
+            continue
+        if budget.provisional:
+            provisional.append(f"{TITLES[str(program)]} {period} 年度")
+        before = released[(released["program"] == program) & (released["period"] == period)]
+        after = int(before["amount"].sum()) + int(group["amount"].sum())
+        if after > budget.total:
+            problems.append(
+                f"{TITLES[str(program)]} {period} 年度预算 {fen_grouped(budget.total)} 元，已拨付 "
+                f"{fen_grouped(int(before['amount'].sum()))} 元，本次 "
+                f"{fen_grouped(int(group['amount'].sum()))} 元，超出 {fen_grouped(after - budget.total)} 元"
+            )
+        for city, limit in budget.cities.items():
+            city_after = int(before[before["city"] == city]["amount"].sum()) + int(
+                group[group["city"] == city]["amount"].sum()
+            )
+            if city_after > limit:
+                problems.append(
+                    f"{TITLES[str(program)]} {period} 年度 {city} 预算 {fen_grouped(limit)} 元，"
+                    f"超出 {fen_grouped(city_after - limit)} 元"
+                )
+    if problems:
+        raise ApprovalRefused("超出预算或未设置预算，整批不予拨付：\n" + "\n".join(problems))
+    return provisional
+
+
+def _write_bank_files(folder: Path, bank: BankRelease) -> list[tuple[BankFile, str]]:
+    """Each bank file under `bank/` with its sha256. The round is undecided (checked under the
+    lock), so a file already there was left by an approval whose commit failed: nothing was
+    released from it, and it is replaced."""
+    target = folder / BANK
+    target.mkdir(exist_ok=True)
+    return [(item, write_atomic(target / item.name, item.data)) for item in bank.files]
+
+
+def _record_release(
+    connection: Connection,
+    round_payments: pd.DataFrame,
+    bank: BankRelease,
+    approver: str,
+    batch_id: str,
+    number: int,
+) -> None:
+    in_file = {pid: f.name for f in bank.files for pid in f.payment_ids}
+    held = dict(zip(bank.held["payment_id"], bank.held["reason"], strict=True))
+    now = dt.datetime.now(dt.UTC)
+    states, events = [], []
+    for row in round_payments.itertuples():
+        state = "released" if row.payment_id in in_file else "held"
+        states.append(
+            {
+                "payment_id": row.payment_id,
+                "state": state,
+                "city": str(row.city),
+                "bank_file": in_file.get(row.payment_id),
+                "sent_name": str(row.beneficiary_name) if row.payment_id in in_file else None,
+                "sent_account": str(row.bank_account) if row.payment_id in in_file else None,
+                "bank_amount_fen": None,
+                "bank_reason": held.get(row.payment_id),
+                "discrepancy": None,
+                "updated_at": now,
+            }
+        )
+        events.append(
+            {
+                "payment_id": row.payment_id,
+                "event": "approve",
+                "from_state": "prepared",
+                "to_state": state,
+                "source": f"{batch_id}/{number}",
+                "actor": approver,
+                "detail": held.get(row.payment_id),
+                "at": now,
+            }
+        )
+    if states:
+        connection.execute(payment_states.insert(), states)
+        connection.execute(payment_events.insert(), events)
+
+
+def _set_states(
+    connection: Connection,
+    round_payments: pd.DataFrame,
+    before: str,
+    after: str,
+    actor: str,
+    detail: str,
+) -> int:
+    """Move the round's payments from `before` to `after` (a missing state row is `prepared`)."""
+    now = dt.datetime.now(dt.UTC)
+    ids = list(round_payments["payment_id"])
+    cities = dict(zip(round_payments["payment_id"], round_payments["city"], strict=True))
+    current = dict(
+        connection.execute(
+            select(payment_states.c.payment_id, payment_states.c.state).where(
+                payment_states.c.payment_id.in_(ids)
+            )
+        ).all()
+    )
+    moved = [pid for pid in ids if current.get(pid, "prepared") == before]
+    for pid in moved:
+        if pid in current:
+            connection.execute(
+                update(payment_states)
+                .where(payment_states.c.payment_id == pid)
+                .values(state=after, updated_at=now)
+            )
+        else:
+            connection.execute(
+                payment_states.insert().values(
+                    payment_id=pid, state=after, city=str(cities[pid]), updated_at=now
+                )
+            )
+    if moved:
+        connection.execute(
+            payment_events.insert(),
+            [
+                {
+                    "payment_id": pid,
+                    "event": after,
+                    "from_state": before,
+                    "to_state": after,
+                    "source": "command",
+                    "actor": actor,
+                    "detail": detail[:500],
+                    "at": now,
+                }
+                for pid in moved
+            ],
+        )
+    return len(moved)
+
+
+def _free_claims(connection: Connection, batch_id: str, number: int) -> None:
+    """A round sent back gives up the claims it granted, for a corrected batch (SPEC §8)."""
+    seq = select(rounds.c.seq).where(rounds.c.batch_id == batch_id, rounds.c.round == number)
+    connection.execute(
+        delete(claims_table).where(
+            and_(claims_table.c.batch_id == batch_id, claims_table.c.seq == seq.scalar_subquery())
+        )
+    )
+
+
+def _audit(
+    folder: Path,
+    registry: Registry,
+    decision: Approval,
+    identity: str,
+    reason: str | None,
+    ids: list[str],
+) -> None:
+    event = {
+        "event": "round_approved" if decision.decision == APPROVE else "round_sent_back",
+        "batch_id": decision.batch_id,
+        "round": decision.round,
+        "approver": decision.approver,
+        "identity": identity,
+        "reason": reason or "",
+        "payments": len(ids),
+        "released": decision.released,
+        "released_amount": f"{decision.released_fen // 100}.{decision.released_fen % 100:02d}",
+        "held": [pid for pid, _ in decision.held],
+        "bank_files": [name for name, _, _ in decision.files],
+    }
+    appended = audit.append_events(folder / "audit.jsonl", [event])
+    registry.record_audit_head(decision.batch_id, appended.head, "approve", appended.events)
+
+
+def release_state(registry: Registry, batch_id: str, number: int) -> dict | None:  # type: ignore[type-arg]
+    """The round's release row (who prepared it, the decision), or None."""
+    with registry.engine.connect() as connection:
+        row = (
+            connection.execute(
+                select(releases).where(releases.c.batch_id == batch_id, releases.c.round == number)
+            )
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def state_counts(registry: Registry, batch_id: str) -> dict[str, int]:
+    """How many of the batch's payments are in each state (prepared when none recorded)."""
+    with registry.engine.connect() as connection:
+        rows = connection.execute(
+            select(func.coalesce(payment_states.c.state, "prepared"), func.count())
+            .select_from(
+                payments.outerjoin(
+                    payment_states, payment_states.c.payment_id == payments.c.payment_id
+                )
+            )
+            .where(payments.c.batch_id == batch_id)
+            .group_by(func.coalesce(payment_states.c.state, "prepared"))
+        ).all()
+    return {str(state): int(count) for state, count in rows}

@@ -1,0 +1,30 @@
+"""A bank return (回盘) that comes as an Excel workbook: the first sheet's rows under the header
+row that names 付款编号, every cell read as text."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+
+def return_rows(data: bytes) -> pd.DataFrame:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    rows = book.get_sheet_by_index(0).to_python()
+    for position, row in enumerate(rows):
+        cells = [str(c).strip() for c in row]
+        if "付款编号" in cells:
+            body = [
+                [_text(c) for c in r]
+                for r in rows[position + 1 :]
+                if any(str(c).strip() for c in r)
+            ]
+            return pd.DataFrame(body, columns=cells)
+    raise ValueError("回盘工作簿中找不到含“付款编号”的表头行")
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
