@@ -109,12 +109,12 @@ def _why_held(name: str, account: str, bank_format: BankFormat) -> str:
         return "银行账号应为8至32位数字，未写入银行文件"
     if not name:
         return "户名为空，未写入银行文件"
-    try:
-        encoded = name.encode(bank_format.encoding)
-    except UnicodeEncodeError:
-        return (
-            f"户名含{bank_format.encoding.upper()}编码无法表示的字符，未写入银行文件（不以“?”代替）"
-        )
+    for charset in filter(None, (bank_format.encoding, bank_format.charset)):
+        try:
+            name.encode(charset)
+        except UnicodeEncodeError:
+            return f"户名含{charset.upper()}字符集以外的字符，未写入银行文件（不以“?”代替），请人工处理"
+    encoded = name.encode(bank_format.encoding)
     length = len(encoded) if bank_format.layout == "fixed" else len(name)
     if length > bank_format.name_length:
         return f"户名超出银行文件户名字段长度（{bank_format.name_length}），未写入银行文件"

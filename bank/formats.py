@@ -46,6 +46,9 @@ class BankFormat:
     fields: tuple[Field, ...] = ()
     control: str = ""
     total_line: bool = False
+    # The characters the bank's system holds, when narrower than the file's encoding (GB18030
+    # encodes every character, but many banks' cores store only GBK): a name outside it is held.
+    charset: str = ""
     return_fields: tuple[Field, ...] = ()  # a fixed layout's return file (回盘)
     return_results: tuple[tuple[str, str], ...] = ()  # its result codes: code → 成功/失败/退汇
 
@@ -93,6 +96,7 @@ def _format(path: Path) -> BankFormat:
             fields=fields,
             control=str(spec.get("control", "")),
             total_line=bool(spec.get("total_line", False)),
+            charset=str(spec.get("charset", "")),
             return_fields=tuple(Field(**f) for f in spec.get("return_fields", [])),
             return_results=tuple(
                 (str(k), str(v)) for k, v in (spec.get("return_results") or {}).items()

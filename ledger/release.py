@@ -512,13 +512,13 @@ def state_counts(registry: Registry, batch_id: str) -> dict[str, int]:
     """How many of the batch's payments are in each state (prepared when none recorded)."""
     with registry.engine.connect() as connection:
         rows = connection.execute(
-            select(func.coalesce(payment_states.c.state, "prepared"), func.count())
+            select(payment_states.c.state, func.count())
             .select_from(
                 payments.outerjoin(
                     payment_states, payment_states.c.payment_id == payments.c.payment_id
                 )
             )
             .where(payments.c.batch_id == batch_id)
-            .group_by(func.coalesce(payment_states.c.state, "prepared"))
+            .group_by(payment_states.c.state)
         ).all()
-    return {str(state): int(count) for state, count in rows}
+    return {str(state or "prepared"): int(count) for state, count in rows}

@@ -1,0 +1,282 @@
+"""The money loop end to end on acceptance case 1 (SPEC §8), on SQLite and PostgreSQL: prepare →
+approve (the preparer and a reviewer refused) → bank files whose totals equal the batch → sent →
+a return with failures, a mismatch, an unknown id and a duplicate → reconciled twice (the second
+changes nothing) → the proof balances to the fen. Also: the budget refuses a release with its
+shortfall, 退回 frees the claims, and two approvals or reconciliations at once act once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, insert, select
+
+from bank.files import rows_of
+from bank.formats import load_formats
+from flows.disburse import disburse
+from flows.form import Technical
+from ledger.proof import overpaid, prove
+from ledger.reconcile import SettleRefused, reconcile, settle_by_hand
+from ledger.registry import Registry
+from ledger.registry_tables import claims, payment_states, review_verdicts
+from ledger.release import ApprovalRefused, approve, mark_sent, state_counts
+from ledger.verification import folder_problems, money_proof
+from policy.parameters import load_policy
+from tests.conftest import ACCEPTANCE, ROOT
+from tests.ledger.test_registry import registry_url  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+ON = dt.date(2021, 1, 5)
+PREPARER, APPROVER = "经办员甲", "审批员乙"
+POLICY = load_policy()
+
+
+def prepared(out: Path, registry: str) -> Path:
+    return Path(
+        disburse(
+            inputs=[str(ACCEPTANCE / "inputs")],
+            reference=str(ACCEPTANCE / "reference"),
+            out=str(out),
+            as_of=dt.date(2020, 12, 31),
+            prepared_by=PREPARER,
+            technical=Technical(registry=registry),
+        )
+    )
+
+
+def bank_rows(folder: Path) -> pd.DataFrame:
+    formats = load_formats()
+    rows = []
+    for path in sorted((folder / "bank").iterdir()):
+        name = path.name.split("-")[2]
+        rows += [(path.name, pid, fen) for pid, fen in rows_of(path.read_bytes(), formats[name])]
+    return pd.DataFrame(rows, columns=["file", "payment_id", "amount"])
+
+
+def payments_of(folder: Path) -> pd.DataFrame:
+    frame = pd.read_csv(folder / "payments.csv", dtype=str, keep_default_na=False)
+    frame["amount"] = [int(Decimal(a) * 100) for a in frame["amount"]]
+    return frame
+
+
+def write_return(path: Path, rows: list[list[str]]) -> Path:
+    header = ["付款编号", "账号", "户名", "金额", "结果", "失败原因"]
+    pd.DataFrame(rows, columns=header).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def test_money_loop__prepare_approve_send_return_twice_and_the_proof_balances(
+    registry_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    folder = prepared(tmp_path / "out", registry_url)
+    expected = json.loads((ACCEPTANCE / "expected.json").read_text(encoding="utf-8"))
+    listed = payments_of(folder)
+    assert Decimal(int(listed["amount"].sum())) / 100 == Decimal(expected["totals"]["payments"])
+    assert not (folder / "bank").exists()  # no bank file before approval
+    with Registry(registry_url) as registry:
+        with pytest.raises(ApprovalRefused, match="经办人"):
+            approve(folder, PREPARER, registry, POLICY, ON)
+        done = approve(folder, APPROVER, registry, POLICY, ON)
+        # Every prepared payment is in exactly one bank file, and the files total the batch.
+        written = bank_rows(folder)
+        assert done.held == [] and done.released == len(listed) == len(written)
+        assert written["payment_id"].is_unique
+        assert int(written["amount"].sum()) == done.released_fen == int(listed["amount"].sum())
+        assert sorted(written["file"].unique()) == sorted(name for name, _, _ in done.files)
+        with pytest.raises(ApprovalRefused, match="不能再次审批"):
+            approve(folder, "另一审批员", registry, POLICY, ON)
+        assert mark_sent(folder, PREPARER, registry) == len(listed)
+
+        ids = list(written.sort_values("payment_id")["payment_id"])
+        sent = listed.set_index("payment_id")
+        lines = []
+        for position, pid in enumerate(ids):
+            row = sent.loc[pid]
+            amount = f"{Decimal(int(row['amount'])) / 100:.2f}"
+            result, reason = "成功", ""
+            if position in (0, 1):
+                result, reason = "失败", "账户冻结" if position == 0 else "账号不存在"
+            if position == 2:
+                amount = f"{Decimal(int(row['amount']) - 100) / 100:.2f}"  # one yuan short
+            lines.append(
+                [pid, row["bank_account"], row["beneficiary_name"], amount, result, reason]
+            )
+        lines.append(["PUNKNOWN00000000", "6222000000000000", "某某", "1.00", "成功", ""])
+        lines.append(lines[3])  # the same payment twice in one file
+        returned = write_return(tmp_path / "回盘-1.csv", lines)
+        first = reconcile(returned, registry, "对账员丙")
+        assert (first.paid, first.failed, first.reversed) == (len(ids) - 2, 2, 0)
+        assert len(first.discrepancies) == 1 and ids[2] in first.discrepancies[0]
+        assert len(first.not_applied) == 2
+        counts = state_counts(registry, done.batch_id)
+        again = reconcile(returned, registry, "对账员丙")
+        assert again.already and state_counts(registry, done.batch_id) == counts
+
+        [proof] = prove(registry, done.batch_id, folder)
+        failed = int(sent.loc[ids[:2], "amount"].sum())
+        assert proof.balances and proof.problems == []
+        assert proof.released == int(listed["amount"].sum())
+        assert (proof.failed, proof.unreconciled) == (failed, 0)
+        assert proof.paid == proof.released - failed
+        assert overpaid(registry) == []
+    assert folder_problems(folder, registry_url) == []
+    lines, problems = money_proof(folder, registry_url)
+    assert problems == [] and "平衡" in "\n".join(lines)
+
+
+def test_money_loop__a_reviewer_of_the_round_may_not_approve_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    with Registry(url) as registry:
+        batch_id = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["batch_id"]
+        with registry.engine.begin() as connection:
+            connection.execute(
+                insert(review_verdicts).values(
+                    batch_id=batch_id,
+                    program="new_hire",
+                    file="x.xlsx",
+                    sheet="s",
+                    row=2,
+                    verdict="通过",
+                    comment="",
+                    round=0,
+                    reviewer="复核员丁",
+                    recorded_by=PREPARER,
+                    recorded_at=dt.datetime.now(dt.UTC),
+                )
+            )
+        with pytest.raises(ApprovalRefused, match="复核过本轮"):
+            approve(folder, "复核员丁", registry, POLICY, ON)
+
+
+def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    policy_folder = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy" / "parameter_files", policy_folder)
+    budget = policy_folder / "budget.yaml"
+    budget.write_text(
+        budget.read_text(encoding="utf-8").replace(
+            '2020-01-01: {"2020": {total: 10000000}, "2021": {total: 10000000}}\nchongqing',
+            '2020-01-01: {"2020": {total: 20000}, "2021": {total: 10000000}}\nchongqing',
+        ),
+        encoding="utf-8",
+    )
+    with Registry(url) as registry:
+        with pytest.raises(ApprovalRefused) as refused:
+            approve(folder, APPROVER, registry, load_policy(policy_folder), ON)
+        message = str(refused.value)
+        # new_hire: 21,000.00 in case 1 against a budget of 20,000.00.
+        assert "一次性吸纳就业补贴 2020 年度预算 20,000.00 元" in message
+        assert "超出 1,000.00 元" in message
+        assert not (folder / "bank").exists()
+        with registry.engine.connect() as connection:
+            assert (
+                connection.execute(select(func.count()).select_from(payment_states)).scalar() == 0
+            )
+        approve(folder, APPROVER, registry, POLICY, ON)  # within the budget: released
+
+
+def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    with Registry(url) as registry:
+        with registry.engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(claims)).scalar() > 0
+        with pytest.raises(ApprovalRefused, match="退回原因"):
+            approve(folder, APPROVER, registry, POLICY, ON, send_back=" ")
+        done = approve(folder, APPROVER, registry, POLICY, ON, send_back="开户行信息需核实")
+        assert done.decision == "退回" and not (folder / "bank").exists()
+        counts = state_counts(registry, done.batch_id)
+        assert set(counts) == {"sent_back"}
+        with registry.engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(claims)).scalar() == 0
+        with pytest.raises(ApprovalRefused, match="退回"):
+            approve(folder, APPROVER, registry, POLICY, ON)
+
+
+def test_money_loop__two_approvals_and_two_reconciliations_at_once_act_once(
+    registry_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    folder = prepared(tmp_path / "out", registry_url)
+    outcomes: list[object] = []
+
+    def one(action) -> None:  # type: ignore[no-untyped-def]
+        with Registry(registry_url) as registry:
+            try:
+                outcomes.append(action(registry))
+            except (ApprovalRefused, SettleRefused) as refused:
+                outcomes.append(refused)
+
+    def approving(registry: Registry) -> object:
+        return approve(folder, APPROVER, registry, POLICY, ON)
+
+    threads = [threading.Thread(target=one, args=(approving,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(o).__name__ for o in outcomes) == ["Approval", "ApprovalRefused"]
+    written = bank_rows(folder)
+    listed = payments_of(folder).set_index("payment_id")
+    returned = write_return(
+        tmp_path / "回盘.csv",
+        [
+            [
+                pid,
+                listed.loc[pid, "bank_account"],
+                listed.loc[pid, "beneficiary_name"],
+                f"{Decimal(int(fen)) / 100:.2f}",
+                "成功",
+                "",
+            ]
+            for pid, fen in zip(written["payment_id"], written["amount"], strict=True)
+        ],
+    )
+    outcomes.clear()
+    threads = [
+        threading.Thread(target=one, args=(lambda r: reconcile(returned, r, "对账员"),))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.already for o in outcomes) == [False, True]  # type: ignore[attr-defined]
+    with Registry(registry_url) as registry:
+        [proof] = prove(
+            registry,
+            outcomes[0].sha256
+            and json.loads(  # type: ignore[attr-defined]
+                (folder / "manifest.json").read_text(encoding="utf-8")
+            )["batch_id"],
+            folder,
+        )
+        assert proof.paid == proof.released and proof.balances
+
+
+def test_settle_by_hand__needs_a_reason_and_a_second_person(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    with Registry(url) as registry:
+        approve(folder, APPROVER, registry, POLICY, ON)
+        pid = str(payments_of(folder)["payment_id"].iloc[0])
+        with pytest.raises(SettleRefused, match="另一人"):
+            settle_by_hand(registry, pid, "成功", "回单 2021-001", "对账员", "对账员")
+        with pytest.raises(SettleRefused, match="依据"):
+            settle_by_hand(registry, pid, "成功", " ", "对账员", "科长")
+        assert settle_by_hand(registry, pid, "成功", "回单 2021-001", "对账员", "科长") == "paid"
+        with pytest.raises(SettleRefused, match="状态是 paid"):
+            settle_by_hand(registry, pid, "失败", "回单 2021-002", "对账员", "科长")
