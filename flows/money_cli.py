@@ -9,7 +9,7 @@ import getpass
 import sys
 from pathlib import Path
 
-COMMANDS = ("approve", "sent", "bank-return", "settle")
+COMMANDS = ("approve", "sent", "bank-return", "settle", "reissue", "approve-corrections")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,11 +43,29 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     settle.add_argument("--by", required=True, help="经办人")
     settle.add_argument("--checker", required=True, help="复核人（不能是经办人）")
     settle.add_argument("--registry", required=True, help="支付登记库 URL")
+    reissue = commands.add_parser(
+        "reissue", help="重新支付失败、退汇的款项（另建一批，须经批准）；可附账户更正表"
+    )
+    reissue.add_argument(
+        "corrections", nargs="?", type=Path, help="账户更正表（登记后待另一人审核）"
+    )
+    reissue.add_argument("--out", required=True, type=Path, help="输出目录（重新支付批次建子目录）")
+    reissue.add_argument("--registry", required=True, help="支付登记库 URL")
+    reissue.add_argument(
+        "--prepared-by", default=getpass.getuser(), help="经办人（默认当前登录用户）"
+    )
+    corrections = commands.add_parser(
+        "approve-corrections", help="审核账户更正表（须由登记人以外的人）"
+    )
+    corrections.add_argument("corrections", type=Path, help="已登记的账户更正表")
+    corrections.add_argument("--approver", required=True, help="审核人姓名")
+    corrections.add_argument("--registry", required=True, help="支付登记库 URL")
 
 
 def run(args: argparse.Namespace) -> int:
     from ledger.reconcile import SettleRefused
     from ledger.registry import Registry
+    from ledger.reissue import ReissueRefused
     from ledger.release import ApprovalRefused
     from ledger.verification import default_registry_url
 
@@ -59,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Registry(url) as registry:
             print(_dispatch(args, registry))
-    except (ApprovalRefused, SettleRefused) as refused:
+    except (ApprovalRefused, ReissueRefused, SettleRefused) as refused:
         print(f"未执行：{refused}", file=sys.stderr)
         return 1
     return 0
@@ -67,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-untyped-def]
     from flows.config import today
-    from ledger import reconcile, release
+    from ledger import reconcile, reissue, release
     from policy.parameters import load_policy
 
     if args.command == "approve":
@@ -84,6 +102,18 @@ def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-unt
     if args.command == "sent":
         count = release.mark_sent(args.folder, args.by, registry, args.round)
         return f"已登记报送银行：{count} 笔"
+    if args.command == "reissue":
+        lines = []
+        if args.corrections:
+            entered = reissue.enter_corrections(registry, args.corrections, args.prepared_by)
+            lines.append(
+                f"已登记账户更正 {entered} 条，须由另一人 subsidy approve-corrections 审核后使用"
+            )
+        prepared = reissue.prepare_reissue(registry, args.out, args.prepared_by, today())
+        return "\n".join([*lines, prepared.summary()])
+    if args.command == "approve-corrections":
+        count = reissue.approve_corrections(registry, args.corrections, args.approver)
+        return f"已审核通过账户更正 {count} 条"
     if args.command == "bank-return":
         return "\n".join(reconcile.reconcile(p, registry, args.by).summary() for p in args.files)
     state = reconcile.settle_by_hand(

@@ -217,6 +217,7 @@ payment_states = Table(
     # the bank's return said it paid.
     Column("sent_name", String(120), nullable=True),
     Column("sent_account", String(40), nullable=True),
+    Column("sent_bank", String(120), nullable=True),
     Column("bank_amount_fen", BigInteger, nullable=True),
     Column("bank_reason", String(255), nullable=True),  # the bank's 失败原因 / 退汇原因
     Column("discrepancy", String(500), nullable=True),  # a 成功 that differs from what was sent
@@ -265,4 +266,24 @@ bank_returns = Table(
     Column("applied", Integer, nullable=False),
     Column("reconciled_by", String(120), nullable=False),
     Column("reconciled_at", DateTime(timezone=True), nullable=False),
+)
+
+# Account corrections (SPEC §8 re-issue): entered from a workbook by one person, approved by
+# another before any re-issue uses them.
+account_corrections = Table(
+    "account_corrections",
+    metadata,
+    Column("beneficiary_id", String(40), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("old_bank", String(120), nullable=False),
+    Column("old_account", String(40), nullable=False),
+    Column("new_bank", String(120), nullable=False),
+    Column("new_account", String(40), nullable=False),
+    Column("basis", String(255), nullable=False),  # 更正依据
+    Column("source_sha256", String(64), nullable=False),
+    Column("entered_by", String(120), nullable=False),
+    Column("entered_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(120), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("beneficiary_id", "old_account", "new_account", name="uq_correction_once"),
 )

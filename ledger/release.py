@@ -157,6 +157,7 @@ def approve(
             bank = bank_release(listed, formats or load_formats(), batch_id, number, on)
             written = _write_bank_files(folder, bank)
             _record_release(connection, listed, bank, approver, batch_id, number)
+            _mark_reissued(connection, listed, bank, approver)
             for item, sha in written:
                 connection.execute(
                     bank_files.insert().values(
@@ -268,17 +269,27 @@ def _check_round(connection: Connection, files: RoundFiles) -> pd.DataFrame:
             f"批次 {batch_id} 第 {number} 轮的清单与登记库提交时记录的不一致（文件被修改或替换），不能拨付"
         )
     rows = connection.execute(
-        select(payments.c.payment_id, payments.c.amount_fen, payments.c.period).where(
-            payments.c.batch_id == batch_id, payments.c.round == number
-        )
+        select(
+            payments.c.payment_id,
+            payments.c.amount_fen,
+            payments.c.period,
+            payments.c.original_payment_id,
+            payments.c.kind,
+        ).where(payments.c.batch_id == batch_id, payments.c.round == number)
     ).all()
     listed = dict(zip(files.payments["payment_id"], files.payments["amount"], strict=True))
-    if {pid: int(fen) for pid, fen, _ in rows} != listed:
+    if {pid: int(fen) for pid, fen, _, _, _ in rows} != listed:
         raise ApprovalRefused(
             f"批次 {batch_id} 第 {number} 轮的 payments.csv 与登记库中的支付不一致，不能拨付"
         )
-    periods = {pid: str(period) for pid, _, period in rows}
-    return files.payments.assign(period=files.payments["payment_id"].map(periods))
+    periods = {pid: str(period) for pid, _, period, _, _ in rows}
+    # A re-issue names the failed or reversed payment it replaces (a top-up names one too, but
+    # adds to it).
+    originals = {
+        pid: (original or "") if kind == "reissue" else "" for pid, _, _, original, kind in rows
+    }
+    ids = files.payments["payment_id"]
+    return files.payments.assign(period=ids.map(periods), original=ids.map(originals))
 
 
 def _check_people(
@@ -384,6 +395,7 @@ def _record_release(
                 "bank_file": in_file.get(row.payment_id),
                 "sent_name": str(row.beneficiary_name) if row.payment_id in in_file else None,
                 "sent_account": str(row.bank_account) if row.payment_id in in_file else None,
+                "sent_bank": str(row.bank_name) if row.payment_id in in_file else None,
                 "bank_amount_fen": None,
                 "bank_reason": held.get(row.payment_id),
                 "discrepancy": None,
@@ -405,6 +417,40 @@ def _record_release(
     if states:
         connection.execute(payment_states.insert(), states)
         connection.execute(payment_events.insert(), events)
+
+
+def _mark_reissued(
+    connection: Connection, round_payments: pd.DataFrame, bank: BankRelease, approver: str
+) -> None:
+    """A failed or reversed payment whose re-issue is released turns `reissued`."""
+    released = {pid for f in bank.files for pid in f.payment_ids}
+    originals = round_payments[
+        round_payments["payment_id"].isin(released) & round_payments["original"].ne("")
+    ]
+    now = dt.datetime.now(dt.UTC)
+    for row in originals.itertuples():
+        before = connection.execute(
+            select(payment_states.c.state).where(payment_states.c.payment_id == row.original)
+        ).scalar_one()
+        if before not in ("failed", "reversed"):
+            raise ApprovalRefused(f"原支付 {row.original} 的状态是 {before}，不能重新支付")
+        connection.execute(
+            update(payment_states)
+            .where(payment_states.c.payment_id == row.original)
+            .values(state="reissued", updated_at=now)
+        )
+        connection.execute(
+            payment_events.insert().values(
+                payment_id=row.original,
+                event="reissued",
+                from_state=before,
+                to_state="reissued",
+                source=row.payment_id,
+                actor=approver,
+                detail=None,
+                at=now,
+            )
+        )
 
 
 def _set_states(

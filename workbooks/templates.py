@@ -19,6 +19,8 @@ from policy.catalogue import CATALOGUE
 from policy.programme import Programme
 from validators.checks import SHANDONG_CITIES
 from validators.registered_checks import ENTERPRISE_SIZES, INDUSTRIES, UNIT_TYPES
+from workbooks.corrections import FILE_NAME as CORRECTIONS_FILE
+from workbooks.corrections import corrections_template
 from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width, workbook_bytes
 
 TEXT_KINDS = {"code", "account", "text", "insurances"}
@@ -76,4 +78,6 @@ def write_templates(folder: Path) -> list[Path]:
         path = folder / program.file_name
         write_atomic(path, workbook_bytes(template_workbook(program)))
         written.append(path)
-    return written
+    corrections = folder / CORRECTIONS_FILE  # for re-issuing payments to corrected accounts
+    write_atomic(corrections, workbook_bytes(corrections_template()))
+    return [*written, corrections]

@@ -1,4 +1,5 @@
-"""The money loop (SPEC §8): releases, payment states and their events, bank files, bank returns.
+"""The money loop (SPEC §8): releases, payment states and their events, bank files, bank returns
+and account corrections.
 
 Payments recorded before have no state row: they are `prepared`, awaiting approval.
 
@@ -39,6 +40,7 @@ def upgrade() -> None:
         sa.Column("bank_file", sa.String(255), nullable=True),
         sa.Column("sent_name", sa.String(120), nullable=True),
         sa.Column("sent_account", sa.String(40), nullable=True),
+        sa.Column("sent_bank", sa.String(120), nullable=True),
         sa.Column("bank_amount_fen", sa.BigInteger, nullable=True),
         sa.Column("bank_reason", sa.String(255), nullable=True),
         sa.Column("discrepancy", sa.String(500), nullable=True),
@@ -83,8 +85,33 @@ def upgrade() -> None:
         sa.Column("reconciled_by", sa.String(120), nullable=False),
         sa.Column("reconciled_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "account_corrections",
+        sa.Column("beneficiary_id", sa.String(40), nullable=False),
+        sa.Column("name", sa.String(120), nullable=False),
+        sa.Column("old_bank", sa.String(120), nullable=False),
+        sa.Column("old_account", sa.String(40), nullable=False),
+        sa.Column("new_bank", sa.String(120), nullable=False),
+        sa.Column("new_account", sa.String(40), nullable=False),
+        sa.Column("basis", sa.String(255), nullable=False),
+        sa.Column("source_sha256", sa.String(64), nullable=False),
+        sa.Column("entered_by", sa.String(120), nullable=False),
+        sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("approved_by", sa.String(120), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.UniqueConstraint(
+            "beneficiary_id", "old_account", "new_account", name="uq_correction_once"
+        ),
+    )
 
 
 def downgrade() -> None:
-    for table in ("bank_returns", "bank_files", "payment_events", "payment_states", "releases"):
+    for table in (
+        "account_corrections",
+        "bank_returns",
+        "bank_files",
+        "payment_events",
+        "payment_states",
+        "releases",
+    ):
         op.drop_table(table)

@@ -1,0 +1,378 @@
+"""Re-issue of failed and reversed payments, and the account corrections they may need (SPEC §8).
+
+A failed or reversed payment is paid again as a `reissue` payment naming it, prepared as a batch
+of its own (`reissue-<id>/`, one round) that goes through `subsidy approve` like any other: to
+the same account when the bank's reason is not about the account (an outage, a temporary
+freeze), otherwise only to a corrected account from an account-correction workbook that a
+second person approved first. A payment is not re-issued while another payment to the same
+beneficiary, programme and year is at the bank (released or sent, not yet settled), nor twice.
+The original turns `reissued` when its re-issue is approved (`ledger.release`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select, text, update
+
+from ledger import audit
+from ledger.manifest import BankFile, Decreases, Manifest
+from ledger.outputs import file_sha256, payments_csv, write_atomic
+from ledger.payments import payment_id
+from ledger.registry import SETTLE_LOCK, Registry
+from ledger.registry_tables import (
+    account_corrections,
+    batches,
+    payment_states,
+    payments,
+    releases,
+    rounds,
+)
+from policy.money import fen_text
+from policy.parameters import load_policy
+from workbooks.corrections import read_corrections
+from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
+
+REISSUE = "reissue"
+ACCOUNT_WORDS = ("账号", "户名", "销户", "注销", "不存在", "无此", "不符", "开户行", "挂失")
+
+
+class ReissueRefused(Exception):
+    """A correction or re-issue that may not happen (message in Chinese)."""
+
+
+def about_the_account(reason: str | None) -> bool:
+    """Whether a bank's reason says the account itself is wrong (then a correction is needed)."""
+    return any(word in (reason or "") for word in ACCOUNT_WORDS)
+
+
+def enter_corrections(registry: Registry, path: Path, entered_by: str) -> int:
+    """Record a correction workbook's rows, awaiting a second person; returns the rows entered."""
+    try:
+        rows = read_corrections(path)
+    except ValueError as problem:
+        raise ReissueRefused(str(problem)) from problem
+    problems = [
+        f"第{n}行：{why}"
+        for n, row in enumerate(rows.itertuples(), start=2)
+        for why in _row_problems(row)
+    ]
+    if problems:
+        raise ReissueRefused(f"{path.name} 有误，未登记任何更正：\n" + "\n".join(problems))
+    sha, now = file_sha256(path), dt.datetime.now(dt.UTC)
+    values = [
+        {**row, "source_sha256": sha, "entered_by": entered_by.strip(), "entered_at": now}
+        for row in rows.to_dict("records")
+    ]
+    with registry.engine.begin() as connection:
+        before = _count(connection)
+        if values:
+            connection.execute(
+                registry._insert(account_corrections).on_conflict_do_nothing(), values
+            )
+        return _count(connection) - before
+
+
+def approve_corrections(registry: Registry, path: Path, approver: str) -> int:
+    """A second person approves the corrections entered from this workbook (by its sha256)."""
+    sha = file_sha256(path)
+    with registry.engine.begin() as connection:
+        entered = connection.execute(
+            select(account_corrections.c.entered_by).where(
+                account_corrections.c.source_sha256 == sha,
+                account_corrections.c.approved_by.is_(None),
+            )
+        ).scalars()
+        people = {str(p).casefold() for p in entered}
+        if not people:
+            raise ReissueRefused(f"{path.name} 中没有待审核的账户更正（未登记，或已审核）")
+        if approver.strip().casefold() in people:
+            raise ReissueRefused("账户更正须由登记人以外的另一人审核")
+        done = connection.execute(
+            update(account_corrections)
+            .where(
+                account_corrections.c.source_sha256 == sha,
+                account_corrections.c.approved_by.is_(None),
+            )
+            .values(approved_by=approver.strip(), approved_at=dt.datetime.now(dt.UTC))
+        )
+        return int(done.rowcount)
+
+
+@dataclass
+class Reissue:
+    folder: Path | None
+    payments: pd.DataFrame
+    waiting: list[str] = field(default_factory=list)  # not re-issued now, and why
+
+    def summary(self) -> str:
+        lines = []
+        if self.folder is None:
+            lines.append("没有可以重新支付的款项")
+        else:
+            total = int(self.payments["amount"].sum())
+            lines.append(
+                f"已准备重新支付 {len(self.payments)} 笔，{fen_text(total)} 元：{self.folder}"
+                "（须经另一人 subsidy approve 批准后写出银行文件）"
+            )
+        lines += [f"  暂不重新支付：{w}" for w in self.waiting]
+        return "\n".join(lines)
+
+
+def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date) -> Reissue:
+    """A re-issue batch of every failed or reversed payment that may be paid again now."""
+    with registry.engine.begin() as connection:
+        _settle_lock(connection)
+        candidates = _candidates(connection)
+        corrections = _approved_corrections(connection)
+        chosen, waiting = _choose(candidates, corrections)
+        if chosen.empty:
+            return Reissue(None, chosen, waiting)
+        batch_id = (
+            "reissue-"
+            + hashlib.sha256("|".join(sorted(chosen["original_payment_id"])).encode()).hexdigest()[
+                :12
+            ]
+        )
+        chosen["payment_id"] = [
+            payment_id(batch_id, p, d, b)
+            for p, d, b in zip(
+                chosen["program"], chosen["period"], chosen["beneficiary_id"], strict=True
+            )
+        ]
+        folder = out / batch_id
+        manifest = _write_folder(folder, batch_id, chosen, on)
+        seq = int(connection.execute(select(func.coalesce(func.max(rounds.c.seq), 0))).scalar())
+        now = dt.datetime.now(dt.UTC)
+        connection.execute(
+            insert(batches).values(
+                batch_id=batch_id,
+                lineage=batch_id,
+                as_of=on,
+                policy_version=REISSUE,
+                recorded_at=now,
+                manifest_sha256=manifest,
+                seq=seq + 1,
+            )
+        )
+        connection.execute(
+            insert(rounds).values(
+                batch_id=batch_id, round=0, seq=seq + 1, manifest_sha256=manifest, recorded_at=now
+            )
+        )
+        connection.execute(
+            insert(payments),
+            [
+                {
+                    "payment_id": row.payment_id,
+                    "batch_id": batch_id,
+                    "program": row.program,
+                    "period": row.period,
+                    "beneficiary_id": row.beneficiary_id,
+                    "amount_fen": int(row.amount),
+                    "kind": REISSUE,
+                    "original_payment_id": row.original_payment_id,
+                    "round": 0,
+                    "seq": seq + 1,
+                }
+                for row in chosen.itertuples()
+            ],
+        )
+        connection.execute(
+            insert(releases).values(
+                batch_id=batch_id, round=0, prepared_by=prepared_by.strip(), prepared_at=now
+            )
+        )
+    appended = audit.append_events(
+        folder / "audit.jsonl",
+        [
+            {
+                "event": "reissue_prepared",
+                "batch_id": batch_id,
+                "prepared_by": prepared_by,
+                "payments": len(chosen),
+                "amount": fen_text(int(chosen["amount"].sum())),
+                "originals": sorted(chosen["original_payment_id"]),
+            }
+        ],
+    )
+    registry.record_audit_head(batch_id, appended.head, "reissue", appended.events)
+    return Reissue(folder, chosen, waiting)
+
+
+def _row_problems(row: object) -> list[str]:
+    problems = []
+    for column in ("beneficiary_id", "name", "old_account", "new_bank", "new_account", "basis"):
+        if not str(getattr(row, column)).strip():
+            problems.append(f"{column} 未填写")
+    for column in ("old_account", "new_account"):
+        value = str(getattr(row, column))
+        if value and not (value.isdigit() and 8 <= len(value) <= 32):
+            problems.append(f"{'原' if column == 'old_account' else '新'}银行账号应为8至32位数字")
+    if str(row.old_account) == str(row.new_account):  # type: ignore[attr-defined]
+        problems.append("新账号与原账号相同")
+    return problems
+
+
+def _count(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(account_corrections)).scalar())
+
+
+def _settle_lock(connection: Connection) -> None:
+    """New rounds are numbered one at a time (`rounds.seq`), as `Registry.claiming` does."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETTLE_LOCK})
+    else:
+        connection.execute(update(rounds).where(rounds.c.batch_id == "").values(seq=rounds.c.seq))
+
+
+def _candidates(connection: Connection) -> pd.DataFrame:
+    """Failed or reversed payments, with what was sent, and whether anything blocks them."""
+    reissued = (
+        select(payments.c.original_payment_id)
+        .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+        .where(
+            payments.c.kind == REISSUE,
+            func.coalesce(payment_states.c.state, "prepared") != "sent_back",
+        )
+    )
+    frame = pd.DataFrame(
+        connection.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.program,
+                payments.c.period,
+                payments.c.beneficiary_id,
+                payments.c.amount_fen,
+                payment_states.c.state,
+                payment_states.c.city,
+                payment_states.c.sent_name,
+                payment_states.c.sent_bank,
+                payment_states.c.sent_account,
+                payment_states.c.bank_reason,
+            )
+            .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(
+                payment_states.c.state.in_(["failed", "reversed"]),
+                payments.c.payment_id.not_in(reissued),
+            )
+        ).all(),
+        columns=[
+            "original_payment_id",
+            "program",
+            "period",
+            "beneficiary_id",
+            "amount",
+            "state",
+            "city",
+            "name",
+            "bank",
+            "account",
+            "reason",
+        ],
+    )
+    at_bank = set(
+        connection.execute(
+            select(payments.c.program, payments.c.period, payments.c.beneficiary_id)
+            .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(payment_states.c.state.in_(["released", "sent"]))
+        ).all()
+    )
+    frame["at_bank"] = [
+        (p, d, b) in at_bank
+        for p, d, b in zip(frame["program"], frame["period"], frame["beneficiary_id"], strict=True)
+    ]
+    return frame
+
+
+def _approved_corrections(connection: Connection) -> dict[tuple[str, str], tuple[str, str]]:
+    rows = connection.execute(
+        select(
+            account_corrections.c.beneficiary_id,
+            account_corrections.c.old_account,
+            account_corrections.c.new_bank,
+            account_corrections.c.new_account,
+        ).where(account_corrections.c.approved_by.is_not(None))
+    ).all()
+    return {(str(b), str(old)): (str(bank), str(new)) for b, old, bank, new in rows}
+
+
+def _choose(
+    candidates: pd.DataFrame, corrections: dict[tuple[str, str], tuple[str, str]]
+) -> tuple[pd.DataFrame, list[str]]:
+    chosen, waiting = [], []
+    for row in candidates.itertuples():
+        label = f"{row.original_payment_id}（{'退汇' if row.state == 'reversed' else '支付失败'}：{row.reason or '未说明'}）"
+        if row.at_bank:
+            waiting.append(f"{label}：同一受益对象另有支付在银行处理中")
+            continue
+        bank, account = str(row.bank), str(row.account)
+        if about_the_account(row.reason):
+            corrected = corrections.get((str(row.beneficiary_id), account))
+            if corrected is None:
+                waiting.append(f"{label}：原因涉及账户，待账户更正经审核后重新支付")
+                continue
+            bank, account = corrected
+        chosen.append(
+            {
+                "original_payment_id": row.original_payment_id,
+                "program": row.program,
+                "period": row.period,
+                "beneficiary_id": row.beneficiary_id,
+                "beneficiary_name": row.name,
+                "city": row.city,
+                "bank_name": bank,
+                "bank_account": account,
+                "amount": int(row.amount),
+                "kind": REISSUE,
+            }
+        )
+    return pd.DataFrame(
+        chosen,
+        columns=[
+            "original_payment_id",
+            "program",
+            "period",
+            "beneficiary_id",
+            "beneficiary_name",
+            "city",
+            "bank_name",
+            "bank_account",
+            "amount",
+            "kind",
+        ],
+    ), waiting
+
+
+def _write_folder(folder: Path, batch_id: str, chosen: pd.DataFrame, on: dt.date) -> str:
+    """payments.csv, the 资金拨付申请表 and a manifest listing both, as a batch's round 0;
+    returns the manifest's sha256."""
+    kept = folder / "rounds" / "0"
+    kept.mkdir(parents=True, exist_ok=True)
+    total = int(chosen["amount"].sum())
+    manifest = Manifest(
+        batch_id=batch_id,
+        as_of=on.isoformat(),
+        policy_version=REISSUE,
+        round=0,
+        provisional_parameters=[],
+        inputs=[],
+        programs={},
+        totals={"payments": fen_text(total)},
+        bank_file=BankFile(len(chosen), fen_text(total), 0, "0.00"),
+        decreases=Decreases(0, "0.00"),
+    )
+    written = {}
+    data = payments_csv(chosen)
+    department = str(load_policy().value("publication.department", on))
+    request = funding_request_workbook(chosen, manifest, department)
+    for name, content in (("payments.csv", data), (FUNDING_REQUEST, request)):
+        written[name] = write_atomic(folder / name, content)
+        written[f"rounds/0/{name}"] = write_atomic(kept / name, content)
+    body = manifest.with_outputs(written).to_json()
+    write_atomic(kept / "manifest.json", body)
+    return write_atomic(folder / "manifest.json", body)
