@@ -25,6 +25,12 @@ from ledger.proof import overpaid, prove
 from ledger.reconcile import SettleRefused, reconcile, settle_by_hand
 from ledger.registry import Registry
 from ledger.registry_tables import claims, payment_states, review_verdicts
+from ledger.reissue import (
+    ReissueRefused,
+    approve_corrections,
+    enter_corrections,
+    prepare_reissue,
+)
 from ledger.release import ApprovalRefused, approve, mark_sent, state_counts
 from ledger.verification import folder_problems, money_proof
 from policy.parameters import load_policy
@@ -71,7 +77,7 @@ def write_return(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_money_loop__prepare_approve_send_return_twice_and_the_proof_balances(
+def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_balances(
     registry_url: str,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -126,9 +132,84 @@ def test_money_loop__prepare_approve_send_return_twice_and_the_proof_balances(
         assert (proof.failed, proof.unreconciled) == (failed, 0)
         assert proof.paid == proof.released - failed
         assert overpaid(registry) == []
+
+        # Re-issue: the frozen account's payment to the same account; the closed account's
+        # only once a correction entered by one person is approved by another.
+        frozen, closed = ids[0], ids[1]
+        corrections = write_corrections(tmp_path / "账户更正.xlsx", sent.loc[closed], closed)
+        assert enter_corrections(registry, corrections, PREPARER) == 1
+        first_reissue = prepare_reissue(registry, tmp_path / "out", PREPARER, ON)
+        assert list(first_reissue.payments["original_payment_id"]) == [frozen]
+        assert first_reissue.payments.iloc[0]["bank_account"] == sent.loc[frozen, "bank_account"]
+        assert any(closed in w and "账户更正" in w for w in first_reissue.waiting)
+        with pytest.raises(ReissueRefused, match="另一人"):
+            approve_corrections(registry, corrections, PREPARER)
+        assert approve_corrections(registry, corrections, APPROVER) == 1
+        second_reissue = prepare_reissue(registry, tmp_path / "out", PREPARER, ON)
+        assert list(second_reissue.payments["original_payment_id"]) == [closed]
+        assert second_reissue.payments.iloc[0]["bank_account"] == NEW_ACCOUNT
+        assert prepare_reissue(registry, tmp_path / "out", PREPARER, ON).folder is None  # once
+        for reissue in (first_reissue, second_reissue):
+            assert reissue.folder is not None
+            with pytest.raises(ApprovalRefused, match="经办人"):
+                approve(reissue.folder, PREPARER, registry, POLICY, ON)
+            approve(reissue.folder, APPROVER, registry, POLICY, ON)
+            mark_sent(reissue.folder, PREPARER, registry)
+            row = payments_of(reissue.folder).iloc[0]
+            back = write_return(
+                tmp_path / f"{reissue.folder.name}.csv",
+                [
+                    [
+                        row["payment_id"],
+                        row["bank_account"],
+                        row["beneficiary_name"],
+                        f"{Decimal(int(row['amount'])) / 100:.2f}",
+                        "成功",
+                        "",
+                    ]
+                ],
+            )
+            assert reconcile(back, registry, "对账员丙").paid == 1
+            [again_proof] = prove(registry, reissue.folder.name, reissue.folder)
+            assert again_proof.balances and again_proof.problems == []
+            assert again_proof.paid == int(row["amount"])
+        [proof] = prove(registry, done.batch_id, folder)
+        assert (proof.failed, proof.reissued) == (0, failed)
+        assert proof.released == proof.paid + proof.reissued and proof.balances
+        assert overpaid(registry) == []
     assert folder_problems(folder, registry_url) == []
     lines, problems = money_proof(folder, registry_url)
     assert problems == [] and "平衡" in "\n".join(lines)
+
+
+NEW_ACCOUNT = "6222020200000000001"
+
+
+def write_corrections(path: Path, row: pd.Series, pid: str) -> Path:
+    frame = pd.DataFrame(
+        [
+            [
+                row["beneficiary_id"],
+                row["beneficiary_name"],
+                row["bank_name"],
+                row["bank_account"],
+                row["bank_name"],
+                NEW_ACCOUNT,
+                f"开户行出具的账户证明（{pid}）",
+            ]
+        ],
+        columns=[
+            "受益对象编号",
+            "户名",
+            "原开户银行",
+            "原银行账号",
+            "新开户银行",
+            "新银行账号",
+            "更正依据",
+        ],
+    )
+    frame.to_excel(path, sheet_name="账户更正", index=False)
+    return path
 
 
 def test_money_loop__a_reviewer_of_the_round_may_not_approve_it(tmp_path: Path) -> None:

@@ -1,0 +1,127 @@
+"""A property of reconciliation (SPEC §8): whatever the bank returns — success, failure, reversal,
+a success with a different amount, a row lost, the same file twice, rows in any order — each
+payment ends in the state a plain model of the rules says, nobody is listed as paid beyond what
+they are owed unless the bank really paid more, and the proof balances to the fen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from flows.disburse import disburse
+from flows.form import Technical
+from ledger.proof import overpaid, prove
+from ledger.reconcile import reconcile
+from ledger.registry import Registry
+from ledger.registry_tables import payment_states
+from ledger.release import approve, mark_sent
+from policy.parameters import load_policy
+from tests.conftest import SAMPLES
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+OUTCOMES = ("成功", "失败", "退汇", "多付", "少付", "丢失")
+
+
+@pytest.fixture(scope="module")
+def sent_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd.DataFrame]:
+    """The samples prepared, approved and sent: the registry file and the batch's payments."""
+    work = tmp_path_factory.mktemp("sent")
+    url = f"sqlite:///{work / 'registry.sqlite'}"
+    folder = Path(
+        disburse(
+            inputs=[str(SAMPLES)],
+            reference=str(SAMPLES / "reference"),
+            out=str(work),
+            as_of=dt.date(2020, 12, 31),
+            prepared_by="经办员",
+            technical=Technical(registry=url),
+        )
+    )
+    with Registry(url) as registry:
+        approve(folder, "审批员", registry, load_policy(), dt.date(2021, 1, 5))
+        mark_sent(folder, "经办员", registry)
+    listed = pd.read_csv(folder / "payments.csv", dtype=str, keep_default_na=False)
+    listed["amount"] = [int(Decimal(a) * 100) for a in listed["amount"]]
+    return work / "registry.sqlite", folder, listed
+
+
+returns = st.lists(
+    st.lists(st.tuples(st.integers(0, 18), st.sampled_from(OUTCOMES)), min_size=1, max_size=25),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(files=returns)
+def test_reconcile__any_sequence_of_returns_ends_as_the_model_says_and_balances(
+    sent_batch: tuple[Path, Path, pd.DataFrame], files: list[list[tuple[int, str]]]
+) -> None:
+    template, folder, listed = sent_batch
+    work = Path(tempfile.mkdtemp())
+    try:
+        shutil.copy(template, work / "registry.sqlite")
+        registry = Registry(f"sqlite:///{work / 'registry.sqlite'}")
+        model = {pid: ("sent", 0) for pid in listed["payment_id"]}
+        owed = dict(zip(listed["payment_id"], listed["amount"], strict=True))
+        seen: set[tuple] = set()
+        for number, rows in enumerate(files):
+            lines, done = [], set()
+            for index, outcome in rows:
+                row = listed.iloc[index % len(listed)]
+                pid, fen = row["payment_id"], int(row["amount"])
+                if outcome == "丢失":
+                    continue  # the bank's file has no line for it
+                paid = fen + 100 if outcome == "多付" else fen - 100 if outcome == "少付" else fen
+                result = outcome if outcome in ("失败", "退汇") else "成功"
+                lines.append((pid, row["bank_account"], row["beneficiary_name"], paid, result))
+            content = tuple(lines)
+            path = work / f"回盘-{number}.csv"
+            pd.DataFrame(
+                [
+                    [p, a, n, f"{Decimal(f) / 100:.2f}", r, "银行原因" if r != "成功" else ""]
+                    for p, a, n, f, r in lines
+                ],
+                columns=["付款编号", "账号", "户名", "金额", "结果", "失败原因"],
+            ).to_csv(path, index=False, encoding="utf-8-sig")
+            outcome_of_file = reconcile(path, registry, "对账员")
+            if content in seen or not lines:
+                if content in seen:
+                    assert outcome_of_file.already
+                continue
+            seen.add(content)
+            for pid, _, _, fen, result in lines:  # the rules, plainly
+                if pid in done:
+                    continue
+                done.add(pid)
+                state, bank = model[pid]
+                if result == "退汇":
+                    model[pid] = ("reversed", bank) if state in ("paid", "sent") else model[pid]
+                elif state == "sent":
+                    model[pid] = ("failed", 0) if result == "失败" else ("paid", fen)
+        with registry.engine.connect() as connection:
+            recorded = dict(
+                connection.execute(
+                    select(payment_states.c.payment_id, payment_states.c.state)
+                ).all()
+            )
+        assert recorded == {pid: state for pid, (state, _) in model.items()}
+        [proof] = prove(registry, folder.name, folder)
+        assert proof.balances and proof.problems == []
+        assert proof.released == int(listed["amount"].sum())
+        over = {pid for pid, (state, bank) in model.items() if state == "paid" and bank > owed[pid]}
+        assert len(overpaid(registry)) == len(over)
+        registry.dispose()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
