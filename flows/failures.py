@@ -15,10 +15,14 @@ from typing import Any, TypeVar
 from prefect import get_run_logger
 from prefect.states import Failed
 
+from bank.returns import ReturnFileError
 from batch.run import AsOfRequired, InputsMissing, NotPaidBatch, NoUsableInput, TopupNotAsked
 from batch.whatif import BaselineMismatch
 from flows.secrets import SecretInParameter
 from ledger.batch_inputs import MissingInputs
+from ledger.reconcile import SettleRefused
+from ledger.reissue import ReissueRefused
+from ledger.release import ApprovalRefused
 from ledger.schema import RegistryOutdated
 from policy.parameters import PolicyError
 from workbooks.reader import MissingReference
@@ -33,6 +37,7 @@ class NothingProcessed(Exception):
 
 
 USER_ERRORS: tuple[type[Exception], ...] = (
+    ApprovalRefused,
     AsOfRequired,
     BaselineMismatch,
     InboxMissing,
@@ -44,7 +49,10 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     NothingProcessed,
     PolicyError,
     RegistryOutdated,
+    ReissueRefused,
+    ReturnFileError,
     SecretInParameter,
+    SettleRefused,
     TopupNotAsked,
 )
 Flow = TypeVar("Flow", bound=Callable[..., Any])

@@ -11,7 +11,7 @@ The descriptions stay in the flows' docstrings, where Prefect reads them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
@@ -66,6 +66,14 @@ OptionalInputs = Annotated[
     BeforeValidator(_none_if_empty),
     optional("申请工作簿或文件夹（留空按审计日志查找）", empty=[]),
 ]
+
+
+BatchFolder = Annotated[str, titled("批次输出目录")]
+Approver = Annotated[str, titled("审批人")]
+Decision = Annotated[Literal["批准", "退回"], titled("审批结论")]
+Reason = Annotated[str | None, *PLAIN_TEXT, optional("退回原因或审批意见")]
+ReturnFiles = Annotated[list[str], titled("银行回盘文件")]
+Person = Annotated[str, titled("经办人")]
 
 
 # Where the payments registry is: a technical setting, grouped apart from a clerk's fields. (No

@@ -25,6 +25,7 @@ from flows.disburse import disburse
 from flows.exclusive import takes_turns
 from flows.failures import InboxMissing, NothingProcessed, reports_user_errors
 from flows.form import Inbox, Out, Reference, Technical, TechnicalField
+from flows.inbox_returns import RETURNS, reconcile_inbox_returns
 from flows.naming import nightly_name, service_account
 from flows.secrets import registry_address
 from ledger import audit
@@ -46,7 +47,7 @@ def new_arrivals(inbox: Path, registry_url: str) -> tuple[list[Path], list[Path]
     """Unprocessed applications, reviewed ledgers and files that are not workbooks in the inbox
     and its subfolders (not its archive)."""
     logger = get_run_logger()
-    listing = list_inputs([inbox], skip=(ARCHIVE,))
+    listing = list_inputs([inbox], skip=(ARCHIVE, RETURNS))
     paths = listing.workbooks
     hashes = {p: file_sha256(p) for p in paths}
     registry = Registry(registry_url)
@@ -144,9 +145,12 @@ def nightly_inbox(
     )
     if not folder.is_dir():  # before any task: a user error, not a task's traceback
         raise InboxMissing(f"收件箱文件夹 {folder} 不存在或未挂载，请检查共享目录后重新运行")
+    # Bank returns first: a re-issue prepared later in the night sees the failures they report.
+    unprocessed: list[tuple[str, str, str]] = reconcile_inbox_returns(  # file, code, why
+        folder, folder / ARCHIVE, registry_url
+    )
     applications, ledgers, others = new_arrivals(folder, registry_url)
     written = []
-    unprocessed: list[tuple[str, str, str]] = []  # file, code, why
     if applications:
         given = [*applications, *others]
         try:

@@ -5,6 +5,8 @@
   paid applications with a new `policy` folder pays the top-ups (补发).
 - `find-people`: policy finds people (免申即享) from the contribution records.
 - `whatif`: a recorded batch priced under another parameter folder (nothing paid).
+- `approve`, `record-sent`, `bank-return`: the money loop (SPEC §8): approve or send back a
+  round, record the upload to the bank, reconcile the bank's returns.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flows.disburse import disburse
 from flows.exclusive import ensure_limit
 from flows.find import find_eligible_enterprises
 from flows.inbox import nightly_inbox
+from flows.money import approve_round, bank_return, record_sent
 from flows.whatif import whatif
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -51,6 +54,22 @@ def deployments():  # type: ignore[no-untyped-def]
             name="whatif",
             description="政策测算：已运行批次按另一套参数重新审核并对比，不登记、不支付",
             tags=["subsidy"],
+        ),
+        approve_round.to_deployment(
+            name="approve",
+            description="审批一轮拨付：批准后按银行格式写出银行文件；退回则不拨付、释放申领资格。"
+            "审批人须是经办人、复核人以外的人",
+            tags=["subsidy", "money"],
+        ),
+        record_sent.to_deployment(
+            name="record-sent",
+            description="登记已批准的银行文件已报送银行",
+            tags=["subsidy", "money"],
+        ),
+        bank_return.to_deployment(
+            name="bank-return",
+            description="银行回盘对账：标记支付成功、失败或退汇（也可将回盘文件放入收件箱的“回盘”文件夹，每晚对账）",
+            tags=["subsidy", "money"],
         ),
     ]
 

@@ -8,6 +8,7 @@ Playwright, and keeps screenshots in `test-output/browser/`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -97,7 +98,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def field(page, title: str):  # type: ignore[no-untyped-def]
     """The text box of the form's field titled `title`."""
-    label = page.locator(f"span.schema-form-property__label:text-is('{title} (Optional)')")
+    pattern = re.escape(title) + r"( \(Optional\))?$"
+    label = page.locator("span.schema-form-property__label").filter(
+        has_text=re.compile("^" + pattern)
+    )
     return page.locator(".p-label").filter(has=label).locator("textarea").first
 
 
@@ -112,8 +116,12 @@ def open_artifact_of_run(page, served: str, key: str):  # type: ignore[no-untype
     """Follow the new run's link, wait for the run to finish, and show its artifact `key`."""
     from playwright.sync_api import expect
 
-    run_link = page.locator("a[href*='/runs/flow-run/']").first
-    run_link.wait_for()
+    run_link = page.locator("a[href*='/runs/flow-run/']:visible").first
+    try:
+        run_link.wait_for()
+    except Exception:
+        page.screenshot(path=SHOTS / f"failed-{key}.png", full_page=True)
+        raise
     page.goto(served + run_link.get_attribute("href"))
     artifact = page.get_by_text(key, exact=True)
     # "Completed" may be a task's state while the flow still runs: reload until the flow's
@@ -170,10 +178,23 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         expect(page.get_by_text("失业保险稳岗返还").first).to_be_visible()
         expect(page.get_by_text("审核结果").first).to_be_visible()
         page.screenshot(path=SHOTS / "4-summary.png", full_page=True)
+
+        # The approver releases the round from the UI: another person than the service
+        # account that prepared it; the bank files appear under bank/.
+        [batch] = [p for p in out.iterdir() if p.is_dir()]
+        custom_run_form(page, served, "approve")
+        field(page, "批次输出目录").fill(str(batch))
+        field(page, "审批人").fill("审批员乙")
+        page.screenshot(path=SHOTS / "7-approve-form.png", full_page=True)
+        page.get_by_role("button", name="Submit").click()
+        approval = open_artifact_of_run(page, served, "approval")
+        approval.click()
+        expect(page.get_by_text("已由 审批员乙 批准").first).to_be_visible()
+        page.screenshot(path=SHOTS / "8-approval.png", full_page=True)
         browser.close()
 
-    batches = [p for p in out.iterdir() if p.is_dir()]
-    assert len(batches) == 1 and (batches[0] / "ledger.xlsx").exists()
+    assert (batch / "ledger.xlsx").exists()
+    assert sorted(p.suffix for p in (batch / "bank").iterdir()) == [".csv", ".csv", ".txt", ".xlsx"]
 
 
 def test_browser__the_nightly_run_page_carries_its_batch_summary_and_unprocessed_files(

@@ -355,3 +355,44 @@ def test_settle_by_hand__needs_a_reason_and_a_second_person(tmp_path: Path) -> N
         assert settle_by_hand(registry, pid, "成功", "回单 2021-001", "对账员", "科长") == "paid"
         with pytest.raises(SettleRefused, match="状态是 paid"):
             settle_by_hand(registry, pid, "失败", "回单 2021-002", "对账员", "科长")
+
+
+def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns_reconcile_nightly(
+    tmp_path: Path,
+) -> None:
+    from flows.inbox import nightly_inbox
+    from flows.money import approve_round
+
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    state = approve_round(
+        batch=str(folder), approver=PREPARER, technical={"registry": url}, return_state=True
+    )
+    assert state.is_failed() and "不能审批自己经办的拨付" in str(state.message)
+    summary = approve_round(batch=str(folder), approver=APPROVER, technical={"registry": url})
+    assert "已由 审批员乙 批准" in summary
+    # The bank's return dropped in the inbox's 回盘 folder is reconciled that night, then archived.
+    inbox = tmp_path / "inbox"
+    (inbox / "回盘").mkdir(parents=True)
+    listed = payments_of(folder)
+    write_return(
+        inbox / "回盘" / "工行回盘-0105.csv",
+        [
+            [
+                r.payment_id,
+                r.bank_account,
+                r.beneficiary_name,
+                f"{Decimal(r.amount) / 100:.2f}",
+                "成功",
+                "",
+            ]
+            for r in listed.itertuples()
+        ],
+    )
+    assert (
+        nightly_inbox(inbox=str(inbox), out=str(tmp_path / "out"), technical={"registry": url})
+        == []
+    )
+    assert (inbox / "archive" / "回盘" / "工行回盘-0105.csv").exists()
+    with Registry(url) as registry:
+        assert state_counts(registry, folder.name) == {"paid": len(listed)}

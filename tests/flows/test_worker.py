@@ -116,7 +116,15 @@ def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_tu
 
         prefect("work-pool", "create", "subsidy", "--type", "process")
         deployed = prefect("--no-prompt", "deploy", "--all")
-        for name in ("nightly-inbox", "disburse", "find-people", "whatif"):
+        for name in (
+            "nightly-inbox",
+            "disburse",
+            "find-people",
+            "whatif",
+            "approve",
+            "record-sent",
+            "bank-return",
+        ):
             assert name in deployed
         worker = subprocess.Popen(
             [PREFECT, "worker", "start", "--pool", "subsidy", "--limit", "3"],

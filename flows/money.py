@@ -1,0 +1,148 @@
+"""The money loop in the Prefect UI (SPEC §8): approve or send back a round, record the upload to
+the bank, reconcile bank returns. Each is a short flow run against the registry, where the
+round's state lives: nothing waits in a worker for an approver, and the same steps are
+`subsidy approve`, `subsidy sent` and `subsidy bank-return` on the command line.
+
+An approver is known by the name typed in the form (Prefect's open-source server does not pass
+the signed-on user into a run); the audit log says so (`identity: typed`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
+
+from flows.alerts import HOOKS
+from flows.config import DEFAULT_OUT, today
+from flows.failures import reports_user_errors
+from flows.form import (
+    Approver,
+    BatchFolder,
+    Decision,
+    Person,
+    Policy,
+    Reason,
+    ReturnFiles,
+    Storage,
+    StorageField,
+)
+from flows.secrets import registry_address
+from ledger import reconcile, release
+from ledger.registry import Registry, sqlite_url
+from ledger.verification import default_registry_url
+from policy.parameters import load_policy
+
+
+@flow(name="approve", **HOOKS)
+@reports_user_errors
+def approve_round(
+    batch: BatchFolder,
+    approver: Approver,
+    decision: Decision = "批准",
+    reason: Reason = None,
+    policy: Policy = None,
+    technical: StorageField = Storage(),  # noqa: B008  (a JSON default, never mutated)
+) -> str:
+    """Approve a round (its bank files are written) or send it back (nothing paid, claims freed).
+
+    Args:
+        batch: 批次输出目录（OUT/<批次号>），审批其最新一轮
+        approver: 审批人姓名（不能是本轮经办人或复核人）
+        decision: 批准：按预算核对后写出银行文件；退回：须填写原因
+        reason: 退回时必填；批准时可不填
+        policy: 政策参数文件夹（预算；留空为内置参数）
+        technical: 支付登记库（留空为批次目录旁的 registry.sqlite）
+
+    Returns:
+        the summary of the decision.
+    """
+    folder = Path(batch)
+    url = registry_address(technical.registry or None) or default_registry_url(folder)
+    if url is None:
+        raise release.ApprovalRefused(f"批次目录 {folder} 旁没有支付登记库，请在技术设置中填写")
+    with Registry(url) as registry:
+        done = release.approve(
+            folder,
+            approver,
+            registry,
+            load_policy(policy),
+            today(),
+            send_back=(reason or "") if decision == release.SEND_BACK else None,
+        )
+    summary = done.summary()
+    create_markdown_artifact(_markdown(summary), key="approval")
+    get_run_logger().info("%s", summary)
+    return summary
+
+
+@flow(name="record-sent", **HOOKS)
+@reports_user_errors
+def record_sent(
+    batch: BatchFolder,
+    by: Person,
+    technical: StorageField = Storage(),  # noqa: B008
+) -> int:
+    """Record that an approved round's bank files were uploaded to the bank.
+
+    Args:
+        batch: 批次输出目录（OUT/<批次号>）
+        by: 报送银行的经办人
+        technical: 支付登记库（留空为批次目录旁的 registry.sqlite）
+
+    Returns:
+        the payments recorded as sent.
+    """
+    folder = Path(batch)
+    url = registry_address(technical.registry or None) or default_registry_url(folder)
+    if url is None:
+        raise release.ApprovalRefused(f"批次目录 {folder} 旁没有支付登记库，请在技术设置中填写")
+    with Registry(url) as registry:
+        sent = release.mark_sent(folder, by, registry)
+    get_run_logger().info("已登记报送银行：%d 笔", sent)
+    return sent
+
+
+@flow(name="bank-return", **HOOKS)
+@reports_user_errors
+def bank_return(
+    files: ReturnFiles,
+    by: Person,
+    technical: StorageField = Storage(),  # noqa: B008
+) -> list[str]:
+    """Reconcile bank returns: each payment paid, failed or reversed; a file twice changes nothing.
+
+    Args:
+        files: 回盘文件（CSV、定长文本或 Excel）的路径（可多个）
+        by: 对账人
+        technical: 支付登记库（留空为默认输出目录中的 registry.sqlite）
+
+    Returns:
+        each file's summary.
+    """
+    url = registry_address(technical.registry or None) or sqlite_url(
+        str(DEFAULT_OUT / "registry.sqlite")
+    )
+    summaries = reconcile_files([Path(f) for f in files], url, by)
+    create_markdown_artifact(_markdown("\n\n".join(summaries)), key="bank-return")
+    return summaries
+
+
+def reconcile_files(paths: list[Path], registry_url: str, by: str) -> list[str]:
+    """Reconcile each return file (the nightly run's returns too); their summaries, logged."""
+    logger = get_run_logger()
+    summaries = []
+    with Registry(registry_url) as registry:
+        for path in paths:
+            done = reconcile.reconcile(path, registry, by)
+            summaries.append(done.summary())
+            logger.info("%s", done.summary())
+            for line in done.not_applied + done.discrepancies:
+                logger.warning("回盘 %s：%s", path.name, line)
+    return summaries
+
+
+def _markdown(summary: str) -> str:
+    head, *rest = summary.splitlines()
+    return "\n".join([f"# {head}", "", *[f"- {line.strip()}" for line in rest]])
