@@ -59,10 +59,7 @@ def approve_round(
         the summary of the decision.
     """
     folder = Path(batch)
-    url = registry_address(technical.registry or None) or default_registry_url(folder)
-    if url is None:
-        raise release.ApprovalRefused(f"批次目录 {folder} 旁没有支付登记库，请在技术设置中填写")
-    with Registry(url) as registry:
+    with Registry(_registry_of(folder, technical)) as registry:
         done = release.approve(
             folder,
             approver,
@@ -95,10 +92,7 @@ def record_sent(
         the payments recorded as sent.
     """
     folder = Path(batch)
-    url = registry_address(technical.registry or None) or default_registry_url(folder)
-    if url is None:
-        raise release.ApprovalRefused(f"批次目录 {folder} 旁没有支付登记库，请在技术设置中填写")
-    with Registry(url) as registry:
+    with Registry(_registry_of(folder, technical)) as registry:
         sent = release.mark_sent(folder, by, registry)
     get_run_logger().info("已登记报送银行：%d 笔", sent)
     return sent
@@ -141,6 +135,14 @@ def reconcile_files(paths: list[Path], registry_url: str, by: str) -> list[str]:
             for line in done.not_applied + done.discrepancies:
                 logger.warning("回盘 %s：%s", path.name, line)
     return summaries
+
+
+def _registry_of(folder: Path, technical: Storage) -> str:
+    """The registry named in the form (or by the environment), else the one beside the batch."""
+    url = registry_address(technical.registry or None) or default_registry_url(folder)
+    if url is None:
+        raise release.ApprovalRefused(f"批次目录 {folder} 旁没有支付登记库，请在技术设置中填写")
+    return url
 
 
 def _markdown(summary: str) -> str:
