@@ -75,6 +75,11 @@ class TopupNotAsked(Exception):
         )
 
 
+class BatchSentBack(Exception):
+    """A batch whose round the approver sent back (退回) is final: its claims were freed for a
+    corrected batch, so running it again would take them anew."""
+
+
 class AsOfRequired(Exception):
     """A new batch needs its assessment date: it is never guessed."""
 
@@ -243,6 +248,11 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
         plan.as_of,
         lineage=plan.original.lineage if plan.original else None,
     )
+    if registry is not None and registry.sent_back(identity.batch_id):
+        raise BatchSentBack(
+            f"批次 {identity.batch_id} 已被审批人退回（不再拨付，申领资格已释放）。"
+            "请更正申请后作为新批次提交；如需查看原结果，请用试运行"
+        )
     if registry is not None and plan.original is None:
         recorded = registry.batches_of_lineage(identity.lineage)
         rerun = any(b.batch_id == identity.batch_id for b in recorded)

@@ -16,7 +16,14 @@ from prefect import get_run_logger
 from prefect.states import Failed
 
 from bank.returns import ReturnFileError
-from batch.run import AsOfRequired, InputsMissing, NotPaidBatch, NoUsableInput, TopupNotAsked
+from batch.run import (
+    AsOfRequired,
+    BatchSentBack,
+    InputsMissing,
+    NotPaidBatch,
+    NoUsableInput,
+    TopupNotAsked,
+)
 from batch.whatif import BaselineMismatch
 from flows.secrets import SecretInParameter
 from ledger.batch_inputs import MissingInputs
@@ -40,6 +47,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ApprovalRefused,
     AsOfRequired,
     BaselineMismatch,
+    BatchSentBack,
     InboxMissing,
     InputsMissing,
     MissingInputs,

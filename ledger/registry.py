@@ -41,6 +41,7 @@ from ledger.registry_tables import (
     issued_workbooks,
     payments,
     processed_files,
+    releases,
 )
 from ledger.schema import ensure_current
 
@@ -257,6 +258,16 @@ class Registry:
             return connection.execute(
                 select(batches.c.manifest_sha256).where(batches.c.batch_id == batch_id)
             ).scalar_one_or_none()
+
+    def sent_back(self, batch_id: str) -> bool:
+        """Whether an approver sent back (退回) a round of this batch (SPEC §8)."""
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                select(releases.c.round).where(
+                    releases.c.batch_id == batch_id, releases.c.decision == "退回"
+                )
+            ).first()
+        return found is not None
 
     def batch_recorded(self, batch_id: str) -> bool:
         with self.engine.connect() as connection:

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select
 
 from bank.files import rows_of
 from bank.formats import load_formats
+from batch.run import BatchSentBack
 from flows.disburse import disburse
 from flows.form import Technical
 from ledger.proof import overpaid, prove
@@ -285,6 +286,8 @@ def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
             assert connection.execute(select(func.count()).select_from(claims)).scalar() == 0
         with pytest.raises(ApprovalRefused, match="退回"):
             approve(folder, APPROVER, registry, POLICY, ON)
+    with pytest.raises(BatchSentBack, match="已被审批人退回"):  # a rerun would take them anew
+        prepared(tmp_path / "out", url)
 
 
 def test_money_loop__two_approvals_and_two_reconciliations_at_once_act_once(
