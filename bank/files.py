@@ -98,7 +98,7 @@ def bank_release(
                     rows=len(chunk),
                     amount_fen=int(chunk["amount"].sum()),
                     payment_ids=tuple(chunk["payment_id"]),
-                    data=render(chunk, bank_format, on),
+                    data=render(chunk, bank_format, on, f"批次 {batch_id} 第 {round_} 轮"),
                 )
             )
     return BankRelease(files, held)
@@ -151,12 +151,12 @@ def _fit(text: str, bank_format: BankFormat) -> str:
     return text
 
 
-def render(rows: pd.DataFrame, bank_format: BankFormat, on: dt.date) -> bytes:
+def render(rows: pd.DataFrame, bank_format: BankFormat, on: dt.date, batch: str) -> bytes:
     if bank_format.layout == "csv":
         return _csv(rows, bank_format)
     if bank_format.layout == "fixed":
         return _fixed(rows, bank_format, on)
-    return _xlsx(rows, bank_format)
+    return _xlsx(rows, bank_format, batch)
 
 
 CSV_VALUES = {
@@ -224,7 +224,7 @@ XLSX_VALUES = {
 }
 
 
-def _xlsx(rows: pd.DataFrame, bank_format: BankFormat) -> bytes:
+def _xlsx(rows: pd.DataFrame, bank_format: BankFormat, batch: str) -> bytes:
     values = {
         column: (
             range(1, len(rows) + 1)
@@ -239,7 +239,7 @@ def _xlsx(rows: pd.DataFrame, bank_format: BankFormat) -> bytes:
     return bank_sheet_bytes(
         list(bank_format.columns),
         frame,
-        bank_format.title,
+        f"疫情期间稳就业补贴资金代发（{batch}）",
         len(rows),
         int(rows["amount"].sum()),
     )

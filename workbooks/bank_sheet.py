@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from policy.money import fen_grouped
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 SHEET = "代发明细"
@@ -23,7 +24,7 @@ def bank_sheet_bytes(
         lines_above=[
             (SHEET, title),
             ("总笔数", str(total_rows)),
-            ("总金额（元）", f"{total_fen // 100}.{total_fen % 100:02d}"),
+            ("总金额（元）", fen_grouped(total_fen)),
         ],
     )
     return workbook_bytes([table])

@@ -1,6 +1,7 @@
 """资金拨付申请表 (SPEC §8): the request a round's cash payments send to the finance department.
 
-One row per cash programme with its count of payments (first payments and 补发 top-ups apart)
+One row per cash programme with its count of payments (first payments, 补发 top-ups and
+re-issues of failed or reversed payments apart)
 and their total, a 合计 row, the total in figures and in Chinese capitals (大写, from integer
 fen), and the signature block 经办人 / 复核人 / 审批人 / 日期. Relief and deferral move no money
 and are not on it. Written with the round's other files, before approval; the bank files come
@@ -24,6 +25,7 @@ COLUMNS = [
     Column("项目"),
     Column("首次发放（笔）", "number", summed=True),
     Column("补发（笔）", "number", summed=True),
+    Column("重新支付（笔）", "number", summed=True),
     Column("笔数合计", "number", summed=True),
     Column("拨付金额（元）", "money"),
     Column("项目代码", printed=False),  # for machines, last (SPEC §4)
@@ -36,12 +38,14 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
     for programme in (p for p in CATALOGUE if p.is_cash):
         paid = payments[payments["program"] == programme.code]
         topups = int((paid["kind"] == "topup").sum())
+        reissues = int((paid["kind"] == "reissue").sum())
         rows.append(
             [
                 len(rows) + 1,
                 programme.title,
-                len(paid) - topups,
+                len(paid) - topups - reissues,
                 topups,
+                reissues,
                 len(paid),
                 int(paid["amount"].sum()),
                 programme.code,
@@ -53,7 +57,7 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
         COLUMNS,
         pd.DataFrame(rows, columns=[c.header for c in COLUMNS]),
         lines_above=[
-            (SHEET, f"疫情期间稳就业补贴资金（第 {manifest.round} 轮审核通过）"),
+            (SHEET, _purpose(manifest)),
             ("批次号", manifest.batch_id),
             ("申请单位", department),
             ("审核基准日", manifest.as_of),
@@ -65,3 +69,9 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
         lines_below=[SIGNATURES],
     )
     return workbook_bytes([table])
+
+
+def _purpose(manifest: Manifest) -> str:
+    if manifest.policy_version == "reissue":  # a re-issue batch (ledger.reissue)
+        return "疫情期间稳就业补贴资金（支付失败、退汇款项重新支付）"
+    return f"疫情期间稳就业补贴资金（第 {manifest.round} 轮审核通过）"
