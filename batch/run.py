@@ -37,6 +37,7 @@ from ledger.faults import crash_point
 from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
 from ledger.publish import publish, recover, staging_for
+from ledger.recovery import record_decreases
 from ledger.registry import BatchRecord, Registry, sqlite_url
 from ledger.settlement import (
     BatchIdentity,
@@ -310,6 +311,14 @@ def settle_and_publish(
                 manifest = _stage(staging, batch, settled, results)
                 claims.seal(settled.round, file_sha256(staging / "manifest.json"))
                 claims.prepared(settled.round, batch.prepared_by)
+                # Owed less than already paid: amounts owed back (追回), netted later (SPEC §8).
+                record_decreases(
+                    claims.connection,
+                    settled.decreases,
+                    batch.identity.batch_id,
+                    settled.round,
+                    batch.prepared_by,
+                )
         crash_point("committed")
         publish(staging, batch.folder)
     crash_point("published")

@@ -7,9 +7,20 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from decimal import Decimal
 from pathlib import Path
 
-COMMANDS = ("approve", "sent", "bank-return", "settle", "reissue", "approve-corrections")
+COMMANDS = (
+    "approve",
+    "sent",
+    "bank-return",
+    "settle",
+    "reissue",
+    "approve-corrections",
+    "recover",
+    "recovered",
+    "recoveries",
+)
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,10 +71,31 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     corrections.add_argument("corrections", type=Path, help="已登记的账户更正表")
     corrections.add_argument("--approver", required=True, help="审核人姓名")
     corrections.add_argument("--registry", required=True, help="支付登记库 URL")
+    recover = commands.add_parser(
+        "recover", help="登记一笔已拨付支付有误、须追回的金额（须另一人复核）"
+    )
+    recover.add_argument("payment_id", help="付款编号")
+    recover.add_argument("--amount", required=True, help="追回金额（元）")
+    recover.add_argument("--reason", required=True, help="依据")
+    recover.add_argument("--by", required=True, help="经办人")
+    recover.add_argument("--checker", required=True, help="复核人（不能是经办人）")
+    recover.add_argument("--registry", required=True, help="支付登记库 URL")
+    recovered = commands.add_parser(
+        "recovered", help="登记追回事项已追回（款项已退回，须另一人复核）"
+    )
+    recovered.add_argument("item_id", help="追回编号")
+    recovered.add_argument("--reason", required=True, help="依据（如退款凭证编号）")
+    recovered.add_argument("--by", required=True, help="经办人")
+    recovered.add_argument("--checker", required=True, help="复核人（不能是经办人）")
+    recovered.add_argument("--registry", required=True, help="支付登记库 URL")
+    listing = commands.add_parser("recoveries", help="写出追回清单（各追回事项及其状态）")
+    listing.add_argument("--out", required=True, type=Path, help="输出目录")
+    listing.add_argument("--registry", required=True, help="支付登记库 URL")
 
 
 def run(args: argparse.Namespace) -> int:
     from ledger.reconcile import SettleRefused
+    from ledger.recovery import RecoveryRefused
     from ledger.registry import Registry
     from ledger.reissue import ReissueRefused
     from ledger.release import ApprovalRefused
@@ -77,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Registry(url) as registry:
             print(_dispatch(args, registry))
-    except (ApprovalRefused, ReissueRefused, SettleRefused) as refused:
+    except (ApprovalRefused, RecoveryRefused, ReissueRefused, SettleRefused) as refused:
         print(f"未执行：{refused}", file=sys.stderr)
         return 1
     return 0
@@ -85,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-untyped-def]
     from flows.config import today
-    from ledger import reconcile, reissue, release
+    from ledger import reconcile, recovery, reissue, release
     from policy.parameters import load_policy
 
     if args.command == "approve":
@@ -114,6 +146,24 @@ def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-unt
     if args.command == "approve-corrections":
         count = reissue.approve_corrections(registry, args.corrections, args.approver)
         return f"已审核通过账户更正 {count} 条"
+    if args.command == "recover":
+        fen = int((Decimal(args.amount) * 100).to_integral_value())
+        key = recovery.mark_wrong(
+            registry, args.payment_id, fen, args.reason, args.by, args.checker
+        )
+        return f"已登记追回事项 {key}：{args.amount} 元（此后对同一受益对象的支付先行抵扣）"
+    if args.command == "recovered":
+        recovery.mark_recovered(registry, args.item_id, args.reason, args.by, args.checker)
+        return f"追回事项 {args.item_id} 已登记为已追回"
+    if args.command == "recoveries":
+        from ledger.outputs import write_atomic
+        from workbooks.recovery_sheet import FILE_NAME, recovery_workbook
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        items = recovery.items_frame(registry)
+        path = args.out / FILE_NAME
+        write_atomic(path, recovery_workbook(items, today().isoformat()))
+        return f"追回清单：{path}（{len(items)} 项）"
     if args.command == "bank-return":
         return "\n".join(reconcile.reconcile(p, registry, args.by).summary() for p in args.files)
     state = reconcile.settle_by_hand(

@@ -72,7 +72,7 @@ def markdown(
         lines += [""]
         lines.append(
             f"按现行参数应付少于已付：{decreases.beneficiaries} 个对象，合计 "
-            f"{_yuan(decreases.amount)} 元，见台账“核减待复核”（不自动追回）。"
+            f"{_yuan(decreases.amount)} 元，见台账“核减待复核”（已登记为待追回事项，此后对其支付先行抵扣）。"
         )
     returned = figures.returned_files()
     if returned:

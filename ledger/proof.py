@@ -22,7 +22,7 @@ from ledger.registry import Registry
 from ledger.registry_tables import bank_files, payment_states, payments, releases
 from policy.money import fen_grouped
 
-STATES = ("released", "sent", "paid", "failed", "reversed", "reissued")
+STATES = ("released", "sent", "paid", "failed", "reversed", "reissued", "netted")
 STATE_NAMES = {
     "prepared": "待审批",
     "held": "暂缓支付",
@@ -33,6 +33,7 @@ STATE_NAMES = {
     "failed": "支付失败",
     "reversed": "退汇",
     "reissued": "已重发",
+    "netted": "全额抵扣追回",
 }
 
 
@@ -46,6 +47,8 @@ class RoundProof:
     failed: int = 0
     reversed: int = 0
     reissued: int = 0
+    netted: int = 0  # settled by netting against amounts owed back (追回), no bank row
+    offsets: int = 0  # netted off payments that still went to the bank (shown apart)
     unreconciled: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -53,7 +56,12 @@ class RoundProof:
     @property
     def balances(self) -> bool:
         return self.released == (
-            self.paid + self.failed + self.reversed + self.reissued + self.unreconciled
+            self.paid
+            + self.failed
+            + self.reversed
+            + self.reissued
+            + self.netted
+            + self.unreconciled
         )
 
     def lines(self) -> list[str]:
@@ -64,8 +72,9 @@ class RoundProof:
             head,
             f"  拨付 {fen_grouped(self.released)} = 支付成功 {fen_grouped(self.paid)}"
             f" + 失败未重发 {fen_grouped(self.failed)} + 退汇未重发 {fen_grouped(self.reversed)}"
-            f" + 已重发 {fen_grouped(self.reissued)} + 未对账 {fen_grouped(self.unreconciled)}"
-            f"  {'平衡' if self.balances else '不平衡'}",
+            f" + 已重发 {fen_grouped(self.reissued)} + 全额抵扣 {fen_grouped(self.netted)}"
+            f" + 未对账 {fen_grouped(self.unreconciled)}  {'平衡' if self.balances else '不平衡'}",
+            f"  （以上为应付金额；其中抵扣待追回款项 {fen_grouped(self.offsets)} 元，银行文件为抵扣后金额）",
             "  笔数："
             + "，".join(f"{STATE_NAMES.get(k, k)} {v}" for k, v in sorted(self.counts.items())),
         ]
@@ -87,11 +96,12 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
                     payments.c.amount_fen,
                     payment_states.c.state,
                     payment_states.c.bank_file,
+                    payment_states.c.sent_fen,
                 )
                 .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
                 .where(payments.c.batch_id == batch_id)
             ).all(),
-            columns=["payment_id", "round", "amount", "state", "bank_file"],
+            columns=["payment_id", "round", "amount", "state", "bank_file", "sent"],
         )
         files = pd.DataFrame(
             connection.execute(
@@ -121,7 +131,12 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
         proof.failed = total("failed")
         proof.reversed = total("reversed")
         proof.reissued = total("reissued")
+        proof.netted = total("netted")
         proof.unreconciled = total("released", "sent")
+        in_files = mine[mine["bank_file"].notna()]
+        proof.offsets = int(
+            (in_files["amount"] - in_files["sent"].fillna(in_files["amount"])).sum()
+        )
         if not proof.balances:
             proof.problems.append(f"批次 {batch_id} 第 {number} 轮拨付金额与各状态之和不平衡")
         proof.problems += _bank_file_problems(mine, files[files["round"] == number], folder)
@@ -133,17 +148,18 @@ def _bank_file_problems(mine: pd.DataFrame, files: pd.DataFrame, folder: Path | 
     """Every released payment is in exactly one recorded bank file, with its amount; each file
     on disk is the recorded one and holds exactly those rows."""
     problems = []
-    released = mine[mine["state"].isin(STATES)]
+    released = mine[mine["state"].isin(STATES) & mine["bank_file"].notna()]
+    carried = released["sent"].fillna(released["amount"]).astype("int64")
     recorded_total = int(files["amount"].sum())
-    if recorded_total != int(released["amount"].sum()):
+    if recorded_total != int(carried.sum()):
         problems.append(
-            f"银行文件合计 {fen_grouped(recorded_total)} 元与拨付合计 "
-            f"{fen_grouped(int(released['amount'].sum()))} 元不符"
+            f"银行文件合计 {fen_grouped(recorded_total)} 元与拨付（抵扣后）合计 "
+            f"{fen_grouped(int(carried.sum()))} 元不符"
         )
     if folder is None:
         return problems
     formats = load_formats()
-    expected = dict(zip(released["payment_id"], released["amount"], strict=True))
+    expected = dict(zip(released["payment_id"], carried, strict=True))
     seen: dict[str, int] = {}
     for item in files.itertuples():
         path = folder / "bank" / str(item.file_name)

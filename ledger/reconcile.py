@@ -19,13 +19,14 @@ from sqlalchemy import Connection, select, text, update
 
 from bank.formats import BankFormat, load_formats
 from bank.returns import read_return
+from ledger import recovery
 from ledger.outputs import file_sha256
 from ledger.registry import Registry
 from ledger.registry_tables import bank_returns, payment_events, payment_states, payments
 from policy.money import fen_text
 
 RECONCILE_LOCK = 0x5B51D3
-SETTLED = ("paid", "failed", "reversed", "reissued")
+SETTLED = ("paid", "failed", "reversed", "reissued", "netted")
 OPEN = ("released", "sent")
 
 
@@ -93,6 +94,7 @@ def reconcile(
                 continue
             state, discrepancy = outcome
             done.add(pid)
+            recovery.settle_offsets(connection, pid, paid=state == "paid")
             connection.execute(
                 update(payment_states)
                 .where(payment_states.c.payment_id == pid)
@@ -165,6 +167,7 @@ def _payments(connection: Connection, ids: list[str]) -> dict[str, dict]:  # typ
                 payment_states.c.sent_name,
                 payment_states.c.sent_account,
                 payment_states.c.bank_amount_fen,
+                payment_states.c.sent_fen,
             )
             .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
             .where(payments.c.payment_id.in_(chunk))
@@ -197,9 +200,10 @@ def _outcome(
     if result == "失败":
         return "failed", None
     differences = []
-    if int(row.amount) != int(payment["amount_fen"]):  # type: ignore[attr-defined]
+    sent = _sent(payment)
+    if int(row.amount) != sent:  # type: ignore[attr-defined]
         differences.append(
-            f"金额 {fen_text(int(row.amount))} 与拨付 {fen_text(int(payment['amount_fen']))} 不符"  # type: ignore[attr-defined]
+            f"金额 {fen_text(int(row.amount))} 与银行文件 {fen_text(int(sent))} 不符"  # type: ignore[attr-defined]
         )
     if str(row.account) != str(payment["sent_account"] or ""):  # type: ignore[attr-defined]
         differences.append("账号与银行文件不符")
@@ -208,7 +212,18 @@ def _outcome(
     return "paid", "；".join(differences) or None
 
 
-_STATE_TEXT = {"paid": "支付成功", "failed": "支付失败", "reversed": "退汇", "reissued": "重新支付"}
+def _sent(payment: dict) -> int:  # type: ignore[type-arg]
+    """What the bank file carried for the payment (its amount less any netted recovery)."""
+    return int(payment["sent_fen"] if payment["sent_fen"] is not None else payment["amount_fen"])
+
+
+_STATE_TEXT = {
+    "netted": "全额抵扣结清",
+    "paid": "支付成功",
+    "failed": "支付失败",
+    "reversed": "退汇",
+    "reissued": "重新支付",
+}
 
 
 def settle_by_hand(
@@ -239,10 +254,11 @@ def settle_by_hand(
             .values(
                 state=state,
                 bank_reason=reason.strip()[:255],
-                bank_amount_fen=int(payment["amount_fen"]) if state == "paid" else None,
+                bank_amount_fen=_sent(payment) if state == "paid" else None,
                 updated_at=now,
             )
         )
+        recovery.settle_offsets(connection, payment_id, paid=state == "paid")
         connection.execute(
             payment_events.insert().values(
                 payment_id=payment_id,

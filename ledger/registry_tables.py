@@ -219,6 +219,8 @@ payment_states = Table(
     Column("sent_account", String(40), nullable=True),
     Column("sent_bank", String(120), nullable=True),
     Column("bank_amount_fen", BigInteger, nullable=True),
+    # What the bank file carried: the amount less any recovery netted against it (SPEC §8).
+    Column("sent_fen", BigInteger, nullable=True),
     Column("bank_reason", String(255), nullable=True),  # the bank's 失败原因 / 退汇原因
     Column("discrepancy", String(500), nullable=True),  # a 成功 that differs from what was sent
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -286,4 +288,39 @@ account_corrections = Table(
     Column("approved_by", String(120), nullable=True),
     Column("approved_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("beneficiary_id", "old_account", "new_account", name="uq_correction_once"),
+)
+
+# Amounts owed back (SPEC §8 追回): a decrease under new parameters, or a payment found wrong
+# after release. 待追回 until recovered outside the system (已追回) or netted against later
+# payments to the same beneficiary, programme and year (已抵扣, once those payments are paid).
+recovery_items = Table(
+    "recovery_items",
+    metadata,
+    Column("item_id", String(40), primary_key=True),
+    Column("program", String(40), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("beneficiary_id", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("source", String(80), nullable=False),  # the batch and round, or the wrong payment
+    # Only payments of rounds recorded after it (a larger `rounds.seq`) are netted against it.
+    Column("seq", BigInteger, nullable=False),
+    Column("status", String(8), nullable=False),  # 待追回 | 已追回 | 已抵扣
+    Column("created_by", String(120), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_by", String(120), nullable=True),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Index("ix_recovery_beneficiary", "program", "period", "beneficiary_id"),
+)
+
+# Each netting of an item against a later payment: pending until that payment is paid (then
+# applied), reopened when it fails, is reversed or is sent back.
+recovery_offsets = Table(
+    "recovery_offsets",
+    metadata,
+    Column("item_id", String(40), nullable=False),
+    Column("payment_id", String(40), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("status", String(8), nullable=False),  # pending | applied | reopened
+    UniqueConstraint("item_id", "payment_id", name="uq_offset_once"),
 )

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, and_, delete, func, select, text, update
 
 from bank.files import BankFile, BankRelease, bank_release
 from bank.formats import BankFormat, load_formats
-from ledger import audit
+from ledger import audit, recovery
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256, write_atomic
 from ledger.registry import Registry
@@ -55,7 +55,7 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
 # States whose money counts as released against a budget (a failed or reversed payment counts
 # until it is re-issued: then its re-issue counts instead).
-RELEASED_STATES = ("released", "sent", "paid", "failed", "reversed")
+RELEASED_STATES = ("released", "sent", "paid", "failed", "reversed", "netted")
 ROUNDS_DIR = "rounds"
 
 
@@ -74,6 +74,7 @@ class Approval:
     held: list[tuple[str, str]] = field(default_factory=list)  # payment id, why
     files: list[tuple[str, int, int]] = field(default_factory=list)  # name, rows, fen
     provisional_budgets: list[str] = field(default_factory=list)
+    netted_fen: int = 0  # owed back to the fund (追回), netted off this round's payments
 
     def summary(self) -> str:
         if self.decision == SEND_BACK:
@@ -83,6 +84,10 @@ class Approval:
             f"{self.released} 笔，{fen_grouped(self.released_fen)} 元，银行文件 {len(self.files)} 个"
         ]
         lines += [f"  {name}：{rows} 笔，{fen_grouped(fen)} 元" for name, rows, fen in self.files]
+        if self.netted_fen:
+            lines.append(
+                f"  抵扣待追回款项 {fen_grouped(self.netted_fen)} 元（银行文件为抵扣后金额）"
+            )
         lines += [f"  暂缓支付 {pid}：{why}" for pid, why in self.held]
         if self.provisional_budgets:
             lines.append("  注意：预算为暂定值（" + "、".join(self.provisional_budgets) + "）")
@@ -154,9 +159,20 @@ def approve(
             reason: str | None = send_back.strip()
         else:
             provisional = _check_budget(connection, listed, policy, on)
-            bank = bank_release(listed, formats or load_formats(), batch_id, number, on)
+            formats = formats or load_formats()
+            # Payments a bank file cannot carry are held first; the others carry what is owed
+            # back to the fund netted off, and one netted to nothing writes no bank row.
+            held = bank_release(listed, formats, batch_id, number, on).held
+            payable = listed[~listed["payment_id"].isin(held["payment_id"])]
+            netted = recovery.net(connection, payable)
+            sent = payable.assign(
+                amount=payable["amount"]
+                - payable["payment_id"].map(netted).fillna(0).astype("int64")
+            )
+            bank = bank_release(sent[sent["amount"] > 0], formats, batch_id, number, on)
+            bank = BankRelease(bank.files, held)
             written = _write_bank_files(folder, bank)
-            _record_release(connection, listed, bank, approver, batch_id, number)
+            _record_release(connection, listed, bank, approver, batch_id, number, netted)
             _mark_reissued(connection, listed, bank, approver)
             for item, sha in written:
                 connection.execute(
@@ -178,6 +194,7 @@ def approve(
                 approver,
                 released=sum(f.rows for f in bank.files),
                 released_fen=sum(f.amount_fen for f in bank.files),
+                netted_fen=sum(netted.values()),
                 held=list(zip(bank.held["payment_id"], bank.held["reason"], strict=True)),
                 files=[(item.name, item.rows, item.amount_fen) for item, _ in written],
                 provisional_budgets=provisional,
@@ -275,21 +292,25 @@ def _check_round(connection: Connection, files: RoundFiles) -> pd.DataFrame:
             payments.c.period,
             payments.c.original_payment_id,
             payments.c.kind,
+            payments.c.seq,
         ).where(payments.c.batch_id == batch_id, payments.c.round == number)
     ).all()
     listed = dict(zip(files.payments["payment_id"], files.payments["amount"], strict=True))
-    if {pid: int(fen) for pid, fen, _, _, _ in rows} != listed:
+    if {pid: int(fen) for pid, fen, _, _, _, _ in rows} != listed:
         raise ApprovalRefused(
             f"批次 {batch_id} 第 {number} 轮的 payments.csv 与登记库中的支付不一致，不能拨付"
         )
-    periods = {pid: str(period) for pid, _, period, _, _ in rows}
+    periods = {pid: str(period) for pid, _, period, _, _, _ in rows}
+    seqs = {pid: int(seq) for pid, _, _, _, _, seq in rows}
     # A re-issue names the failed or reversed payment it replaces (a top-up names one too, but
     # adds to it).
     originals = {
-        pid: (original or "") if kind == "reissue" else "" for pid, _, _, original, kind in rows
+        pid: (original or "") if kind == "reissue" else "" for pid, _, _, original, kind, _ in rows
     }
     ids = files.payments["payment_id"]
-    return files.payments.assign(period=ids.map(periods), original=ids.map(originals))
+    return files.payments.assign(
+        period=ids.map(periods), original=ids.map(originals), seq=ids.map(seqs)
+    )
 
 
 def _check_people(
@@ -380,50 +401,60 @@ def _record_release(
     approver: str,
     batch_id: str,
     number: int,
+    netted: dict[str, int],
 ) -> None:
+    """Each payment of the round released (in a bank file, with what the file carried), netted
+    to nothing (settled by its offsets alone), or held."""
     in_file = {pid: f.name for f in bank.files for pid in f.payment_ids}
     held = dict(zip(bank.held["payment_id"], bank.held["reason"], strict=True))
     now = dt.datetime.now(dt.UTC)
     states, events = [], []
     for row in round_payments.itertuples():
-        state = "released" if row.payment_id in in_file else "held"
+        pid = row.payment_id
+        state = "released" if pid in in_file else "held" if pid in held else "netted"
+        sent = pid in in_file
         states.append(
             {
-                "payment_id": row.payment_id,
+                "payment_id": pid,
                 "state": state,
                 "city": str(row.city),
-                "bank_file": in_file.get(row.payment_id),
-                "sent_name": str(row.beneficiary_name) if row.payment_id in in_file else None,
-                "sent_account": str(row.bank_account) if row.payment_id in in_file else None,
-                "sent_bank": str(row.bank_name) if row.payment_id in in_file else None,
+                "bank_file": in_file.get(pid),
+                "sent_name": str(row.beneficiary_name) if sent else None,
+                "sent_account": str(row.bank_account) if sent else None,
+                "sent_bank": str(row.bank_name) if sent else None,
+                "sent_fen": int(row.amount) - netted.get(pid, 0) if sent else None,
                 "bank_amount_fen": None,
-                "bank_reason": held.get(row.payment_id),
+                "bank_reason": held.get(pid),
                 "discrepancy": None,
                 "updated_at": now,
             }
         )
         events.append(
             {
-                "payment_id": row.payment_id,
+                "payment_id": pid,
                 "event": "approve",
                 "from_state": "prepared",
                 "to_state": state,
                 "source": f"{batch_id}/{number}",
                 "actor": approver,
-                "detail": held.get(row.payment_id),
+                "detail": held.get(pid)
+                or (f"抵扣待追回 {netted[pid]} 分" if pid in netted else None),
                 "at": now,
             }
         )
     if states:
         connection.execute(payment_states.insert(), states)
         connection.execute(payment_events.insert(), events)
+    for pid in netted:
+        if pid not in in_file:  # netted to nothing: its offsets are all it pays
+            recovery.settle_offsets(connection, pid, paid=True)
 
 
 def _mark_reissued(
     connection: Connection, round_payments: pd.DataFrame, bank: BankRelease, approver: str
 ) -> None:
     """A failed or reversed payment whose re-issue is released turns `reissued`."""
-    released = {pid for f in bank.files for pid in f.payment_ids}
+    released = set(round_payments["payment_id"]) - set(bank.held["payment_id"])
     originals = round_payments[
         round_payments["payment_id"].isin(released) & round_payments["original"].ne("")
     ]

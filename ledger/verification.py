@@ -112,11 +112,23 @@ def _listed_payments(path: Path) -> dict[str, int]:
 def money_proof(folder: Path, registry_url: str) -> tuple[list[str], list[str]]:
     """The money loop's proof for the batch's rounds (SPEC §8): lines to show, and problems."""
     from ledger.proof import overpaid, prove
+    from ledger.recovery import items_frame
 
     batch_id = Manifest.read(folder).batch_id
     with Registry(registry_url) as registry:
         proofs = prove(registry, batch_id, folder)
         over = overpaid(registry)
+        items = items_frame(registry)
     lines = [line for proof in proofs for line in proof.lines()]
+    if not items.empty:
+        by_status = items.groupby("status")["amount_fen"].agg(["size", "sum"])
+        lines.append(
+            "追回事项（登记库全部）："
+            + "，".join(
+                f"{s} {int(r['size'])} 项 {int(r['sum']) / 100:,.2f} 元"
+                for s, r in by_status.iterrows()
+            )
+            + f"；尚待追回 {int(items['open'].sum()) / 100:,.2f} 元"
+        )
     problems = [problem for proof in proofs for problem in proof.problems] + over
     return lines, problems

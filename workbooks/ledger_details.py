@@ -112,7 +112,7 @@ def decreases_table(decreases: pd.DataFrame) -> Table:
             "paid_before": decreases["paid_before"].astype("int64"),
             "owed": decreases["owed"].astype("int64"),
             "difference": decreases["difference"].astype("int64"),
-            "action": "不自动追回，请复核后按规定处理",
+            "action": "已登记待追回：此后对其支付先行抵扣，或追回后登记",
         }
     )
     return Table("核减待复核", columns, rows)

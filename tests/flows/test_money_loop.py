@@ -7,6 +7,7 @@ shortfall, 退回 frees the claims, and two approvals or reconciliations at once
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
 import threading
@@ -399,3 +400,41 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
     assert (inbox / "archive" / "回盘" / "工行回盘-0105.csv").exists()
     with Registry(url) as registry:
         assert state_counts(registry, folder.name) == {"paid": len(listed)}
+
+
+def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_open(
+    tmp_path: Path,
+) -> None:
+    from ledger import recovery
+    from workbooks.recovery_sheet import recovery_workbook
+
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    listed = payments_of(folder)
+    pid = str(listed["payment_id"].iloc[0])
+    with Registry(url) as registry:
+        with pytest.raises(recovery.RecoveryRefused, match="已拨付"):
+            recovery.mark_wrong(registry, pid, 100, "重复申领", "经办员", "科长")
+        approve(folder, APPROVER, registry, POLICY, ON)
+        with pytest.raises(recovery.RecoveryRefused, match="另一人"):
+            recovery.mark_wrong(registry, pid, 100, "重复申领", "经办员", "经办员")
+        with pytest.raises(recovery.RecoveryRefused, match="不超过"):
+            recovery.mark_wrong(
+                registry, pid, int(listed["amount"].iloc[0]) + 1, "重复申领", "经办员", "科长"
+            )
+        key = recovery.mark_wrong(registry, pid, 100, "重复申领", "经办员", "科长")
+        items = recovery.items_frame(registry)
+        assert items.set_index("item_id").loc[key, "open"] == 100
+        recovery.mark_recovered(registry, key, "退款凭证 2021-03", "出纳", "科长")
+        items = recovery.items_frame(registry)
+        assert items.set_index("item_id").loc[key, "status"] == "已追回"
+        with pytest.raises(recovery.RecoveryRefused, match="不是待追回"):
+            recovery.mark_recovered(registry, key, "再次", "出纳", "科长")
+    data = recovery_workbook(items, "2021-03-31")
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(data), read_only=True)["追回"]
+    values = [row for row in sheet.values if any(v is not None for v in row)]
+    assert any(key in row for row in values) and any("已追回" in row for row in values)
+    _, problems = money_proof(folder, url)
+    assert problems == []

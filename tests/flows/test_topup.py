@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import json
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -167,7 +168,7 @@ def test_topup__a_decrease_is_listed_for_review_and_never_clawed_back(tmp_path: 
     }
     sheet = list(load_workbook(folder / "ledger.xlsx", read_only=True)["核减待复核"].values)
     assert {row[1] for row in sheet[1:]} == set(paid_large)
-    assert {row[8] for row in sheet[1:]} == {"不自动追回，请复核后按规定处理"}
+    assert {row[8] for row in sheet[1:]} == {"已登记待追回：此后对其支付先行抵扣，或追回后登记"}
 
 
 def _sizes() -> dict[str, str]:
@@ -205,3 +206,66 @@ def test_topup_of__continues_the_paid_batch_even_with_a_new_as_of_default_and_re
     assert sum(r[3] for r in paid) == sum(owed(second).values())
     manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["as_of"] == AS_OF.isoformat()
+
+
+def test_topup__a_decrease_becomes_an_amount_owed_back_and_is_netted_off_a_later_top_up(
+    tmp_path: Path,
+) -> None:
+    """SPEC §8: the decrease is a recovery item (待追回), recorded once; a later payment to the
+    same beneficiary carries it off first and the bank row only the rest; paid, it is 已抵扣."""
+    from ledger import recovery
+    from ledger.reconcile import reconcile
+    from ledger.release import approve, mark_sent
+    from policy.parameters import load_policy
+
+    out = tmp_path / "out"
+    url = f"sqlite:///{out / 'registry.sqlite'}"
+    on = dt.date(2021, 1, 5)
+    first = run(out, None, prepared_by="经办员")
+    lower = policy_with_shares(tmp_path / "lower", "{大型: 0.25, 中型: 1, 小型: 1, 微型: 1}")
+    run(out, lower, topup_of=first.name, prepared_by="经办员")
+    run(out, lower, topup_of=first.name, prepared_by="经办员")  # a rerun records nothing new
+    with Registry(url) as registry:
+        approve(first, "审批员", registry, load_policy(), on)
+        items = recovery.items_frame(registry)
+        large = {code for code, size in _sizes().items() if size == "大型"}
+        assert set(items["beneficiary_id"]) == large and (items["status"] == "待追回").all()
+        owed_back = dict(zip(items["beneficiary_id"], items["amount_fen"], strict=True))
+    # Back to the full share: each large enterprise is owed a top-up of the 25 points again.
+    higher = policy_with_shares(tmp_path / "higher", "{大型: 0.75, 中型: 1, 小型: 1, 微型: 1}")
+    topup = run(out, higher, topup_of=first.name, prepared_by="经办员")
+    gross = {code: int(Decimal(r["amount"]) * 100) for code, r in bank_file(topup).items()}
+    assert set(gross) == large
+    with Registry(url) as registry:
+        done = approve(topup, "审批员", registry, load_policy(higher), on)
+        assert done.netted_fen == sum(min(gross[c], owed_back[c]) for c in large)
+        assert done.released_fen == sum(max(gross[c] - owed_back[c], 0) for c in large)
+        mark_sent(topup, "经办员", registry)
+        listed = bank_file(topup)
+        back = tmp_path / "回盘.csv"
+        with back.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["付款编号", "账号", "户名", "金额", "结果", "失败原因"])
+            for code, row in listed.items():
+                net = gross[code] - min(gross[code], owed_back[code])
+                if net > 0:
+                    writer.writerow(
+                        [
+                            row["payment_id"],
+                            row["bank_account"],
+                            row["beneficiary_name"],
+                            f"{net / 100:.2f}",
+                            "成功",
+                            "",
+                        ]
+                    )
+        reconcile(back, registry, "对账员")
+        items = recovery.items_frame(registry)
+        left = {c: max(owed_back[c] - gross[c], 0) for c in large}  # rounding: a fen, maybe
+        assert dict(zip(items["beneficiary_id"], items["open"], strict=True)) == left
+        expected = {c: "待追回" if left[c] else "已抵扣" for c in large}
+        assert dict(zip(items["beneficiary_id"], items["status"], strict=True)) == expected
+        from ledger.proof import prove
+
+        [proof] = prove(registry, topup.name, topup)
+        assert proof.balances and proof.problems == [] and proof.offsets + proof.netted > 0

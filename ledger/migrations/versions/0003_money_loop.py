@@ -1,5 +1,5 @@
-"""The money loop (SPEC §8): releases, payment states and their events, bank files, bank returns
-and account corrections.
+"""The money loop (SPEC §8): releases, payment states and their events, bank files, bank returns,
+account corrections and recovery items (追回) with their offsets.
 
 Payments recorded before have no state row: they are `prepared`, awaiting approval.
 
@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("sent_account", sa.String(40), nullable=True),
         sa.Column("sent_bank", sa.String(120), nullable=True),
         sa.Column("bank_amount_fen", sa.BigInteger, nullable=True),
+        sa.Column("sent_fen", sa.BigInteger, nullable=True),
         sa.Column("bank_reason", sa.String(255), nullable=True),
         sa.Column("discrepancy", sa.String(500), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -103,10 +104,39 @@ def upgrade() -> None:
             "beneficiary_id", "old_account", "new_account", name="uq_correction_once"
         ),
     )
+    op.create_table(
+        "recovery_items",
+        sa.Column("item_id", sa.String(40), primary_key=True),
+        sa.Column("program", sa.String(40), nullable=False),
+        sa.Column("period", sa.String(16), nullable=False),
+        sa.Column("beneficiary_id", sa.String(40), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger, nullable=False),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("source", sa.String(80), nullable=False),
+        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.Column("created_by", sa.String(120), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_by", sa.String(120), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index(
+        "ix_recovery_beneficiary", "recovery_items", ["program", "period", "beneficiary_id"]
+    )
+    op.create_table(
+        "recovery_offsets",
+        sa.Column("item_id", sa.String(40), nullable=False),
+        sa.Column("payment_id", sa.String(40), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger, nullable=False),
+        sa.Column("status", sa.String(8), nullable=False),
+        sa.UniqueConstraint("item_id", "payment_id", name="uq_offset_once"),
+    )
 
 
 def downgrade() -> None:
     for table in (
+        "recovery_offsets",
+        "recovery_items",
         "account_corrections",
         "bank_returns",
         "bank_files",
