@@ -28,9 +28,10 @@ AS_OF = "2020-12-31"
 
 
 def test_deployments__nightly_at_two_in_shanghai_and_manual_disburse_find_and_whatif() -> None:
-    nightly, manual, find, whatif = deployments()
+    nightly, manual, find, whatif, *money = deployments()
     assert (find.name, whatif.name) == ("find-people", "whatif")
-    assert not find.schedules and not whatif.schedules
+    assert [d.name for d in money] == ["approve", "record-sent", "bank-return"]
+    assert not any(d.schedules for d in (find, whatif, *money))
     assert nightly.name == "nightly-inbox"
     [schedule] = nightly.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (NIGHTLY_CRON, TIME_ZONE)
