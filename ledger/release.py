@@ -31,6 +31,7 @@ from sqlalchemy import Connection, and_, delete, func, select, text, update
 from bank.files import BankFile, BankRelease, bank_release
 from bank.formats import BankFormat, load_formats
 from ledger import audit, recovery
+from ledger.budget_check import BudgetLine, OverBudget, budget_lines
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256, write_atomic
 from ledger.registry import Registry
@@ -44,18 +45,15 @@ from ledger.registry_tables import (
     rounds,
 )
 from ledger.registry_tables import claims as claims_table
-from policy.budget import budget_of
-from policy.catalogue import TITLES
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
+from workbooks.approval_sheet import FILE_NAME as APPROVAL_FILE
+from workbooks.approval_sheet import ApprovalFacts, approval_workbook
 
 BANK = "bank"
 APPROVE, SEND_BACK = "批准", "退回"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
-# States whose money counts as released against a budget (a failed or reversed payment counts
-# until it is re-issued: then its re-issue counts instead).
-RELEASED_STATES = ("released", "sent", "paid", "failed", "reversed", "netted")
 ROUNDS_DIR = "rounds"
 
 
@@ -75,6 +73,7 @@ class Approval:
     files: list[tuple[str, int, int]] = field(default_factory=list)  # name, rows, fen
     provisional_budgets: list[str] = field(default_factory=list)
     netted_fen: int = 0  # owed back to the fund (追回), netted off this round's payments
+    budgets: list[BudgetLine] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.decision == SEND_BACK:
@@ -158,12 +157,16 @@ def approve(
             decision = Approval(batch_id, number, SEND_BACK, approver)
             reason: str | None = send_back.strip()
         else:
-            provisional = _check_budget(connection, listed, policy, on)
             formats = formats or load_formats()
-            # Payments a bank file cannot carry are held first; the others carry what is owed
-            # back to the fund netted off, and one netted to nothing writes no bank row.
+            # Payments a bank file cannot carry are held first; the others must fit the budget,
+            # carry what is owed back to the fund netted off, and one netted to nothing writes
+            # no bank row.
             held = bank_release(listed, formats, batch_id, number, on).held
             payable = listed[~listed["payment_id"].isin(held["payment_id"])]
+            try:
+                budgets = budget_lines(connection, payable, policy, on)
+            except OverBudget as over:
+                raise ApprovalRefused(str(over)) from over
             netted = recovery.net(connection, payable)
             sent = payable.assign(
                 amount=payable["amount"]
@@ -172,6 +175,19 @@ def approve(
             bank = bank_release(sent[sent["amount"] > 0], formats, batch_id, number, on)
             bank = BankRelease(bank.files, held)
             written = _write_bank_files(folder, bank)
+            facts = ApprovalFacts(
+                batch_id,
+                number,
+                str(release["prepared_by"]),
+                approver,
+                _local(now),
+                sum(f.rows for f in bank.files),
+                sum(f.amount_fen for f in bank.files),
+                sum(netted.values()),
+                [(f.name, f.rows, f.amount_fen) for f in bank.files],
+                list(zip(held["payment_id"], held["reason"], strict=True)),
+            )
+            write_atomic(folder / BANK / APPROVAL_FILE, approval_workbook(facts, budgets))
             _record_release(connection, listed, bank, approver, batch_id, number, netted)
             _mark_reissued(connection, listed, bank, approver)
             for item, sha in written:
@@ -197,7 +213,8 @@ def approve(
                 netted_fen=sum(netted.values()),
                 held=list(zip(bank.held["payment_id"], bank.held["reason"], strict=True)),
                 files=[(item.name, item.rows, item.amount_fen) for item, _ in written],
-                provisional_budgets=provisional,
+                provisional_budgets=[b.label for b in budgets if b.provisional],
+                budgets=budgets,
             )
             reason = None
         connection.execute(
@@ -339,50 +356,6 @@ def _check_people(
         raise ApprovalRefused(
             f"审批人 {approver} 复核过本轮的申请，不能审批本轮拨付（须由另一人审批）"
         )
-
-
-def _check_budget(
-    connection: Connection, round_payments: pd.DataFrame, policy: PolicySet, on: dt.date
-) -> list[str]:
-    """Refuse when any programme's year (or city) would pass its budget; the provisional ones."""
-    released = pd.DataFrame(
-        connection.execute(
-            select(
-                payments.c.program, payments.c.period, payment_states.c.city, payments.c.amount_fen
-            )
-            .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
-            .where(payment_states.c.state.in_(RELEASED_STATES))
-        ).all(),
-        columns=["program", "period", "city", "amount"],
-    )
-    problems, provisional = [], []
-    for (program, period), group in round_payments.groupby(["program", "period"]):
-        budget = budget_of(policy, str(program), str(period), on)
-        if budget.total is None:
-            problems.append(f"{TITLES[str(program)]} {period} 年度未设置预算，不能拨付")
-            continue
-        if budget.provisional:
-            provisional.append(f"{TITLES[str(program)]} {period} 年度")
-        before = released[(released["program"] == program) & (released["period"] == period)]
-        after = int(before["amount"].sum()) + int(group["amount"].sum())
-        if after > budget.total:
-            problems.append(
-                f"{TITLES[str(program)]} {period} 年度预算 {fen_grouped(budget.total)} 元，已拨付 "
-                f"{fen_grouped(int(before['amount'].sum()))} 元，本次 "
-                f"{fen_grouped(int(group['amount'].sum()))} 元，超出 {fen_grouped(after - budget.total)} 元"
-            )
-        for city, limit in budget.cities.items():
-            city_after = int(before[before["city"] == city]["amount"].sum()) + int(
-                group[group["city"] == city]["amount"].sum()
-            )
-            if city_after > limit:
-                problems.append(
-                    f"{TITLES[str(program)]} {period} 年度 {city} 预算 {fen_grouped(limit)} 元，"
-                    f"超出 {fen_grouped(city_after - limit)} 元"
-                )
-    if problems:
-        raise ApprovalRefused("超出预算或未设置预算，整批不予拨付：\n" + "\n".join(problems))
-    return provisional
 
 
 def _write_bank_files(folder: Path, bank: BankRelease) -> list[tuple[BankFile, str]]:

@@ -61,8 +61,8 @@ def prepared(out: Path, registry: str) -> Path:
 def bank_rows(folder: Path) -> pd.DataFrame:
     formats = load_formats()
     rows = []
-    for path in sorted((folder / "bank").iterdir()):
-        name = path.name.split("-")[2]
+    for path in sorted((folder / "bank").glob(f"{folder.name}-r*")):  # not the 拨付审批单
+        name = path.name.removeprefix(folder.name).split("-")[2]
         rows += [(path.name, pid, fen) for pid, fen in rows_of(path.read_bytes(), formats[name])]
     return pd.DataFrame(rows, columns=["file", "payment_id", "amount"])
 

@@ -1,0 +1,83 @@
+"""拨付审批单 (SPEC §8): what the approver released, written with the bank files at approval.
+
+The round's facts (batch, round, preparer, approver, when), the amount released in figures and
+in 大写, what was netted off for amounts owed back, each programme's budget for the year with
+what was released before, this release and what remains, the bank files, the payments held, and
+the signature block."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from policy.catalogue import TITLES
+from policy.money import capitals, fen_grouped
+from workbooks.xlsx import Column, Table, workbook_bytes
+
+FILE_NAME = "拨付审批单.xlsx"
+SIGNATURES = "经办人：＿＿＿＿＿＿　　复核人：＿＿＿＿＿＿　　审批人：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+COLUMNS = [
+    Column("项目"),
+    Column("政策年度"),
+    Column("年度预算（元）", "money"),
+    Column("此前已拨付（元）", "money"),
+    Column("本次拨付（元）", "money"),
+    Column("拨付后余额（元）", "money"),
+    Column("预算"),
+]
+
+
+@dataclass(frozen=True)
+class ApprovalFacts:
+    batch_id: str
+    round: int
+    prepared_by: str
+    approver: str
+    decided_at: str  # Beijing time
+    released: int  # payments in bank files
+    released_fen: int
+    netted_fen: int
+    files: Sequence[tuple[str, int, int]]  # name, rows, fen
+    held: Sequence[tuple[str, str]]  # payment id, why
+
+
+def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
+    """`budgets`: `ledger.budget_check.BudgetLine`s (program, period, budget, before, this)."""
+    rows = pd.DataFrame(
+        [
+            [
+                TITLES[b.program],  # type: ignore[attr-defined]
+                b.period,  # type: ignore[attr-defined]
+                b.budget,  # type: ignore[attr-defined]
+                b.before,  # type: ignore[attr-defined]
+                b.this,  # type: ignore[attr-defined]
+                b.remaining,  # type: ignore[attr-defined]
+                "暂定" if b.provisional else "已下达",  # type: ignore[attr-defined]
+            ]
+            for b in budgets
+        ],
+        columns=[c.header for c in COLUMNS],
+    )
+    below = [
+        f"银行文件：{name}，{count} 笔，{fen_grouped(fen)} 元" for name, count, fen in facts.files
+    ]
+    below += [f"暂缓支付：{pid}，{why}" for pid, why in facts.held]
+    below.append(SIGNATURES)
+    table = Table(
+        "拨付审批单",
+        COLUMNS,
+        rows,
+        lines_above=[
+            ("拨付审批单", "疫情期间稳就业补贴资金"),
+            ("批次号", f"{facts.batch_id}（第 {facts.round} 轮）"),
+            ("经办人", facts.prepared_by),
+            ("审批人", f"{facts.approver}（批准，{facts.decided_at}）"),
+            ("拨付金额", f"{fen_grouped(facts.released_fen)} 元，共 {facts.released} 笔"),
+            ("金额大写", "人民币" + capitals(facts.released_fen)),
+            ("抵扣待追回款项", f"{fen_grouped(facts.netted_fen)} 元"),
+        ],
+        lines_below=below,
+    )
+    return workbook_bytes([table])
