@@ -89,11 +89,11 @@ def reconcile(
             pid = str(row.payment_id)
             payment = known.get(pid)
             outcome = _outcome(pid, row, payment, done)
+            done.add(pid)  # a later row for this id is a duplicate, applied or not
             if isinstance(outcome, str):
                 result.not_applied.append(outcome)
                 continue
             state, discrepancy = outcome
-            done.add(pid)
             recovery.settle_offsets(connection, pid, paid=state == "paid")
             connection.execute(
                 update(payment_states)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -65,6 +65,9 @@ returns = st.lists(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(files=returns)
+# Found by CI: in a second file, a paid payment's 成功 again (not applied) then 退汇 — the 退汇 is
+# a second row for one id and is not applied either.
+@example(files=[[(0, "成功")], [(0, "成功"), (0, "退汇")]])
 def test_reconcile__any_sequence_of_returns_ends_as_the_model_says_and_balances(
     sent_batch: tuple[Path, Path, pd.DataFrame], files: list[list[tuple[int, str]]]
 ) -> None:
