@@ -51,6 +51,7 @@ class RoundProof:
     offsets: int = 0  # netted off payments that still went to the bank (shown apart)
     unreconciled: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    discrepancies: list[str] = field(default_factory=list)  # paid, differing: for a person
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -75,6 +76,7 @@ class RoundProof:
             f" + 已重发 {fen_grouped(self.reissued)} + 全额抵扣 {fen_grouped(self.netted)}"
             f" + 未对账 {fen_grouped(self.unreconciled)}  {'平衡' if self.balances else '不平衡'}",
             f"  （以上为应付金额；其中抵扣待追回款项 {fen_grouped(self.offsets)} 元，银行文件为抵扣后金额）",
+            *[f"  支付成功但与银行文件不符（须人工核对）：{d}" for d in self.discrepancies],
             "  笔数："
             + "，".join(f"{STATE_NAMES.get(k, k)} {v}" for k, v in sorted(self.counts.items())),
         ]
@@ -97,11 +99,12 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
                     payment_states.c.state,
                     payment_states.c.bank_file,
                     payment_states.c.sent_fen,
+                    payment_states.c.discrepancy,
                 )
                 .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
                 .where(payments.c.batch_id == batch_id)
             ).all(),
-            columns=["payment_id", "round", "amount", "state", "bank_file", "sent"],
+            columns=["payment_id", "round", "amount", "state", "bank_file", "sent", "discrepancy"],
         )
         files = pd.DataFrame(
             connection.execute(
@@ -122,6 +125,11 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
         mine = states[states["round"] == number]
         proof = RoundProof(batch_id, int(number), str(decision or ""))
         proof.counts = {str(k): int(v) for k, v in mine["state"].value_counts().items()}
+        differing = mine[mine["discrepancy"].notna() & (mine["state"] == "paid")]
+        proof.discrepancies = [
+            f"{p}：{d}"
+            for p, d in zip(differing["payment_id"], differing["discrepancy"], strict=True)
+        ]
 
         def total(*names: str, frame: pd.DataFrame = mine) -> int:
             return int(frame[frame["state"].isin(names)]["amount"].sum())
