@@ -1,6 +1,7 @@
 """Retroactive top-up (补发, SPEC §7): the SME refund share rises from 50% to 100% after the
 refunds were paid; rerunning the paid batch under the new parameters pays only the difference,
-once, as `topup` payments naming the original ones, and a decrease is listed, never clawed back."""
+once, as `topup` payments naming the original ones; a decrease is listed for review and becomes
+an amount owed back (追回, SPEC §8), netted off a later payment, never taken from an account."""
 
 from __future__ import annotations
 
@@ -146,7 +147,7 @@ def test_topup__50_to_100_percent_pays_the_difference_once_naming_the_original(
     assert recorded(out) == before
 
 
-def test_topup__a_decrease_is_listed_for_review_and_never_clawed_back(tmp_path: Path) -> None:
+def test_topup__a_decrease_is_listed_for_review_and_nothing_is_paid(tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = run(out, None)
     paid = recorded(out)
