@@ -51,6 +51,7 @@ from ledger.settlement import (
     settle_alone,
     settle_claims,
 )
+from ledger.verification import folder_problems
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet, load_policy
 from workbooks.reader import Listing, References, list_inputs, read_references
@@ -249,11 +250,6 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
         plan.as_of,
         lineage=plan.original.lineage if plan.original else None,
     )
-    if registry is not None and registry.sent_back(identity.batch_id):
-        raise BatchSentBack(
-            f"批次 {identity.batch_id} 已被审批人退回（不再拨付，申领资格已释放）。"
-            "请更正申请后作为新批次提交；如需查看原结果，请用试运行"
-        )
     if registry is not None and plan.original is None:
         recorded = registry.batches_of_lineage(identity.lineage)
         rerun = any(b.batch_id == identity.batch_id for b in recorded)
@@ -288,6 +284,26 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
         sorted(set(blanked)),
         plan.request.prepared_by or getpass.getuser(),
     )
+
+
+def sent_back_folder(batch: Batch, registry: Registry | None) -> Path | None:
+    """A plain rerun of a batch the approver sent back (SPEC §8): its files as they were, checked
+    against their manifest, with nothing decided or claimed again (its claims were freed for a
+    corrected batch). A new review round of it is refused. None for any other batch."""
+    if registry is None or not registry.sent_back(batch.identity.batch_id):
+        return None
+    if batch.review is not None and batch.review.reviews:
+        raise BatchSentBack(
+            f"批次 {batch.identity.batch_id} 已被审批人退回，不能再复核或拨付；"
+            "请更正申请后作为新批次提交"
+        )
+    problems = folder_problems(batch.folder, None)
+    if problems:
+        raise BatchSentBack(
+            f"批次 {batch.identity.batch_id} 已被审批人退回，其输出文件已改动，无法重现："
+            + "；".join(problems)
+        )
+    return batch.folder
 
 
 def settle_and_publish(

@@ -97,6 +97,11 @@ def disburse(
         crash_point("read")
         batch = run.admit(plan, files, opened)
         name_this_run(f"disburse-{batch.identity.batch_id}")
+        kept = run.sent_back_folder(batch, opened)
+        if kept is not None:
+            said = f"批次 {batch.identity.batch_id} 已被审批人退回：未重新审核、未占用申领资格，输出为原文件"
+            logger.warning("%s：%s", said, kept)
+            return Completed(message=said, data=str(kept))  # type: ignore[return-value]
         for name in batch.unissued_columns:
             logger.warning(
                 "文件 %s 含系统专用列“上年初参保职工人数”，但不是本系统生成的工作簿，已忽略该列",

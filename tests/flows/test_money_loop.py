@@ -287,7 +287,14 @@ def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
             assert connection.execute(select(func.count()).select_from(claims)).scalar() == 0
         with pytest.raises(ApprovalRefused, match="退回"):
             approve(folder, APPROVER, registry, POLICY, ON)
-    with pytest.raises(BatchSentBack, match="已被审批人退回"):  # a rerun would take them anew
+    # A rerun reproduces the round's files as they were and takes no claim again.
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    assert prepared(tmp_path / "out", url) == folder
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+    with Registry(url) as registry, registry.engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(claims)).scalar() == 0
+    (folder / "payments.csv").write_bytes(b"edited")
+    with pytest.raises(BatchSentBack, match="无法重现"):
         prepared(tmp_path / "out", url)
 
 
