@@ -195,6 +195,10 @@ def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_tu
             return all(api.run(r)["state_type"] == "COMPLETED" for r in started.values())
 
         wait_for(finished, 300, "both runs to complete")
+        # A run's last log lines reach the server a moment after its final state.
+        wait_for(
+            lambda: all(api.logged_at(r, TURN) for r in started.values()), 120, "the runs' logs"
+        )
         turns = sorted(
             (api.logged_at(r, TURN), api.run(r)["end_time"], name) for name, r in started.items()
         )
