@@ -35,7 +35,6 @@ PAYMENTS_HEADER = [
     "beneficiary_id",
     "beneficiary_name",
     "city",
-    "bank_name",
     "bank_account",
     "amount",
 ]

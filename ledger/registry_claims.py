@@ -281,6 +281,7 @@ class Claims:
                 "period": paid["period"],
                 "beneficiary_id": paid["beneficiary_id"],
                 "amount_fen": paid["amount"].astype("int64"),
+                "bank_name": paid["bank_name"].fillna("").astype(str),
                 "kind": paid["kind"],
                 "original_payment_id": paid["original_payment_id"].where(
                     paid["original_payment_id"] != "", None

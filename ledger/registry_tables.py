@@ -138,6 +138,9 @@ payments = Table(
     Column("period", String(16), nullable=False),
     Column("beneficiary_id", String(40), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
+    # The beneficiary's bank (开户银行), which chooses the bank file's format at approval
+    # (SPEC §8); payments.csv keeps the columns SPEC §4 lists.
+    Column("bank_name", String(120), nullable=True),
     # A retroactive top-up (补发) names the payment it adds to; NULL kind is an ordinary payment.
     Column("kind", String(16), nullable=True),
     Column("original_payment_id", String(40), nullable=True),

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ledger import audit
 from ledger.manifest import BankFile, Decreases, Manifest
 from ledger.outputs import file_sha256, payments_csv, write_atomic
 from ledger.payments import payment_id
-from ledger.registry import SETTLE_LOCK, Registry
+from ledger.registry import SETTLE_LOCK, Registry, serialized
 from ledger.registry_tables import (
     account_corrections,
     batches,
@@ -126,7 +126,7 @@ class Reissue:
 def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date) -> Reissue:
     """A re-issue batch of every failed or reversed payment that may be paid again now."""
     with registry.engine.begin() as connection:
-        _settle_lock(connection)
+        serialized(connection, SETTLE_LOCK)  # new rounds are numbered one at a time
         candidates = _candidates(connection)
         corrections = _approved_corrections(connection)
         chosen, waiting = _choose(candidates, corrections)
@@ -174,6 +174,7 @@ def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date
                     "period": row.period,
                     "beneficiary_id": row.beneficiary_id,
                     "amount_fen": int(row.amount),
+                    "bank_name": row.bank_name,
                     "kind": REISSUE,
                     "original_payment_id": row.original_payment_id,
                     "round": 0,
@@ -220,14 +221,6 @@ def _row_problems(row: object) -> list[str]:
 
 def _count(connection: Connection) -> int:
     return int(connection.execute(select(func.count()).select_from(account_corrections)).scalar())
-
-
-def _settle_lock(connection: Connection) -> None:
-    """New rounds are numbered one at a time (`rounds.seq`), as `Registry.claiming` does."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETTLE_LOCK})
-    else:
-        connection.execute(update(rounds).where(rounds.c.batch_id == "").values(seq=rounds.c.seq))
 
 
 def _candidates(connection: Connection) -> pd.DataFrame:

@@ -150,6 +150,7 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
         second_reissue = prepare_reissue(registry, tmp_path / "out", PREPARER, ON)
         assert list(second_reissue.payments["original_payment_id"]) == [closed]
         assert second_reissue.payments.iloc[0]["bank_account"] == NEW_ACCOUNT
+        assert second_reissue.payments.iloc[0]["bank_name"] == NEW_BANK
         assert prepare_reissue(registry, tmp_path / "out", PREPARER, ON).folder is None  # once
         for reissue in (first_reissue, second_reissue):
             assert reissue.folder is not None
@@ -185,6 +186,7 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
 
 
 NEW_ACCOUNT = "6222020200000000001"
+NEW_BANK = "中国建设银行济南分行"  # its format: the Excel template
 
 
 def write_corrections(path: Path, row: pd.Series, pid: str) -> Path:
@@ -193,9 +195,9 @@ def write_corrections(path: Path, row: pd.Series, pid: str) -> Path:
             [
                 row["beneficiary_id"],
                 row["beneficiary_name"],
-                row["bank_name"],
+                "原开户银行",
                 row["bank_account"],
-                row["bank_name"],
+                NEW_BANK,
                 NEW_ACCOUNT,
                 f"开户行出具的账户证明（{pid}）",
             ]

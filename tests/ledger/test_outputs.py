@@ -16,7 +16,6 @@ def test_payments_csv__utf8_bom_header_and_two_decimal_amounts() -> None:
                 "beneficiary_id": "913",
                 "beneficiary_name": '=HYPERLINK("x")',
                 "city": "济南",
-                "bank_name": "中国工商银行济南分行",
                 "bank_account": "62220202",
                 "amount": 100000,
             }
@@ -25,14 +24,8 @@ def test_payments_csv__utf8_bom_header_and_two_decimal_amounts() -> None:
     data = payments_csv(frame)
     assert data.startswith("\ufeff".encode())
     text = data.decode("utf-8-sig").splitlines()
-    assert (
-        text[0]
-        == "payment_id,program,beneficiary_id,beneficiary_name,city,bank_name,bank_account,amount"
-    )
-    assert (
-        text[1]
-        == 'P1,new_hire,913,"\'=HYPERLINK(""x"")",济南,中国工商银行济南分行,62220202,1000.00'
-    )
+    assert text[0] == "payment_id,program,beneficiary_id,beneficiary_name,city,bank_account,amount"
+    assert text[1] == 'P1,new_hire,913,"\'=HYPERLINK(""x"")",济南,62220202,1000.00'
 
 
 def test_decisions_csv__programme_order_then_file_sheet_row_and_no_bom() -> None:

@@ -17,6 +17,8 @@ down_revision = "0002"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("payments") as table:
+        table.add_column(sa.Column("bank_name", sa.String(120), nullable=True))
     op.create_table(
         "releases",
         sa.Column("batch_id", sa.String(64), nullable=False),
@@ -145,3 +147,5 @@ def downgrade() -> None:
         "releases",
     ):
         op.drop_table(table)
+    with op.batch_alter_table("payments") as table:
+        table.drop_column("bank_name")
