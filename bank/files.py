@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from bank.formats import BankFormat, BankFormatError, format_for
+from bank.formats import BankFormat, BankFormatError, fixed_records, format_for
 from ledger.output_schemas import checked
 from ledger.outputs import safe_texts
 from policy.catalogue import PROGRAMS
-from policy.money import fen_text
+from policy.money import fen_text, text_to_fen
 from workbooks.bank_return_sheet import return_rows
 from workbooks.bank_sheet import bank_sheet_bytes
 
@@ -67,20 +65,9 @@ def bank_release(
     on: dt.date,
 ) -> BankRelease:
     """`payments`: payment_id, program, beneficiary_name, bank_name, bank_account, amount (fen)."""
-    frame = payments.assign(
-        bank_format=[format_for(str(b), formats).name for b in payments["bank_name"]],
-        account_type=[
-            PERSONAL if PROGRAMS[p].pays_person else CORPORATE for p in payments["program"]
-        ],
-        name=payments["beneficiary_name"].fillna("").astype(str).str.strip(),
-        account=payments["bank_account"].fillna("").astype(str).str.strip(),
-    )
-    reasons = [
-        _why_held(row.name, row.account, formats[row.bank_format]) for row in frame.itertuples()
-    ]
-    frame["reason"] = reasons
-    held = frame[frame["reason"] != ""][["payment_id", "reason"]].reset_index(drop=True)
-    kept = frame[frame["reason"] == ""]
+    frame = _routed(payments, formats)
+    held = holds(frame, formats)
+    kept = frame[~frame["payment_id"].isin(held["payment_id"])]
     files: list[BankFile] = []
     for (format_name, account_type), group in kept.groupby(["bank_format", "account_type"]):
         bank_format = formats[str(format_name)]
@@ -104,9 +91,33 @@ def bank_release(
     return BankRelease(files, held)
 
 
-def _why_held(name: str, account: str, bank_format: BankFormat) -> str:
-    if not re.fullmatch(ACCOUNT_PATTERN, account):
-        return "银行账号应为8至32位数字，未写入银行文件"
+def _routed(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFrame:
+    """Each payment with its bank format, account type, and name and account as written."""
+    return payments.assign(
+        bank_format=[format_for(str(b), formats).name for b in payments["bank_name"]],
+        account_type=[
+            PERSONAL if PROGRAMS[p].pays_person else CORPORATE for p in payments["program"]
+        ],
+        name=payments["beneficiary_name"].fillna("").astype(str).str.strip(),
+        account=payments["bank_account"].fillna("").astype(str).str.strip(),
+    )
+
+
+def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFrame:
+    """The payments a bank file cannot carry faithfully, and why (payment_id, reason)."""
+    frame = payments if "bank_format" in payments else _routed(payments, formats)
+    bad_account = ~frame["account"].str.fullmatch(ACCOUNT_PATTERN[1:-1])
+    names = zip(frame["name"], frame["bank_format"], bad_account, strict=True)
+    # A name is checked against its format's character sets one at a time (an encode each).
+    reasons = [
+        "银行账号应为8至32位数字，未写入银行文件" if bad else _why_name_held(name, formats[fmt])
+        for name, fmt, bad in names
+    ]
+    found = frame.assign(reason=reasons)
+    return found[found["reason"] != ""][["payment_id", "reason"]].reset_index(drop=True)
+
+
+def _why_name_held(name: str, bank_format: BankFormat) -> str:
     if not name:
         return "户名为空，未写入银行文件"
     for charset in filter(None, (bank_format.encoding, bank_format.charset)):
@@ -249,23 +260,13 @@ def rows_of(data: bytes, bank_format: BankFormat) -> list[tuple[str, int]]:
     """A bank file read back: (payment id, amount in fen) of each payment row."""
     if bank_format.layout == "xlsx":
         frame = return_rows(data)
-        return [(str(p), _fen(a)) for p, a in zip(frame["付款编号"], frame["金额"], strict=True)]
+        return [
+            (str(p), text_to_fen(a)) for p, a in zip(frame["付款编号"], frame["金额"], strict=True)
+        ]
     text = data.decode(bank_format.encoding)
     if bank_format.layout == "fixed":
-        rows = []
-        for line in data.split(b"\r\n")[1:]:
-            if not line.strip():
-                continue
-            cells, at = {}, 0
-            for spec in bank_format.fields:
-                cells[spec.column] = line[at : at + spec.width].decode(bank_format.encoding).strip()
-                at += spec.width
-            rows.append((cells["付款编号"], int(cells["金额分"])))
-        return rows
+        records = fixed_records(data, bank_format.fields, bank_format.encoding)
+        return [(cells["付款编号"], int(cells["金额分"])) for cells in records]
     frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
     frame = frame[frame["付款编号"] != "合计"]
-    return [(str(p), _fen(a)) for p, a in zip(frame["付款编号"], frame["金额"], strict=True)]
-
-
-def _fen(text: object) -> int:
-    return int((Decimal(str(text).replace(",", "")) * 100).to_integral_value())
+    return [(str(p), text_to_fen(a)) for p, a in zip(frame["付款编号"], frame["金额"], strict=True)]

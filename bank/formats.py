@@ -56,6 +56,21 @@ class BankFormat:
         return any(bank in bank_name for bank in self.banks)
 
 
+def fixed_records(data: bytes, fields: tuple[Field, ...], encoding: str) -> list[dict[str, str]]:
+    """The lines of a fixed-layout file after its control record, each cut into its fields
+    (widths in bytes of the encoding), blank lines skipped."""
+    records = []
+    for line in data.split(b"\r\n")[1:]:
+        if not line.strip():
+            continue
+        cells, at = {}, 0
+        for spec in fields:
+            cells[spec.column] = line[at : at + spec.width].decode(encoding).strip()
+            at += spec.width
+        records.append(cells)
+    return records
+
+
 def load_formats(folder: Path = FORMATS_DIR) -> dict[str, BankFormat]:
     formats = {f.name: f for f in (_format(path) for path in sorted(folder.glob("*.yaml")))}
     if GENERIC not in formats:

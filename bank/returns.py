@@ -11,12 +11,12 @@ result (成功/失败/退汇) and the bank's reason, whichever format the bank r
 from __future__ import annotations
 
 import io
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
 
-from bank.formats import BankFormat
+from bank.formats import BankFormat, fixed_records
+from policy.money import text_to_fen
 from workbooks.bank_return_sheet import return_rows
 
 RESULTS = ("成功", "失败", "退汇")
@@ -79,26 +79,14 @@ def _named(frame: pd.DataFrame) -> pd.DataFrame:
     rows = named[named["payment_id"].astype(str).str.strip().ne("合计")].copy()
     for column in ("payment_id", "account", "name", "result", "reason"):
         rows[column] = rows[column].astype(str).str.strip()
-    rows["amount"] = [_fen(a) for a in rows["amount"]]
+    rows["amount"] = [text_to_fen(a) for a in rows["amount"]]
     return rows
-
-
-def _fen(text: object) -> int:
-    try:
-        return int((Decimal(str(text).replace(",", "").strip()) * 100).to_integral_value())
-    except InvalidOperation as problem:
-        raise ReturnFileError(f"金额无法识别：{text}") from problem
 
 
 def _fixed(data: bytes, bank_format: BankFormat) -> pd.DataFrame:
     results = dict(bank_format.return_results)
-    lines = [line for line in data.split(b"\r\n") if line.strip()]
     rows = []
-    for line in lines[1:]:  # the control record first
-        cells, at = {}, 0
-        for spec in bank_format.return_fields:
-            cells[spec.column] = line[at : at + spec.width].decode(bank_format.encoding).strip()
-            at += spec.width
+    for cells in fixed_records(data, bank_format.return_fields, bank_format.encoding):
         rows.append(
             {
                 "payment_id": cells["付款编号"],

@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 COMMANDS = (
@@ -118,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
 def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-untyped-def]
     from flows.config import today
     from ledger import reconcile, recovery, reissue, release
+    from policy.money import text_to_fen
     from policy.parameters import load_policy
 
     if args.command == "approve":
@@ -147,7 +147,10 @@ def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-unt
         count = reissue.approve_corrections(registry, args.corrections, args.approver)
         return f"已审核通过账户更正 {count} 条"
     if args.command == "recover":
-        fen = int((Decimal(args.amount) * 100).to_integral_value())
+        try:
+            fen = text_to_fen(args.amount)
+        except ValueError as problem:
+            raise recovery.RecoveryRefused(str(problem)) from problem
         key = recovery.mark_wrong(
             registry, args.payment_id, fen, args.reason, args.by, args.checker
         )

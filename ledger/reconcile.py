@@ -15,13 +15,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from bank.formats import BankFormat, load_formats
 from bank.returns import read_return
 from ledger import recovery
 from ledger.outputs import file_sha256
-from ledger.registry import Registry
+from ledger.registry import Registry, serialized
 from ledger.registry_tables import bank_returns, payment_events, payment_states, payments
 from policy.money import fen_text
 
@@ -45,6 +45,17 @@ class Reconciliation:
     discrepancies: list[str] = field(default_factory=list)  # paid, for a person to resolve
     not_applied: list[str] = field(default_factory=list)  # unknown, duplicate, settled …
     batches: set[str] = field(default_factory=set)
+
+    def count(self, pid: str, state: str, discrepancy: str | None, batch_id: str) -> None:
+        self.batches.add(batch_id)
+        if state == "paid":
+            self.paid += 1
+            if discrepancy:
+                self.discrepancies.append(f"{pid}：{discrepancy}")
+        elif state == "failed":
+            self.failed += 1
+        else:
+            self.reversed += 1
 
     @property
     def applied(self) -> int:
@@ -74,7 +85,7 @@ def reconcile(
     rows = read_return(path, formats or load_formats())
     result = Reconciliation(path.name, sha)
     with registry.engine.begin() as connection:
-        _lock(connection)
+        serialized(connection, RECONCILE_LOCK)
         seen = connection.execute(
             select(bank_returns.c.sha256).where(bank_returns.c.sha256 == sha)
         ).first()
@@ -83,9 +94,9 @@ def reconcile(
             return result
         known = _payments(connection, list(rows["payment_id"]))
         now = dt.datetime.now(dt.UTC)
-        events = []
+        changes, events = [], []
         done: set[str] = set()
-        for row in rows.itertuples(index=False):
+        for row in rows.itertuples(index=False):  # in order: the first row for an id counts
             pid = str(row.payment_id)
             payment = known.get(pid)
             outcome = _outcome(pid, row, payment, done)
@@ -94,19 +105,16 @@ def reconcile(
                 result.not_applied.append(outcome)
                 continue
             state, discrepancy = outcome
-            recovery.settle_offsets(connection, pid, paid=state == "paid")
-            connection.execute(
-                update(payment_states)
-                .where(payment_states.c.payment_id == pid)
-                .values(
-                    state=state,
-                    bank_reason=str(row.reason) or None,
-                    discrepancy=discrepancy,
-                    bank_amount_fen=int(row.amount)
-                    if state == "paid"
-                    else payment["bank_amount_fen"],
-                    updated_at=now,
-                )
+            paid = int(row.amount) if state == "paid" else payment["bank_amount_fen"]
+            changes.append(
+                {
+                    "pid": pid,
+                    "state": state,
+                    "bank_reason": str(row.reason) or None,
+                    "discrepancy": discrepancy,
+                    "bank_amount_fen": paid,
+                    "updated_at": now,
+                }
             )
             events.append(
                 {
@@ -120,15 +128,23 @@ def reconcile(
                     "at": now,
                 }
             )
-            result.batches.add(str(payment["batch_id"]))
-            if state == "paid":
-                result.paid += 1
-                if discrepancy:
-                    result.discrepancies.append(f"{pid}：{discrepancy}")
-            elif state == "failed":
-                result.failed += 1
-            else:
-                result.reversed += 1
+            result.count(pid, state, discrepancy, str(payment["batch_id"]))
+        if changes:  # one statement, executed for every changed payment
+            connection.execute(
+                update(payment_states)
+                .where(payment_states.c.payment_id == bindparam("pid"))
+                .values(
+                    state=bindparam("state"),
+                    bank_reason=bindparam("bank_reason"),
+                    discrepancy=bindparam("discrepancy"),
+                    bank_amount_fen=bindparam("bank_amount_fen"),
+                    updated_at=bindparam("updated_at"),
+                ),
+                changes,
+            )
+            states = {c["pid"]: c["state"] for c in changes}
+            for pid in recovery.netted_among(connection, list(states)):
+                recovery.settle_offsets(connection, pid, paid=states[pid] == "paid")
         if events:
             connection.execute(payment_events.insert(), events)
         connection.execute(
@@ -142,16 +158,6 @@ def reconcile(
             )
         )
     return result
-
-
-def _lock(connection: Connection) -> None:
-    """Reconciliations run one at a time: an advisory lock, or SQLite's write lock."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECONCILE_LOCK})
-    else:
-        connection.execute(
-            update(bank_returns).where(bank_returns.c.sha256 == "").values(rows=bank_returns.c.rows)
-        )
 
 
 def _payments(connection: Connection, ids: list[str]) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -239,7 +245,7 @@ def settle_by_hand(
         raise SettleRefused("手工确认须由另一人复核（复核人不能是经办人本人）")
     state = "paid" if result == "成功" else "failed"
     with registry.engine.begin() as connection:
-        _lock(connection)
+        serialized(connection, RECONCILE_LOCK)
         payment = _payments(connection, [payment_id]).get(payment_id)
         if payment is None:
             raise SettleRefused(f"登记库中没有付款编号 {payment_id}")

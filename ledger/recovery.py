@@ -197,6 +197,23 @@ def net(connection: Connection, round_payments: pd.DataFrame) -> dict[str, int]:
     return netted
 
 
+def netted_among(connection: Connection, payment_ids: list[str]) -> list[str]:
+    """Which of these payments carry offsets (pending or applied): the only ones whose bank
+    result changes a recovery item."""
+    found: set[str] = set()
+    for start in range(0, len(payment_ids), 500):
+        chunk = payment_ids[start : start + 500]
+        found.update(
+            connection.execute(
+                select(recovery_offsets.c.payment_id).where(
+                    recovery_offsets.c.payment_id.in_(chunk),
+                    recovery_offsets.c.status.in_([PENDING, APPLIED]),
+                )
+            ).scalars()
+        )
+    return sorted(found)
+
+
 def settle_offsets(connection: Connection, payment_id: str, paid: bool) -> None:
     """A netted payment paid applies its offsets (an item fully applied is 已抵扣); one that
     failed, was reversed or sent back reopens them."""

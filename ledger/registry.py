@@ -49,6 +49,16 @@ CHUNK = 500
 SETTLE_LOCK = 0x5B51D1  # the advisory lock under which batches settle one at a time
 
 
+def serialized(connection: Connection, key: int) -> None:
+    """Hold, until the transaction ends, the lock that makes steps of one kind run one at a time
+    (approvals, reconciliations, new rounds): PostgreSQL's advisory lock `key`; on SQLite a first
+    write takes the database's write lock."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    else:
+        connection.exec_driver_sql("UPDATE rounds SET seq = seq WHERE 0")
+
+
 def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
 

@@ -22,19 +22,18 @@ import datetime as dt
 import io
 import zoneinfo
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, select, text, update
+from sqlalchemy import Connection, and_, delete, func, select, update
 
-from bank.files import BankFile, BankRelease, bank_release
+from bank.files import BankFile, BankRelease, bank_release, holds
 from bank.formats import BankFormat, load_formats
 from ledger import audit, recovery
 from ledger.budget_check import BudgetLine, OverBudget, budget_lines
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256, write_atomic
-from ledger.registry import Registry
+from ledger.registry import Registry, serialized
 from ledger.registry_tables import (
     bank_files,
     payment_events,
@@ -45,7 +44,7 @@ from ledger.registry_tables import (
     rounds,
 )
 from ledger.registry_tables import claims as claims_table
-from policy.money import fen_grouped
+from policy.money import fen_grouped, text_to_fen
 from policy.parameters import PolicySet
 from workbooks.approval_sheet import FILE_NAME as APPROVAL_FILE
 from workbooks.approval_sheet import ApprovalFacts, approval_workbook
@@ -67,13 +66,19 @@ class Approval:
     round: int
     decision: str
     approver: str
-    released: int = 0  # payments written to bank files
-    released_fen: int = 0
     held: list[tuple[str, str]] = field(default_factory=list)  # payment id, why
     files: list[tuple[str, int, int]] = field(default_factory=list)  # name, rows, fen
-    provisional_budgets: list[str] = field(default_factory=list)
     netted_fen: int = 0  # owed back to the fund (追回), netted off this round's payments
     budgets: list[BudgetLine] = field(default_factory=list)
+
+    @property
+    def released(self) -> int:
+        """Payments written to bank files."""
+        return sum(rows for _, rows, _ in self.files)
+
+    @property
+    def released_fen(self) -> int:
+        return sum(fen for _, _, fen in self.files)
 
     def summary(self) -> str:
         if self.decision == SEND_BACK:
@@ -88,8 +93,9 @@ class Approval:
                 f"  抵扣待追回款项 {fen_grouped(self.netted_fen)} 元（银行文件为抵扣后金额）"
             )
         lines += [f"  暂缓支付 {pid}：{why}" for pid, why in self.held]
-        if self.provisional_budgets:
-            lines.append("  注意：预算为暂定值（" + "、".join(self.provisional_budgets) + "）")
+        provisional = [b.label for b in self.budgets if b.provisional]
+        if provisional:
+            lines.append("  注意：预算为暂定值（" + "、".join(provisional) + "）")
         return "\n".join(lines)
 
 
@@ -119,7 +125,7 @@ def round_files(folder: Path, round_: int | None = None) -> RoundFiles:
     frame = pd.read_csv(
         io.StringIO(path.read_text(encoding="utf-8-sig")), dtype=str, keep_default_na=False
     )
-    frame["amount"] = [int(Decimal(a) * 100) for a in frame["amount"]]
+    frame["amount"] = [text_to_fen(a) for a in frame["amount"]]
     return RoundFiles(manifest, file_sha256(kept / MANIFEST), frame)
 
 
@@ -145,7 +151,7 @@ def approve(
     manifest = files.manifest
     batch_id, number = manifest.batch_id, manifest.round
     with registry.engine.begin() as connection:
-        _lock(connection, batch_id, number)
+        serialized(connection, RELEASE_LOCK)
         release = _release_row(connection, batch_id, number)
         listed = _check_round(connection, files)
         _check_people(connection, release, approver, batch_id, number)
@@ -161,7 +167,7 @@ def approve(
             # Payments a bank file cannot carry are held first; the others must fit the budget,
             # carry what is owed back to the fund netted off, and one netted to nothing writes
             # no bank row.
-            held = bank_release(listed, formats, batch_id, number, on).held
+            held = holds(listed, formats)
             payable = listed[~listed["payment_id"].isin(held["payment_id"])]
             try:
                 budgets = budget_lines(connection, payable, policy, on)
@@ -172,25 +178,19 @@ def approve(
                 amount=payable["amount"]
                 - payable["payment_id"].map(netted).fillna(0).astype("int64")
             )
-            bank = bank_release(sent[sent["amount"] > 0], formats, batch_id, number, on)
-            bank = BankRelease(bank.files, held)
-            written = _write_bank_files(folder, bank)
-            facts = ApprovalFacts(
+            files = bank_release(sent[sent["amount"] > 0], formats, batch_id, number, on).files
+            bank = BankRelease(files, held)
+            decision = Approval(
                 batch_id,
                 number,
-                str(release["prepared_by"]),
+                APPROVE,
                 approver,
-                _local(now),
-                sum(f.rows for f in bank.files),
-                sum(f.amount_fen for f in bank.files),
-                sum(netted.values()),
-                [(f.name, f.rows, f.amount_fen) for f in bank.files],
-                list(zip(held["payment_id"], held["reason"], strict=True)),
+                held=list(zip(held["payment_id"], held["reason"], strict=True)),
+                files=[(f.name, f.rows, f.amount_fen) for f in files],
+                netted_fen=sum(netted.values()),
+                budgets=budgets,
             )
-            write_atomic(folder / BANK / APPROVAL_FILE, approval_workbook(facts, budgets))
-            _record_release(connection, listed, bank, approver, batch_id, number, netted)
-            _mark_reissued(connection, listed, bank, approver)
-            for item, sha in written:
+            for item, sha in _write_bank_files(folder, bank):
                 connection.execute(
                     bank_files.insert().values(
                         batch_id=batch_id,
@@ -203,19 +203,21 @@ def approve(
                         sha256=sha,
                     )
                 )
-            decision = Approval(
+            facts = ApprovalFacts(
                 batch_id,
                 number,
-                APPROVE,
+                str(release["prepared_by"]),
                 approver,
-                released=sum(f.rows for f in bank.files),
-                released_fen=sum(f.amount_fen for f in bank.files),
-                netted_fen=sum(netted.values()),
-                held=list(zip(bank.held["payment_id"], bank.held["reason"], strict=True)),
-                files=[(item.name, item.rows, item.amount_fen) for item, _ in written],
-                provisional_budgets=[b.label for b in budgets if b.provisional],
-                budgets=budgets,
+                _local(now),
+                decision.released,
+                decision.released_fen,
+                decision.netted_fen,
+                decision.files,
+                decision.held,
             )
+            write_atomic(folder / BANK / APPROVAL_FILE, approval_workbook(facts, budgets))
+            _record_release(connection, listed, bank, approver, batch_id, number, netted)
+            _mark_reissued(connection, listed, bank, approver)
             reason = None
         connection.execute(
             update(releases)
@@ -237,7 +239,7 @@ def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = No
     files = round_files(folder, round_)
     batch_id, number = files.manifest.batch_id, files.manifest.round
     with registry.engine.begin() as connection:
-        _lock(connection, batch_id, number)
+        serialized(connection, RELEASE_LOCK)
         release = _release_row(connection, batch_id, number)
         if release["decision"] != APPROVE:
             raise ApprovalRefused(f"批次 {batch_id} 第 {number} 轮未经批准，不能登记为已报送银行")
@@ -262,19 +264,6 @@ def _local(moment: dt.datetime) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
 
 
-def _lock(connection: Connection, batch_id: str, number: int) -> None:
-    """One approval at a time (the budget is shared): PostgreSQL's advisory lock; on SQLite the
-    first write takes the database's write lock for the whole transaction."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RELEASE_LOCK})
-    else:
-        connection.execute(
-            update(releases)
-            .where(releases.c.batch_id == batch_id, releases.c.round == number)
-            .values(prepared_by=releases.c.prepared_by)
-        )
-
-
 def _release_row(connection: Connection, batch_id: str, number: int) -> dict:  # type: ignore[type-arg]
     row = (
         connection.execute(
@@ -291,7 +280,8 @@ def _release_row(connection: Connection, batch_id: str, number: int) -> dict:  #
 
 
 def _check_round(connection: Connection, files: RoundFiles) -> pd.DataFrame:
-    """The round's payments as listed, once they agree with the registry, with their period."""
+    """The round's payments as listed, once they agree with the registry, with what the registry
+    adds: period, seq, bank name, and the payment a re-issue replaces."""
     batch_id, number = files.manifest.batch_id, files.manifest.round
     committed = connection.execute(
         select(rounds.c.manifest_sha256).where(
@@ -302,31 +292,33 @@ def _check_round(connection: Connection, files: RoundFiles) -> pd.DataFrame:
         raise ApprovalRefused(
             f"批次 {batch_id} 第 {number} 轮的清单与登记库提交时记录的不一致（文件被修改或替换），不能拨付"
         )
-    rows = connection.execute(
-        select(
-            payments.c.payment_id,
-            payments.c.amount_fen,
-            payments.c.period,
-            payments.c.original_payment_id,
-            payments.c.kind,
-            payments.c.seq,
-        ).where(payments.c.batch_id == batch_id, payments.c.round == number)
-    ).all()
+    recorded = pd.DataFrame(
+        connection.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.amount_fen,
+                payments.c.period,
+                payments.c.seq,
+                payments.c.bank_name,
+                payments.c.kind,
+                payments.c.original_payment_id,
+            ).where(payments.c.batch_id == batch_id, payments.c.round == number)
+        ).all(),
+        columns=["payment_id", "amount", "period", "seq", "bank_name", "kind", "original"],
+    ).set_index("payment_id")
     listed = dict(zip(files.payments["payment_id"], files.payments["amount"], strict=True))
-    if {pid: int(fen) for pid, fen, _, _, _, _ in rows} != listed:
+    if recorded["amount"].astype("int64").to_dict() != listed:
         raise ApprovalRefused(
             f"批次 {batch_id} 第 {number} 轮的 payments.csv 与登记库中的支付不一致，不能拨付"
         )
-    periods = {pid: str(period) for pid, _, period, _, _, _ in rows}
-    seqs = {pid: int(seq) for pid, _, _, _, _, seq in rows}
     # A re-issue names the failed or reversed payment it replaces (a top-up names one too, but
     # adds to it).
-    originals = {
-        pid: (original or "") if kind == "reissue" else "" for pid, _, _, original, kind, _ in rows
-    }
-    ids = files.payments["payment_id"]
-    return files.payments.assign(
-        period=ids.map(periods), original=ids.map(originals), seq=ids.map(seqs)
+    recorded["original"] = recorded["original"].where(recorded["kind"] == "reissue", None)
+    added = recorded[["period", "seq", "bank_name", "original"]].fillna(
+        {"bank_name": "", "original": ""}
+    )
+    return files.payments.merge(
+        added.astype({"period": str, "seq": "int64"}), left_on="payment_id", right_index=True
     )
 
 
@@ -469,27 +461,32 @@ def _set_states(
     now = dt.datetime.now(dt.UTC)
     ids = list(round_payments["payment_id"])
     cities = dict(zip(round_payments["payment_id"], round_payments["city"], strict=True))
-    current = dict(
-        connection.execute(
-            select(payment_states.c.payment_id, payment_states.c.state).where(
-                payment_states.c.payment_id.in_(ids)
-            )
-        ).all()
-    )
-    moved = [pid for pid in ids if current.get(pid, "prepared") == before]
-    for pid in moved:
-        if pid in current:
+    current: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        current.update(
             connection.execute(
-                update(payment_states)
-                .where(payment_states.c.payment_id == pid)
-                .values(state=after, updated_at=now)
-            )
-        else:
-            connection.execute(
-                payment_states.insert().values(
-                    payment_id=pid, state=after, city=str(cities[pid]), updated_at=now
+                select(payment_states.c.payment_id, payment_states.c.state).where(
+                    payment_states.c.payment_id.in_(ids[start : start + 500])
                 )
-            )
+            ).all()
+        )
+    moved = [pid for pid in ids if current.get(pid, "prepared") == before]
+    recorded = [pid for pid in moved if pid in current]
+    for start in range(0, len(recorded), 500):
+        connection.execute(
+            update(payment_states)
+            .where(payment_states.c.payment_id.in_(recorded[start : start + 500]))
+            .values(state=after, updated_at=now)
+        )
+    fresh = [pid for pid in moved if pid not in current]  # prepared: no state row yet
+    if fresh:
+        connection.execute(
+            payment_states.insert(),
+            [
+                {"payment_id": p, "state": after, "city": str(cities[p]), "updated_at": now}
+                for p in fresh
+            ],
+        )
     if moved:
         connection.execute(
             payment_events.insert(),

@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
 from pathlib import Path
 
 from ledger import audit
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
+from policy.money import text_to_fen
 
 AUDIT = "audit.jsonl"
 
@@ -106,7 +106,7 @@ def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[s
 
 def _listed_payments(path: Path) -> dict[str, int]:
     rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-    return {row["payment_id"]: int(Decimal(row["amount"]) * 100) for row in rows}
+    return {row["payment_id"]: text_to_fen(row["amount"]) for row in rows}
 
 
 def money_proof(folder: Path, registry_url: str) -> tuple[list[str], list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,19 @@ def times_decimal(fen: np.ndarray | pd.Series, share: Decimal | int) -> np.ndarr
 
 def yuan_to_fen(yuan: Decimal | int) -> int:
     return int(Decimal(yuan) * FEN_PER_YUAN)
+
+
+def text_to_fen(text: object) -> int:
+    """An amount written in yuan ("1,234.56", "1234.5", "100") to fen; more than two decimals,
+    or anything that is not a number, is a `ValueError` (never rounded away)."""
+    try:
+        yuan = Decimal(str(text).replace(",", "").strip())
+    except InvalidOperation as problem:
+        raise ValueError(f"金额无法识别：{text}") from problem
+    fen = yuan * FEN_PER_YUAN
+    if not yuan.is_finite() or fen != fen.to_integral_value():
+        raise ValueError(f"金额应为最多两位小数的元：{text}")
+    return int(fen)
 
 
 def fen_text(fen: int) -> str:

@@ -16,7 +16,7 @@ def return_rows(data: bytes) -> pd.DataFrame:
         cells = [str(c).strip() for c in row]
         if "付款编号" in cells:
             body = [
-                [_text(c) for c in r]
+                [cell_text(c) for c in r]
                 for r in rows[position + 1 :]
                 if any(str(c).strip() for c in r)
             ]
@@ -24,7 +24,9 @@ def return_rows(data: bytes) -> pd.DataFrame:
     raise ValueError("回盘工作簿中找不到含“付款编号”的表头行")
 
 
-def _text(value: object) -> str:
+def cell_text(value: object) -> str:
+    """A cell as text: a whole number read as a float (an account typed as a number) keeps its
+    digits without ".0"."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

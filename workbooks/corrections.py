@@ -10,6 +10,7 @@ import pandas as pd
 from openpyxl import Workbook
 from python_calamine import CalamineWorkbook
 
+from workbooks.bank_return_sheet import cell_text
 from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width
 
 FILE_NAME = "账户更正.xlsx"
@@ -60,14 +61,8 @@ def read_corrections(path: Path) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path.name} 的“{SHEET}”缺少列：" + "、".join(missing))
     body = [
-        {COLUMNS[h]: _text(r[header.index(h)]) for h in COLUMNS}
+        {COLUMNS[h]: cell_text(r[header.index(h)]) for h in COLUMNS}
         for r in rows[1:]
         if any(str(c).strip() for c in r)
     ]
     return pd.DataFrame(body, columns=list(COLUMNS.values()))
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
