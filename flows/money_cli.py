@@ -49,10 +49,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     settle.add_argument("payment_id", help="付款编号")
     settle.add_argument("--result", required=True, choices=["成功", "失败"])
-    settle.add_argument("--reason", required=True, help="依据（如银行回单编号）")
-    settle.add_argument("--by", required=True, help="经办人")
-    settle.add_argument("--checker", required=True, help="复核人（不能是经办人）")
-    settle.add_argument("--registry", required=True, help="支付登记库 URL")
+    _two_people(settle, "依据（如银行回单编号）")
     reissue = commands.add_parser(
         "reissue", help="重新支付失败、退汇的款项（另建一批，须经批准）；可附账户更正表"
     )
@@ -75,21 +72,23 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     recover.add_argument("payment_id", help="付款编号")
     recover.add_argument("--amount", required=True, help="追回金额（元）")
-    recover.add_argument("--reason", required=True, help="依据")
-    recover.add_argument("--by", required=True, help="经办人")
-    recover.add_argument("--checker", required=True, help="复核人（不能是经办人）")
-    recover.add_argument("--registry", required=True, help="支付登记库 URL")
+    _two_people(recover, "依据")
     recovered = commands.add_parser(
         "recovered", help="登记追回事项已追回（款项已退回，须另一人复核）"
     )
     recovered.add_argument("item_id", help="追回编号")
-    recovered.add_argument("--reason", required=True, help="依据（如退款凭证编号）")
-    recovered.add_argument("--by", required=True, help="经办人")
-    recovered.add_argument("--checker", required=True, help="复核人（不能是经办人）")
-    recovered.add_argument("--registry", required=True, help="支付登记库 URL")
+    _two_people(recovered, "依据（如退款凭证编号）")
     listing = commands.add_parser("recoveries", help="写出追回清单（各追回事项及其状态）")
     listing.add_argument("--out", required=True, type=Path, help="输出目录")
     listing.add_argument("--registry", required=True, help="支付登记库 URL")
+
+
+def _two_people(command: argparse.ArgumentParser, basis: str) -> None:
+    """A step done by one person, checked by another, on written grounds."""
+    command.add_argument("--reason", required=True, help=basis)
+    command.add_argument("--by", required=True, help="经办人")
+    command.add_argument("--checker", required=True, help="复核人（不能是经办人）")
+    command.add_argument("--registry", required=True, help="支付登记库 URL")
 
 
 def run(args: argparse.Namespace) -> int:

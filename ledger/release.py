@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, select, update
 
 from bank.files import BankFile, BankRelease, bank_release, holds
 from bank.formats import BankFormat, load_formats
@@ -540,32 +540,3 @@ def _audit(
     }
     appended = audit.append_events(folder / "audit.jsonl", [event])
     registry.record_audit_head(decision.batch_id, appended.head, "approve", appended.events)
-
-
-def release_state(registry: Registry, batch_id: str, number: int) -> dict | None:  # type: ignore[type-arg]
-    """The round's release row (who prepared it, the decision), or None."""
-    with registry.engine.connect() as connection:
-        row = (
-            connection.execute(
-                select(releases).where(releases.c.batch_id == batch_id, releases.c.round == number)
-            )
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None
-
-
-def state_counts(registry: Registry, batch_id: str) -> dict[str, int]:
-    """How many of the batch's payments are in each state (prepared when none recorded)."""
-    with registry.engine.connect() as connection:
-        rows = connection.execute(
-            select(payment_states.c.state, func.count())
-            .select_from(
-                payments.outerjoin(
-                    payment_states, payment_states.c.payment_id == payments.c.payment_id
-                )
-            )
-            .where(payments.c.batch_id == batch_id)
-            .group_by(payment_states.c.state)
-        ).all()
-    return {str(state or "prepared"): int(count) for state, count in rows}

@@ -46,3 +46,18 @@ def test_fen_text__two_places() -> None:
 )
 def test_capitals__amounts_are_written_as_bills_write_them(fen: int, written: str) -> None:
     assert money.capitals(fen) == written
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"), [("1,234.56", 123456), ("1234.5", 123450), ("100", 10000), (" 0.01 ", 1)]
+)
+def test_text_to_fen__yuan_as_written_to_exact_fen(text: str, fen: int) -> None:
+    assert money.text_to_fen(text) == fen
+
+
+@pytest.mark.parametrize("text", ["1.005", "一百", "", "NaN"])
+def test_text_to_fen__more_than_two_decimals_or_no_number_is_refused_never_rounded(
+    text: str,
+) -> None:
+    with pytest.raises(ValueError):
+        money.text_to_fen(text)
