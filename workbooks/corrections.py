@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.styles import Alignment
 from python_calamine import CalamineWorkbook
 
 from workbooks.bank_return_sheet import cell_text
@@ -24,10 +25,11 @@ COLUMNS = {
     "新银行账号": "new_account",
     "更正依据": "basis",
 }
-NOTE = (
-    "每行一名受益对象：受益对象编号为统一社会信用代码（企业）或身份证号（个人），原账号须与"
-    "银行退回的支付所用账号一致；更正依据写明证明材料（如开户行出具的账户证明编号）。"
-    "本表经另一人审核通过后，重新支付才会使用新账号。"
+NOTES = (
+    "每行一名受益对象：受益对象编号为统一社会信用代码（企业）或身份证号（个人）。",
+    "原银行账号须与银行退回的那笔支付所用账号一致。",
+    "更正依据写明证明材料，如开户行出具的账户证明编号。",
+    "本表经登记人以外的另一人审核通过后，重新支付才会使用新账号。",
 )
 
 
@@ -44,9 +46,17 @@ def corrections_template() -> Workbook:
             sheet.cell(row=row, column=index).number_format = "@"
     sheet.column_dimensions["G"].width = 40
     sheet.freeze_panes = "A2"
+    # One landscape page wide when printed, however many rows are filled in.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:1"
     notes = workbook.create_sheet("填表说明")
-    notes.column_dimensions["A"].width = 110
-    notes.cell(row=1, column=1, value=NOTE)
+    notes.column_dimensions["A"].width = 66  # wraps within a portrait page
+    for number, line in enumerate(NOTES, start=1):
+        notes.cell(row=number, column=1, value=line).alignment = Alignment(wrap_text=True)
     return workbook
 
 
