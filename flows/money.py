@@ -28,6 +28,7 @@ from flows.form import (
     Storage,
     StorageField,
 )
+from flows.naming import name_this_run
 from flows.secrets import registry_address
 from ledger import reconcile, release
 from ledger.registry import Registry, sqlite_url
@@ -69,7 +70,10 @@ def approve_round(
             send_back=(reason or "") if decision == release.SEND_BACK else None,
         )
     summary = done.summary()
-    create_markdown_artifact(_markdown(summary), key="approval")
+    name_this_run(f"approve-{done.batch_id}-r{done.round}")
+    create_markdown_artifact(
+        _markdown("拨付审批", summary), key="approval", description=summary.splitlines()[0]
+    )
     get_run_logger().info("%s", summary)
     return summary
 
@@ -94,6 +98,7 @@ def record_sent(
     folder = Path(batch)
     with Registry(_registry_of(folder, technical)) as registry:
         sent = release.mark_sent(folder, by, registry)
+    name_this_run(f"sent-{folder.name}")
     get_run_logger().info("已登记报送银行：%d 笔", sent)
     return sent
 
@@ -119,7 +124,12 @@ def bank_return(
         str(DEFAULT_OUT / "registry.sqlite")
     )
     summaries = reconcile_files([Path(f) for f in files], url, by)
-    create_markdown_artifact(_markdown("\n\n".join(summaries)), key="bank-return")
+    name_this_run(f"bank-return-{today().isoformat()}")
+    create_markdown_artifact(
+        _markdown("银行回盘对账", "\n".join(summaries)),
+        key="bank-return",
+        description="银行回盘对账结果",
+    )
     return summaries
 
 
@@ -145,6 +155,10 @@ def _registry_of(folder: Path, technical: Storage) -> str:
     return url
 
 
-def _markdown(summary: str) -> str:
-    head, *rest = summary.splitlines()
-    return "\n".join([f"# {head}", "", *[f"- {line.strip()}" for line in rest]])
+def _markdown(title: str, summary: str) -> str:
+    """A short heading, then each line of the summary as an item (indented lines nested)."""
+    items = [
+        f"  - {line.strip()}" if line.startswith("  ") else f"- {line}"
+        for line in summary.splitlines()
+    ]
+    return "\n".join([f"# {title}", "", *items])
