@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from ledger import audit, outputs
+from ledger.decision_roots import batch_secret, file_roots
 from ledger.registry import Registry
 from ledger.settlement import digest
 from policy.catalogue import REFUND
@@ -159,12 +160,20 @@ def _find(
         manifest["outputs"],
     )
     # The same events as a run; the log's new head goes to the registry, so a cut log is found.
-    appended = audit.append_bodies(
-        folder / "audit.jsonl", audit.run_bodies(facts, finding.decisions)
+    secret = batch_secret(identity, folder, registry)
+    roots = file_roots(
+        secret,
+        files["decisions.csv"],
+        [(r.path.name, REFUND.code, r.sha256, r.error) for r in sorted(raws, key=_name)],
     )
+    appended = audit.append_bodies(folder / "audit.jsonl", audit.run_bodies(facts, roots))
     if registry:
         registry.record_audit_head(identity, appended.head, flow_run_id, appended.events)
     return folder
+
+
+def _name(raw: RawWorkbook) -> str:
+    return raw.path.name
 
 
 def _inputs(raws: list[RawWorkbook], finding: Finding) -> list[dict[str, Any]]:

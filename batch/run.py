@@ -33,6 +33,7 @@ from batch.inputs import (
 )
 from batch.stage import run_facts, stage_outputs
 from ledger import audit
+from ledger.decision_roots import batch_secret, file_roots
 from ledger.faults import crash_point
 from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
@@ -297,7 +298,7 @@ def sent_back_folder(batch: Batch, registry: Registry | None) -> Path | None:
             f"批次 {batch.identity.batch_id} 已被审批人退回，不能再复核或拨付；"
             "请更正申请后作为新批次提交"
         )
-    problems = folder_problems(batch.folder, None)
+    problems = folder_problems(batch.folder, registry.url)
     if problems:
         raise BatchSentBack(
             f"批次 {batch.identity.batch_id} 已被审批人退回，其输出文件已改动，无法重现："
@@ -357,16 +358,37 @@ def audit_run(
     registry: Registry | None,
 ) -> None:
     """Append the run's events to the batch's audit log; its new head goes to the registry.
-    Each decided row carries the verdict in force; a round's conflicts get an event of their own."""
+    Each input file's event carries the Merkle root of its lines in the `decisions.csv` just
+    published (salted with the batch's secret); each verdict this round applied, and each of
+    its conflicts, gets an event of its own. A rerun records the roots again (the same) but no
+    verdict twice."""
     rerun = registry is not None and not settled.new_round
-    facts = run_facts(manifest, batch.files, batch.sources, flow_run_id, rerun)
-    bodies = audit.run_bodies(
-        facts, settled.decisions, verdicts_in_force(settled), settled.conflicts
+    facts = replace(
+        run_facts(manifest, batch.files, batch.sources, flow_run_id, rerun), round=settled.round
     )
+    secret = batch_secret(manifest.batch_id, batch.folder, registry)
+    decisions_csv = (batch.folder / "decisions.csv").read_bytes()
+    roots = file_roots(
+        secret, decisions_csv, [(f.name, f.program, f.sha256, f.error) for f in batch.files]
+    )
+    verdicts = [] if rerun else verdicts_given(settled, batch.review)
+    reviewer = batch.review.reviewer if batch.review else ""
+    bodies = audit.run_bodies(facts, roots, verdicts, reviewer, settled.conflicts)
     appended = audit.append_bodies(batch.folder / "audit.jsonl", bodies)
     crash_point("audited")
     if registry is not None:
         registry.record_audit_head(manifest.batch_id, appended.head, flow_run_id, appended.events)
+
+
+def verdicts_given(settled: SettledBatch, review: ReviewInput | None) -> list[audit.Verdict]:
+    """The verdicts of this round's reviewed ledger that the round applied, row by row."""
+    if review is None or not review.verdicts:
+        return []
+    return [
+        audit.Verdict(key[0], key[1], key[2], key[3], given.verdict, given.comment)
+        for key, given in sorted(verdicts_in_force(settled).items())
+        if review.verdicts.get(key) is not None and review.verdicts[key].verdict == given.verdict
+    ]
 
 
 def verdicts_in_force(settled: SettledBatch) -> dict[ReviewKey, Review]:

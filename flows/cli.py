@@ -16,7 +16,7 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from flows import money_cli  # after the environment above
+from flows import money_cli, receipt_cli  # after the environment above
 from flows.config import ALL_PROGRAMS, Program, today
 
 
@@ -67,7 +67,9 @@ def parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="核对批次输出目录：文件哈希、审计日志与支付登记库")
     verify.add_argument("folder", type=Path, help="批次输出目录（OUT/<批次号>）")
     verify.add_argument("--registry", help="支付登记库 URL（默认批次目录旁的 registry.sqlite）")
-    verify_audit = commands.add_parser("verify-audit", help="核对审计日志的哈希链")
+    verify_audit = commands.add_parser(
+        "verify-audit", help="核对审计日志的哈希链，并按批次目录中的决定重算默克尔根"
+    )
     verify_audit.add_argument("path", type=Path, help="audit.jsonl")
     verify_audit.add_argument("--registry", help="支付登记库 URL（核对每次运行后记录的日志头）")
     find = commands.add_parser(
@@ -93,6 +95,7 @@ def parser() -> argparse.ArgumentParser:
         "--registry", required=True, help="支付登记库 URL（sqlite:///… 或 postgresql+psycopg://…）"
     )
     money_cli.add_commands(commands)
+    receipt_cli.add_commands(commands)
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -112,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(args.registry)
     if args.command in money_cli.COMMANDS:
         return money_cli.run(args)
+    if args.command in receipt_cli.COMMANDS:
+        return receipt_cli.run(args)
     if args.command == "find":
         return _find(args)
     if args.command == "whatif":

@@ -1,10 +1,11 @@
 """The tamper-evident audit log: JSON lines, each event hashing the one before it.
 
-Every run appends its own events (run steps and one event per decision) to the batch's
-`audit.jsonl`. An event's `hash` is sha256 over the previous event's hash and the event's own
+Every run appends its own events (its steps, one per input file with the Merkle root of that
+file's decisions, one per reviewer verdict; `ledger.merkle`) to the batch's `audit.jsonl`. An event's `hash` is sha256 over the previous event's hash and the event's own
 canonical JSON (sorted keys, without `prev_hash` and `hash`, which each line carries last), so
-editing, removing, inserting or reordering any line breaks the chain from there on. ID numbers
-and bank accounts are masked before they are written.
+editing, removing, inserting or reordering any line breaks the chain from there on; the roots
+do the same for the decisions in `decisions.csv`. ID numbers and bank accounts are masked in
+anything written here (a reviewer's comment may quote one).
 """
 
 from __future__ import annotations
@@ -14,19 +15,17 @@ import fcntl
 import hashlib
 import json
 import os
-import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ledger.masking import mask_accounts, mask_ids, mask_text
-from policy.money import fen_texts
+from ledger.masking import mask_text
 
 GENESIS = "0" * 64
-CHUNK_ROWS = 50_000
+AUDIT = "audit.jsonl"
 WRITE_EVERY = 10_000
 
 
@@ -186,48 +185,95 @@ class RunFacts:
     note: str
     totals: dict[str, str]
     outputs: dict[str, str]
+    round: int = 0
+
+
+@dataclass(frozen=True)
+class FileRoot:
+    """One input file's decisions in a round: its counts per outcome and their Merkle root."""
+
+    file: str
+    program: str | None
+    input_sha256: str
+    error: str | None
+    rows: int
+    counts: dict[str, int]
+    merkle_root: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A reviewer's verdict the round applied, on one row."""
+
+    program: str
+    file: str
+    sheet: str
+    row: int
+    verdict: str
+    comment: str
 
 
 def run_bodies(
     facts: RunFacts,
-    decisions: pd.DataFrame,
-    reviews: Mapping[tuple[str, str, str, int], Any] | None = None,
+    files: Iterable[FileRoot],
+    verdicts: Iterable[Verdict] = (),
+    reviewer: str = "",
     conflicts: pd.DataFrame | None = None,
 ) -> Iterator[str]:
-    """A run's events as canonical JSON: the run step, one event per decision, the review
-    conflicts (verdicts ignored, SPEC §6), outputs written."""
+    """A run's events as canonical JSON (SPEC §4): the run step, one event per input file with
+    the Merkle root of its decisions, one per reviewer verdict the round applied, the round's
+    review conflicts (verdicts ignored, SPEC §6), outputs written. The log grows with files
+    and verdicts, never with rows."""
     time = now()
-    step = {
-        "event": "run",
-        "time": time,
-        "flow_run_id": facts.flow_run_id,
-        "batch_id": facts.batch_id,
-        "policy_version": facts.policy_version,
-        "as_of": facts.as_of,
-        "inputs": facts.inputs,
-        "already_recorded": facts.already_recorded,
-        "note": facts.note,
-    }
-    finished = {
-        "event": "outputs_written",
-        "time": time,
-        "flow_run_id": facts.flow_run_id,
-        "batch_id": facts.batch_id,
-        "totals": facts.totals,
-        "outputs": facts.outputs,
-    }
-    hashes = {item["file"]: item["sha256"] for item in facts.inputs}
-    yield canonical(step)
-    yield from decision_bodies(
-        decisions, facts.batch_id, facts.flow_run_id, hashes, facts.policy_version, time, reviews
+    run = {"time": time, "flow_run_id": facts.flow_run_id, "batch_id": facts.batch_id}
+    yield canonical(
+        {
+            "event": "run",
+            **run,
+            "round": facts.round,
+            "policy_version": facts.policy_version,
+            "as_of": facts.as_of,
+            "inputs": facts.inputs,
+            "already_recorded": facts.already_recorded,
+            "note": facts.note,
+        }
     )
+    for item in files:
+        yield canonical(
+            {
+                "event": "input_file",
+                **run,
+                "round": facts.round,
+                "file": item.file,
+                "input_sha256": item.input_sha256,
+                "program": item.program,
+                "parameter_version": facts.policy_version,
+                "error": item.error,
+                "rows": item.rows,
+                "counts": item.counts,
+                "merkle_root": item.merkle_root,
+            }
+        )
+    for verdict in verdicts:
+        yield canonical(
+            {
+                "event": "review_verdict",
+                **run,
+                "round": facts.round,
+                "program": verdict.program,
+                "file": verdict.file,
+                "sheet": verdict.sheet,
+                "row": verdict.row,
+                "verdict": verdict.verdict,
+                "comment": mask_text(verdict.comment),
+                "reviewer": reviewer,
+            }
+        )
     for conflict in (conflicts if conflicts is not None else pd.DataFrame()).itertuples():
         yield canonical(
             {
                 "event": "review_conflict",
-                "time": time,
-                "flow_run_id": facts.flow_run_id,
-                "batch_id": facts.batch_id,
+                **run,
                 "program": str(conflict.program),
                 "file": str(conflict.file),
                 "sheet": str(conflict.sheet),
@@ -237,86 +283,15 @@ def run_bodies(
                 "reason": str(conflict.reason),
             }
         )
-    yield canonical(finished)
+    yield canonical(
+        {"event": "outputs_written", **run, "totals": facts.totals, "outputs": facts.outputs}
+    )
 
 
-def decision_bodies(
-    decisions: pd.DataFrame,
-    batch_id: str,
-    flow_run_id: str,
-    file_hashes: dict[str, str],
-    policy_version: str,
-    time: str,
-    reviews: Mapping[tuple[str, str, str, int], Any] | None = None,
-) -> Iterator[str]:
-    """One audit event per decision as canonical JSON, personal data masked; reviewed rows
-    carry the verdict. Each column is turned into JSON literals once (repeated values through
-    a table), then one format per row: a province batch has over a million decisions."""
-    reviews = reviews or {}
-    head = f'"batch_id":{_literal(batch_id)},'
-    run = '"event":"decision",'
-    for start in range(0, len(decisions), CHUNK_ROWS):
-        chunk = decisions.iloc[start : start + CHUNK_ROWS]
-        rule = chunk["program"].astype(str) + ":" + chunk["basis"].fillna("").astype(str)
-        columns = zip(
-            _literals(fen_texts(chunk["amount"])),
-            _literals(mask_accounts(chunk["bank_account"])),
-            _literals(chunk["credit_code"]),
-            _repeated(chunk["file"]),
-            _literals(mask_ids(chunk["id_number"])),
-            _repeated(chunk["file"].map(file_hashes).astype(object)),
-            _repeated(chunk["outcome"]),
-            _repeated(chunk["program"]),
-            _repeated(chunk["reason_codes"]),
-            _reviews(chunk, reviews),
-            chunk["row"].astype("int64").tolist(),
-            _repeated(rule),
-            _repeated(chunk["sheet"]),
-            strict=True,
-        )
-        tail = (
-            f'"flow_run_id":{_literal(flow_run_id)},',
-            f'"parameter_version":{_literal(policy_version)},',
-            f'"time":{_literal(time)}}}',
-        )
-        yield from (
-            f'{{"amount":{amount},"bank_account":{account},{head}"credit_code":{code},{run}'
-            f'"file":{file},{tail[0]}"id_number":{id_number},"input_sha256":{sha},'
-            f'"outcome":{outcome},{tail[1]}"program":{program},"reason_codes":{codes}{review},'
-            f'"row":{row},"rule":{rule_text},"sheet":{sheet},{tail[2]}'
-            for amount, account, code, file, id_number, sha, outcome, program, codes, review, row, rule_text, sheet in columns
-        )
-
-
-def _literal(value: object) -> str:
-    return json.dumps("" if value is None else str(value), ensure_ascii=False)
-
-
-_PLAIN = re.compile(r'["\\\x00-\x1f]')
-
-
-def _literals(values: pd.Series) -> list[str]:
-    """JSON string literals of a text column, as `canonical` writes them."""
-    text = values.where(values.notna(), "").astype(str).tolist()
-    return [_literal(v) if _PLAIN.search(v) else f'"{v}"' for v in text]
-
-
-def _repeated(values: pd.Series) -> list[str]:
-    """JSON literals of a column with few distinct values, each distinct value encoded once."""
-    text = values.where(values.notna(), "").astype(str)
-    table = {v: _literal(v) for v in text.unique()}
-    return text.map(table).tolist()
-
-
-def _reviews(chunk: pd.DataFrame, reviews: Mapping[tuple[str, str, str, int], Any]) -> list[str]:
-    """`,"review":{…}` for rows a reviewer decided, empty for the rest."""
-    part = [""] * len(chunk)
-    if not reviews:
-        return part
-    keys = zip(chunk["program"], chunk["file"], chunk["sheet"], chunk["row"], strict=True)
-    for position, key in enumerate(keys):
-        review = reviews.get((key[0], key[1], key[2], int(key[3])))
-        if review is not None:
-            verdict = {"comment": mask_text(review.comment), "verdict": review.verdict}
-            part[position] = ',"review":' + canonical(verdict)
-    return part
+def events_of(path: Path, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The log's events of one kind, with their line numbers (read after `verify`)."""
+    marker = f'"event":"{kind}"'
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if marker in line:
+                yield number, json.loads(line)

@@ -78,6 +78,11 @@ def safe_texts(values: pd.Series) -> pd.Series:
     return pd.Series(safe, index=values.index, dtype=object)
 
 
+def safe_text(value: str) -> str:
+    """A cell as `safe_texts` writes it (a workbook's name as decisions.csv holds it)."""
+    return "'" + value if value.startswith(CSV_INJECTION_PREFIXES) else value
+
+
 def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: bool) -> bytes:
     """CSV text; `trusted` columns hold only codes this system wrote (no formula guard needed)."""
 

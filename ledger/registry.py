@@ -12,6 +12,7 @@ made before are netted off (review rounds, top-ups).
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,6 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ledger.registry_claims import BatchRecord, Claims, fill_temporary, iso_dates
 from ledger.registry_tables import (
     audit_heads,
+    audit_secrets,
     batches,
     claims,
     issued_workbooks,
@@ -223,6 +225,22 @@ class Registry:
         """Insert one row in its own transaction; a row already there stays as it was."""
         with self.engine.begin() as connection:
             connection.execute(self._insert(table).values(**values).on_conflict_do_nothing())
+
+    def audit_secret(self, batch_id: str, create: bool = True) -> bytes | None:
+        """The batch's audit secret, made once (32 random bytes) on first asking; with `create`
+        false, None for a batch that has none (one recorded before secrets, or none at all)."""
+        if create:
+            self._record_once(
+                audit_secrets,
+                batch_id=batch_id,
+                secret=secrets.token_hex(32),
+                created_at=dt.datetime.now(dt.UTC),
+            )
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                select(audit_secrets.c.secret).where(audit_secrets.c.batch_id == batch_id)
+            ).scalar()
+        return bytes.fromhex(found) if found else None
 
     def audit_heads_of(self, batch_id: str) -> list[str]:
         """Every head hash recorded for a batch's audit log, oldest first."""

@@ -8,7 +8,7 @@ the claims held for review, apart, with the verdict that ended each hold; `revie
 every reviewer verdict of a batch with who and when; `rounds` each review round of a batch
 with its place in the registry's own order (`seq`); `payments` each payment, top-ups naming
 their original; `batches` each batch; `processed_files` the inbox's files by content;
-`audit_heads` each run's audit-log head.
+`audit_heads` each run's audit-log head; `audit_secrets` each batch's audit secret.
 
 Every fact another batch's decisions depend on carries the `seq` of the round that recorded
 it, so a round sees exactly what was recorded before it, and a rerun sees the same.
@@ -173,6 +173,16 @@ audit_heads = Table(
     Column("events", BigInteger, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("batch_id", "head", name="uq_audit_head"),
+)
+
+# Each batch's audit secret (hex): the HMAC key of its decisions' Merkle salts (SPEC §4). It stays
+# here, never beside the audit log or in a receipt, so no ID can be guessed back from a leaf.
+audit_secrets = Table(
+    "audit_secrets",
+    metadata,
+    Column("batch_id", String(64), primary_key=True),
+    Column("secret", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 # Workbooks this system wrote for a clerk to feed back (policy-finds-people's application

@@ -1,7 +1,8 @@
 """Check a batch's output folder against its manifest, its audit chain and the registry.
 
 `subsidy verify FOLDER` and `subsidy verify-audit FILE` report what does not hold, in Chinese
-for clerks, one problem per line; an empty list means everything checked out.
+for clerks, one problem per line; an empty list means everything checked out. Both recompute
+the Merkle root of every input file's decisions in every round the audit log recorded.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from pathlib import Path
 
 from ledger import audit
+from ledger.decision_roots import DECISIONS, known_secret, root_problems
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
@@ -27,20 +29,26 @@ def default_registry_url(folder: Path) -> str | None:
 
 
 def audit_problems(path: Path, registry_url: str | None) -> list[str]:
-    """The first broken link of the audit chain, or a recorded head the log no longer holds."""
+    """The first broken link of the audit chain, or a recorded head the log no longer holds;
+    then, for a batch's log (one beside its `decisions.csv`), every input file's Merkle root
+    recomputed from each round's decisions with the batch's secret (SPEC §4)."""
     if not path.exists():
         return [f"找不到审计日志 {path}"]
     heads: list[str] = []
+    batch_id = _batch_of(path)
     if registry_url:
         registry = Registry(registry_url)
         try:
-            heads = registry.audit_heads_of(_batch_of(path))
+            heads = registry.audit_heads_of(batch_id)
         finally:
             registry.dispose()
     found = audit.verify(path, heads)
-    if found is None:
+    if found is not None:
+        return [f"审计日志 {path.name} 第 {found.line} 行：{found.problem}"]
+    folder = path.parent
+    if not (folder / DECISIONS).exists():
         return []
-    return [f"审计日志 {path.name} 第 {found.line} 行：{found.problem}"]
+    return root_problems(folder, path, known_secret(batch_id, folder, registry_url))
 
 
 def _batch_of(path: Path) -> str:

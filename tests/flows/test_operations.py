@@ -113,9 +113,13 @@ def test_review_round_trip__approved_held_rows_are_paid_rejected_ones_recorded(
         for line in decisions
     )
     events = [json.loads(line) for line in (second / "audit.jsonl").read_text().splitlines()]
-    reviews = {e["row"]: e["review"] for e in events if "review" in e}
-    assert reviews[14] == {"verdict": "通过", "comment": "已电话核实卡号"}
-    assert reviews[25]["comment"] == "规模申报不实"
+    reviews = {
+        e["row"]: (e["verdict"], e["comment"], e["round"])
+        for e in events
+        if e["event"] == "review_verdict"
+    }
+    assert reviews[14] == ("通过", "已电话核实卡号", 1)
+    assert reviews[25][1] == "规模申报不实"
     # "同意" is no verdict: row 31 stays held, and 汇总 says why its verdict was not used.
     assert any(
         line.startswith("contribution_relief,") and ",31," in line and ",held," in line
@@ -271,8 +275,10 @@ def test_run__logs_and_artifacts_hold_no_unmasked_id_or_account(tmp_path: Path) 
     assert "审核结果" in text
     assert [s for s in secrets if s in text] == []
     audit = (folder / "audit.jsonl").read_text(encoding="utf-8")
-    assert re.search(r"\d{6}\*{8}[\dX]{4}", audit)  # masked IDs are there, not dropped
     assert [s for s in secrets if s in audit] == []
+    # The log pins the decisions by their Merkle roots and holds no ID, masked or not.
+    assert re.search(r"\d{6}\*{8}[\dX]{4}", audit) is None
+    assert '"event":"input_file"' in audit
 
 
 def test_run_summary__shows_the_figures_the_ledger_charts(tmp_path: Path) -> None:

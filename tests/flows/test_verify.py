@@ -85,7 +85,7 @@ def test_verify__a_payment_removed_from_the_registry_is_found(batch: Path, capsy
 def test_verify_audit__an_edited_event_is_found_by_line(batch: Path, capsys) -> None:
     log = batch / "audit.jsonl"
     lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
-    edited = re.sub(r'"amount":"[0-9.]+"', '"amount":"999999.99"', lines[5])
+    edited = re.sub(r'"rows":[0-9]+', '"rows":999', lines[5])
     assert edited != lines[5]
     lines[5] = edited
     log.write_text("".join(lines), encoding="utf-8")
@@ -101,7 +101,63 @@ def test_verify_audit__events_cut_from_the_end_are_found_through_the_registry(
     log.write_text("".join(lines[:-2]), encoding="utf-8")  # the chain itself still holds
     assert main(["verify-audit", str(log)]) == 1
     assert "不在日志中" in capsys.readouterr().out
-    assert main(["verify-audit", str(log), "--registry", "sqlite:///:memory:"]) == 0
+    # A registry that knows nothing of the batch finds no cut, but has no secret to check with.
+    assert main(["verify-audit", str(log), "--registry", "sqlite:///:memory:"]) == 1
+    assert "无法重算默克尔根" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("change", ["edit", "remove", "insert", "reorder"])
+def test_verify_audit__a_decision_changed_removed_inserted_or_moved_breaks_its_files_root(
+    batch: Path, capsys, change: str
+) -> None:
+    kept = batch / "rounds" / "0" / "decisions.csv"
+    lines = kept.read_text(encoding="utf-8").splitlines(keepends=True)
+    target = next(i for i, line in enumerate(lines) if ",稳岗返还申请.xlsx," in line) + 2
+    if change == "edit":  # one more digit on the amount
+        lines[target] = lines[target].replace("\n", "1\n")
+    elif change == "remove":
+        del lines[target]
+    elif change == "insert":
+        lines.insert(target, lines[target])
+    else:
+        lines[target], lines[target + 1] = lines[target + 1], lines[target]
+    kept.write_text("".join(lines), encoding="utf-8")
+    assert main(["verify-audit", str(batch / "audit.jsonl")]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "第 0 轮文件 稳岗返还申请.xlsx 的决定与记录的默克尔根不符" in out[0]
+
+
+def test_receipt__a_beneficiary_checks_one_decision_against_the_audit_log_alone(
+    batch: Path, tmp_path: Path, capsys
+) -> None:
+    receipt = tmp_path / "回执.json"
+    row = "稳岗返还申请.xlsx:稳岗返还:5"
+    assert main(["receipt", str(batch), "--row", row, "--out", str(receipt)]) == 0
+    made = json.loads(receipt.read_text(encoding="utf-8"))
+    decision = next(
+        line
+        for line in (batch / "decisions.csv").read_text(encoding="utf-8").splitlines()
+        if line.startswith("stabilization_refund,稳岗返还申请.xlsx,稳岗返还,5,")
+    )
+    assert (made["line"], made["round"], made["batch_id"]) == (decision, 0, batch.name)
+    assert len(made["path"]) >= 4 and "secret" not in made
+    capsys.readouterr()
+    # Only the receipt and the log: no registry, no decisions.csv.
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    log = alone / "audit.jsonl"
+    log.write_bytes((batch / "audit.jsonl").read_bytes())
+    assert main(["verify-receipt", str(receipt), "--audit", str(log)]) == 0
+    assert "回执核对通过" in capsys.readouterr().out
+    forged = {**made, "line": made["line"].rsplit(",", 1)[0] + ",999999.00"}
+    receipt.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify-receipt", str(receipt), "--audit", str(log)]) == 1
+    assert "不是审计日志为批次" in capsys.readouterr().out
+    moved = {**made, "row": 6}  # the same line claimed for another row
+    receipt.write_text(json.dumps(moved, ensure_ascii=False), encoding="utf-8")
+    assert main(["verify-receipt", str(receipt), "--audit", str(log)]) == 1
+    assert "不一致" in capsys.readouterr().out
+    assert main(["receipt", str(batch), "--row", "稳岗返还申请.xlsx:稳岗返还:9999"]) == 1
 
 
 def test_outputs__are_not_readable_by_other_users(batch: Path) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from ledger.audit import (
+    FileRoot,
+    RunFacts,
+    Verdict,
     append_bodies,
     append_events,
     canonical,
-    decision_bodies,
     last_hash,
+    run_bodies,
     verify,
 )
-from ledger.settlement import Review
+from ledger.merkle import EMPTY_ROOT
 
 
 @pytest.fixture
@@ -104,37 +106,38 @@ def test_verify__an_inserted_event(log: Path) -> None:
     assert verify(log).line == 3
 
 
-def test_decision_events__column_built_json_is_canonical_even_for_awkward_text(
-    tmp_path: Path,
-) -> None:
-    decisions = pd.DataFrame(
-        {
-            "program": ["new_hire", "new_hire"],
-            "file": ['名单"一".xlsx', "back\\slash\t.xlsx"],
-            "sheet": ["新招用人员", "新招用人员"],
-            "row": [2, 3],
-            "credit_code": ["91370100MA3C5LRX4Q", "bad\u0001code"],
-            "id_number": ["370102199001011234", None],
-            "bank_account": ["6222020000000000001", ""],
-            "outcome": ["approved", "held"],
-            "reason_codes": ["", "NH_SIZE;SIZE_MISMATCH"],
-            "amount": [100000, -5],
-            "basis": ["鲁人社字〔2020〕1号", None],
-        }
-    )
-    reviews = {
-        ("new_hire", "back\\slash\t.xlsx", "新招用人员", 3): Review(
-            "驳回", "账号 6222020000000000001 不符"
+def test_run_events__one_per_file_and_verdict_canonical_and_masked(tmp_path: Path) -> None:
+    facts = RunFacts("b1", "run-1", "policy@1", "2020-12-31", [], False, "", {}, {}, round=2)
+    files = [
+        FileRoot(
+            '名单"一".xlsx', "new_hire", "a" * 64, None, 3, {"approved": 2, "held": 1}, "c" * 64
+        ),
+        FileRoot("back\\slash\t.xlsx", None, "b" * 64, "READ_ERROR", 0, {}, EMPTY_ROOT),
+    ]
+    verdicts = [
+        Verdict(
+            "new_hire", '名单"一".xlsx', "新招用人员", 3, "驳回", "账号 6222020000000000001 不符"
         )
-    }
-    bodies = list(decision_bodies(decisions, "b1", "run-1", {}, "policy@1", "T", reviews))
+    ]
+    bodies = list(run_bodies(facts, files, verdicts, "复核员甲"))
     for body in bodies:
         assert body == canonical(json.loads(body))
-    first, second = (json.loads(b) for b in bodies)
-    assert first["id_number"] == "370102********1234" and first["amount"] == "1000.00"
-    assert first["bank_account"] == "***************0001"
-    assert second["review"] == {"comment": "账号 ***************0001 不符", "verdict": "驳回"}
-    assert second["amount"] == "-0.05" and second["file"] == "back\\slash\t.xlsx"
+    events = [json.loads(b) for b in bodies]
+    assert [e["event"] for e in events] == [
+        "run",
+        "input_file",
+        "input_file",
+        "review_verdict",
+        "outputs_written",
+    ]
+    first = events[1]
+    assert (first["round"], first["rows"], first["merkle_root"]) == (2, 3, "c" * 64)
+    assert (
+        first["counts"] == {"approved": 2, "held": 1} and first["parameter_version"] == "policy@1"
+    )
+    assert events[2]["error"] == "READ_ERROR" and events[2]["merkle_root"] == EMPTY_ROOT
+    assert events[3]["comment"] == "账号 ***************0001 不符"
+    assert events[3]["reviewer"] == "复核员甲" and events[3]["row"] == 3
     path = tmp_path / "audit.jsonl"
     append_bodies(path, bodies)
     assert verify(path) is None

@@ -14,7 +14,8 @@ import pytest
 from openpyxl import load_workbook
 
 from batch.finds import find_people, proposed_csv
-from ledger import audit
+from ledger import audit, verification
+from ledger.merkle import EMPTY_ROOT
 from ledger.registry import Registry
 from tests.finds_case import (
     AS_OF,
@@ -159,15 +160,20 @@ def test_find_people__manifest_names_inputs_counts_total_and_outputs(case) -> No
     }
 
 
-def test_find_people__audit_log_chains_a_run_a_decision_per_row_and_the_outputs(case) -> None:
+def test_find_people__audit_log_chains_a_run_the_roots_of_each_file_and_the_outputs(
+    case,
+) -> None:
     path = case["folder"] / "audit.jsonl"
     events = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert [e["event"] for e in events[:1] + events[-1:]] == ["run", "outputs_written"]
-    decisions = [e for e in events if e["event"] == "decision"]
-    assert len(decisions) == len(RECORDS)
+    assert [e["event"] for e in events] == ["run", "input_file", "input_file", "outputs_written"]
+    files = {e["file"]: e for e in events if e["event"] == "input_file"}
+    read = files["参保缴费记录.xlsx"]
+    assert read["rows"] == sum(read["counts"].values()) == len(RECORDS)
+    other = files["不是缴费记录.xlsx"]  # not a records export: no decisions, the empty root
+    assert (other["rows"], other["merkle_root"]) == (0, EMPTY_ROOT) and other["error"]
     assert {e["batch_id"] for e in events} == {case["folder"].name}
-    assert all("*" in e["bank_account"] for e in decisions)
     assert audit.verify(path) is None
+    assert verification.audit_problems(path, case["url"]) == []
 
 
 def test_find_people__same_inputs_same_folder_and_bytes(case, tmp_path) -> None:
