@@ -169,6 +169,11 @@ class Batch:
     unissued_columns: list[str] = field(default_factory=list)  # files whose columns were blanked
     prepared_by: str = ""
 
+    def decided(self) -> Batch:
+        """The batch once its files are decided: their sheets let go (a province's read frames
+        are a gigabyte; nothing after deciding reads them)."""
+        return replace(self, files=[replace(f, sheets={}) for f in self.files])
+
 
 @contextmanager
 def open_registry(request: Request) -> Iterator[Registry | None]:

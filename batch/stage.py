@@ -6,13 +6,12 @@ Between the settled batch and the writers (`ledger.outputs`, `workbooks.ledger_w
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pandas as pd
+
 from batch.inputs import InputFile
+from batch.parallel import process_pool
 from ledger import audit, outputs
 from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, InputEntry, Manifest, build_manifest
@@ -32,7 +31,6 @@ RETURNED = "returned"
 ROUNDS = "rounds"  # rounds/<n>/: each review round's ledger, decisions, payments and manifest
 PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message"]
 PARALLEL_ABOVE = 8  # files to return before worker processes pay for their start-up
-MAX_WORKERS = 4
 
 
 def stage_outputs(
@@ -70,15 +68,25 @@ def stage_outputs(
     both(FUNDING_REQUEST, funding_request_workbook(settled.payments, manifest, department))
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
-    for relative, data in ledger_workbooks(
-        settled, manifest, provisional, describe(policy, used), policy_title=policy.description
-    ):
-        if relative == LEDGER:
-            both(relative, data)
-        else:
-            written[relative] = stage(staging, relative, data)
-    for relative, data in _returned_workbooks(settled, files, sources):
-        written[relative] = stage(staging, relative, data)
+    returned = _returned_jobs(settled, files, sources)
+    # The applicants' workbooks are annotated in worker processes while this one writes the
+    # ledger and registers: neither waits on the other.
+    with process_pool(len(returned), len(returned) > PARALLEL_ABOVE) as pool:
+        pending = (
+            [(name, pool.submit(returned_workbook, *job)) for name, job in returned] if pool else []
+        )
+        for relative, data in ledger_workbooks(
+            settled, manifest, provisional, describe(policy, used), policy_title=policy.description
+        ):
+            if relative == LEDGER:
+                both(relative, data)
+            else:
+                written[relative] = stage(staging, relative, data)
+        for name, future in pending:
+            written[name] = stage(staging, name, future.result())
+        if pool is None:
+            for name, job in returned:
+                written[name] = stage(staging, name, returned_workbook(*job))
     manifest = manifest.with_outputs(written)
     data = manifest.to_json()
     stage(staging, f"{kept}/{MANIFEST}", data)
@@ -87,34 +95,25 @@ def stage_outputs(
     return manifest
 
 
-def _returned_workbooks(
+def _returned_jobs(
     settled: SettledBatch, files: list[InputFile], sources: dict[str, Path]
-) -> Iterator[tuple[str, bytes]]:
-    """The applicant's own workbook, annotated, for each file with rejected or held rows.
-
-    openpyxl holds the GIL, so a batch of many files is annotated in worker processes, one per
-    core (a province's 96 files: 38 s on one core).
-    """
+) -> list[tuple[str, tuple[Path, pd.DataFrame, str]]]:
+    """For each file with rejected or held rows whose workbook is still there: the returned
+    workbook's path and what `returned_workbook` annotates it from (openpyxl: a province's 96
+    files take 38 s on one core)."""
     decisions = settled.decisions
     if decisions.empty:
-        return
+        return []
     failing = decisions[decisions["outcome"] != APPROVED]
     programs = {f.name: f.program for f in files}
-    jobs = [
-        (str(name), sources[str(name)], problems[PROBLEM_COLUMNS], str(programs[name]))
+    return [
+        (
+            f"{RETURNED}/{returned_name(str(name))}",
+            (sources[str(name)], problems[PROBLEM_COLUMNS], str(programs[name])),
+        )
         for name, problems in failing.groupby("file", sort=True)
         if str(name) in sources and sources[str(name)].exists()
     ]
-    if not jobs:
-        return
-    names = [f"{RETURNED}/{returned_name(name)}" for name, _, _, _ in jobs]
-    arguments = [list(column) for column in zip(*(job[1:] for job in jobs), strict=True)]
-    if len(jobs) <= PARALLEL_ABOVE or (os.cpu_count() or 1) < 2:
-        yield from zip(names, map(returned_workbook, *arguments), strict=True)
-        return
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from zip(names, pool.map(returned_workbook, *arguments), strict=True)
 
 
 def run_facts(

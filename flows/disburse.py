@@ -110,6 +110,8 @@ def disburse(
         _log_unusable(batch, plan.listing.ignored)
         notify(len(plan.paths), len(plan.paths), "审核、登记支付并写出台账")
         results = decide_programs(batch.files, plan.policy, plan.as_of, plan.references)
+        del files  # the read frames: nothing after deciding reads them
+        batch = batch.decided()
         settled, manifest = settle_and_write(results, batch, opened)
         append_audit(settled, manifest, batch, str(flow_run.id or "local"), opened)
     named = summary.parameter_names(plan.policy)

@@ -24,7 +24,9 @@ from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from batch.inputs import InputFile
-from flows.tasks import read_and_validate
+from batch.parallel import workers
+from batch.reading import worth_processes
+from flows.tasks import read_and_validate, read_in_processes
 
 LOCAL_DASK = "local"
 DASK_SETTING = "SUBSIDY_DASK_ADDRESS"
@@ -32,16 +34,18 @@ Listener = Callable[[int, int, str], None]
 _listeners: list[Listener] = []
 
 
-def workbook_runner(dask_address: str | None = None) -> TaskRunner:  # type: ignore[type-arg]
-    """The task runner for the per-workbook tasks of a run."""
+def workbook_runner(dask_address: str | None = None, paths: list[Path] | None = None) -> TaskRunner:  # type: ignore[type-arg]
+    """The task runner for the per-workbook tasks of a run: worker processes on this machine
+    for a batch large enough to pay for starting them (cleaning holds the GIL, so threads
+    barely overlap), threads for a small one, or a Dask cluster."""
     address = dask_address or os.environ.get(DASK_SETTING) or None
-    workers = os.cpu_count() or 2
+    count = workers()
     if address is None:
-        return ThreadPoolTaskRunner(max_workers=workers)
+        return ThreadPoolTaskRunner(max_workers=count)
     from prefect_dask import DaskTaskRunner
 
     if address == LOCAL_DASK:
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1})
+        return DaskTaskRunner(cluster_kwargs={"n_workers": count, "threads_per_worker": 1})
     return DaskTaskRunner(address=address)
 
 
@@ -79,11 +83,19 @@ def notify(done: int, total: int, label: str) -> None:
         listener(done, total, label)
 
 
+def in_processes(paths: list[Path]) -> bool:
+    """A batch large enough to pay for worker processes, on a machine with more than one core."""
+    return workers() > 1 and worth_processes(paths)
+
+
 def read_workbooks(paths: list[Path], dask_address: str | None = None) -> list[InputFile]:
-    """Read and validate every workbook on the chosen runner; results in the order given."""
+    """Read and validate every workbook, results in the order given: a large batch in worker
+    processes (one task), a small one a task per workbook on threads, or on a Dask cluster."""
     logger = get_run_logger()
     if not paths:
         return []
+    if not (dask_address or os.environ.get(DASK_SETTING)) and in_processes(paths):
+        return read_in_processes(paths)
     with _workers_report_here(), workbook_runner(dask_address) as runner:
         futures = runner.map(read_and_validate, parameters={"path": paths})
         for done, future in enumerate(as_completed(list(futures)), start=1):

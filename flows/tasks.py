@@ -20,7 +20,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 
-from batch import inputs, run
+from batch import inputs, reading, run
 from batch.inputs import InputFile
 from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
@@ -63,6 +63,24 @@ def read_and_validate(path: Path) -> InputFile:
     else:
         get_run_logger().info("已读取 %s（%s）", path.name, read.described())
     return read
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_is_transient)
+def read_in_processes(paths: list[Path]) -> list[InputFile]:
+    """Read and validate a large batch's workbooks in worker processes (`batch.reading`),
+    logging each as it finishes; results in the order given. Not persisted: a province's
+    frames take longer to store than to read again."""
+    from flows.fanout import notify
+
+    logger = get_run_logger()
+    done: dict[int, InputFile] = {}
+    for position, read in reading.read_each(paths):
+        done[position] = read
+        if read.error:
+            logger.warning("文件 %s 未处理：%s", read.name, read.described())
+        logger.info("进度：已读取 %d/%d 个工作簿（%s）", len(done), len(paths), read.name)
+        notify(len(done), len(paths), f"读取 {read.name}")
+    return [done[i] for i in range(len(paths))]
 
 
 @task(cache_policy=NO_CACHE)
