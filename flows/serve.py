@@ -17,7 +17,7 @@ from prefect.schedules import Cron
 
 from flows.alerts import register_from_environment
 from flows.disburse import disburse
-from flows.exclusive import ensure_limit
+from flows.exclusive import ensure_limit, turn_of
 from flows.find import find_eligible_enterprises
 from flows.inbox import nightly_inbox
 from flows.money import approve_round, bank_return, record_sent
@@ -76,5 +76,5 @@ def deployments():  # type: ignore[no-untyped-def]
 
 if __name__ == "__main__":
     print(register_from_environment())
-    ensure_limit()  # the payment runs' global limit, before the first run needs it
+    ensure_limit(turn_of({}))  # the department registry's turn, before the first run needs it
     serve(*deployments())

@@ -28,13 +28,15 @@ PREFECT = str(Path(sys.executable).parent / "prefect")
 CREDENTIAL = "renshe-admin:correct horse battery"
 WAITING = "等待支付类运行的名额"
 TURN = "已轮到本运行"
-# Holds the payment runs' turn until its standard input closes (as a long run would).
+# Holds the turn of the registry named in argv[1] until its standard input closes (as a long
+# run would).
 HOLDER = """
 import sys
 from prefect.concurrency.sync import concurrency
-from flows.exclusive import PAYMENT_RUNS, ensure_limit
-ensure_limit()
-with concurrency(PAYMENT_RUNS, occupy=1, strict=True):
+from flows.exclusive import ensure_limit, turn_of
+turn = turn_of({"technical": {"registry": sys.argv[1]}})
+ensure_limit(turn)
+with concurrency(turn, occupy=1, strict=True):
     print("held", flush=True)
     sys.stdin.read()
 """
@@ -158,10 +160,13 @@ def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_tu
         manifest = json.loads((batch / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["programs"]["stabilization_refund"]["input_rows"] == 17
 
-        # Taking turns: while another holds the payment runs' turn, a manual run and the
-        # nightly run both wait (Running, nothing written); released, they run one after the other.
+        # Taking turns: while another holds the turn of the department's registry, a manual run
+        # and the nightly run that pay into it both wait (Running, nothing written); released,
+        # they run one after the other.
+        shared = f"sqlite:///{tmp_path / 'department.sqlite'}"
+        technical = {"technical": {"registry": shared, "dask_address": ""}}
         holder = subprocess.Popen(
-            [sys.executable, "-c", HOLDER],
+            [sys.executable, "-c", HOLDER, shared],
             env=env,
             cwd=ROOT,
             stdin=subprocess.PIPE,
@@ -174,11 +179,13 @@ def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_tu
         shutil.copy(SAMPLES / "春节防疫物资生产用工补贴.xlsx", inbox)
         manual_out, nightly_out = tmp_path / "manual-out", tmp_path / "nightly-out"
         started = {
-            "manual": _start(prefect, "disburse/disburse", {**parameters, "out": str(manual_out)}),
+            "manual": _start(
+                prefect, "disburse/disburse", {**parameters, "out": str(manual_out), **technical}
+            ),
             "nightly": _start(
                 prefect,
                 "nightly-inbox/nightly-inbox",
-                {"inbox": str(inbox), "out": str(nightly_out)},
+                {"inbox": str(inbox), "out": str(nightly_out), **technical},
             ),
         }
         for run_id in started.values():
