@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--scale", default="province", choices=["small", "city", "province"])
     parser.add_argument("--work", type=Path, default=ROOT / ".bench")
     args = parser.parse_args()
+    args.work = args.work.resolve()
     batch = args.work / args.scale
     if not (batch / "expected.json").exists():
         write_batch(args.scale, batch)
