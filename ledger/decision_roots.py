@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ledger import audit, merkle
 from ledger.outputs import safe_text
 from ledger.registry import Registry
@@ -101,7 +103,14 @@ def root_problems(folder: Path, log: Path, secret: bytes | None) -> list[str]:
         if not path.exists():
             problems.append(f"缺少第 {number_of_round} 轮的 {DECISIONS}，无法重算默克尔根")
             continue
-        computed = merkle.roots(secret, path.read_bytes())
+        try:
+            computed = merkle.roots(secret, path.read_bytes())
+        except (ValueError, pd.errors.ParserError) as problem:
+            problems.append(
+                f"第 {number_of_round} 轮的 {path.relative_to(folder)} 无法逐行解析（{problem}），"
+                "无法重算默克尔根：文件被改坏"
+            )
+            continue
         for number, event in events:
             wanted = computed.get(safe_text(str(event["file"])), (merkle.EMPTY_ROOT, 0))
             if event["merkle_root"] != wanted[0]:
@@ -133,7 +142,10 @@ def receipt(
     chosen = latest_round(log) if round_number is None else round_number
     path = round_decisions(folder, chosen)
     data = path.read_bytes()
-    lines = merkle.lines_by_file(data).get(safe_text(file))
+    try:
+        lines = merkle.lines_by_file(data).get(safe_text(file))
+    except (ValueError, pd.errors.ParserError) as problem:
+        raise ReceiptError(f"{path} 无法逐行解析（{problem}）") from problem
     name = merkle.name_of(safe_text(file), sheet, row)
     if lines is None or name not in lines.names:
         raise ReceiptError(f"第 {chosen} 轮的 {DECISIONS} 中没有 {file} {sheet} 第 {row} 行")

@@ -127,6 +127,15 @@ def test_verify_audit__a_decision_changed_removed_inserted_or_moved_breaks_its_f
     assert len(out) == 1 and "第 0 轮文件 稳岗返还申请.xlsx 的决定与记录的默克尔根不符" in out[0]
 
 
+def test_verify_audit__a_decisions_file_that_no_longer_parses_is_said_not_raised(
+    batch: Path, capsys
+) -> None:
+    kept = batch / "rounds" / "0" / "decisions.csv"
+    kept.write_bytes(kept.read_bytes() + b'new_hire,"unclosed,x\nnew_hire,a,b,c,d,e,f,g,h,i,j,k\n')
+    assert main(["verify-audit", str(batch / "audit.jsonl")]) == 1
+    assert "无法逐行解析" in capsys.readouterr().out
+
+
 def test_receipt__a_beneficiary_checks_one_decision_against_the_audit_log_alone(
     batch: Path, tmp_path: Path, capsys
 ) -> None:
