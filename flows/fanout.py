@@ -1,7 +1,11 @@
-"""Fan the workbooks out to a task runner: threads here, or a Dask cluster beyond this machine.
+"""Reading a run's workbooks: a large batch in worker processes on this machine, a small one a
+task per workbook on threads, or on a Dask cluster beyond this machine.
 
-One task per workbook (tens of tasks, never one per row). Threads are the default: on one
-machine they share the process's memory and cost nothing to start. A department whose batches
+A batch of 20 MB of workbooks or more (a province's) is read by one task in a process pool
+(`batch.reading`): cleaning holds the GIL, so threads barely overlap, and a Prefect task per
+workbook in processes cost the task engine's own work per task (29.5 s against 19.5 s for a
+province). A smaller batch gets one task per workbook (tens of tasks, never one per row), on
+threads: they share the process's memory and cost nothing to start. A department whose batches
 outgrow one machine points the run at its Dask scheduler (`dask_address`, the
 `SUBSIDY_DASK_ADDRESS` setting, or `--dask-address`); `local` starts a throw-away cluster of one
 worker process per core. Measured here on 2 cores: a Dask cluster costs 4–5 s to start and
@@ -34,10 +38,9 @@ Listener = Callable[[int, int, str], None]
 _listeners: list[Listener] = []
 
 
-def workbook_runner(dask_address: str | None = None, paths: list[Path] | None = None) -> TaskRunner:  # type: ignore[type-arg]
-    """The task runner for the per-workbook tasks of a run: worker processes on this machine
-    for a batch large enough to pay for starting them (cleaning holds the GIL, so threads
-    barely overlap), threads for a small one, or a Dask cluster."""
+def workbook_runner(dask_address: str | None = None) -> TaskRunner:  # type: ignore[type-arg]
+    """The task runner for the per-workbook tasks of a small batch: threads, or a Dask cluster
+    (a large batch is read in worker processes by one task, `read_in_processes`)."""
     address = dask_address or os.environ.get(DASK_SETTING) or None
     count = workers()
     if address is None:
