@@ -61,6 +61,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"--row 应为 文件:工作表:行号，收到 {args.row}", file=sys.stderr)
         return 1
+    if not (args.folder / AUDIT).exists():
+        print(f"{args.folder} 中没有审计日志 {AUDIT}：不是批次输出目录", file=sys.stderr)
+        return 1
     url = args.registry or default_registry_url(args.folder)
     batch_id = batch_of_log(args.folder / AUDIT)
     secret = known_secret(batch_id, args.folder, url)

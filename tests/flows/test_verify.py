@@ -167,6 +167,8 @@ def test_receipt__a_beneficiary_checks_one_decision_against_the_audit_log_alone(
     assert main(["verify-receipt", str(receipt), "--audit", str(log)]) == 1
     assert "不一致" in capsys.readouterr().out
     assert main(["receipt", str(batch), "--row", "稳岗返还申请.xlsx:稳岗返还:9999"]) == 1
+    assert main(["receipt", str(alone / "无此目录"), "--row", row]) == 1
+    assert "不是批次输出目录" in capsys.readouterr().err
 
 
 def test_outputs__are_not_readable_by_other_users(batch: Path) -> None:
