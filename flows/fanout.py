@@ -38,10 +38,15 @@ Listener = Callable[[int, int, str], None]
 _listeners: list[Listener] = []
 
 
+def _dask(dask_address: str | None) -> str | None:
+    """The Dask scheduler the run was pointed at (parameter, else setting), or None."""
+    return dask_address or os.environ.get(DASK_SETTING) or None
+
+
 def workbook_runner(dask_address: str | None = None) -> TaskRunner:  # type: ignore[type-arg]
     """The task runner for the per-workbook tasks of a small batch: threads, or a Dask cluster
     (a large batch is read in worker processes by one task, `read_in_processes`)."""
-    address = dask_address or os.environ.get(DASK_SETTING) or None
+    address = _dask(dask_address)
     count = workers()
     if address is None:
         return ThreadPoolTaskRunner(max_workers=count)
@@ -97,7 +102,7 @@ def read_workbooks(paths: list[Path], dask_address: str | None = None) -> list[I
     logger = get_run_logger()
     if not paths:
         return []
-    if not (dask_address or os.environ.get(DASK_SETTING)) and in_processes(paths):
+    if _dask(dask_address) is None and in_processes(paths):
         return read_in_processes(paths)
     with _workers_report_here(), workbook_runner(dask_address) as runner:
         futures = runner.map(read_and_validate, parameters={"path": paths})

@@ -33,10 +33,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    from ledger.audit import AUDIT
+    from ledger.audit import AUDIT, batch_of
     from ledger.decision_roots import (
         ReceiptError,
-        batch_of_log,
         check_receipt,
         known_secret,
         receipt,
@@ -65,8 +64,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.folder} 中没有审计日志 {AUDIT}：不是批次输出目录", file=sys.stderr)
         return 1
     url = args.registry or default_registry_url(args.folder)
-    batch_id = batch_of_log(args.folder / AUDIT)
-    secret = known_secret(batch_id, args.folder, url)
+    batch_id = batch_of(args.folder / AUDIT)
+    from ledger.registry import Registry
+
+    registry = Registry(url) if url else None
+    try:
+        secret = known_secret(batch_id, args.folder, registry)
+    finally:
+        if registry is not None:
+            registry.dispose()
     if secret is None:
         print(f"登记库中没有批次 {batch_id} 的审计密钥，无法出具回执", file=sys.stderr)
         return 1

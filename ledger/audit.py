@@ -288,6 +288,16 @@ def run_bodies(
     )
 
 
+def batch_of(path: Path) -> str:
+    """The batch a log belongs to, from its first event ("" for a log that is not one)."""
+    with path.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    try:
+        return str(json.loads(first).get("batch_id", ""))
+    except (json.JSONDecodeError, AttributeError):
+        return ""
+
+
 def events_of(path: Path, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """The log's events of one kind, with their line numbers (read after `verify`)."""
     marker = f'"event":"{kind}"'

@@ -8,7 +8,6 @@ audit log: the root the path folds to must be the one the log recorded for that 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,14 +43,12 @@ def batch_secret(batch_id: str, folder: Path, registry: Registry | None) -> byte
     return bytes.fromhex(path.read_text(encoding="ascii").strip())
 
 
-def known_secret(batch_id: str, folder: Path, registry_url: str | None) -> bytes | None:
+def known_secret(batch_id: str, folder: Path, registry: Registry | None) -> bytes | None:
     """The secret a batch's roots were made with, for checking: the registry's, else its
     folder's (a dry run); None when neither has one."""
-    if registry_url:
-        with Registry(registry_url) as registry:
-            found = registry.audit_secret(batch_id, create=False)
-        if found is not None:
-            return found
+    found = registry.audit_secret(batch_id, create=False) if registry is not None else None
+    if found is not None:
+        return found
     path = folder / SECRET_FILE
     return bytes.fromhex(path.read_text(encoding="ascii").strip()) if path.exists() else None
 
@@ -153,24 +150,19 @@ def receipt(
     bottom = merkle.leaves(secret, lines)
     header = data.split(b"\n", 1)[0].decode("utf-8").removeprefix("\ufeff").rstrip("\r")
     return {
-        "batch_id": batch_of_log(log),
+        "batch_id": audit.batch_of(log),
         "round": chosen,
         "file": file,
         "sheet": sheet,
         "row": row,
         "header": header,
         "line": lines.data[index].decode("utf-8"),
-        "salt": merkle.salt_of(secret, name).hex(),
+        "salt": merkle.Salts(secret)(name).hex(),
         "leaf_index": index,
         "leaves": len(bottom),
         "path": [{"left": s.left, "hash": s.digest} for s in merkle.path(bottom, index)],
         "merkle_root": merkle.root(bottom),
     }
-
-
-def batch_of_log(log: Path) -> str:
-    with log.open(encoding="utf-8") as handle:
-        return str(json.loads(handle.readline()).get("batch_id", ""))
 
 
 def check_receipt(found: dict[str, Any], log: Path) -> tuple[str, list[str]]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import hmac
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,10 +131,6 @@ class Salts:
 
 def name_of(file: str, sheet: str, row: int | str) -> str:
     return f"{file}\x00{sheet}\x00{row}"
-
-
-def salt_of(secret: bytes, name: str) -> bytes:
-    return hmac.digest(secret, name.encode(), "sha256")
 
 
 def leaf(salt_bytes: bytes, data: bytes) -> bytes:

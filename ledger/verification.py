@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
 from ledger import audit
@@ -34,30 +33,20 @@ def audit_problems(path: Path, registry_url: str | None) -> list[str]:
     recomputed from each round's decisions with the batch's secret (SPEC §4)."""
     if not path.exists():
         return [f"找不到审计日志 {path}"]
-    heads: list[str] = []
-    batch_id = _batch_of(path)
-    if registry_url:
-        registry = Registry(registry_url)
-        try:
-            heads = registry.audit_heads_of(batch_id)
-        finally:
-            registry.dispose()
-    found = audit.verify(path, heads)
-    if found is not None:
-        return [f"审计日志 {path.name} 第 {found.line} 行：{found.problem}"]
+    batch_id = audit.batch_of(path)
     folder = path.parent
-    if not (folder / DECISIONS).exists():
-        return []
-    return root_problems(folder, path, known_secret(batch_id, folder, registry_url))
-
-
-def _batch_of(path: Path) -> str:
-    with path.open(encoding="utf-8") as handle:
-        first = handle.readline()
+    registry = Registry(registry_url) if registry_url else None
     try:
-        return str(json.loads(first).get("batch_id", ""))
-    except json.JSONDecodeError:
-        return ""
+        heads = registry.audit_heads_of(batch_id) if registry else []
+        found = audit.verify(path, heads)
+        if found is not None:
+            return [f"审计日志 {path.name} 第 {found.line} 行：{found.problem}"]
+        if not (folder / DECISIONS).exists():
+            return []
+        return root_problems(folder, path, known_secret(batch_id, folder, registry))
+    finally:
+        if registry is not None:
+            registry.dispose()
 
 
 def folder_problems(folder: Path, registry_url: str | None) -> list[str]:

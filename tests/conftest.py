@@ -19,3 +19,22 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def small_batch_dry_run(folder: Path, seed: int) -> tuple[dict[str, object], dict[str, object]]:
+    """A small generated batch: the `disburse` arguments of a dry run over it, and its
+    `expected.json` (figures computed apart from the rules)."""
+    import datetime as dt
+    import json
+
+    from workbooks.synthetic_batch import write_batch
+
+    inputs = write_batch("small", folder, seed=seed)
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    arguments = {
+        "inputs": [str(inputs)],
+        "reference": str(folder / "reference"),
+        "as_of": dt.date(2020, 12, 31),
+        "dry_run": True,
+    }
+    return arguments, expected

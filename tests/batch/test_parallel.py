@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import batch.reading
 import batch.stage
 from flows.disburse import disburse
 from flows.fanout import in_processes
-from workbooks.synthetic_batch import write_batch
+from tests.conftest import small_batch_dry_run
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -30,15 +29,8 @@ def outputs(folder: Path) -> dict[str, bytes]:
 def test_parallel__processes_write_byte_for_byte_what_one_process_writes(
     tmp_path: Path, monkeypatch
 ) -> None:
-    inputs = write_batch("small", tmp_path / "batch", seed=5)
-    expected = json.loads((tmp_path / "batch" / "expected.json").read_text(encoding="utf-8"))
-    common = {
-        "inputs": [str(inputs)],
-        "reference": str(tmp_path / "batch" / "reference"),
-        "as_of": dt.date(2020, 12, 31),
-        "dry_run": True,
-    }
-    paths = sorted(inputs.glob("*.xlsx"))
+    common, expected = small_batch_dry_run(tmp_path / "batch", seed=5)
+    paths = sorted(Path(common["inputs"][0]).glob("*.xlsx"))  # type: ignore[index]
     monkeypatch.setenv("SUBSIDY_WORKERS", "1")
     assert not in_processes(paths)
     alone = Path(disburse(out=str(tmp_path / "one"), **common))

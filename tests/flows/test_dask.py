@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pytest
 from flows.disburse import disburse
 from flows.fanout import workbook_runner
 from flows.form import Technical
-from workbooks.synthetic_batch import write_batch
+from tests.conftest import small_batch_dry_run
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -38,14 +37,7 @@ def test_dask__small_province_batch_on_a_local_cluster_matches_threads(
     # department's server (without it each worker process would start a server of its own).
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
 
-    inputs = write_batch("small", tmp_path / "batch", seed=11)
-    expected = json.loads((tmp_path / "batch" / "expected.json").read_text(encoding="utf-8"))
-    common = {
-        "inputs": [str(inputs)],
-        "reference": str(tmp_path / "batch" / "reference"),
-        "as_of": dt.date(2020, 12, 31),
-        "dry_run": True,
-    }
+    common, expected = small_batch_dry_run(tmp_path / "batch", seed=11)
     threads = Path(disburse(out=str(tmp_path / "threads"), **common))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
         on_dask = Path(
