@@ -11,7 +11,7 @@ from workbooks.xlsx import Column, Table, workbook_bytes
 FILE_NAME = "追回清单.xlsx"
 COLUMNS = [
     Column("追回编号"),
-    Column("项目"),
+    Column("项目", wrap=True, width=16),
     Column("政策年度"),
     Column("受益对象编号"),
     Column("应追回（元）", "money"),
@@ -19,8 +19,8 @@ COLUMNS = [
     Column("抵扣中（元）", "money"),
     Column("待追回（元）", "money"),
     Column("状态"),
-    Column("原因", wrap=True, width=40),
-    Column("来源"),
+    Column("原因", wrap=True, width=24),
+    Column("来源", wrap=True, width=20),
     Column("登记人"),
 ]
 
