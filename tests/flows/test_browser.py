@@ -117,11 +117,16 @@ def open_artifact_of_run(page, served: str, key: str):  # type: ignore[no-untype
     from playwright.sync_api import expect
 
     run_link = page.locator("a[href*='/runs/flow-run/']:visible").first
-    try:
-        run_link.wait_for()
-    except Exception:
-        page.screenshot(path=SHOTS / f"failed-{key}.png", full_page=True)
-        raise
+    # The deployment page may list its runs before the new one exists: reload until it shows.
+    for attempt in range(4):
+        try:
+            run_link.wait_for(timeout=15_000)
+            break
+        except Exception:
+            if attempt == 3:
+                page.screenshot(path=SHOTS / f"failed-{key}.png", full_page=True)
+                raise
+            page.reload()
     page.goto(served + run_link.get_attribute("href"))
     artifact = page.get_by_text(key, exact=True)
     # "Completed" may be a task's state while the flow still runs: reload until the flow's
