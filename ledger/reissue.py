@@ -34,6 +34,8 @@ from ledger.registry_tables import (
 )
 from policy.money import fen_text
 from policy.parameters import load_policy
+from validators.cleaning import LOST_DIGITS_MESSAGE
+from workbooks.corrections import COLUMNS as CORRECTION_COLUMNS
 from workbooks.corrections import read_corrections
 from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
 
@@ -56,17 +58,13 @@ def enter_corrections(registry: Registry, path: Path, entered_by: str) -> int:
         rows = read_corrections(path)
     except ValueError as problem:
         raise ReissueRefused(str(problem)) from problem
-    problems = [
-        f"第{n}行：{why}"
-        for n, row in enumerate(rows.itertuples(), start=2)
-        for why in _row_problems(row)
-    ]
+    problems = [f"第{row.row}行：{why}" for row in rows.itertuples() for why in _row_problems(row)]
     if problems:
         raise ReissueRefused(f"{path.name} 有误，未登记任何更正：\n" + "\n".join(problems))
     sha, now = file_sha256(path), dt.datetime.now(dt.UTC)
     values = [
         {**row, "source_sha256": sha, "entered_by": entered_by.strip(), "entered_at": now}
-        for row in rows.to_dict("records")
+        for row in rows.drop(columns=["row", "lost_digits"]).to_dict("records")
     ]
     with registry.engine.begin() as connection:
         before = _count(connection)
@@ -206,16 +204,19 @@ def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date
 
 
 def _row_problems(row: object) -> list[str]:
-    problems = []
+    """What is wrong with one correction row, naming the workbook's own headers."""
+    headers = {column: header for header, column in CORRECTION_COLUMNS.items()}
+    lost = list(getattr(row, "lost_digits", []))
+    problems = [f"{header}{LOST_DIGITS_MESSAGE}" for header in lost]
     for column in ("beneficiary_id", "name", "old_account", "new_bank", "new_account", "basis"):
-        if not str(getattr(row, column)).strip():
-            problems.append(f"{column} 未填写")
-    for column in ("old_account", "new_account"):
-        value = str(getattr(row, column))
-        if value and not (value.isdigit() and 8 <= len(value) <= 32):
-            problems.append(f"{'原' if column == 'old_account' else '新'}银行账号应为8至32位数字")
-    if str(row.old_account) == str(row.new_account):  # type: ignore[attr-defined]
-        problems.append("新账号与原账号相同")
+        if headers[column] not in lost and not str(getattr(row, column)).strip():
+            problems.append(f"{headers[column]}未填写")
+    accounts = [str(getattr(row, c)) for c in ("old_account", "new_account")]
+    for column, value in zip(("old_account", "new_account"), accounts, strict=True):
+        if value and not (value.isascii() and value.isdigit() and 8 <= len(value) <= 32):
+            problems.append(f"{headers[column]}应为8至32位数字")
+    if accounts[0] and accounts[0] == accounts[1]:
+        problems.append("新银行账号与原银行账号相同")
     return problems
 
 

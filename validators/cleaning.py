@@ -108,15 +108,43 @@ def _text_of(value: object) -> str:
 
 
 def clean_code(raw: pd.Series) -> Cleaned:
-    """Identifiers (credit codes, ID numbers): no inner spaces, upper case (`x` → `X`)."""
+    """Identifiers (credit codes, ID numbers): no inner spaces, upper case (`x` → `X`).
+
+    A code that lost digits when typed as a number is unreadable (see `lost_digits`)."""
     text = clean_text(raw).values.str.replace(r"\s+", "", regex=True).str.upper()
-    return Cleaned(text, pd.Series(False, index=raw.index))
+    damaged = lost_digits(raw, text)
+    return Cleaned(text.where(~damaged), damaged)
 
 
 def clean_account(raw: pd.Series) -> Cleaned:
-    """Bank accounts and card numbers: spaces and hyphens removed."""
+    """Bank accounts and card numbers: spaces and hyphens removed.
+
+    An account that lost digits when typed as a number is unreadable (see `lost_digits`):
+    converting it to text would pay another account (SPEC §3)."""
     text = clean_text(raw).values.str.replace(r"[\s\-]+", "", regex=True)
-    return Cleaned(text, pd.Series(False, index=raw.index))
+    damaged = lost_digits(raw, text)
+    return Cleaned(text.where(~damaged), damaged)
+
+
+# Excel keeps 15 significant digits of a number: a longer number typed into a number cell had
+# its last digits replaced by zeros before anyone saved it, and shows in exponent form.
+EXCEL_DIGITS = 15
+_EXPONENT_FORM = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
+LOST_DIGITS_MESSAGE = "超过15位的数字在Excel中会丢失末尾数字，请将该单元格设为文本后重新填写"
+
+
+def lost_digits(raw: pd.Series, text: pd.Series) -> pd.Series:
+    """Cells of an identifier or account column whose digits cannot be trusted (SPEC §3): a
+    number with more than 15 digits or with a fraction, or text in exponent form (`6.217E+18`,
+    `text` being the cells as cleaned text). Such a value is refused, never turned into text."""
+    exponent = text.str.fullmatch(_EXPONENT_FORM).fillna(False).astype(bool)
+    numbers = numeric_cells(raw)
+    if not numbers.any():
+        return exponent
+    values = pd.to_numeric(raw[numbers].astype(object), errors="coerce").astype(float)
+    whole = np.isfinite(values) & (values == np.floor(values))
+    damaged = ~whole | (values.abs() >= 10**EXCEL_DIGITS)
+    return exponent | damaged.reindex(raw.index, fill_value=False)
 
 
 def clean_insurances(raw: pd.Series) -> Cleaned:

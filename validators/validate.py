@@ -41,6 +41,8 @@ UNREADABLE_MESSAGES = {
     "money": "应为金额数字",
     "count": "应为不小于0的整数",
     "rate": "应为费率（如0.005或0.5%）",
+    "code": cleaning.LOST_DIGITS_MESSAGE,
+    "account": cleaning.LOST_DIGITS_MESSAGE,
 }
 
 

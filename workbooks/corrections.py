@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from python_calamine import CalamineWorkbook
 
-from workbooks.bank_return_sheet import cell_text
+from validators.cleaning import clean_account, clean_code, clean_text
 from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width
 
 FILE_NAME = "账户更正.xlsx"
@@ -61,7 +61,10 @@ def corrections_template() -> Workbook:
 
 
 def read_corrections(path: Path) -> pd.DataFrame:
-    """The rows of the workbook's 账户更正 sheet under its headers (blank rows dropped)."""
+    """The rows of the workbook's 账户更正 sheet under its headers, cleaned as applications are
+    (SPEC §3: full-width digits made ASCII, spaces and hyphens out of accounts, line breaks out
+    of names), with each row's Excel row number in `row` and, in `lost_digits`, the headers
+    whose number cells lost digits (those cells are left empty). Blank rows are dropped."""
     book = CalamineWorkbook.from_path(str(path))
     if SHEET not in book.sheet_names:
         raise ValueError(f"{path.name} 中没有“{SHEET}”工作表，请使用 subsidy templates 生成的模板")
@@ -70,9 +73,35 @@ def read_corrections(path: Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ValueError(f"{path.name} 的“{SHEET}”缺少列：" + "、".join(missing))
-    body = [
-        {COLUMNS[h]: cell_text(r[header.index(h)]) for h in COLUMNS}
-        for r in rows[1:]
-        if any(str(c).strip() for c in r)
+    kept = [
+        (number, r) for number, r in enumerate(rows[1:], start=2) if any(str(c).strip() for c in r)
     ]
-    return pd.DataFrame(body, columns=list(COLUMNS.values()))
+    raw = pd.DataFrame(
+        [
+            [r[header.index(h)] if r[header.index(h)] != "" else None for h in COLUMNS]
+            for _, r in kept
+        ],
+        columns=list(COLUMNS),
+        dtype=object,
+    )
+    frame = pd.DataFrame(index=raw.index)
+    damaged = pd.Series([[] for _ in raw.index], index=raw.index, dtype=object)
+    for header_text, column in COLUMNS.items():
+        cleaned = CLEANERS[column](raw[header_text])
+        frame[column] = cleaned.values.fillna("").astype(object)
+        for index in cleaned.unreadable[cleaned.unreadable].index:
+            damaged[index].append(header_text)
+    frame["row"] = [number for number, _ in kept]
+    frame["lost_digits"] = damaged
+    return frame
+
+
+CLEANERS = {
+    "beneficiary_id": clean_code,
+    "name": clean_text,
+    "old_bank": clean_text,
+    "old_account": clean_account,
+    "new_bank": clean_text,
+    "new_account": clean_account,
+    "basis": clean_text,
+}

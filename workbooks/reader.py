@@ -21,7 +21,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from ledger.outputs import file_sha256
 from policy.catalogue import CATALOGUE, for_sheets
 from policy.programme import Programme
-from validators.cleaning import blank_cells, clean_code, normalize_header
+from validators.cleaning import LOST_DIGITS_MESSAGE, blank_cells, clean_code, normalize_header
 from validators.sheets import RECORDS_SHEET, REFERENCE_SHEETS, SheetSpec
 from validators.validate import ROW
 
@@ -274,6 +274,7 @@ def read_references(folder: Path | None) -> References:
     lists: dict[str, frozenset[str]] = {}
     hashes: dict[str, str] = {}
     found: dict[str, list[str]] = {}
+    damaged: dict[str, str] = {}
     unreadable: list[str] = []
     for path in list_inputs([folder]).workbooks:
         try:
@@ -286,12 +287,20 @@ def read_references(folder: Path | None) -> References:
         for name, raw in read.items():
             found.setdefault(name, []).append(path.name)
             key_header = REFERENCE_SHEETS[name].columns()[0][1]
-            lists[name] = frozenset(clean_code(raw[key_header]).values.dropna())
+            keys = clean_code(raw[key_header])
+            lists[name] = frozenset(keys.values.dropna())
             hashes[path.name] = file_sha256(path)
+            if keys.unreadable.any():
+                rows = "、".join(str(r) for r in raw.loc[keys.unreadable, ROW].head(5))
+                damaged[name] = f"{path.name} 第{rows}行的“{key_header}”{LOST_DIGITS_MESSAGE}"
     missing: dict[str, str] = {}
     for name in REFERENCE_SHEETS:
         where = found.get(name, [])
-        if len(where) > 1:
+        if name in damaged and len(where) == 1:
+            # A damaged key could match another person or enterprise, or hide a listed one.
+            del lists[name]
+            missing[name] = damaged[name]
+        elif len(where) > 1:
             del lists[name]
             missing[name] = (
                 f"“{name}”出现在 {folder} 的 {len(where)} 个工作簿中（{'、'.join(where)}），"
