@@ -21,7 +21,6 @@ from pandera.typing import Series
 
 from bank.formats import BankFormat, BankFormatError, fixed_records, format_for
 from ledger.output_schemas import checked
-from ledger.outputs import safe_texts
 from policy.catalogue import PROGRAMS
 from policy.money import fen_text, text_to_fen
 from workbooks.bank_return_sheet import return_rows
@@ -117,9 +116,18 @@ def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFram
     return found[found["reason"] != ""][["payment_id", "reason"]].reset_index(drop=True)
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
 def _why_name_held(name: str, bank_format: BankFormat) -> str:
     if not name:
         return "户名为空，未写入银行文件"
+    if not name.isprintable():
+        return "户名含换行或控制字符，银行文件无法如实写出，未写入银行文件，请人工处理"
+    if bank_format.layout == "csv" and name.startswith(FORMULA_PREFIXES):
+        # Written as it is, a spreadsheet runs it; written with an apostrophe, the bank reads
+        # another name. Neither is paid on a guess.
+        return f"户名以“{name[0]}”开头，CSV银行文件无法如实写出，未写入银行文件，请人工处理"
     for charset in filter(None, (bank_format.encoding, bank_format.charset)):
         try:
             name.encode(charset)
@@ -185,7 +193,7 @@ def _csv(rows: pd.DataFrame, bank_format: BankFormat) -> bytes:
             column: (
                 [fen_text(int(a)) for a in rows["amount"]]
                 if column == "金额"
-                else safe_texts(rows[CSV_VALUES[column]]).to_numpy()
+                else rows[CSV_VALUES[column]].fillna("").astype(str).to_numpy()
             )
             for column in bank_format.columns
         }

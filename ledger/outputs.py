@@ -8,6 +8,7 @@ written to a temporary name and renamed, so a crash never leaves half a file beh
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from policy.catalogue import CODES
-from policy.money import fen_texts
+from policy.money import fen_texts, text_to_fen
 
 DECISIONS_HEADER = [
     "program",
@@ -71,16 +72,27 @@ def sort_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# The guard is a way of writing a cell, never part of its value: a text that itself begins
+# with the apostrophe gets one too, so that reading back (`unguarded_texts`) is exact.
+GUARD = "'"
+GUARDED_PREFIXES = (*CSV_INJECTION_PREFIXES, GUARD)
+
+
 def safe_texts(values: pd.Series) -> pd.Series:
     """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
     text = values.where(values.notna(), "").astype(str).tolist()
-    safe = ["'" + v if v.startswith(CSV_INJECTION_PREFIXES) else v for v in text]
+    safe = [GUARD + v if v.startswith(GUARDED_PREFIXES) else v for v in text]
     return pd.Series(safe, index=values.index, dtype=object)
 
 
 def safe_text(value: str) -> str:
     """A cell as `safe_texts` writes it (a workbook's name as decisions.csv holds it)."""
-    return "'" + value if value.startswith(CSV_INJECTION_PREFIXES) else value
+    return GUARD + value if value.startswith(GUARDED_PREFIXES) else value
+
+
+def unguarded_texts(values: pd.Series) -> pd.Series:
+    """Cells written by `safe_texts`, read back as the values they hold."""
+    return values.astype(str).str.removeprefix(GUARD)
 
 
 def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: bool) -> bytes:
@@ -106,6 +118,16 @@ def decisions_csv(decisions: pd.DataFrame) -> bytes:
 def payments_csv(payments: pd.DataFrame) -> bytes:
     ordered = payments.sort_values(["program", "beneficiary_id", "payment_id"], kind="stable")
     return csv_bytes(ordered[PAYMENTS_HEADER], ["amount"], {"payment_id", "program"}, bom=True)
+
+
+def read_payments_csv(data: bytes) -> pd.DataFrame:
+    """`payments.csv` read back: each cell the value it holds (no formula guard), amounts in
+    fen."""
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    guarded = [c for c in frame.columns if c not in ("payment_id", "program", "amount")]
+    frame[guarded] = frame[guarded].apply(unguarded_texts)
+    frame["amount"] = [text_to_fen(a) for a in frame["amount"]]
+    return frame
 
 
 def manifest_json(manifest: dict[str, Any]) -> bytes:

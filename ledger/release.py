@@ -19,7 +19,6 @@ decision is final for the round. `mark_sent` records the upload to the bank.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from bank.formats import BankFormat, load_formats
 from ledger import audit, recovery
 from ledger.budget_check import BudgetLine, OverBudget, budget_lines
 from ledger.manifest import MANIFEST, Manifest
-from ledger.outputs import file_sha256, write_atomic
+from ledger.outputs import file_sha256, read_payments_csv, write_atomic
 from ledger.registry import Registry, serialized
 from ledger.registry_tables import (
     bank_files,
@@ -44,7 +43,7 @@ from ledger.registry_tables import (
     rounds,
 )
 from ledger.registry_tables import claims as claims_table
-from policy.money import fen_grouped, text_to_fen
+from policy.money import fen_grouped
 from policy.parameters import PolicySet
 from workbooks.approval_sheet import FILE_NAME as APPROVAL_FILE
 from workbooks.approval_sheet import ApprovalFacts, approval_workbook
@@ -122,10 +121,7 @@ def round_files(folder: Path, round_: int | None = None) -> RoundFiles:
     path = kept / "payments.csv"
     if listed is None or not path.exists() or file_sha256(path) != listed:
         raise ApprovalRefused(f"{path} 缺失或与该轮清单记录的 sha256 不符，不能据此拨付")
-    frame = pd.read_csv(
-        io.StringIO(path.read_text(encoding="utf-8-sig")), dtype=str, keep_default_na=False
-    )
-    frame["amount"] = [text_to_fen(a) for a in frame["amount"]]
+    frame = read_payments_csv(path.read_bytes())
     return RoundFiles(manifest, file_sha256(kept / MANIFEST), frame)
 
 

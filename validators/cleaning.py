@@ -98,10 +98,19 @@ def clean_text(raw: pd.Series) -> Cleaned:
     )
 
 
+# Line breaks, tabs and other control characters in a cell are typing slips (Alt+Enter, a paste):
+# removed on read, so that no name carries them into a bank file (SPEC §3).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _text_of(value: object) -> str:
     if value.__class__ is str:
         text: str = value  # type: ignore[assignment]
-        return text.strip() if text.isascii() else unicodedata.normalize("NFKC", text).strip()
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+        if not text.isprintable():
+            text = _CONTROL.sub("", text)
+        return text.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an ID typed as a number must not become "3.7e17" or "123.0"
     return unicodedata.normalize("NFKC", str(value)).strip()

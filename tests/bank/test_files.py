@@ -80,16 +80,16 @@ def test_release__one_file_per_format_and_account_type_totals_equal_what_is_rele
     names = sorted(f.name for f in release.files)
     assert names == [
         "B1-r0-fixed_gb18030-corporate-01.txt",
-        "B1-r0-generic-corporate-01.csv",
         "B1-r0-generic-personal-01.csv",
         "B1-r0-xlsx_template-corporate-01.xlsx",
     ]
-    # Held, never written: a name outside the bank's GBK (not a "?"), an account not 8–32 digits.
+    # Held, never written: a name outside the bank's GBK (not a "?"), a formula-like name in a
+    # CSV file, an account not 8–32 digits.
     held = dict(zip(release.held["payment_id"], release.held["reason"], strict=True))
-    assert set(held) == {"P05", "P07"}
+    assert set(held) == {"P05", "P06", "P07"}
     assert "GBK字符集以外" in held["P05"] and "8至32位数字" in held["P07"]
     written = {pid for f in release.files for pid in f.payment_ids}
-    assert written == {"P01", "P02", "P03", "P04", "P06"}
+    assert written == {"P01", "P02", "P03", "P04"}
     released = int(PAYMENTS[PAYMENTS["payment_id"].isin(written)]["amount"].sum())
     assert sum(f.amount_fen for f in release.files) == released
     for item in release.files:  # each file read back holds exactly its rows and amounts
@@ -110,14 +110,27 @@ def test_fixed_layout__gb18030_control_record_then_fields_padded_in_bytes() -> N
     assert first.startswith("P01") and "鲁丰食品有限公司" in first and "失业保险稳岗返还" in first
 
 
-def test_generic_csv__bom_columns_total_line_and_no_formula() -> None:
-    release = bank_release(PAYMENTS, FORMATS, "B1", 0, ON)
+def test_generic_csv__bom_columns_total_line_and_a_formula_name_held_not_guarded() -> None:
+    payments = pd.concat(
+        [
+            PAYMENTS,
+            pd.DataFrame(
+                [payment("P09", "new_hire", "齐鲁商贸公司", "齐鲁银行", "8600000000000009", 200)]
+            ),
+        ],
+        ignore_index=True,
+    )
+    release = bank_release(payments, FORMATS, "B1", 0, ON)
     [generic] = [f for f in release.files if f.name.endswith("generic-corporate-01.csv")]
     assert generic.data.startswith("\ufeff".encode())
     text = generic.data.decode("utf-8-sig").splitlines()
     assert text[0] == "付款编号,户名,账号,开户银行,金额,用途"
-    assert text[1].startswith('P06,"\'=HYPERLINK(""x"")公司",8600000000000006,齐鲁银行,1000.00,')
-    assert text[-1] == "合计,,,,1000.00,共1笔"
+    assert text[1].startswith("P09,齐鲁商贸公司,8600000000000009,齐鲁银行,2.00,")
+    assert text[-1] == "合计,,,,2.00,共1笔"
+    # Neither run by a spreadsheet nor paid to "'=HYPERLINK…": held for a person.
+    held = dict(zip(release.held["payment_id"], release.held["reason"], strict=True))
+    assert "CSV银行文件无法如实写出" in held["P06"]
+    assert "'" not in generic.data.decode("utf-8-sig")
 
 
 def test_xlsx_template__control_rows_and_text_accounts() -> None:
@@ -147,7 +160,7 @@ def test_max_rows__a_format_splits_its_files_and_each_keeps_its_own_totals() -> 
 def test_schema__a_payment_id_too_long_for_the_reference_field_stops_the_release() -> None:
     tight = {**FORMATS, "generic": dataclasses.replace(FORMATS["generic"], reference_length=2)}
     with pytest.raises(OutputSchemaError, match="银行文件"):
-        bank_release(PAYMENTS[PAYMENTS["payment_id"] == "P06"], tight, "B1", 0, ON)
+        bank_release(PAYMENTS[PAYMENTS["payment_id"] == "P04"], tight, "B1", 0, ON)
 
 
 def test_returns__generic_fixed_and_xlsx_read_into_one_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -185,3 +198,28 @@ def test_returns__generic_fixed_and_xlsx_read_into_one_shape(tmp_path) -> None: 
     )
     with pytest.raises(ValueError, match="处理中"):
         read_return(bad, FORMATS)
+
+
+@pytest.mark.parametrize("name", ["-鲁丰食品有限公司", "=鲁丰", "@鲁丰", "+鲁丰"])
+def test_fixed_and_xlsx__a_name_is_written_as_it_is_never_with_the_csv_guard(name: str) -> None:
+    rows = pd.DataFrame(
+        [
+            payment("P01", "new_hire", name, "中国工商银行济南分行", "1602000000000001", 100),
+            payment("P03", "new_hire", name, "中国建设银行淄博分行", "3705000000000003", 100),
+        ]
+    )
+    release = bank_release(rows, FORMATS, "B1", 0, ON)
+    assert release.held.empty
+    fixed = next(f for f in release.files if f.bank_format == "fixed_gb18030")
+    assert b"'" not in fixed.data and name.encode("gb18030") in fixed.data
+    sheet = next(f for f in release.files if f.bank_format == "xlsx_template")
+    assert name in set(return_rows(sheet.data)["收款户名"])
+
+
+@pytest.mark.parametrize("layout_bank", ["中国工商银行济南分行", "中国建设银行淄博分行", "齐鲁银行"])
+def test_every_format__a_name_with_a_line_break_is_held_never_split(layout_bank: str) -> None:
+    rows = pd.DataFrame(
+        [payment("P01", "new_hire", "鲁丰食品\r\nH有限公司", layout_bank, "1602000000000001", 100)]
+    )
+    release = bank_release(rows, FORMATS, "B1", 0, ON)
+    assert release.files == [] and "换行" in release.held.iloc[0]["reason"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ledger.outputs import decisions_csv, payments_csv
+from ledger.outputs import decisions_csv, payments_csv, read_payments_csv
 
 
 def test_payments_csv__utf8_bom_header_and_two_decimal_amounts() -> None:
@@ -50,3 +50,21 @@ def test_decisions_csv__programme_order_then_file_sheet_row_and_no_bom() -> None
     text = decisions_csv(frame).decode("utf-8").splitlines()
     assert [line.split(",")[3] for line in text[1:]] == ["5", "3", "10"]
     assert text[1].endswith(",0.05")
+
+
+def test_read_payments_csv__the_formula_guard_is_how_a_cell_is_written_not_its_value() -> None:
+    names = ["=HYPERLINK(1)", "-鲁丰", "'=鲁丰", "'鲁丰", "鲁丰", "@x", "+1"]
+    frame = pd.DataFrame(
+        {
+            "payment_id": [f"P{i}" for i in range(len(names))],
+            "program": "new_hire",
+            "beneficiary_id": "913",
+            "beneficiary_name": names,
+            "city": "济南",
+            "bank_account": "62220202",
+            "amount": 100000,
+        }
+    )
+    back = read_payments_csv(payments_csv(frame))
+    assert list(back["beneficiary_name"]) == names
+    assert list(back["amount"]) == [100000] * len(names)

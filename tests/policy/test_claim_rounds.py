@@ -11,6 +11,7 @@ from ledger.rounds import sort_verdicts
 from policy.claim_rounds import Before, against_earlier, apply_verdicts, refresh_pending, track
 from policy.claims import canonical_position, mark_duplicate_claims, within_batch_duplicates
 from policy.outcomes import settle
+from policy.spring_festival import overlapping_claims
 
 REFUND = "stabilization_refund"
 SPRING = "spring_festival_production"
@@ -279,3 +280,46 @@ def test_settle__a_misdeclared_size_is_held_only_when_otherwise_eligible() -> No
     assert settled.outcome.tolist() == ["rejected", "held"]
     assert settled.reasons.loc[0, "SR_DISHONEST"] and not settled.reasons.loc[0, "SIZE_MISMATCH"]
     assert settled.reasons.loc[1, "SIZE_MISMATCH"]
+
+
+def test_against_earlier__sfp_claims_sharing_one_boundary_day_overlap_and_the_next_day_does_not() -> (
+    None
+):
+    decisions = track(
+        frame(
+            spring_row("E2", "2020-02-01", "2020-02-05"),  # starts the day E1's claim ends
+            spring_row("E3", "2020-01-20", "2020-01-24"),  # ends the day E1's claim starts
+            spring_row("E4", "2020-02-02", "2020-02-05"),  # starts the day after
+            spring_row("E5", "2020-01-20", "2020-01-23"),  # ends the day before
+        ),
+        5,
+    )
+    workers = pd.DataFrame(
+        [("W1", "E1", pd.Timestamp("2020-01-24"), pd.Timestamp("2020-02-01"))],
+        columns=["person_id", "enterprise", "start", "end"],
+    )
+    result = against_earlier(decisions, Before(workers=workers), 5)
+    assert outcomes(result) == [
+        ("held", "SFP_OVERLAP"),
+        ("held", "SFP_OVERLAP"),
+        ("approved", ""),
+        ("approved", ""),
+    ]
+
+
+def test_overlapping_claims__in_one_batch_a_shared_boundary_day_is_an_overlap() -> None:
+    def claims(second_start: str, second_end: str) -> list[bool]:
+        rows = pd.DataFrame(
+            {
+                "id_number": ["W1", "W1"],
+                "credit_code": ["E1", "E2"],
+                "start_date": pd.to_datetime(["2020-01-24", second_start]),
+                "end_date": pd.to_datetime(["2020-02-01", second_end]),
+            }
+        )
+        return overlapping_claims(rows, pd.Series(True, index=rows.index)).tolist()
+
+    assert claims("2020-02-01", "2020-02-05") == [True, True]  # E2 starts on E1's last day
+    assert claims("2020-01-20", "2020-01-24") == [True, True]  # E2 ends on E1's first day
+    assert claims("2020-02-02", "2020-02-05") == [False, False]
+    assert claims("2020-01-20", "2020-01-23") == [False, False]

@@ -116,3 +116,8 @@ def test_clean_insurances__separators() -> None:
         raw("养老,失业", "养老，医疗", "养老、失业、工伤", "养老 失业")
     )
     assert result.values.tolist() == ["养老,失业", "养老,医疗", "养老,失业,工伤", "养老,失业"]
+
+
+def test_clean_text__line_breaks_and_control_characters_are_removed_on_read() -> None:
+    result = cleaning.clean_text(raw("鲁丰\r\n食品\t有限公司", "A\u2028B\x07", "平常名称"))
+    assert result.values.tolist() == ["鲁丰食品有限公司", "AB", "平常名称"]
