@@ -216,7 +216,9 @@ def test_fixed_and_xlsx__a_name_is_written_as_it_is_never_with_the_csv_guard(nam
     assert name in set(return_rows(sheet.data)["收款户名"])
 
 
-@pytest.mark.parametrize("layout_bank", ["中国工商银行济南分行", "中国建设银行淄博分行", "齐鲁银行"])
+@pytest.mark.parametrize(
+    "layout_bank", ["中国工商银行济南分行", "中国建设银行淄博分行", "齐鲁银行"]
+)
 def test_every_format__a_name_with_a_line_break_is_held_never_split(layout_bank: str) -> None:
     rows = pd.DataFrame(
         [payment("P01", "new_hire", "鲁丰食品\r\nH有限公司", layout_bank, "1602000000000001", 100)]
