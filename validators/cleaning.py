@@ -138,7 +138,8 @@ def clean_account(raw: pd.Series) -> Cleaned:
 # Excel keeps 15 significant digits of a number: a longer number typed into a number cell had
 # its last digits replaced by zeros before anyone saved it, and shows in exponent form.
 EXCEL_DIGITS = 15
-_EXPONENT_FORM = r"[+-]?\d+(?:\.\d*)?[eE][+-]?\d+"
+# As Excel shows such a number (6.217E+18, 6E+18); a credit code may hold an E between digits.
+_EXPONENT_FORM = r"[+-]?(?:\d+\.\d*[eE][+-]?\d+|\d+[eE]\+\d+)"
 LOST_DIGITS_MESSAGE = "超过15位的数字在Excel中会丢失末尾数字，请将该单元格设为文本后重新填写"
 
 

@@ -23,8 +23,9 @@ def test_clean_account__a_long_number_is_unreadable_never_another_account() -> N
 
 
 def test_clean_code__an_id_number_typed_as_a_number_is_unreadable() -> None:
-    cleaned = clean_code(pd.Series([370102199001011234, "370102199001011234", 123456789012345]))
-    assert list(cleaned.unreadable) == [True, False, False]
+    cells = [370102199001011234, "370102199001011234", 123456789012345, "91370902220E087832"]
+    cleaned = clean_code(pd.Series(cells))
+    assert list(cleaned.unreadable) == [True, False, False, False]  # a credit code's E is a letter
 
 
 def test_validate__an_account_in_a_number_cell_is_invalid_value_with_the_text_advice(
