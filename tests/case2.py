@@ -126,14 +126,41 @@ def run_step(step: Step, work: Path, registry: str, previous: Path | None) -> Pa
         name = "reviewed-2-A-review-1.xlsx"
         again = work / "resaved" / name if (work / "resaved" / name).exists() else work / name
         command += ["--reviewed-ledger", str(again)]
-    environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=step_environment(), check=False
+    )
     if done.returncode != 0:
         raise AssertionError(f"{step.name}: exit {done.returncode}\n{done.stderr[-12000:]}")
     folder = Path(done.stdout.strip().splitlines()[-1])
     kept = work / "steps" / step.name
     shutil.copytree(folder, kept)
     return kept
+
+
+def step_environment() -> dict[str, str]:
+    """The commands run on the test session's Prefect server when there is one (starting an
+    embedded server per command costs seconds, and times out on a busy machine)."""
+    from prefect.settings import PREFECT_API_URL
+
+    environment = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    if PREFECT_API_URL.value():
+        environment["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
+    return environment
+
+
+def verified(folder: Path, registry: str) -> list[str]:
+    """`subsidy verify` on the batch folder a step left, as a clerk would run it: its lines
+    when it finds a problem (SPEC §8 Proof: every batch and round), nothing when it passes."""
+    command = [str(SUBSIDY), "verify", str(folder), "--registry", registry]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode == 0 and "核对通过" in done.stdout:
+        return []
+    return [f"verify exit {done.returncode}", *done.stdout.splitlines(), *done.stderr.splitlines()]
+
+
+def folder_name(kept: Path) -> str:
+    """The batch folder's name under `out/` (a step's copy keeps the manifest's batch id)."""
+    return str(json.loads((kept / "manifest.json").read_text(encoding="utf-8"))["batch_id"])
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -264,6 +291,7 @@ def run_case(work: Path, registry: str) -> dict[str, list[str]]:
             report[step.name] = problems(step, folder)
         folders.append(folder)
         previous = folder
+        report[f"{step.name} verify"] = verified(work / "out" / folder_name(folder), registry)
     report["cumulative"] = cumulative_problems(folders)
     return report
 

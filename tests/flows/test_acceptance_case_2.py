@@ -11,8 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.case2 import STEPS, run_case
 from tests.ledger.test_registry import registry_url  # noqa: F401  (SQLite and PostgreSQL)
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
 
 def test_acceptance_case_2__every_step_as_expected(
