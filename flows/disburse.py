@@ -35,12 +35,12 @@ from flows.form import (
 )
 from flows.naming import name_this_run, service_account
 from flows.secrets import registry_address
-from flows.tasks import append_audit, decide_programs, settle_and_write
+from flows.tasks import append_audit, decide_programs, forget_reads, settle_and_write
 from ledger.faults import crash_point
 from ledger.settlement import SettledBatch
 
 
-@flow(name="disburse", **HOOKS)
+@flow(name="disburse", on_completion=[forget_reads], **HOOKS)
 @reports_user_errors
 @takes_turns
 def disburse(

@@ -30,7 +30,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from batch.inputs import InputFile
 from batch.parallel import workers
 from batch.reading import worth_processes
-from flows.tasks import read_and_validate, read_in_processes
+from flows.tasks import read_and_validate, read_in_processes, seal_reads
 
 LOCAL_DASK = "local"
 DASK_SETTING = "SUBSIDY_DASK_ADDRESS"
@@ -110,4 +110,6 @@ def read_workbooks(paths: list[Path], dask_address: str | None = None) -> list[I
             name = future.result().name
             logger.info("进度：已读取 %d/%d 个工作簿（%s）", done, len(paths), name)
             notify(done, len(paths), f"读取 {name}")
+        context = FlowRunContext.get()
+        seal_reads(context.flow_run.id if context is not None and context.flow_run else None)
         return [future.result() for future in futures]

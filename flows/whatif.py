@@ -21,12 +21,13 @@ from flows.form import (
     OptionalOut,
     Reference,
 )
+from flows.tasks import forget_reads
 from ledger.whatif import PROVINCE, Comparison
 from policy.catalogue import TITLES
 from policy.money import fen_text
 
 
-@flow(name="whatif", **HOOKS)
+@flow(name="whatif", on_completion=[forget_reads], **HOOKS)
 @reports_user_errors
 def whatif(
     batch: Batch,

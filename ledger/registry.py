@@ -12,9 +12,11 @@ made before are netted off (review rounds, top-ups).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import (
@@ -33,6 +35,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 
 from ledger.registry_claims import BatchRecord, Claims, fill_temporary, iso_dates
 from ledger.registry_tables import (
@@ -65,6 +68,31 @@ def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
 
 
+def owner_only(url: str) -> None:
+    """A SQLite registry holds IDs, accounts and the batches' audit secrets: its file (and any
+    journal beside it, which SQLite creates with the database's mode) is the owner's only,
+    created so and tightened if it was not. A file of another owner is left as it is."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return
+    if database.startswith("file:"):
+        return  # a URI filename: opened as SQLite is told
+    path = Path(database)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a missing or read-only folder: SQLite says so when it opens the file
+    for each in (path, *(path.with_name(path.name + end) for end in ("-journal", "-wal", "-shm"))):
+        try:
+            if each.exists() and each.stat().st_mode & 0o077:
+                os.chmod(each, 0o600)
+        except OSError:
+            pass  # another owner's file, or a read-only disk: left as it is
+
+
 class Registry:
     """Claims and payments recorded per batch, in one database."""
 
@@ -72,6 +100,7 @@ class Registry:
         # SQLite: a concurrent run waits for the write lock instead of failing after 5 s.
         options = {"connect_args": {"timeout": 120}} if url.startswith("sqlite") else {}
         self.url = url
+        owner_only(url)
         self.engine: Engine = create_engine(url, future=True, **options)
         ensure_current(self.engine)
 

@@ -73,8 +73,11 @@ def read_corrections(path: Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ValueError(f"{path.name} 的“{SHEET}”缺少列：" + "、".join(missing))
-    kept = [
-        (number, r) for number, r in enumerate(rows[1:], start=2) if any(str(c).strip() for c in r)
+    at = [header.index(h) for h in COLUMNS]
+    kept = [  # a note beside the seven columns does not make a row
+        (number, r)
+        for number, r in enumerate(rows[1:], start=2)
+        if any(str(r[i]).strip() for i in at if i < len(r))
     ]
     raw = pd.DataFrame(
         [

@@ -79,3 +79,9 @@ def test_enter_corrections__problems_name_the_workbooks_own_headers(tmp_path: Pa
 def test_enter_corrections__the_same_account_twice_is_refused(tmp_path: Path) -> None:
     message = refusal(tmp_path, row(new_account="6222020000000000009"))
     assert "新银行账号与原银行账号相同" in message
+
+
+def test_enter_corrections__a_row_blank_but_for_a_note_beside_it_is_no_row(tmp_path: Path) -> None:
+    message = refusal(tmp_path, row(basis=None), [None] * 7 + ["备注"], row(new_account="12"))
+    assert "第2行：更正依据未填写" in message and "第4行：新银行账号应为8至32位数字" in message
+    assert "第3行" not in message  # the sheet's own row numbers, and no row made of a note
