@@ -132,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(folder)
         return 0
+    if _secret_given(args.registry):
+        return 1
     from flows.disburse import disburse
     from flows.fanout import listening
     from flows.form import Technical
@@ -171,11 +173,26 @@ def _reported(run: Callable[[], object]) -> int:
     return 0
 
 
+def _secret_given(registry: str | None) -> bool:
+    """Whether the registry given holds a password, said in one line: checked before the flow
+    run is created, which would store it among the run's parameters."""
+    from flows.secrets import SecretInParameter, refuse_password
+
+    try:
+        refuse_password(registry, typed_on_command_line=True)
+    except SecretInParameter as refused:
+        print(f"未执行：{refused}", file=sys.stderr)
+        return True
+    return False
+
+
 def _optional(path: Path | None) -> str | None:
     return str(path) if path else None
 
 
 def _find(args: argparse.Namespace) -> int:
+    if _secret_given(args.registry):
+        return 1
     from flows.find import find_eligible_enterprises
     from flows.form import Storage
 

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ledger.registry import Registry
 
 COMMANDS = (
     "approve",
@@ -19,6 +24,17 @@ COMMANDS = (
     "recover",
     "recovered",
     "recoveries",
+)
+# No password on a command line (`ps` and the shell's history show it): the address of a
+# PostgreSQL registry with a password is set once in SUBSIDY_REGISTRY_URL.
+REGISTRY_HELP = "支付登记库 URL（默认环境变量 SUBSIDY_REGISTRY_URL；不可含密码）"
+FOLDER_REGISTRY_HELP = (
+    "支付登记库 URL（默认环境变量 SUBSIDY_REGISTRY_URL，再默认批次目录旁的 registry.sqlite；"
+    "不可含密码）"
+)
+OUT_REGISTRY_HELP = (
+    "支付登记库 URL（默认环境变量 SUBSIDY_REGISTRY_URL，再默认 --out 目录中的 registry.sqlite；"
+    "不可含密码）"
 )
 
 
@@ -33,16 +49,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "--send-back", metavar="REASON", help="退回并写明原因（不拨付，释放申领资格）"
     )
     approve.add_argument("--round", type=int, help="审批的复核轮次（默认最新一轮）")
-    approve.add_argument("--registry", help="支付登记库 URL（默认批次目录旁的 registry.sqlite）")
+    approve.add_argument("--registry", help=FOLDER_REGISTRY_HELP)
     approve.add_argument("--policy", type=Path, help="政策参数目录（预算；默认内置参数）")
     sent = commands.add_parser("sent", help="登记一轮已批准的银行文件已报送银行")
     sent.add_argument("folder", type=Path, help="批次输出目录（OUT/<批次号>）")
     sent.add_argument("--by", default=getpass.getuser(), help="报送人（默认当前登录用户）")
     sent.add_argument("--round", type=int, help="复核轮次（默认最新一轮）")
-    sent.add_argument("--registry", help="支付登记库 URL（默认批次目录旁的 registry.sqlite）")
+    sent.add_argument("--registry", help=FOLDER_REGISTRY_HELP)
     back = commands.add_parser("bank-return", help="银行回盘对账：标记支付成功、失败或退汇")
     back.add_argument("files", nargs="+", type=Path, help="回盘文件（CSV、定长文本或 Excel）")
-    back.add_argument("--registry", required=True, help="支付登记库 URL")
+    back.add_argument("--registry", help=REGISTRY_HELP)
     back.add_argument("--by", default=getpass.getuser(), help="对账人（默认当前登录用户）")
     settle = commands.add_parser(
         "settle", help="回盘缺失时手工确认一笔支付（须写明依据并由另一人复核）"
@@ -57,7 +73,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "corrections", nargs="?", type=Path, help="账户更正表（登记后待另一人审核）"
     )
     reissue.add_argument("--out", required=True, type=Path, help="输出目录（重新支付批次建子目录）")
-    reissue.add_argument("--registry", required=True, help="支付登记库 URL")
+    reissue.add_argument("--registry", help=OUT_REGISTRY_HELP)
     reissue.add_argument(
         "--prepared-by", default=getpass.getuser(), help="经办人（默认当前登录用户）"
     )
@@ -66,7 +82,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     corrections.add_argument("corrections", type=Path, help="已登记的账户更正表")
     corrections.add_argument("--approver", required=True, help="审核人姓名")
-    corrections.add_argument("--registry", required=True, help="支付登记库 URL")
+    corrections.add_argument("--registry", help=REGISTRY_HELP)
     recover = commands.add_parser(
         "recover", help="登记一笔已拨付支付有误、须追回的金额（须另一人复核）"
     )
@@ -80,7 +96,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     _two_people(recovered, "依据（如退款凭证编号）")
     listing = commands.add_parser("recoveries", help="写出追回清单（各追回事项及其状态）")
     listing.add_argument("--out", required=True, type=Path, help="输出目录")
-    listing.add_argument("--registry", required=True, help="支付登记库 URL")
+    listing.add_argument("--registry", help=OUT_REGISTRY_HELP)
 
 
 def _two_people(command: argparse.ArgumentParser, basis: str) -> None:
@@ -88,29 +104,88 @@ def _two_people(command: argparse.ArgumentParser, basis: str) -> None:
     command.add_argument("--reason", required=True, help=basis)
     command.add_argument("--by", required=True, help="经办人")
     command.add_argument("--checker", required=True, help="复核人（不能是经办人）")
-    command.add_argument("--registry", required=True, help="支付登记库 URL")
+    command.add_argument("--registry", help=REGISTRY_HELP)
 
 
 def run(args: argparse.Namespace) -> int:
+    """Do the command against the registry: its summary (exit 0), or one Chinese line saying why
+    nothing was done (exit 1)."""
+    from bank.returns import ReturnFileError
+    from flows.secrets import SecretInParameter
     from ledger.reconcile import SettleRefused
     from ledger.recovery import RecoveryRefused
-    from ledger.registry import Registry
     from ledger.reissue import ReissueRefused
     from ledger.release import ApprovalRefused
-    from ledger.verification import default_registry_url
+    from ledger.schema import RegistryOutdated
+    from policy.parameters import PolicyError
 
-    folder = getattr(args, "folder", None)
-    url = args.registry or (default_registry_url(folder) if folder else None)
-    if not url:
-        print("找不到支付登记库：请用 --registry 指定", file=sys.stderr)
-        return 1
     try:
-        with Registry(url) as registry:
+        with _opened(_registry_url(args)) as registry:
             print(_dispatch(args, registry))
-    except (ApprovalRefused, RecoveryRefused, ReissueRefused, SettleRefused) as refused:
+    except (
+        ApprovalRefused,
+        PolicyError,
+        RecoveryRefused,
+        RegistryOutdated,
+        RegistryUnusable,
+        ReissueRefused,
+        ReturnFileError,
+        SecretInParameter,
+        SettleRefused,
+    ) as refused:
         print(f"未执行：{refused}", file=sys.stderr)
         return 1
     return 0
+
+
+class RegistryUnusable(Exception):
+    """No registry named, or the one named cannot be opened (message in Chinese)."""
+
+
+def _registry_url(args: argparse.Namespace) -> str:
+    """--registry (never with a password), else SUBSIDY_REGISTRY_URL, else the registry.sqlite
+    beside the batch folder (approve, sent) or in --out (reissue, recoveries)."""
+    from flows.secrets import REGISTRY_ENV, refuse_password
+    from ledger.registry import sqlite_url
+    from ledger.verification import default_registry_url
+
+    refuse_password(args.registry, typed_on_command_line=True)
+    if args.registry or os.environ.get(REGISTRY_ENV):
+        return str(args.registry or os.environ[REGISTRY_ENV])
+    folder = getattr(args, "folder", None)
+    if folder is not None and default_registry_url(folder):
+        return str(default_registry_url(folder))
+    out = getattr(args, "out", None)
+    if out is not None and (out / "registry.sqlite").is_file():
+        return sqlite_url(str(out / "registry.sqlite"))
+    raise RegistryUnusable(f"找不到支付登记库：请设置环境变量 {REGISTRY_ENV}，或用 --registry 指定")
+
+
+def _opened(url: str) -> Registry:
+    """The registry at `url`, which must already exist (a mistyped SQLite path is never created
+    anew); an address that cannot be parsed or reached is `RegistryUnusable`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+    from ledger.registry import Registry
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as problem:
+        raise RegistryUnusable(
+            "支付登记库地址无法识别：应为 sqlite:///路径 或 postgresql+psycopg://用户@主机/库名"
+        ) from problem
+    shown = parsed.render_as_string(hide_password=True)
+    database = parsed.database or ":memory:"
+    sqlite = parsed.get_backend_name() == "sqlite" and database != ":memory:"
+    if sqlite and not Path(database).is_file():
+        raise RegistryUnusable(f"支付登记库 {shown} 不存在，请检查登记库地址")
+    try:
+        return Registry(url)
+    except (ArgumentError, SQLAlchemyError, ImportError) as problem:
+        raise RegistryUnusable(
+            f"无法打开支付登记库 {shown}：地址有误、数据库未启动或网络不通，请检查登记库地址后重试"
+        ) from problem
 
 
 def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-untyped-def]
@@ -167,7 +242,15 @@ def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-unt
         write_atomic(path, recovery_workbook(items, today().isoformat()))
         return f"追回清单：{path}（{len(items)} 项）"
     if args.command == "bank-return":
-        return "\n".join(reconcile.reconcile(p, registry, args.by).summary() for p in args.files)
+        from bank.formats import load_formats
+        from bank.returns import read_return
+
+        formats = load_formats()
+        for path in args.files:  # every file readable before any is applied
+            read_return(path, formats)
+        return "\n".join(
+            reconcile.reconcile(p, registry, args.by, formats).summary() for p in args.files
+        )
     state = reconcile.settle_by_hand(
         registry, args.payment_id, args.result, args.reason, args.by, args.checker
     )

@@ -25,14 +25,27 @@ class SecretInParameter(ValueError):
 def registry_address(given: str | None) -> str | None:
     """The registry URL a run uses, or None for the output folder's SQLite file."""
     if given:
-        if _has_password(given):
-            raise SecretInParameter(
-                "支付登记库地址中含有密码，不能作为运行参数填写（参数随每次运行保存并显示在界面上）。"
-                f"请由运维人员设置环境变量 {REGISTRY_ENV} 或 Prefect Secret 块 {REGISTRY_BLOCK}，"
-                "并将本参数留空"
-            )
+        refuse_password(given)
         return given
     return configured(REGISTRY_ENV, REGISTRY_BLOCK) or None
+
+
+def refuse_password(given: str | None, typed_on_command_line: bool = False) -> None:
+    """Refuse a registry address that holds a password: a run's parameters are stored and shown
+    in the UI, a command line is seen in `ps` and the shell's history. The `run` command checks
+    before its flow run is created (which would store it)."""
+    if not given or not _has_password(given):
+        return
+    if typed_on_command_line:
+        raise SecretInParameter(
+            "支付登记库地址中含有密码，不能写在命令行上（命令行会出现在进程列表和命令历史中）。"
+            f"请由运维人员设置环境变量 {REGISTRY_ENV}，并省略 --registry"
+        )
+    raise SecretInParameter(
+        "支付登记库地址中含有密码，不能作为运行参数填写（参数随每次运行保存并显示在界面上）。"
+        f"请由运维人员设置环境变量 {REGISTRY_ENV} 或 Prefect Secret 块 {REGISTRY_BLOCK}，"
+        "并将本参数留空"
+    )
 
 
 def _has_password(url: str) -> bool:

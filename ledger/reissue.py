@@ -77,6 +77,8 @@ def enter_corrections(registry: Registry, path: Path, entered_by: str) -> int:
 
 def approve_corrections(registry: Registry, path: Path, approver: str) -> int:
     """A second person approves the corrections entered from this workbook (by its sha256)."""
+    if not path.is_file():
+        raise ReissueRefused(f"找不到账户更正表 {path.name}（{path}）")
     sha = file_sha256(path)
     with registry.engine.begin() as connection:
         entered = connection.execute(

@@ -137,6 +137,8 @@ class ParameterReads:
 def load_policy(folder: Path | str | None = None) -> PolicySet:
     """Load every parameter file of a policy folder (the packaged one by default)."""
     root = Path(folder) if folder is not None else DEFAULT_POLICY_DIR
+    if not root.is_dir():
+        raise PolicyError(f"政策参数目录 {root} 不存在")
     files = sorted(root.glob("*.yaml"))
     if not (root / INDEX_FILE).is_file():
         raise PolicyError(f"政策参数目录 {root} 缺少 {INDEX_FILE}")

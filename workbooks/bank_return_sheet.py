@@ -1,17 +1,23 @@
 """A bank return (回盘) that comes as an Excel workbook: the first sheet's rows under the header
-row that names 付款编号, every cell read as text."""
+row that names 付款编号, every cell read as text. The workbook passes the same size guards as an
+application before anything is read."""
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError
+
+from workbooks.reader import UNREADABLE_MESSAGE, open_workbook
 
 
 def return_rows(data: bytes) -> pd.DataFrame:
-    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    rows = book.get_sheet_by_index(0).to_python()
+    """The rows under the 付款编号 header; a `ValueError` (a Chinese sentence) when the bytes
+    are not a workbook this system may read, or have no such header."""
+    book = open_workbook(data)  # WorkbookRefused is a ValueError
+    try:
+        rows = book.get_sheet_by_index(0).to_python() if book.sheet_names else []
+    except (CalamineError, IndexError, ValueError) as problem:
+        raise ValueError(UNREADABLE_MESSAGE) from problem
     for position, row in enumerate(rows):
         cells = [str(c).strip() for c in row]
         if "付款编号" in cells:

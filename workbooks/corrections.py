@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError
 
 from validators.cleaning import clean_account, clean_code, clean_text
+from workbooks.reader import UNREADABLE_MESSAGE, WorkbookRefused, open_workbook
 from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width
 
 FILE_NAME = "账户更正.xlsx"
@@ -64,11 +65,19 @@ def read_corrections(path: Path) -> pd.DataFrame:
     """The rows of the workbook's 账户更正 sheet under its headers, cleaned as applications are
     (SPEC §3: full-width digits made ASCII, spaces and hyphens out of accounts, line breaks out
     of names), with each row's Excel row number in `row` and, in `lost_digits`, the headers
-    whose number cells lost digits (those cells are left empty). Blank rows are dropped."""
-    book = CalamineWorkbook.from_path(str(path))
+    whose number cells lost digits (those cells are left empty). Blank rows are dropped. A
+    `ValueError` (one Chinese sentence) for a file that is missing, too large or not such a
+    workbook."""
+    try:
+        book = open_workbook(path)
+    except WorkbookRefused as refused:
+        raise ValueError(f"账户更正表 {path.name}：{refused}") from refused
     if SHEET not in book.sheet_names:
         raise ValueError(f"{path.name} 中没有“{SHEET}”工作表，请使用 subsidy templates 生成的模板")
-    rows = book.get_sheet_by_name(SHEET).to_python()
+    try:
+        rows = book.get_sheet_by_name(SHEET).to_python()
+    except CalamineError as problem:
+        raise ValueError(f"账户更正表 {path.name}：{UNREADABLE_MESSAGE}") from problem
     header = [str(c).strip() for c in rows[0]] if rows else []
     missing = [c for c in COLUMNS if c not in header]
     if missing:

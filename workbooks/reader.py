@@ -8,12 +8,14 @@ an error code and a Chinese message instead of raising, so the run goes on with 
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
@@ -86,31 +88,54 @@ def read_records(inputs: list[Path]) -> list[RawWorkbook]:
     return found
 
 
+class WorkbookRefused(ValueError):
+    """A workbook not opened: too large (`FILE_TOO_LARGE`), encrypted (`ENCRYPTED_FILE`) or not
+    readable as a workbook (`UNREADABLE_FILE`); the message is one Chinese sentence."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+UNREADABLE_MESSAGE = (
+    "无法作为Excel工作簿读取：文件可能已损坏、传输不完整或并非Excel格式，"
+    "请用Excel打开并另存为.xlsx后重新提交"
+)
+
+
+def open_workbook(source: Path | bytes) -> CalamineWorkbook:
+    """Any workbook this system reads (applications, reference lists, reviewed ledgers, bank
+    returns, account corrections), opened only after the size guards: the file's size, its zip
+    directory and its sheets' declared dimensions. Raises `WorkbookRefused`."""
+    try:
+        size = len(source) if isinstance(source, bytes) else source.stat().st_size
+    except OSError as problem:
+        raise WorkbookRefused("文件不存在或无法打开", "UNREADABLE_FILE") from problem
+    if size > MAX_FILE_BYTES:
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        raise WorkbookRefused(f"文件超过{limit}MB上限，请拆分后重新提交", "FILE_TOO_LARGE")
+    too_large = _unpacked_too_large(io.BytesIO(source) if isinstance(source, bytes) else source)
+    if too_large:
+        raise WorkbookRefused(too_large, "FILE_TOO_LARGE")
+    try:
+        if isinstance(source, bytes):
+            return CalamineWorkbook.from_filelike(io.BytesIO(source))
+        return CalamineWorkbook.from_path(str(source))
+    except PasswordError as problem:
+        raise WorkbookRefused(
+            "工作簿设有打开密码，请取消密码后重新提交", "ENCRYPTED_FILE"
+        ) from problem
+    except (CalamineError, OSError, ValueError) as problem:
+        # The library's error names nothing a clerk can act on (SPEC §4: Chinese only).
+        raise WorkbookRefused(UNREADABLE_MESSAGE, "UNREADABLE_FILE") from problem
+
+
 def _open(path: Path, sha: str) -> CalamineWorkbook | RawWorkbook:
     """The workbook opened, or the file reported as too large, encrypted or unreadable."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        limit = MAX_FILE_BYTES // (1024 * 1024)
-        return RawWorkbook(
-            path, sha, error="FILE_TOO_LARGE", message=f"文件超过{limit}MB上限，请拆分后重新提交"
-        )
-    too_large = _unpacked_too_large(path)
-    if too_large:
-        return RawWorkbook(path, sha, error="FILE_TOO_LARGE", message=too_large)
     try:
-        return CalamineWorkbook.from_path(str(path))
-    except PasswordError:
-        return RawWorkbook(
-            path, sha, error="ENCRYPTED_FILE", message="工作簿设有打开密码，请取消密码后重新提交"
-        )
-    except (CalamineError, OSError, ValueError):
-        # The library's error names nothing a clerk can act on (SPEC §4: Chinese only).
-        return RawWorkbook(
-            path,
-            sha,
-            error="UNREADABLE_FILE",
-            message="无法作为Excel工作簿读取：文件可能已损坏、传输不完整或并非Excel格式，"
-            "请用Excel打开并另存为.xlsx后重新提交",
-        )
+        return open_workbook(path)
+    except WorkbookRefused as refused:
+        return RawWorkbook(path, sha, error=refused.code, message=str(refused))
 
 
 def _read_sheets(
@@ -130,11 +155,11 @@ def _read_sheets(
     return replace(found, sheets=sheets)
 
 
-def _unpacked_too_large(path: Path) -> str | None:
+def _unpacked_too_large(source: Path | IO[bytes]) -> str | None:
     """Why an .xlsx would be too big once unpacked (its zip directory and sheet dimensions
     say so before anything is inflated), or None. Files that are not zips pass through."""
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError):
         return None
     with archive:
@@ -153,7 +178,7 @@ def _unpacked_too_large(path: Path) -> str | None:
                 try:
                     with archive.open(member) as sheet:
                         head = sheet.read(4096)
-                except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+                except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError):
                     return None  # let the reader report the damage
                 rows, cells = _declared_size(head)
                 if rows > MAX_SHEET_ROWS:
@@ -278,7 +303,7 @@ def read_references(folder: Path | None) -> References:
     unreadable: list[str] = []
     for path in list_inputs([folder]).workbooks:
         try:
-            workbook = CalamineWorkbook.from_path(str(path))
+            workbook = open_workbook(path)
             names = [n for n in workbook.sheet_names if n in REFERENCE_SHEETS]
             read = {name: read_sheet(workbook, REFERENCE_SHEETS[name]) for name in names}
         except (CalamineError, PasswordError, UnusableSheet, OSError, ValueError):

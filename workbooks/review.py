@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError
 
 from ledger.settlement import Review, ReviewKey
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
@@ -29,6 +29,7 @@ from workbooks.ledger_writer import (
     WRITER_NAME,
     parse_row_key,
 )
+from workbooks.reader import open_workbook
 
 VERDICTS = {REVIEW_APPROVE, REVIEW_REJECT}
 HEADER_SEARCH_ROWS = 10
@@ -55,7 +56,7 @@ def is_ledger(sheet_names: list[str]) -> bool:
 def is_reviewed_ledger(path: Path) -> bool:
     """Whether a file is a ledger this system wrote (an application never has its sheets)."""
     try:
-        return is_ledger(CalamineWorkbook.from_path(str(path)).sheet_names)
+        return is_ledger(open_workbook(path).sheet_names)
     except (CalamineError, OSError, ValueError):
         return False
 
@@ -78,7 +79,7 @@ def read_reviewed_ledger(path: Path) -> ReviewedLedger:
     """Verdicts of the 待复核 sheet; blank rows are still held, unknown verdicts are listed."""
     properties = document_properties(path)
     marks = dict(re.findall(r"(\w+)=([\w-]+)", properties.get("keywords", "")))
-    workbook = CalamineWorkbook.from_path(str(path))
+    workbook = open_workbook(path)  # the size guards of every workbook read
     summary = {
         str(row[0]): next((v for v in row[1:] if v not in ("", None)), "")
         for row in workbook.get_sheet_by_name(SUMMARY_SHEET).to_python()

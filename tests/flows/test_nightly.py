@@ -118,3 +118,44 @@ def test_deployments__nightly_and_manual_runs_queue_one_at_a_time() -> None:
     for deployment in (nightly, manual):
         assert deployment.concurrency_limit == 1
         assert deployment.concurrency_options.collision_strategy == "ENQUEUE"
+
+
+def test_nightly__an_unreadable_return_is_reported_set_aside_and_the_rest_runs(
+    tmp_path: Path,
+) -> None:
+    from ledger.registry import Registry
+    from ledger.registry_tables import bank_returns
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    (inbox / "回盘").mkdir(parents=True)
+    shutil.copy(SAMPLES / "稳岗返还申请.xlsx", inbox)
+    (inbox / "回盘" / "0-损坏.xlsx").write_bytes(b"not a workbook")  # sorted before the good one
+    (inbox / "回盘" / "1-工行回盘.csv").write_text(
+        "付款编号,账号,户名,金额,结果,失败原因\nPUNKNOWN,6222000000000001,张三,1.00,成功,\n",
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{out / 'registry.sqlite'}"
+    state = nightly_inbox(
+        inbox=str(inbox),
+        reference=REFERENCE,
+        out=str(out),
+        technical={"registry": url},
+        return_state=True,
+    )
+    assert state.is_completed() and "1 个文件未处理" in state.message
+    [batch] = state.result()
+    assert Path(batch).is_dir()  # the night's applications were decided
+    assert (inbox / "archive" / "回盘" / "1-工行回盘.csv").exists()  # the good return applied
+    assert not (inbox / "回盘" / "0-损坏.xlsx").exists()
+    assert (inbox / "回盘" / "未处理" / "0-损坏.xlsx").read_bytes() == b"not a workbook"
+    with Registry(url) as registry, registry.engine.connect() as connection:
+        names = [r.file_name for r in connection.execute(bank_returns.select())]
+    assert names == ["1-工行回盘.csv"]
+    page = run_page(inbox=str(inbox))
+    listed = {row["文件"]: row["原因代码"] for row in page.table("unprocessed-files")}
+    assert listed == {"回盘/0-损坏.xlsx": "RETURN_UNREADABLE"}
+    # Set aside, it is not tried again the next night.
+    again = nightly_inbox(
+        inbox=str(inbox), reference=REFERENCE, out=str(out), technical={"registry": url}
+    )
+    assert again == []
