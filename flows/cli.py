@@ -258,10 +258,14 @@ def _migrate(url: str) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     """Print what does not hold (exit 1), or that everything checked out (exit 0)."""
+    from flows.secrets import REGISTRY_ENV
     from ledger import verification
 
+    if _secret_given(args.registry):
+        return 2
+    named = args.registry or os.environ.get(REGISTRY_ENV)
     if args.command == "verify":
-        registry = args.registry or verification.default_registry_url(args.folder)
+        registry = named or verification.default_registry_url(args.folder)
         problems = verification.folder_problems(args.folder, registry)
         if registry and not problems:
             lines, owed = verification.money_proof(args.folder, registry)
@@ -269,7 +273,7 @@ def _verify(args: argparse.Namespace) -> int:
             problems += owed
         checked = f"批次目录 {args.folder}"
     else:
-        registry = args.registry or verification.default_registry_url(args.path.parent)
+        registry = named or verification.default_registry_url(args.path.parent)
         problems = verification.audit_problems(args.path, registry)
         checked = f"审计日志 {args.path}"
     for problem in problems:

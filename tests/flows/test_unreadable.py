@@ -297,3 +297,21 @@ def test_run__a_password_in_the_registry_is_refused_before_a_flow_run_records_it
             return [str(run.parameters) for run in await client.read_flow_runs(limit=200)]
 
     assert [p for p in asyncio.run(recorded()) if "s3cret-21" in p] == []
+
+
+def test_verify__takes_the_registry_from_the_environment(tmp_path: Path) -> None:
+    """`subsidy verify` reads SUBSIDY_REGISTRY_URL like the money commands do."""
+    from flows.cli import main
+
+    url = f"sqlite:///{tmp_path / 'elsewhere.sqlite'}"
+    checked: list[str | None] = []
+
+    def problems(folder: Path, registry: str | None) -> list[str]:
+        checked.append(registry)
+        return ["某个问题"]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SUBSIDY_REGISTRY_URL", url)
+        patch.setattr("ledger.verification.folder_problems", problems)
+        assert main(["verify", str(tmp_path)]) == 1
+    assert checked == [url]
