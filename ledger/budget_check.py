@@ -2,7 +2,8 @@
 set), what is released already plus this release must stay within the budget in force on the
 approval date; otherwise the whole release is refused with the shortfall. A programme or year
 with no budget is never released. Released means released, sent, paid, failed or reversed (until
-re-issued: then the re-issue counts) or netted."""
+re-issued: then the re-issue counts) or netted, each counted net of recovery offsets (only what
+goes to the bank)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, case, func, select
 
 from ledger.registry_tables import payment_states, payments
 from policy.budget import budget_of
@@ -46,17 +47,29 @@ class BudgetLine:
 def budget_lines(
     connection: Connection, release: pd.DataFrame, policy: PolicySet, on: dt.date
 ) -> list[BudgetLine]:
-    """Each programme and year of this release against its budget; `OverBudget` if any fails."""
+    """Each programme and year of this release (amounts net of recovery offsets: what goes to
+    the bank) against its budget; `OverBudget` if any fails. What was released before counts
+    net too, a failed payment until re-issued, and not the originals this release re-issues."""
     released = pd.DataFrame(
         connection.execute(
             select(
-                payments.c.program, payments.c.period, payment_states.c.city, payments.c.amount_fen
+                payments.c.payment_id,
+                payments.c.program,
+                payments.c.period,
+                payment_states.c.city,
+                # Net of recovery offsets: what the bank file carried; netted to nothing, 0.
+                case(
+                    (payment_states.c.state == "netted", 0),
+                    else_=func.coalesce(payment_states.c.sent_fen, payments.c.amount_fen),
+                ),
             )
             .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
             .where(payment_states.c.state.in_(RELEASED_STATES))
         ).all(),
-        columns=["program", "period", "city", "amount"],
+        columns=["payment_id", "program", "period", "city", "amount"],
     )
+    if "original" in release:  # a re-issue takes its original's place
+        released = released[~released["payment_id"].isin(set(release["original"]) - {""})]
     problems, lines = [], []
     for (program, period), group in release.groupby(["program", "period"]):
         title = f"{TITLES[str(program)]} {period} 年度"

@@ -53,6 +53,15 @@ def payment_id(batch_id: str, program: str, period: str, beneficiary: str, round
     return f"P{hashlib.sha256(text.encode()).hexdigest()[:15].upper()}"
 
 
+def reissue_payment_id(original: str, attempt: int = 0) -> str:
+    """A re-issue's id, from the payment it replaces: one per failed payment, even when one
+    beneficiary has several in a programme and year; a re-issue sent back (`attempt` counts
+    those) leaves the next its own id."""
+    suffix = f"|{attempt}" if attempt else ""
+    text = f"reissue|{original}{suffix}"
+    return f"P{hashlib.sha256(text.encode()).hexdigest()[:15].upper()}"
+
+
 def build_payments(
     decisions: pd.DataFrame,
     cash_programs: set[str],
@@ -103,18 +112,18 @@ def _payment_ids(payments: pd.DataFrame, batch_id: str, round_: int) -> list[str
 def pay_differences(owed: pd.DataFrame, earlier: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Payments net of what earlier batches of the same applications paid, and the decreases.
 
-    `owed` is `build_payments` for this batch; `earlier` the payments the registry holds for
-    the same applications from other batches (program, period, beneficiary_id, payment_id,
-    amount, kind). A beneficiary paid before gets only the difference, as a `topup` naming
-    the original payment (补发); one owed less than was paid is never clawed back: it comes
-    back in the second frame, for a reviewer, and is paid nothing.
+    `owed` is `build_payments` for this batch; `earlier` what the same applications were
+    granted before (program, period, beneficiary_id, payment_id, amount, kind, seq: see
+    `ledger.rounds.paid_before`). A beneficiary granted before gets only the difference, as a
+    `topup` naming the latest of those payments (补发); one owed less than was granted is never
+    clawed back: it comes back in the second frame, for a reviewer, and is paid nothing.
     """
     keys = ["program", "period", "beneficiary_id"]
     if earlier.empty:
         return owed, pd.DataFrame(columns=DECREASE_COLUMNS)
-    ordered = earlier.sort_values("kind", key=lambda k: k != PAYMENT, kind="stable")
+    ordered = earlier.sort_values(["seq", "payment_id"], kind="stable")
     before = ordered.groupby(keys, sort=False).agg(
-        paid_before=("amount", "sum"), original_payment_id=("payment_id", "first")
+        paid_before=("amount", "sum"), original_payment_id=("payment_id", "last")
     )
     merged = owed.drop(columns=["paid_before", "original_payment_id"]).merge(
         before.reset_index(), on=keys, how="outer", indicator=True

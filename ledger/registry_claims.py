@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, insert, select, text, update
 from ledger.registry_tables import (
     batches,
     claim_holds,
+    payment_events,
     payments,
     releases,
     review_verdicts,
@@ -40,7 +41,7 @@ HOLD_COLUMNS = [
     "comment",
 ]
 PAID_COLUMNS = ["program", "period", "beneficiary_id", "lineage", "seq", "payment_id", "amount"]
-PAID_COLUMNS += ["kind"]
+PAID_COLUMNS += ["kind", "original_payment_id"]
 GRANTED_SELECT = (
     "c.program, c.period, c.claim_key, c.lineage, COALESCE(c.seq, 0), c.person_id,"
     " c.start_date, c.end_date"
@@ -51,7 +52,7 @@ HOLD_SELECT = (
 )
 PAID_SELECT = (
     "p.program, p.period, p.beneficiary_id, b.lineage, p.seq, p.payment_id, p.amount_fen,"
-    " COALESCE(p.kind, 'payment')"
+    " COALESCE(p.kind, 'payment'), COALESCE(p.original_payment_id, '')"
 )
 VERDICT_COLUMNS = ["program", "file", "sheet", "row", "verdict", "comment", "round", "reviewer"]
 
@@ -155,6 +156,29 @@ class Claims:
             .astype({"seq": "int64", "amount": "int64"})
             .sort_values("payment_id", ignore_index=True),
         )
+
+    def states_before(self, seq: int) -> dict[str, str]:
+        """The state, when the round numbered `seq` was recorded, of each payment `recorded`
+        lists that had left `prepared` by then (its last event before the round's time): what
+        a round's top-up saw, the same on every rerun of the round."""
+        cutoff = select(rounds.c.recorded_at).where(rounds.c.seq == seq).scalar_subquery()
+        beneficiaries = "(SELECT DISTINCT program, period, beneficiary_id FROM claim_stage)"
+        mine = (
+            "SELECT p.payment_id FROM payments p JOIN batches b ON b.batch_id = p.batch_id"
+            " WHERE b.lineage = :lineage UNION SELECT p.payment_id FROM payments p"
+            f" JOIN {beneficiaries} s ON s.program = p.program AND s.period = p.period"
+            " AND s.beneficiary_id = p.beneficiary_id"
+        )
+        rows = self.connection.execute(
+            select(payment_events.c.payment_id, payment_events.c.to_state)
+            .where(
+                payment_events.c.payment_id.in_(text(mine).columns(payments.c.payment_id)),
+                payment_events.c.at < cutoff,
+            )
+            .order_by(payment_events.c.at, payment_events.c.id),
+            {"lineage": self.batch.lineage},
+        ).all()
+        return {str(payment): str(state) for payment, state in rows}  # the last event wins
 
     def verdicts(self) -> pd.DataFrame:
         """Every verdict recorded for the same applications (this batch, and earlier batches

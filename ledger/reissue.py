@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +23,12 @@ from sqlalchemy import Connection, func, insert, select, update
 from ledger import audit
 from ledger.manifest import BankFile, Decreases, Manifest
 from ledger.outputs import file_sha256, payments_csv, write_atomic
-from ledger.payments import payment_id
+from ledger.payments import reissue_payment_id
 from ledger.registry import SETTLE_LOCK, Registry, serialized
 from ledger.registry_tables import (
     account_corrections,
     batches,
+    payment_events,
     payment_states,
     payments,
     releases,
@@ -124,70 +126,41 @@ class Reissue:
 
 
 def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date) -> Reissue:
-    """A re-issue batch of every failed or reversed payment that may be paid again now."""
-    with registry.engine.begin() as connection:
-        serialized(connection, SETTLE_LOCK)  # new rounds are numbered one at a time
-        candidates = _candidates(connection)
-        corrections = _approved_corrections(connection)
-        chosen, waiting = _choose(candidates, corrections)
-        if chosen.empty:
-            return Reissue(None, chosen, waiting)
-        batch_id = (
-            "reissue-"
-            + hashlib.sha256("|".join(sorted(chosen["original_payment_id"])).encode()).hexdigest()[
-                :12
+    """A re-issue batch of every failed or reversed payment that may be paid again now.
+
+    The folder is written before the commit that records it; if anything fails before that
+    commit ends, a folder this call created is removed, so none is left the registry does not
+    know (and the next call starts afresh)."""
+    folder: Path | None = None
+    created = False
+    try:
+        with registry.engine.begin() as connection:
+            serialized(connection, SETTLE_LOCK)  # new rounds are numbered one at a time
+            candidates = _candidates(connection)
+            corrections = _approved_corrections(connection)
+            chosen, waiting = _choose(candidates, corrections)
+            if chosen.empty:
+                return Reissue(None, chosen, waiting)
+            # An original's earlier re-issues were all sent back (else it is no candidate):
+            # each attempt has a batch and payment ids of its own, derived from the originals.
+            tokens = [
+                o if not a else f"{o}|{a}"
+                for o, a in zip(chosen["original_payment_id"], chosen["attempt"], strict=True)
             ]
-        )
-        chosen["payment_id"] = [
-            payment_id(batch_id, p, d, b)
-            for p, d, b in zip(
-                chosen["program"], chosen["period"], chosen["beneficiary_id"], strict=True
-            )
-        ]
-        folder = out / batch_id
-        manifest = _write_folder(folder, batch_id, chosen, on)
-        seq = int(connection.execute(select(func.coalesce(func.max(rounds.c.seq), 0))).scalar())
-        now = dt.datetime.now(dt.UTC)
-        connection.execute(
-            insert(batches).values(
-                batch_id=batch_id,
-                lineage=batch_id,
-                as_of=on,
-                policy_version=REISSUE,
-                recorded_at=now,
-                manifest_sha256=manifest,
-                seq=seq + 1,
-            )
-        )
-        connection.execute(
-            insert(rounds).values(
-                batch_id=batch_id, round=0, seq=seq + 1, manifest_sha256=manifest, recorded_at=now
-            )
-        )
-        connection.execute(
-            insert(payments),
-            [
-                {
-                    "payment_id": row.payment_id,
-                    "batch_id": batch_id,
-                    "program": row.program,
-                    "period": row.period,
-                    "beneficiary_id": row.beneficiary_id,
-                    "amount_fen": int(row.amount),
-                    "bank_name": row.bank_name,
-                    "kind": REISSUE,
-                    "original_payment_id": row.original_payment_id,
-                    "round": 0,
-                    "seq": seq + 1,
-                }
-                for row in chosen.itertuples()
-            ],
-        )
-        connection.execute(
-            insert(releases).values(
-                batch_id=batch_id, round=0, prepared_by=prepared_by.strip(), prepared_at=now
-            )
-        )
+            digest = hashlib.sha256("|".join(sorted(tokens)).encode()).hexdigest()[:12]
+            batch_id = f"reissue-{digest}"
+            chosen["payment_id"] = [
+                reissue_payment_id(o, int(a))
+                for o, a in zip(chosen["original_payment_id"], chosen["attempt"], strict=True)
+            ]
+            chosen = chosen.drop(columns="attempt")
+            folder = out / batch_id
+            created = not folder.exists()
+            _record(connection, folder, batch_id, chosen, prepared_by, on)
+    except BaseException:
+        if folder is not None and created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     appended = audit.append_events(
         folder / "audit.jsonl",
         [
@@ -203,6 +176,60 @@ def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date
     )
     registry.record_audit_head(batch_id, appended.head, "reissue", appended.events)
     return Reissue(folder, chosen, waiting)
+
+
+def _record(
+    connection: Connection,
+    folder: Path,
+    batch_id: str,
+    chosen: pd.DataFrame,
+    prepared_by: str,
+    on: dt.date,
+) -> None:
+    """Write the re-issue batch's folder and record its batch, round, payments and release."""
+    manifest = _write_folder(folder, batch_id, chosen, on)
+    seq = int(connection.execute(select(func.coalesce(func.max(rounds.c.seq), 0))).scalar())
+    now = dt.datetime.now(dt.UTC)
+    connection.execute(
+        insert(batches).values(
+            batch_id=batch_id,
+            lineage=batch_id,
+            as_of=on,
+            policy_version=REISSUE,
+            recorded_at=now,
+            manifest_sha256=manifest,
+            seq=seq + 1,
+        )
+    )
+    connection.execute(
+        insert(rounds).values(
+            batch_id=batch_id, round=0, seq=seq + 1, manifest_sha256=manifest, recorded_at=now
+        )
+    )
+    connection.execute(
+        insert(payments),
+        [
+            {
+                "payment_id": row.payment_id,
+                "batch_id": batch_id,
+                "program": row.program,
+                "period": row.period,
+                "beneficiary_id": row.beneficiary_id,
+                "amount_fen": int(row.amount),
+                "bank_name": row.bank_name,
+                "kind": REISSUE,
+                "original_payment_id": row.original_payment_id,
+                "round": 0,
+                "seq": seq + 1,
+            }
+            for row in chosen.itertuples()
+        ],
+    )
+    connection.execute(
+        insert(releases).values(
+            batch_id=batch_id, round=0, prepared_by=prepared_by.strip(), prepared_at=now
+        )
+    )
 
 
 def _row_problems(row: object) -> list[str]:
@@ -282,7 +309,112 @@ def _candidates(connection: Connection) -> pd.DataFrame:
         (p, d, b) in at_bank
         for p, d, b in zip(frame["program"], frame["period"], frame["beneficiary_id"], strict=True)
     ]
-    return frame
+    attempts = dict(
+        connection.execute(
+            select(payments.c.original_payment_id, func.count())
+            .where(payments.c.kind == REISSUE)
+            .group_by(payments.c.original_payment_id)
+        ).all()
+    )
+    frame["attempt"] = frame["original_payment_id"].map(attempts).fillna(0).astype("int64")
+    failed = frame[frame["state"] == "failed"]["original_payment_id"]
+    replaced = superseded(connection, [str(p) for p in failed])
+    frame["superseded"] = frame["original_payment_id"].map(replaced).astype(object).fillna("")
+    return frame.sort_values("original_payment_id", ignore_index=True)
+
+
+def superseded(connection: Connection, failed: list[str]) -> dict[str, str]:
+    """Of these failed payments, each one a later payment of the same applications has already
+    paid in its place (a top-up or review round recorded after it failed counts a failed payment
+    not re-issued as never granted, SPEC §8): failed id → that later payment. Re-issuing one
+    would pay its claims beyond what they are owed."""
+    if not failed:
+        return {}
+    failed_at: dict[str, dt.datetime] = {}
+    for start in range(0, len(failed), 500):
+        failed_at.update(
+            connection.execute(
+                select(payment_events.c.payment_id, func.max(payment_events.c.at))
+                .where(
+                    payment_events.c.payment_id.in_(failed[start : start + 500]),
+                    payment_events.c.to_state == "failed",
+                )
+                .group_by(payment_events.c.payment_id)
+            ).all()
+        )
+    found = _payments_of(connection, failed)
+    if found.empty:
+        return {}
+    known = found.set_index("payment_id")
+    result = {}
+    for pid in failed:
+        if pid not in known.index or pid not in failed_at:
+            continue
+        root = pid
+        while known.at[root, "kind"] == REISSUE and known.at[root, "original"] in known.index:
+            root = str(known.at[root, "original"])
+        mine = known.loc[root]
+        later = found[
+            (found["lineage"] == mine["lineage"])
+            & (found["program"] == mine["program"])
+            & (found["period"] == mine["period"])
+            & (found["beneficiary_id"] == mine["beneficiary_id"])
+            & (found["kind"] != REISSUE)
+            & (found["state"] != "sent_back")
+            & (found["recorded_at"] > _naive(failed_at[pid]))
+        ]
+        if len(later):
+            result[pid] = str(later.sort_values("recorded_at")["payment_id"].iloc[0])
+    return result
+
+
+def _payments_of(connection: Connection, ids: list[str]) -> pd.DataFrame:
+    """Every payment to the beneficiaries of these payments, with its applications (lineage),
+    when its round was recorded, and its state."""
+    beneficiaries: set[str] = set()
+    for start in range(0, len(ids), 500):
+        beneficiaries.update(
+            connection.execute(
+                select(payments.c.beneficiary_id).where(
+                    payments.c.payment_id.in_(ids[start : start + 500])
+                )
+            ).scalars()
+        )
+    listed = sorted(beneficiaries)
+    rows = []
+    for start in range(0, len(listed), 500):
+        rows += connection.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.kind,
+                payments.c.original_payment_id,
+                batches.c.lineage,
+                payments.c.program,
+                payments.c.period,
+                payments.c.beneficiary_id,
+                rounds.c.recorded_at,
+                func.coalesce(payment_states.c.state, "prepared"),
+            )
+            .join(batches, batches.c.batch_id == payments.c.batch_id)
+            .join(
+                rounds,
+                (rounds.c.batch_id == payments.c.batch_id) & (rounds.c.round == payments.c.round),
+            )
+            .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(payments.c.beneficiary_id.in_(listed[start : start + 500]))
+        ).all()
+    columns = ["payment_id", "kind", "original", "lineage", "program", "period"]
+    columns += ["beneficiary_id", "recorded_at", "state"]
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
+    frame["recorded_at"] = [_naive(t) for t in frame["recorded_at"]]
+    return frame.fillna({"kind": "payment", "original": ""})
+
+
+def _naive(moment: dt.datetime) -> dt.datetime:
+    """A recorded time in UTC without its zone (SQLite returns it so; PostgreSQL with it)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
 
 
 def _approved_corrections(connection: Connection) -> dict[tuple[str, str], tuple[str, str]]:
@@ -301,8 +433,14 @@ def _choose(
     candidates: pd.DataFrame, corrections: dict[tuple[str, str], tuple[str, str]]
 ) -> tuple[pd.DataFrame, list[str]]:
     chosen, waiting = [], []
+    keys: set[tuple[str, str, str]] = set()
     for row in candidates.itertuples():
         label = f"{row.original_payment_id}（{'退汇' if row.state == 'reversed' else '支付失败'}：{row.reason or '未说明'}）"
+        if row.superseded:
+            waiting.append(
+                f"{label}：其后的补发或复核轮次 {row.superseded} 已按应付金额另行支付，不再重新支付"
+            )
+            continue
         if row.at_bank:
             waiting.append(f"{label}：同一受益对象另有支付在银行处理中")
             continue
@@ -313,6 +451,11 @@ def _choose(
                 waiting.append(f"{label}：原因涉及账户，待账户更正经审核后重新支付")
                 continue
             bank, account = corrected
+        key = (str(row.program), str(row.period), str(row.beneficiary_id))
+        if key in keys:  # one payment per beneficiary, programme and year in a round
+            waiting.append(f"{label}：同一受益对象的另一笔已在本次重新支付，待其办结后再重新支付")
+            continue
+        keys.add(key)
         chosen.append(
             {
                 "original_payment_id": row.original_payment_id,
@@ -325,6 +468,7 @@ def _choose(
                 "bank_account": account,
                 "amount": int(row.amount),
                 "kind": REISSUE,
+                "attempt": int(row.attempt),
             }
         )
     return pd.DataFrame(
@@ -340,6 +484,7 @@ def _choose(
             "bank_account",
             "amount",
             "kind",
+            "attempt",
         ],
     ), waiting
 

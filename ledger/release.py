@@ -43,6 +43,7 @@ from ledger.registry_tables import (
     rounds,
 )
 from ledger.registry_tables import claims as claims_table
+from ledger.reissue import superseded
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
 from workbooks.approval_sheet import FILE_NAME as APPROVAL_FILE
@@ -165,15 +166,15 @@ def approve(
             # no bank row.
             held = holds(listed, formats)
             payable = listed[~listed["payment_id"].isin(held["payment_id"])]
-            try:
-                budgets = budget_lines(connection, payable, policy, on)
-            except OverBudget as over:
-                raise ApprovalRefused(str(over)) from over
-            netted = recovery.net(connection, payable)
+            netted = recovery.net(connection, payable)  # undone with the refusal's rollback
             sent = payable.assign(
                 amount=payable["amount"]
                 - payable["payment_id"].map(netted).fillna(0).astype("int64")
             )
+            try:  # net of the offsets: only what goes to the bank counts (SPEC §8 Budget)
+                budgets = budget_lines(connection, sent, policy, on)
+            except OverBudget as over:
+                raise ApprovalRefused(str(over)) from over
             files = bank_release(sent[sent["amount"] > 0], formats, batch_id, number, on).files
             bank = BankRelease(files, held)
             decision = Approval(
@@ -426,6 +427,12 @@ def _mark_reissued(
         ).scalar_one()
         if before not in ("failed", "reversed"):
             raise ApprovalRefused(f"原支付 {row.original} 的状态是 {before}，不能重新支付")
+        later = superseded(connection, [str(row.original)]) if before == "failed" else {}
+        if later:
+            raise ApprovalRefused(
+                f"原支付 {row.original} 已由其后的补发或复核轮次 {later[str(row.original)]} "
+                "按应付金额另行支付，不能再重新支付（请退回本次重新支付）"
+            )
         connection.execute(
             update(payment_states)
             .where(payment_states.c.payment_id == row.original)

@@ -65,10 +65,48 @@ def cap_used(recorded: Recorded, seq: int, lineage: str) -> pd.DataFrame:
     return paid.groupby(["program", "period", "beneficiary_id"], as_index=False)["amount"].sum()
 
 
-def paid_before(recorded: Recorded, seq: int, lineage: str) -> pd.DataFrame:
-    """The same applications' payments before the round (earlier rounds, earlier parameters)."""
-    paid = recorded.paid[(recorded.paid["lineage"] == lineage) & (recorded.paid["seq"] < seq)]
-    return paid[["program", "period", "beneficiary_id", "payment_id", "amount", "kind"]]
+NOT_GRANTED = ("failed", "sent_back")  # a failed payment not re-issued; a round sent back
+
+
+def paid_before(
+    recorded: Recorded, seq: int, lineage: str, states: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """What the same applications were granted before the round (earlier rounds, earlier
+    parameters), as `states` (payment id → state when the round was recorded) saw it (SPEC §8
+    Top-ups): a failed payment not re-issued (or whose re-issue failed, not re-issued in turn)
+    and a payment sent back count for nothing; a re-issued one counts once, its `payment_id`
+    the latest payment of it that was not failed (the re-issue), with that payment's `seq`."""
+    states = states or {}
+    paid = recorded.paid[recorded.paid["seq"] < seq]
+    own = paid[(paid["lineage"] == lineage) & (paid["kind"] != "reissue")]
+    reissues = paid[paid["kind"] == "reissue"]
+    by_original = {  # the re-issue that was released for each original (none held or sent back)
+        str(original): (str(payment), int(seq_))
+        for original, payment, seq_ in zip(
+            reissues["original_payment_id"], reissues["payment_id"], reissues["seq"], strict=True
+        )
+        if states.get(str(payment), "prepared") not in ("prepared", "held", "sent_back")
+    }
+    rows = []
+    for row in own.itertuples():
+        latest, latest_seq = str(row.payment_id), int(row.seq)
+        while states.get(latest) == "reissued" and latest in by_original:
+            latest, latest_seq = by_original[latest]
+        if states.get(latest) in NOT_GRANTED or states.get(str(row.payment_id)) == "sent_back":
+            continue
+        rows.append(
+            (
+                row.program,
+                row.period,
+                row.beneficiary_id,
+                latest,
+                int(row.amount),
+                row.kind,
+                latest_seq,
+            )
+        )
+    columns = ["program", "period", "beneficiary_id", "payment_id", "amount", "kind", "seq"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def decide_rounds(

@@ -228,7 +228,8 @@ def settle_claims(
     claims.end_holds(_ended(latest))
     used = cap_used(recorded, seq, identity.lineage)
     all_paid = build_payments(latest, CASH, prepared.caps, identity.batch_id, used, number)
-    payments, decreases = pay_differences(all_paid, paid_before(recorded, seq, identity.lineage))
+    granted = paid_before(recorded, seq, identity.lineage, claims.states_before(seq))
+    payments, decreases = pay_differences(all_paid, granted)
     claims.pay(payments, number, seq)
     return replace(
         _settled(prepared.results, latest, payments, all_paid, _named(decreases, latest)),

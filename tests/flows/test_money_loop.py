@@ -277,6 +277,59 @@ def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released
         approve(folder, APPROVER, registry, POLICY, ON)  # within the budget: released
 
 
+def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -> None:
+    """SPEC §8 Budget: the released total and this release count net of recovery offsets
+    (only what goes to the bank); gross, case 1's new_hire (21,000.00) passes a 20,000.00
+    budget, but 1,500.00 of it is netted off an amount owed back, so 19,500.00 goes out."""
+    from ledger import recovery
+    from ledger.budget_check import budget_lines
+    from ledger.registry_tables import recovery_items
+
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    policy_folder = tmp_path / "policy"
+    shutil.copytree(ROOT / "policy" / "parameter_files", policy_folder)
+    budget = policy_folder / "budget.yaml"
+    budget.write_text(
+        budget.read_text(encoding="utf-8").replace(
+            '2020-01-01: {"2020": {total: 10000000}, "2021": {total: 10000000}}\nchongqing',
+            '2020-01-01: {"2020": {total: 20000}, "2021": {total: 10000000}}\nchongqing',
+        ),
+        encoding="utf-8",
+    )
+    policy = load_policy(policy_folder)
+    listed = payments_of(folder)
+    hire = listed[listed["program"] == "new_hire"].iloc[0]
+    with Registry(url) as registry:
+        with registry.engine.begin() as connection:
+            connection.execute(
+                insert(recovery_items).values(
+                    item_id="RTEST00000000001",
+                    program="new_hire",
+                    period="2020",
+                    beneficiary_id=str(hire["beneficiary_id"]),
+                    amount_fen=150000,
+                    reason="多付",
+                    source="测试",
+                    seq=0,
+                    status=recovery.OPEN,
+                    created_by="经办员（复核：科长）",
+                    created_at=dt.datetime.now(dt.UTC),
+                )
+            )
+        done = approve(folder, APPROVER, registry, policy, ON)
+        assert done.netted_fen == 150000
+        [line] = [b for b in done.budgets if b.program == "new_hire"]
+        assert (line.this, line.remaining) == (1950000, 50000)
+        # Released before counts net too: 19,500.00, so 500.00 is left of the 20,000.00.
+        more = pd.DataFrame(
+            [{"program": "new_hire", "period": "2020", "city": "", "amount": 50000}]
+        )
+        with registry.engine.connect() as connection:
+            [after] = budget_lines(connection, more, policy, ON)
+        assert (after.before, after.remaining) == (1950000, 0)
+
+
 def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
     tmp_path: Path,
 ) -> None:

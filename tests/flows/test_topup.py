@@ -244,23 +244,24 @@ def test_topup__a_decrease_becomes_an_amount_owed_back_and_is_netted_off_a_later
         mark_sent(topup, "经办员", registry)
         listed = bank_file(topup)
         back = tmp_path / "回盘.csv"
-        with back.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["付款编号", "账号", "户名", "金额", "结果", "失败原因"])
-            for code, row in listed.items():
-                net = gross[code] - min(gross[code], owed_back[code])
-                if net > 0:
-                    writer.writerow(
-                        [
-                            row["payment_id"],
-                            row["bank_account"],
-                            row["beneficiary_name"],
-                            f"{net / 100:.2f}",
-                            "成功",
-                            "",
-                        ]
-                    )
-        reconcile(back, registry, "对账员")
+        lines = [
+            [
+                row["payment_id"],
+                row["bank_account"],
+                row["beneficiary_name"],
+                f"{(gross[code] - min(gross[code], owed_back[code])) / 100:.2f}",
+                "成功",
+                "",
+            ]
+            for code, row in listed.items()
+            if gross[code] > owed_back[code]
+        ]
+        if lines:  # netted to nothing: settled at approval, nothing comes back from the bank
+            with back.open("w", encoding="utf-8-sig", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["付款编号", "账号", "户名", "金额", "结果", "失败原因"])
+                writer.writerows(lines)
+            reconcile(back, registry, "对账员")
         items = recovery.items_frame(registry)
         left = {c: max(owed_back[c] - gross[c], 0) for c in large}  # rounding: a fen, maybe
         assert dict(zip(items["beneficiary_id"], items["open"], strict=True)) == left
@@ -270,3 +271,80 @@ def test_topup__a_decrease_becomes_an_amount_owed_back_and_is_netted_off_a_later
 
         [proof] = prove(registry, topup.name, topup)
         assert proof.balances and proof.problems == [] and proof.offsets + proof.netted > 0
+
+
+def test_topup__a_failed_payment_not_re_issued_is_not_granted_and_a_re_issue_is_named(
+    tmp_path: Path,
+) -> None:
+    """SPEC §8 Top-ups: what a claim is owed now beyond what it was granted, failed payments
+    not re-issued excluded, naming the latest payment that was not failed. A failed payment the
+    top-up paid in full is never re-issued after it (nothing paid beyond what is owed)."""
+    from ledger.proof import overpaid
+    from ledger.reconcile import reconcile
+    from ledger.reissue import prepare_reissue
+    from ledger.release import approve, mark_sent
+    from policy.parameters import load_policy
+
+    out = tmp_path / "out"
+    url = f"sqlite:///{out / 'registry.sqlite'}"
+    on = dt.date(2021, 1, 5)
+    half = policy_with_shares(tmp_path / "half", "{大型: 0.5, 中型: 0.5, 小型: 0.5, 微型: 0.5}")
+    first = run(out, half, prepared_by="经办员")
+    listed = bank_file(first)
+    sizes = _sizes()
+    smes = sorted(code for code in listed if sizes[code] != "大型")
+    assert len(smes) >= 3, "the sample pays at least three SMEs"
+    failed, reissued = smes[0], smes[1]
+
+    def returned(name: str, rows: dict[str, tuple[str, str]]) -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["付款编号", "账号", "户名", "金额", "结果", "失败原因"])
+            for code, (result, reason) in rows.items():
+                row = listed[code]
+                writer.writerow(
+                    [
+                        row["payment_id"],
+                        row["bank_account"],
+                        row["beneficiary_name"],
+                        row["amount"],
+                        result,
+                        reason,
+                    ]
+                )
+        return path
+
+    with Registry(url) as registry:
+        approve(first, "审批员", registry, load_policy(half), on)
+        mark_sent(first, "经办员", registry)
+        others = {c: ("成功", "") for c in listed if c not in (failed, reissued)}
+        reconcile(
+            returned("回盘-1.csv", {reissued: ("失败", "系统故障"), **others}), registry, "对账员"
+        )
+        redo = prepare_reissue(registry, out, "经办员", on)
+        assert redo.folder is not None and len(redo.payments) == 1
+        approve(redo.folder, "审批员", registry, load_policy(), on)
+        reissue_id = str(redo.payments["payment_id"].iloc[0])
+        # The other SME's payment fails after its neighbour's re-issue: never re-issued.
+        reconcile(returned("回盘-2.csv", {failed: ("失败", "系统故障")}), registry, "对账员")
+    second = run(out, None, topup_of=first.name, prepared_by="经办员")
+    full = owed(second)
+    topups = bank_file(second)
+    rows = {r[2]: r for r in recorded(out) if r[1] == second.name}
+    paid_first = {code: int(Decimal(r["amount"]) * 100) for code, r in listed.items()}
+    # The failed payment was never granted: the claim is owed in full, as a payment of its own.
+    assert int(Decimal(topups[failed]["amount"]) * 100) == full[failed]
+    assert rows[failed][3] == full[failed] and rows[failed][4] == "payment"
+    assert rows[failed][5] is None
+    # The re-issued one counts once, and the top-up names the re-issue (latest not failed).
+    assert rows[reissued][3] == full[reissued] - paid_first[reissued]
+    assert rows[reissued][4] == "topup" and rows[reissued][5] == reissue_id
+    for code in smes[2:]:
+        assert rows[code][3] == full[code] - paid_first[code]
+        assert rows[code][5] == listed[code]["payment_id"]
+    with Registry(url) as registry:
+        again = prepare_reissue(registry, out, "经办员", on)
+        assert again.folder is None
+        assert any(listed[failed]["payment_id"] in w and "补发" in w for w in again.waiting)
+        assert overpaid(registry) == []
