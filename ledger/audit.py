@@ -84,17 +84,36 @@ def append_events(path: Path, events: Iterable[dict[str, Any]]) -> Appended:
     return append_bodies(path, (canonical({"time": stamp, **e}) for e in events))
 
 
-def append_bodies(path: Path, bodies: Iterable[str]) -> Appended:
-    """Append events given as canonical JSON, each line carrying `prev_hash` and `hash` last."""
+def append_once(path: Path, events: Iterable[dict[str, Any]]) -> Appended:
+    """Append each event of a step (its `event`, `batch_id` and `round`) that the log does not
+    hold yet: the step's own command and the next command completing it write it once."""
+    stamp = now()
+    return append_bodies(path, (canonical({"time": stamp, **e}) for e in events), once=True)
+
+
+STEP_KEY = ("event", "batch_id", "round")
+
+
+def step_key(event: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(event.get(name) for name in STEP_KEY)
+
+
+def append_bodies(path: Path, bodies: Iterable[str], once: bool = False) -> Appended:
+    """Append events given as canonical JSON, each line carrying `prev_hash` and `hash` last;
+    with `once`, an event whose step (`step_key`) the log already holds is left out (checked
+    under the log's lock)."""
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     with open(descriptor, "a", encoding="utf-8") as handle:
         # Two runs of one batch at once must not both chain onto the same head.
         fcntl.flock(handle, fcntl.LOCK_EX)
         _drop_torn_tail(path)
         previous = last_hash(path)
+        logged = logged_steps(path) if once else set()
         lines = []
         count = 0
         for body in bodies:
+            if once and step_key(json.loads(body)) in logged:
+                continue
             own = chain_hash(previous, body)
             lines.append(f'{body[:-1]},"prev_hash":"{previous}","hash":"{own}"}}\n')
             previous = own
@@ -104,6 +123,16 @@ def append_bodies(path: Path, bodies: Iterable[str]) -> Appended:
                 lines.clear()
         handle.write("".join(lines))
     return Appended(previous, count)
+
+
+def logged_steps(path: Path) -> set[tuple[Any, ...]]:
+    steps = set()
+    for line in _lines(path):
+        try:
+            steps.add(step_key(json.loads(line)))
+        except (json.JSONDecodeError, AttributeError):
+            continue  # a broken line is `verify`'s to report
+    return steps
 
 
 def _drop_torn_tail(path: Path) -> None:

@@ -21,6 +21,8 @@ POINTS = (
     "published",
     "audited",
 )
+# The money loop's commands: after the registry commit, before the files and audit event.
+MONEY_POINTS = ("approve-committed", "reissue-committed")
 
 
 def crash_point(name: str) -> None:

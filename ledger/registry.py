@@ -47,6 +47,7 @@ from ledger.registry_tables import (
     payments,
     processed_files,
     releases,
+    rounds,
 )
 from ledger.schema import ensure_current
 
@@ -281,15 +282,25 @@ class Registry:
             )
             return [row[0] for row in rows]
 
-    def payments_of(self, batch_id: str) -> dict[str, int]:
-        """The payments a batch recorded: payment id → amount in fen."""
+    def payments_of(self, batch_id: str, round_: int) -> dict[str, int]:
+        """The payments a round of a batch recorded: payment id → amount in fen."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(payments.c.payment_id, payments.c.amount_fen).where(
-                    payments.c.batch_id == batch_id
+                    payments.c.batch_id == batch_id, payments.c.round == round_
                 )
             )
             return {payment_id: int(amount) for payment_id, amount in rows}
+
+    def rounds_of(self, batch_id: str) -> dict[int, str | None]:
+        """The rounds a batch recorded: number → the sha256 of the manifest it committed."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(rounds.c.round, rounds.c.manifest_sha256).where(
+                    rounds.c.batch_id == batch_id
+                )
+            )
+            return {int(number): sha for number, sha in rows}
 
     def record_issued(self, sha256: str, file_name: str, issued_by: str) -> None:
         """Remember a workbook this system wrote for a clerk to feed back to a run."""

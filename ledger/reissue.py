@@ -20,7 +20,8 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, func, insert, select, update
 
-from ledger import audit
+from ledger import completion
+from ledger.faults import crash_point
 from ledger.manifest import BankFile, Decreases, Manifest
 from ledger.outputs import file_sha256, payments_csv, write_atomic
 from ledger.payments import reissue_payment_id
@@ -41,7 +42,7 @@ from workbooks.corrections import COLUMNS as CORRECTION_COLUMNS
 from workbooks.corrections import read_corrections
 from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
 
-REISSUE = "reissue"
+REISSUE = completion.REISSUE
 ACCOUNT_WORDS = ("账号", "户名", "销户", "注销", "不存在", "无此", "不符", "开户行", "挂失")
 
 
@@ -131,6 +132,7 @@ def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date
     The folder is written before the commit that records it; if anything fails before that
     commit ends, a folder this call created is removed, so none is left the registry does not
     know (and the next call starts afresh)."""
+    _complete_earlier(registry, out)
     folder: Path | None = None
     created = False
     try:
@@ -161,20 +163,8 @@ def prepare_reissue(registry: Registry, out: Path, prepared_by: str, on: dt.date
         if folder is not None and created:
             shutil.rmtree(folder, ignore_errors=True)
         raise
-    appended = audit.append_events(
-        folder / "audit.jsonl",
-        [
-            {
-                "event": "reissue_prepared",
-                "batch_id": batch_id,
-                "prepared_by": prepared_by,
-                "payments": len(chosen),
-                "amount": fen_text(int(chosen["amount"].sum())),
-                "originals": sorted(chosen["original_payment_id"]),
-            }
-        ],
-    )
-    registry.record_audit_head(batch_id, appended.head, "reissue", appended.events)
+    crash_point("reissue-committed")
+    completion.complete(folder, registry, own=(batch_id, None))  # its audit event
     return Reissue(folder, chosen, waiting)
 
 
@@ -230,6 +220,17 @@ def _record(
             batch_id=batch_id, round=0, prepared_by=prepared_by.strip(), prepared_at=now
         )
     )
+
+
+def _complete_earlier(registry: Registry, out: Path) -> None:
+    """Finish the re-issue batches under `out` whose command was killed after its commit."""
+    with registry.engine.connect() as connection:
+        earlier = connection.execute(
+            select(batches.c.batch_id).where(batches.c.policy_version == REISSUE)
+        ).scalars()
+        folders = [out / str(batch_id) for batch_id in earlier]
+    for folder in folders:
+        completion.complete(folder, registry)
 
 
 def _row_problems(row: object) -> list[str]:

@@ -8,9 +8,11 @@ sends it back (退回, with a reason). Approval, under one lock across all batch
   its `payments.csv` the one that manifest lists, the payments the registry holds);
 - checks every programme's budget for the policy year (and city, where one is set): the total
   already released (failed payments count until re-issued) plus this release;
-- writes the bank files under `bank/` (`bank.files`) and records their sha256; payments the
-  files cannot carry are held, not released;
-- marks the payments released, records the decision, and appends it to the audit log.
+- stages the bank files (`bank.files`) and the round's 拨付审批单 and records their sha256;
+  payments the files cannot carry are held, not released;
+- marks the payments released and records the decision; once that commits, moves the files
+  into `bank/` and appends the decision to the audit log (`ledger.completion`: a kill in
+  between is finished by the next command on the batch).
 
 Sending back releases nothing and frees the round's claims for a corrected batch. Either
 decision is final for the round. `mark_sent` records the upload to the bank.
@@ -19,6 +21,7 @@ decision is final for the round. `mark_sent` records the upload to the bank.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,8 +31,9 @@ from sqlalchemy import Connection, and_, delete, select, update
 
 from bank.files import BankFile, BankRelease, bank_release, holds
 from bank.formats import BankFormat, load_formats
-from ledger import audit, recovery
+from ledger import completion, recovery
 from ledger.budget_check import BudgetLine, OverBudget, budget_lines
+from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256, read_payments_csv, write_atomic
 from ledger.registry import Registry, serialized
@@ -46,8 +50,7 @@ from ledger.registry_tables import claims as claims_table
 from ledger.reissue import superseded
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
-from workbooks.approval_sheet import FILE_NAME as APPROVAL_FILE
-from workbooks.approval_sheet import ApprovalFacts, approval_workbook
+from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
 
 BANK = "bank"
 APPROVE, SEND_BACK = "批准", "退回"
@@ -116,14 +119,31 @@ def round_files(folder: Path, round_: int | None = None) -> RoundFiles:
     if not (kept / MANIFEST).exists():
         raise ApprovalRefused(f"批次 {latest.batch_id} 没有第 {number} 轮（{kept} 不存在）")
     manifest = Manifest.read(kept)
-    listed = manifest.outputs.get(f"{ROUNDS_DIR}/{number}/payments.csv") or manifest.outputs.get(
-        "payments.csv"
-    )
+    manifest_sha256 = file_sha256(kept / MANIFEST)
     path = kept / "payments.csv"
-    if listed is None or not path.exists() or file_sha256(path) != listed:
-        raise ApprovalRefused(f"{path} 缺失或与该轮清单记录的 sha256 不符，不能据此拨付")
+    if f"{ROUNDS_DIR}/{number}/payments.csv" not in manifest.outputs:
+        raise ApprovalRefused(f"{kept / MANIFEST} 没有列出该轮的 payments.csv，不能据此拨付")
+    changed = [
+        name
+        for name, sha in shown_files(folder, number, manifest, manifest_sha256).items()
+        if not (folder / name).is_file() or file_sha256(folder / name) != sha
+    ]
+    if changed:
+        raise ApprovalRefused(
+            f"批次 {manifest.batch_id} 第 {number} 轮的文件 {'、'.join(changed)} "
+            "缺失或与该轮清单记录的 sha256 不符（文件被修改或替换），不能据此拨付"
+        )
     frame = read_payments_csv(path.read_bytes())
-    return RoundFiles(manifest, file_sha256(kept / MANIFEST), frame)
+    return RoundFiles(manifest, manifest_sha256, frame)
+
+
+def shown_files(folder: Path, number: int, manifest: Manifest, sha256: str) -> dict[str, str]:
+    """Every file of a round an approver is shown, with the sha256 its manifest records: the
+    round's own copies under `rounds/<n>/`, and the batch's files while the round is the latest
+    (its manifest is the batch's)."""
+    own = f"{ROUNDS_DIR}/{number}/"
+    latest = (folder / MANIFEST).is_file() and file_sha256(folder / MANIFEST) == sha256
+    return {name: sha for name, sha in manifest.outputs.items() if latest or name.startswith(own)}
 
 
 def approve(
@@ -144,6 +164,33 @@ def approve(
         raise ApprovalRefused("请填写审批人姓名")
     if send_back is not None and not send_back.strip():
         raise ApprovalRefused("退回须填写退回原因")
+    finished = completion.complete(folder, registry)
+    try:
+        decision = _decide(
+            folder, approver, registry, policy, on, send_back, identity, round_, formats
+        )
+    except ApprovalRefused as refused:
+        if finished:
+            raise ApprovalRefused("\n".join([*finished, str(refused)])) from refused
+        raise
+    crash_point("approve-committed")
+    # The staged files into bank/, and the decision's audit event.
+    completion.complete(folder, registry, own=(decision.batch_id, decision.round))
+    return decision
+
+
+def _decide(
+    folder: Path,
+    approver: str,
+    registry: Registry,
+    policy: PolicySet,
+    on: dt.date,
+    send_back: str | None,
+    identity: str,
+    round_: int | None,
+    formats: dict[str, BankFormat] | None,
+) -> Approval:
+    """The decision, committed to the registry with the approval's files staged."""
     files = round_files(folder, round_)
     manifest = files.manifest
     batch_id, number = manifest.batch_id, manifest.round
@@ -153,7 +200,7 @@ def approve(
         listed = _check_round(connection, files)
         _check_people(connection, release, approver, batch_id, number)
         now = dt.datetime.now(dt.UTC)
-        ids = list(listed["payment_id"])
+        sheet: tuple[str | None, str | None] = (None, None)
         if send_back is not None:
             _set_states(connection, listed, "prepared", "sent_back", approver, send_back)
             _free_claims(connection, batch_id, number)
@@ -187,7 +234,9 @@ def approve(
                 netted_fen=sum(netted.values()),
                 budgets=budgets,
             )
-            for item, sha in _write_bank_files(folder, bank):
+            sheet_name = approval_file_name(batch_id, number)
+            pending = _pending(folder, [f.name for f in files] + [sheet_name], number)
+            for item, sha in _write_bank_files(pending, bank):
                 connection.execute(
                     bank_files.insert().values(
                         batch_id=batch_id,
@@ -212,7 +261,10 @@ def approve(
                 decision.files,
                 decision.held,
             )
-            write_atomic(folder / BANK / APPROVAL_FILE, approval_workbook(facts, budgets))
+            sheet = (
+                sheet_name,
+                write_atomic(pending / sheet_name, approval_workbook(facts, budgets)),
+            )
             _record_release(connection, listed, bank, approver, batch_id, number, netted)
             _mark_reissued(connection, listed, bank, approver)
             reason = None
@@ -225,14 +277,18 @@ def approve(
                 identity=identity,
                 reason=reason,
                 decided_at=now,
+                approval_file=sheet[0],
+                approval_sha256=sheet[1],
             )
         )
-    _audit(folder, registry, decision, identity, reason, ids)
     return decision
 
 
 def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = None) -> int:
-    """Record that the round's bank files were uploaded to the bank; returns the payments sent."""
+    """Record that the round's bank files were uploaded to the bank; returns the payments sent.
+    Every file the approval wrote under `bank/` must be there as recorded: a file edited or
+    deleted since is not what was approved, and its upload is not recorded."""
+    completion.complete(folder, registry)
     files = round_files(folder, round_)
     batch_id, number = files.manifest.batch_id, files.manifest.round
     with registry.engine.begin() as connection:
@@ -244,6 +300,21 @@ def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = No
             raise ApprovalRefused(
                 f"批次 {batch_id} 第 {number} 轮已于 {_local(release['sent_at'])} "
                 f"由 {release['sent_by']} 登记为已报送银行"
+            )
+        changed = [
+            name
+            for name, (at, sha) in sorted(completion.recorded_files(connection, batch_id).items())
+            if at == number
+            and (
+                not (folder / BANK / name).is_file()
+                or sha is None
+                or file_sha256(folder / BANK / name) != sha
+            )
+        ]
+        if changed:
+            raise ApprovalRefused(
+                f"批次 {batch_id} 第 {number} 轮的 bank/{'、'.join(changed)} 缺失或与审批时记录的 "
+                "sha256 不符（被修改、替换或删除），不是批准的文件，不能登记为已报送银行"
             )
         sent = _set_states(connection, files.payments, "released", "sent", by.strip(), "报送银行")
         connection.execute(
@@ -347,13 +418,28 @@ def _check_people(
         )
 
 
-def _write_bank_files(folder: Path, bank: BankRelease) -> list[tuple[BankFile, str]]:
-    """Each bank file under `bank/` with its sha256. The round is undecided (checked under the
-    lock), so a file already there was left by an approval whose commit failed: nothing was
-    released from it, and it is replaced."""
-    target = folder / BANK
-    target.mkdir(exist_ok=True)
-    return [(item, write_atomic(target / item.name, item.data)) for item in bank.files]
+def _pending(folder: Path, names: list[str], number: int) -> Path:
+    """An empty folder to stage the approval's files in until its commit. The round is
+    undecided (checked under the lock), so what an earlier approval of it staged was never
+    committed, and goes; a file of the same name already in `bank/` is not the registry's
+    (left by a version that wrote there before its commit, or put there by hand): it is never
+    replaced, and the approval waits until a person has seen to it."""
+    there = [name for name in names if (folder / BANK / name).exists()]
+    if there:
+        raise ApprovalRefused(
+            f"bank/ 中已有文件 {'、'.join(there)}，不是登记库记录的银行文件（可能是中断的审批"
+            "留下的）：请核实未报送银行后移出 bank/，再审批"
+        )
+    pending = completion.pending_folder(folder, number)
+    if pending.exists():
+        shutil.rmtree(pending)
+    pending.mkdir(mode=0o750)
+    return pending
+
+
+def _write_bank_files(pending: Path, bank: BankRelease) -> list[tuple[BankFile, str]]:
+    """Each bank file staged, with its sha256."""
+    return [(item, write_atomic(pending / item.name, item.data)) for item in bank.files]
 
 
 def _record_release(
@@ -518,28 +604,3 @@ def _free_claims(connection: Connection, batch_id: str, number: int) -> None:
             and_(claims_table.c.batch_id == batch_id, claims_table.c.seq == seq.scalar_subquery())
         )
     )
-
-
-def _audit(
-    folder: Path,
-    registry: Registry,
-    decision: Approval,
-    identity: str,
-    reason: str | None,
-    ids: list[str],
-) -> None:
-    event = {
-        "event": "round_approved" if decision.decision == APPROVE else "round_sent_back",
-        "batch_id": decision.batch_id,
-        "round": decision.round,
-        "approver": decision.approver,
-        "identity": identity,
-        "reason": reason or "",
-        "payments": len(ids),
-        "released": decision.released,
-        "released_amount": f"{decision.released_fen // 100}.{decision.released_fen % 100:02d}",
-        "held": [pid for pid, _ in decision.held],
-        "bank_files": [name for name, _, _ in decision.files],
-    }
-    appended = audit.append_events(folder / "audit.jsonl", [event])
-    registry.record_audit_head(decision.batch_id, appended.head, "approve", appended.events)

@@ -11,14 +11,20 @@ import csv
 import io
 from pathlib import Path
 
-from ledger import audit
+from sqlalchemy import select
+
+from ledger import audit, completion
 from ledger.decision_roots import DECISIONS, known_secret, root_problems
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, sqlite_url
+from ledger.registry_tables import releases
 from policy.money import text_to_fen
+from workbooks.approval_sheet import FILE_NAME as APPROVAL_FILE
 
 AUDIT = "audit.jsonl"
+BANK = "bank"
+ROUNDS_DIR = "rounds"
 
 
 def default_registry_url(folder: Path) -> str | None:
@@ -74,30 +80,124 @@ def folder_problems(folder: Path, registry_url: str | None) -> list[str]:
 
 
 def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[str]:
+    """Each round the registry committed against its own files under `rounds/<n>/` (SPEC §6),
+    every money-loop step the registry holds against the audit log, and every file under
+    `bank/` against what the registry recorded (SPEC §8)."""
     registry = Registry(registry_url)
     try:
         if not registry.batch_recorded(batch_id):
             return [f"登记库中没有批次 {batch_id}（试运行的批次不登记；或登记库地址不对）"]
-        recorded = registry.payments_of(batch_id)
         committed = registry.manifest_of(batch_id)
+        rounds = registry.rounds_of(batch_id)
+        recorded = {number: registry.payments_of(batch_id, number) for number in rounds}
+        with registry.engine.connect() as connection:
+            gaps = completion.audit_gaps(folder, connection, batch_id)
+            files = completion.recorded_files(connection, batch_id)
+            unrecorded_sheets = connection.execute(
+                select(releases.c.round).where(
+                    releases.c.batch_id == batch_id,
+                    releases.c.decision == completion.APPROVE,
+                    releases.c.approval_sha256.is_(None),
+                )
+            ).scalars()
+            unrecorded = [int(number) for number in unrecorded_sheets]
     finally:
         registry.dispose()
-    try:
-        listed = _listed_payments(folder / "payments.csv")
-    except (OSError, KeyError, ValueError, ArithmeticError):
-        return ["payments.csv 缺失或无法解析，无法与登记库核对支付"]
     problems = []
     if committed != file_sha256(folder / MANIFEST):
         problems.append(
             "manifest.json 不是登记库提交支付时记录的清单（清单被替换，或批次未完成提交）"
         )
+    for number, sha in sorted(rounds.items()):
+        problems += _round_problems(folder, number, sha, recorded[number])
+    problems += [_gap_line(event) for event in gaps]
+    problems += _bank_folder_problems(folder, files, unrecorded)
+    return problems
+
+
+def _round_problems(
+    folder: Path, number: int, committed: str | None, recorded: dict[str, int]
+) -> list[str]:
+    """One round's manifest is the one it committed, its own files are as that manifest
+    records, and its `payments.csv` lists exactly the payments the registry holds for it."""
+    kept = Path(ROUNDS_DIR) / str(number)
+    if not (folder / kept / MANIFEST).is_file():
+        if not ((folder / MANIFEST).is_file() and file_sha256(folder / MANIFEST) == committed):
+            return [f"缺少第 {number} 轮的文件 {kept / MANIFEST}"]
+        kept = Path()  # a batch written before rounds were kept apart: its own files
+    if file_sha256(folder / kept / MANIFEST) != committed:
+        return [
+            f"第 {number} 轮的 {kept / MANIFEST} 不是登记库提交该轮时记录的清单（被修改或替换）"
+        ]
+    try:
+        manifest = Manifest.read(folder / kept)
+    except (ValueError, KeyError, TypeError):
+        return [f"第 {number} 轮的 {kept / MANIFEST} 无法读取"]
+    problems = []
+    for name, expected in manifest.outputs.items():
+        if kept == Path() or not name.startswith(f"{kept}/"):
+            continue  # the batch's own files: checked against the batch's manifest
+        if not (folder / name).is_file():
+            problems.append(f"缺少文件 {name}")
+        elif file_sha256(folder / name) != expected:
+            problems.append(
+                f"文件 {name} 与第 {number} 轮清单记录的 sha256 不符（文件被修改或替换）"
+            )
+    try:
+        listed = _listed_payments(folder / kept / "payments.csv")
+    except (OSError, KeyError, ValueError, ArithmeticError):
+        return [*problems, f"第 {number} 轮的 payments.csv 缺失或无法解析，无法与登记库核对支付"]
+    where = f"第 {number} 轮 payments.csv"
     for payment_id in sorted(listed.keys() - recorded.keys()):
-        problems.append(f"payments.csv 中的支付 {payment_id} 未在登记库中登记")
+        problems.append(f"{where} 中的支付 {payment_id} 未在登记库中登记")
     for payment_id in sorted(recorded.keys() - listed.keys()):
-        problems.append(f"登记库中的支付 {payment_id} 不在 payments.csv 中")
+        problems.append(f"登记库中的支付 {payment_id} 不在{where} 中")
     for payment_id in sorted(listed.keys() & recorded.keys()):
         if listed[payment_id] != recorded[payment_id]:
-            problems.append(f"支付 {payment_id} 的金额与登记库不符")
+            problems.append(f"支付 {payment_id} 的金额与登记库不符（{where}）")
+    return problems
+
+
+def _gap_line(event: dict[str, object]) -> str:
+    """A step the registry holds that the audit log does not (a command killed in between)."""
+    if event["event"] == "reissue_prepared":
+        return (
+            f"登记库已登记重新支付批次 {event['batch_id']}，审计日志中却没有其准备事件"
+            "（命令在登记后中断）：再次运行 subsidy reissue 或审批该批次即补记"
+        )
+    return (
+        f"登记库记录了第 {event['round']} 轮的审批（{event['approver']} "
+        f"{'批准' if event['event'] == 'round_approved' else '退回'}，{event['decided_at']}），"
+        "审计日志中却没有该审批事件（命令在登记后中断）：再次运行 subsidy approve 该批次即补记"
+    )
+
+
+def _bank_folder_problems(
+    folder: Path, files: dict[str, tuple[int, str | None]], unrecorded: list[int]
+) -> list[str]:
+    """Every file under `bank/` is one the registry recorded (a bank file or a 拨付审批单), as
+    recorded; any other is named (left by a killed approval, or a copy)."""
+    problems = [
+        f"第 {number} 轮的拨付审批单没有记录 sha256（由旧版本审批），无法核对"
+        for number in unrecorded
+    ]
+    legacy = {APPROVAL_FILE} if unrecorded else set()
+    sheets = {name for name in files if name.endswith(APPROVAL_FILE)}
+    for name in sorted(sheets):
+        path = folder / BANK / name
+        if not path.is_file():
+            problems.append(f"缺少拨付审批单 {BANK}/{name}")
+        elif file_sha256(path) != files[name][1]:
+            problems.append(f"拨付审批单 {BANK}/{name} 与登记库记录的 sha256 不符（被修改或替换）")
+    bank = folder / BANK
+    found = sorted(p for p in bank.rglob("*") if p.is_file()) if bank.is_dir() else []
+    for path in found:
+        name = str(path.relative_to(bank))
+        if name not in files and name not in legacy:
+            problems.append(
+                f"{BANK}/{name} 不是登记库记录的银行文件或拨付审批单（中断的审批留下的、"
+                "复制的或放入的文件）：不得报送银行，核实后移出"
+            )
     return problems
 
 

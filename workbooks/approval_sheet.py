@@ -17,6 +17,13 @@ from policy.money import capitals, fen_grouped
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 FILE_NAME = "拨付审批单.xlsx"
+
+
+def approval_file_name(batch_id: str, round_: int) -> str:
+    """Each round's 拨付审批单 is its own file under `bank/`, written once (SPEC §8)."""
+    return f"{batch_id}-r{round_}-{FILE_NAME}"
+
+
 SIGNATURES = "经办人：＿＿＿＿＿＿　　复核人：＿＿＿＿＿＿　　审批人：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
 COLUMNS = [
     Column("项目"),

@@ -67,7 +67,9 @@ def state_counts_of(registry: Registry, batch_id: str) -> dict[str, int]:
 def bank_rows(folder: Path) -> pd.DataFrame:
     formats = load_formats()
     rows = []
-    for path in sorted((folder / "bank").glob(f"{folder.name}-r*")):  # not the 拨付审批单
+    for path in sorted((folder / "bank").glob(f"{folder.name}-r*")):
+        if path.name.endswith("拨付审批单.xlsx"):
+            continue
         name = path.name.removeprefix(folder.name).split("-")[2]
         rows += [(path.name, pid, fen) for pid, fen in rows_of(path.read_bytes(), formats[name])]
     return pd.DataFrame(rows, columns=["file", "payment_id", "amount"])
