@@ -71,6 +71,14 @@ OptionalInputs = Annotated[
 BatchFolder = Annotated[str, titled("批次输出目录")]
 Approver = Annotated[str, titled("审批人")]
 Decision = Annotated[Literal["批准", "退回"], titled("审批结论")]
+# The round the approver looked at, typed (a form cannot list the rounds awaiting approval:
+# left empty, the run lists them and approves nothing).
+ApprovalRound = Annotated[
+    int | None,
+    WithJsonSchema({"type": "string", "pattern": r"^\d*$"}),
+    BeforeValidator(_none_if_empty),
+    optional("审批的复核轮次"),
+]
 Reason = Annotated[str | None, *PLAIN_TEXT, optional("退回原因或审批意见")]
 ReturnFiles = Annotated[list[str], titled("银行回盘文件")]
 Person = Annotated[str, titled("经办人")]

@@ -18,6 +18,7 @@ from flows.alerts import HOOKS
 from flows.config import DEFAULT_OUT, today
 from flows.failures import reports_user_errors
 from flows.form import (
+    ApprovalRound,
     Approver,
     BatchFolder,
     Decision,
@@ -41,6 +42,7 @@ from policy.parameters import load_policy
 def approve_round(
     batch: BatchFolder,
     approver: Approver,
+    round: ApprovalRound = None,
     decision: Decision = "批准",
     reason: Reason = None,
     policy: Policy = None,
@@ -49,8 +51,9 @@ def approve_round(
     """Approve a round (its bank files are written) or send it back (nothing paid, claims freed).
 
     Args:
-        batch: 批次输出目录（OUT/<批次号>），审批其最新一轮
+        batch: 批次输出目录（OUT/<批次号>）
         approver: 审批人姓名（不能是本轮经办人或复核人）
+        round: 审批的复核轮次（须为待审批的轮次，即审批人所审阅的一轮；留空则本次运行列出待审批的轮次，不作审批）
         decision: 批准：按预算核对后写出银行文件；退回：须填写原因
         reason: 退回时必填；批准时可不填
         policy: 政策参数文件夹（预算；留空为内置参数）
@@ -61,12 +64,15 @@ def approve_round(
     """
     folder = Path(batch)
     with Registry(_registry_of(folder, technical)) as registry:
+        if round is None:
+            raise release.name_the_round(folder, registry, "请在“审批的复核轮次”中")
         done = release.approve(
             folder,
             approver,
             registry,
             load_policy(policy),
             today(),
+            round_=round,
             send_back=(reason or "") if decision == release.SEND_BACK else None,
         )
     summary = done.summary()

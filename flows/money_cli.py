@@ -48,7 +48,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     approve.add_argument(
         "--send-back", metavar="REASON", help="退回并写明原因（不拨付，释放申领资格）"
     )
-    approve.add_argument("--round", type=int, help="审批的复核轮次（默认最新一轮）")
+    approve.add_argument(
+        "--round", type=int, help="审批的复核轮次（必填，须为待审批的轮次；不填则列出待审批的轮次）"
+    )
     approve.add_argument("--registry", help=FOLDER_REGISTRY_HELP)
     approve.add_argument("--policy", type=Path, help="政策参数目录（预算；默认内置参数）")
     sent = commands.add_parser("sent", help="登记一轮已批准的银行文件已报送银行")
@@ -195,14 +197,16 @@ def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-unt
     from policy.parameters import load_policy
 
     if args.command == "approve":
+        if args.round is None:
+            raise release.name_the_round(args.folder, registry, "请用 --round ")
         done = release.approve(
             args.folder,
             args.approver,
             registry,
             load_policy(args.policy),
             today(),
-            send_back=args.send_back,
             round_=args.round,
+            send_back=args.send_back,
         )
         return done.summary()
     if args.command == "sent":

@@ -58,7 +58,7 @@ def deployments():  # type: ignore[no-untyped-def]
         approve_round.to_deployment(
             name="approve",
             description="审批一轮拨付：批准后按银行格式写出银行文件；退回则不拨付、释放申领资格。"
-            "审批人须是经办人、复核人以外的人",
+            "审批人须是经办人、复核人以外的人；须填写所审阅的待审批轮次（留空则列出待审批的轮次）",
             tags=["subsidy", "money"],
         ),
         record_sent.to_deployment(

@@ -15,7 +15,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,8 +87,7 @@ def append_events(path: Path, events: Iterable[dict[str, Any]]) -> Appended:
 def append_once(path: Path, events: Iterable[dict[str, Any]]) -> Appended:
     """Append each event of a step (its `event`, `batch_id` and `round`) that the log does not
     hold yet: the step's own command and the next command completing it write it once."""
-    stamp = now()
-    return append_bodies(path, (canonical({"time": stamp, **e}) for e in events), once=True)
+    return append_missing(path, list(events), lambda e: repr(step_key(e)))
 
 
 STEP_KEY = ("event", "batch_id", "round")
@@ -98,22 +97,39 @@ def step_key(event: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(event.get(name) for name in STEP_KEY)
 
 
-def append_bodies(path: Path, bodies: Iterable[str], once: bool = False) -> Appended:
-    """Append events given as canonical JSON, each line carrying `prev_hash` and `hash` last;
-    with `once`, an event whose step (`step_key`) the log already holds is left out (checked
-    under the log's lock)."""
+def append_bodies(path: Path, bodies: Iterable[str]) -> Appended:
+    """Append events given as canonical JSON, each line carrying `prev_hash` and `hash` last."""
+    return _append(path, lambda: bodies)
+
+
+def append_missing(
+    path: Path, events: Sequence[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+) -> Appended:
+    """Append those `events` whose `key` no event of their kinds in the log has yet, stamped
+    with the current time. The log is read under its lock: two commands completing one log at
+    once write each event once."""
+
+    def fresh() -> Iterator[str]:
+        held = {
+            key(e) for kind in {str(e["event"]) for e in events} for _, e in events_of(path, kind)
+        }
+        stamp = now()
+        return (canonical({"time": stamp, **e}) for e in events if key(e) not in held)
+
+    return _append(path, fresh)
+
+
+def _append(path: Path, make: Callable[[], Iterable[str]]) -> Appended:
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     with open(descriptor, "a", encoding="utf-8") as handle:
         # Two runs of one batch at once must not both chain onto the same head.
         fcntl.flock(handle, fcntl.LOCK_EX)
         _drop_torn_tail(path)
+        bodies = make()
         previous = last_hash(path)
-        logged = logged_steps(path) if once else set()
         lines = []
         count = 0
         for body in bodies:
-            if once and step_key(json.loads(body)) in logged:
-                continue
             own = chain_hash(previous, body)
             lines.append(f'{body[:-1]},"prev_hash":"{previous}","hash":"{own}"}}\n')
             previous = own

@@ -86,7 +86,12 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
     """The proof of each round of a batch that has a release record."""
     with registry.engine.connect() as connection:
         decided = connection.execute(
-            select(releases.c.round, releases.c.decision)
+            select(
+                releases.c.round,
+                releases.c.decision,
+                releases.c.approval_sha256,
+                releases.c.approval_file,
+            )
             .where(releases.c.batch_id == batch_id)
             .order_by(releases.c.round)
         ).all()
@@ -121,7 +126,7 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
         )
     states["state"] = states["state"].fillna("prepared")
     proofs = []
-    for number, decision in decided:
+    for number, decision, sheet, sheet_name in decided:
         mine = states[states["round"] == number]
         proof = RoundProof(batch_id, int(number), str(decision or ""))
         proof.counts = {str(k): int(v) for k, v in mine["state"].value_counts().items()}
@@ -148,6 +153,7 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
         if not proof.balances:
             proof.problems.append(f"批次 {batch_id} 第 {number} 轮拨付金额与各状态之和不平衡")
         proof.problems += _bank_file_problems(mine, files[files["round"] == number], folder)
+        proof.problems += _approval_sheet_problems(int(number), (sheet, sheet_name), folder)
         proofs.append(proof)
     return proofs
 
@@ -186,6 +192,22 @@ def _bank_file_problems(mine: pd.DataFrame, files: pd.DataFrame, folder: Path | 
     for payment_id in sorted(expected.keys() - seen.keys()):
         problems.append(f"已拨付的付款 {payment_id} 不在任何银行文件中")
     return problems
+
+
+def _approval_sheet_problems(
+    number: int, recorded: tuple[str | None, str | None], folder: Path | None
+) -> list[str]:
+    """The round's 拨付审批单 is the file its approval wrote (`recorded`: its sha256 and name;
+    rounds approved before these were recorded have none to compare)."""
+    sha, name = recorded
+    if folder is None or sha is None or name is None:
+        return []
+    path = folder / "bank" / name
+    if not path.exists():
+        return [f"缺少第 {number} 轮的拨付审批单 {path.name}"]
+    if file_sha256(path) != sha:
+        return [f"拨付审批单 {path.name} 与登记库记录的 sha256 不符（被修改或替换）"]
+    return []
 
 
 def overpaid(registry: Registry) -> list[str]:

@@ -15,11 +15,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
 from bank.formats import BankFormat, load_formats
 from bank.returns import read_return
-from ledger import recovery
+from ledger import money_audit, recovery
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, serialized
 from ledger.registry_tables import bank_returns, payment_events, payment_states, payments
@@ -45,6 +46,7 @@ class Reconciliation:
     discrepancies: list[str] = field(default_factory=list)  # paid, for a person to resolve
     not_applied: list[str] = field(default_factory=list)  # unknown, duplicate, settled …
     batches: set[str] = field(default_factory=set)
+    unlogged: list[str] = field(default_factory=list)  # batches whose audit log was not found
 
     def count(self, pid: str, state: str, discrepancy: str | None, batch_id: str) -> None:
         self.batches.add(batch_id)
@@ -63,7 +65,8 @@ class Reconciliation:
 
     def summary(self) -> str:
         if self.already:
-            return f"回盘文件 {self.file_name} 已于此前对账（sha256 相同），本次未作任何更改"
+            said = f"回盘文件 {self.file_name} 已于此前对账（sha256 相同），本次未作任何更改"
+            return "\n".join([said, *self.unlogged_lines()])
         lines = [
             f"回盘文件 {self.file_name}：成功 {self.paid} 笔，失败 {self.failed} 笔，"
             f"退汇 {self.reversed} 笔；未采用 {len(self.not_applied)} 行；"
@@ -71,7 +74,13 @@ class Reconciliation:
         ]
         lines += [f"  不符：{d}" for d in self.discrepancies]
         lines += [f"  未采用：{n}" for n in self.not_applied]
-        return "\n".join(lines)
+        return "\n".join(lines + self.unlogged_lines())
+
+    def unlogged_lines(self) -> list[str]:
+        return [
+            f"  审计日志：找不到批次 {b} 的目录，对账事件待下次对该批次执行命令时补记"
+            for b in self.unlogged
+        ]
 
 
 def reconcile(
@@ -91,73 +100,89 @@ def reconcile(
         ).first()
         if seen is not None:
             result.already = True
-            return result
-        known = _payments(connection, list(rows["payment_id"]))
-        now = dt.datetime.now(dt.UTC)
-        changes, events = [], []
-        done: set[str] = set()
-        for row in rows.itertuples(index=False):  # in order: the first row for an id counts
-            pid = str(row.payment_id)
-            payment = known.get(pid)
-            outcome = _outcome(pid, row, payment, done)
-            done.add(pid)  # a later row for this id is a duplicate, applied or not
-            if isinstance(outcome, str):
-                result.not_applied.append(outcome)
-                continue
-            state, discrepancy = outcome
-            paid = int(row.amount) if state == "paid" else payment["bank_amount_fen"]
-            changes.append(
-                {
-                    "pid": pid,
-                    "state": state,
-                    "bank_reason": str(row.reason) or None,
-                    "discrepancy": discrepancy,
-                    "bank_amount_fen": paid,
-                    "updated_at": now,
-                }
-            )
-            events.append(
-                {
-                    "payment_id": pid,
-                    "event": "bank_return",
-                    "from_state": payment["state"],
-                    "to_state": state,
-                    "source": sha,
-                    "actor": by,
-                    "detail": (discrepancy or str(row.reason) or "")[:500] or None,
-                    "at": now,
-                }
-            )
-            result.count(pid, state, discrepancy, str(payment["batch_id"]))
-        if changes:  # one statement, executed for every changed payment
-            connection.execute(
-                update(payment_states)
-                .where(payment_states.c.payment_id == bindparam("pid"))
-                .values(
-                    state=bindparam("state"),
-                    bank_reason=bindparam("bank_reason"),
-                    discrepancy=bindparam("discrepancy"),
-                    bank_amount_fen=bindparam("bank_amount_fen"),
-                    updated_at=bindparam("updated_at"),
-                ),
-                changes,
-            )
-            states = {c["pid"]: c["state"] for c in changes}
-            for pid in recovery.netted_among(connection, list(states)):
-                recovery.settle_offsets(connection, pid, paid=states[pid] == "paid")
-        if events:
-            connection.execute(payment_events.insert(), events)
-        connection.execute(
-            bank_returns.insert().values(
-                sha256=sha,
-                file_name=path.name,
-                rows=len(rows),
-                applied=result.applied,
-                reconciled_by=by,
-                reconciled_at=now,
-            )
-        )
+        else:
+            _apply(connection, path, sha, rows, by, result)
+    # Each batch's log gets the return's event, and any its earlier commands left missing.
+    with registry.engine.connect() as connection:
+        touched = money_audit.batches_of_return(connection, sha)
+    result.unlogged = money_audit.complete_batches(registry, touched, "bank-return")
     return result
+
+
+def _apply(
+    connection: Connection,
+    path: Path,
+    sha: str,
+    rows: pd.DataFrame,
+    by: str,
+    result: Reconciliation,
+) -> None:
+    """Apply the file's rows inside the reconciliation's transaction."""
+    known = _payments(connection, list(rows["payment_id"]))
+    now = dt.datetime.now(dt.UTC)
+    changes, events = [], []
+    done: set[str] = set()
+    for row in rows.itertuples(index=False):  # in order: the first row for an id counts
+        pid = str(row.payment_id)
+        payment = known.get(pid)
+        outcome = _outcome(pid, row, payment, done)
+        done.add(pid)  # a later row for this id is a duplicate, applied or not
+        if isinstance(outcome, str):
+            result.not_applied.append(outcome)
+            continue
+        state, discrepancy = outcome
+        paid = int(row.amount) if state == "paid" else payment["bank_amount_fen"]
+        changes.append(
+            {
+                "pid": pid,
+                "state": state,
+                "bank_reason": str(row.reason) or None,
+                "discrepancy": discrepancy,
+                "bank_amount_fen": paid,
+                "updated_at": now,
+            }
+        )
+        events.append(
+            {
+                "payment_id": pid,
+                "event": "bank_return",
+                "from_state": payment["state"],
+                "to_state": state,
+                "source": sha,
+                "actor": by,
+                "detail": (discrepancy or str(row.reason) or "")[:500] or None,
+                "at": now,
+            }
+        )
+        result.count(pid, state, discrepancy, str(payment["batch_id"]))
+    if changes:  # one statement, executed for every changed payment
+        connection.execute(
+            update(payment_states)
+            .where(payment_states.c.payment_id == bindparam("pid"))
+            .values(
+                state=bindparam("state"),
+                bank_reason=bindparam("bank_reason"),
+                discrepancy=bindparam("discrepancy"),
+                bank_amount_fen=bindparam("bank_amount_fen"),
+                updated_at=bindparam("updated_at"),
+            ),
+            changes,
+        )
+        states = {c["pid"]: c["state"] for c in changes}
+        for pid in recovery.netted_among(connection, list(states)):
+            recovery.settle_offsets(connection, pid, paid=states[pid] == "paid")
+    if events:
+        connection.execute(payment_events.insert(), events)
+    connection.execute(
+        bank_returns.insert().values(
+            sha256=sha,
+            file_name=path.name,
+            rows=len(rows),
+            applied=result.applied,
+            reconciled_by=by,
+            reconciled_at=now,
+        )
+    )
 
 
 def _payments(connection: Connection, ids: list[str]) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -277,4 +302,5 @@ def settle_by_hand(
                 at=now,
             )
         )
+    money_audit.complete_batches(registry, [str(payment["batch_id"])], "settle")
     return state

@@ -213,9 +213,11 @@ releases = Table(
     Column("decided_at", DateTime(timezone=True), nullable=True),
     Column("sent_by", String(120), nullable=True),  # who recorded the upload to the bank
     Column("sent_at", DateTime(timezone=True), nullable=True),
-    # The round's 拨付审批单 under `bank/`, written once at approval (SPEC §8).
+    # The round's 拨付审批单 under `bank/`, written once at approval (SPEC §8), and the batch
+    # folder it was approved in: where later steps append their audit events (`money_audit`).
     Column("approval_file", String(255), nullable=True),
     Column("approval_sha256", String(64), nullable=True),
+    Column("folder", String(1000), nullable=True),
     UniqueConstraint("batch_id", "round", name="uq_release_once"),
 )
 

@@ -14,8 +14,13 @@ sends it back (退回, with a reason). Approval, under one lock across all batch
   into `bank/` and appends the decision to the audit log (`ledger.completion`: a kill in
   between is finished by the next command on the batch).
 
+`mark_sent` records the upload to the bank, then its `round_sent` event in the batch's audit
+log (`ledger.money_audit`, which also completes what an earlier command left missing).
+
+The approver names the round (the one looked at), and it must be awaiting approval: a round
+not named, already decided or unknown is refused with the rounds that are awaiting approval.
 Sending back releases nothing and frees the round's claims for a corrected batch. Either
-decision is final for the round. `mark_sent` records the upload to the bank.
+decision is final for the round.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from sqlalchemy import Connection, and_, delete, select, update
 
 from bank.files import BankFile, BankRelease, bank_release, holds
 from bank.formats import BankFormat, load_formats
-from ledger import completion, recovery
+from ledger import completion, money_audit, recovery
 from ledger.budget_check import BudgetLine, OverBudget, budget_lines
 from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, Manifest
@@ -153,12 +158,13 @@ def approve(
     policy: PolicySet,
     on: dt.date,
     *,
+    round_: int,
     send_back: str | None = None,
     identity: str = "typed",
-    round_: int | None = None,
     formats: dict[str, BankFormat] | None = None,
 ) -> Approval:
-    """批准 (or, with `send_back`, 退回) a round of the batch in `folder`."""
+    """批准 (or, with `send_back`, 退回) round `round_` of the batch in `folder`: the round the
+    approver names, which must be awaiting approval (SPEC §8 settled points)."""
     approver = approver.strip()
     if not approver:
         raise ApprovalRefused("请填写审批人姓名")
@@ -174,8 +180,10 @@ def approve(
             raise ApprovalRefused("\n".join([*finished, str(refused)])) from refused
         raise
     crash_point("approve-committed")
-    # The staged files into bank/, and the decision's audit event.
+    # The staged files into bank/, the decision's audit event, and any event of a later step
+    # (sent, a return, a settlement) an earlier command left missing.
     completion.complete(folder, registry, own=(decision.batch_id, decision.round))
+    money_audit.complete(registry, decision.batch_id, folder, "approve")
     return decision
 
 
@@ -187,16 +195,22 @@ def _decide(
     on: dt.date,
     send_back: str | None,
     identity: str,
-    round_: int | None,
+    round_: int,
     formats: dict[str, BankFormat] | None,
 ) -> Approval:
     """The decision, committed to the registry with the approval's files staged."""
-    files = round_files(folder, round_)
+    try:
+        files = round_files(folder, round_)
+    except ApprovalRefused as refused:
+        raise ApprovalRefused(f"{refused}；{awaiting_text(folder, registry)}") from refused
     manifest = files.manifest
     batch_id, number = manifest.batch_id, manifest.round
     with registry.engine.begin() as connection:
         serialized(connection, RELEASE_LOCK)
-        release = _release_row(connection, batch_id, number)
+        try:
+            release = _release_row(connection, batch_id, number)
+        except ApprovalRefused as refused:
+            raise ApprovalRefused(f"{refused}；{_awaiting(connection, batch_id)}") from refused
         listed = _check_round(connection, files)
         _check_people(connection, release, approver, batch_id, number)
         now = dt.datetime.now(dt.UTC)
@@ -279,9 +293,43 @@ def _decide(
                 decided_at=now,
                 approval_file=sheet[0],
                 approval_sha256=sheet[1],
+                folder=str(folder.resolve()),
             )
         )
     return decision
+
+
+def awaiting_rounds(connection: Connection, batch_id: str) -> list[int]:
+    """The batch's rounds awaiting approval: prepared, neither approved nor sent back."""
+    return list(
+        connection.execute(
+            select(releases.c.round)
+            .where(releases.c.batch_id == batch_id, releases.c.decision.is_(None))
+            .order_by(releases.c.round)
+        ).scalars()
+    )
+
+
+def _awaiting(connection: Connection, batch_id: str) -> str:
+    numbers = awaiting_rounds(connection, batch_id)
+    if not numbers:
+        return f"批次 {batch_id} 没有待审批的轮次"
+    return "待审批的轮次：" + "、".join(f"第 {n} 轮" for n in numbers)
+
+
+def awaiting_text(folder: Path, registry: Registry) -> str:
+    """The rounds of the batch in `folder` awaiting approval, as the approver reads them."""
+    if not (folder / MANIFEST).exists():
+        return f"{folder} 不是批次输出目录"
+    batch_id = Manifest.read(folder).batch_id
+    with registry.engine.connect() as connection:
+        return _awaiting(connection, batch_id)
+
+
+def name_the_round(folder: Path, registry: Registry, how: str) -> ApprovalRefused:
+    """An approval that names no round releases nothing: the approver names the round looked
+    at (`how` says where), from those awaiting approval."""
+    return ApprovalRefused(f"{how}指明审批的复核轮次；{awaiting_text(folder, registry)}")
 
 
 def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = None) -> int:
@@ -322,6 +370,7 @@ def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = No
             .where(releases.c.batch_id == batch_id, releases.c.round == number)
             .values(sent_by=by.strip(), sent_at=dt.datetime.now(dt.UTC))
         )
+    money_audit.complete(registry, batch_id, folder, "sent")
     return sent
 
 
@@ -400,7 +449,8 @@ def _check_people(
     if release["decision"] is not None:
         raise ApprovalRefused(
             f"批次 {batch_id} 第 {number} 轮已于 {_local(release['decided_at'])} 由 "
-            f"{release['decided_by']} {release['decision']}，不能再次审批"
+            f"{release['decided_by']} {release['decision']}，不能再次审批；"
+            + _awaiting(connection, batch_id)
         )
     same = approver.casefold()
     if same == str(release["prepared_by"]).strip().casefold():

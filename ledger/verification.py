@@ -76,7 +76,16 @@ def folder_problems(folder: Path, registry_url: str | None) -> list[str]:
     problems += audit_problems(folder / AUDIT, registry_url)
     if registry_url:
         problems += _registry_problems(folder, manifest.batch_id, registry_url)
+        problems += _money_events_missing(folder, manifest.batch_id, registry_url)
     return problems
+
+
+def _money_events_missing(folder: Path, batch_id: str, registry_url: str) -> list[str]:
+    """Each sent, return or hand settlement the registry committed and the log lacks (SPEC §8)."""
+    from ledger.money_audit import missing
+
+    with Registry(registry_url) as registry:
+        return missing(folder, batch_id, registry)
 
 
 def _registry_problems(folder: Path, batch_id: str, registry_url: str) -> list[str]:

@@ -1,4 +1,6 @@
-"""拨付审批单 (SPEC §8): what the approver released, written with the bank files at approval.
+"""拨付审批单 (SPEC §8): what the approver released, written with the bank files at approval,
+one file per round (`<batch>-r<n>-拨付审批单.xlsx`, beside the round's bank files), never
+rewritten.
 
 The round's facts (batch, round, preparer, approver, when), the amount released in figures and
 in 大写, what was netted off for amounts owed back, each programme's budget for the year with

@@ -190,6 +190,7 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         custom_run_form(page, served, "approve")
         field(page, "批次输出目录").fill(str(batch))
         field(page, "审批人").fill("审批员乙")
+        field(page, "审批的复核轮次").fill("0")  # the round the approver looked at
         page.screenshot(path=SHOTS / "7-approve-form.png", full_page=True)
         page.get_by_role("button", name="Submit").click()
         approval = open_artifact_of_run(page, served, "approval")

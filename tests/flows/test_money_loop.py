@@ -98,8 +98,8 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
     assert not (folder / "bank").exists()  # no bank file before approval
     with Registry(registry_url) as registry:
         with pytest.raises(ApprovalRefused, match="经办人"):
-            approve(folder, PREPARER, registry, POLICY, ON)
-        done = approve(folder, APPROVER, registry, POLICY, ON)
+            approve(folder, PREPARER, registry, POLICY, ON, round_=0)
+        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0)
         # Every prepared payment is in exactly one bank file, and the files total the batch.
         written = bank_rows(folder)
         assert done.held == [] and done.released == len(listed) == len(written)
@@ -107,7 +107,7 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
         assert int(written["amount"].sum()) == done.released_fen == int(listed["amount"].sum())
         assert sorted(written["file"].unique()) == sorted(name for name, _, _ in done.files)
         with pytest.raises(ApprovalRefused, match="不能再次审批"):
-            approve(folder, "另一审批员", registry, POLICY, ON)
+            approve(folder, "另一审批员", registry, POLICY, ON, round_=0)
         assert mark_sent(folder, PREPARER, registry) == len(listed)
 
         ids = list(written.sort_values("payment_id")["payment_id"])
@@ -163,8 +163,8 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
         for reissue in (first_reissue, second_reissue):
             assert reissue.folder is not None
             with pytest.raises(ApprovalRefused, match="经办人"):
-                approve(reissue.folder, PREPARER, registry, POLICY, ON)
-            approve(reissue.folder, APPROVER, registry, POLICY, ON)
+                approve(reissue.folder, PREPARER, registry, POLICY, ON, round_=0)
+            approve(reissue.folder, APPROVER, registry, POLICY, ON, round_=0)
             mark_sent(reissue.folder, PREPARER, registry)
             row = payments_of(reissue.folder).iloc[0]
             back = write_return(
@@ -246,7 +246,7 @@ def test_money_loop__a_reviewer_of_the_round_may_not_approve_it(tmp_path: Path) 
                 )
             )
         with pytest.raises(ApprovalRefused, match="复核过本轮"):
-            approve(folder, "复核员丁", registry, POLICY, ON)
+            approve(folder, "复核员丁", registry, POLICY, ON, round_=0)
 
 
 def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released(
@@ -266,7 +266,7 @@ def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released
     )
     with Registry(url) as registry:
         with pytest.raises(ApprovalRefused) as refused:
-            approve(folder, APPROVER, registry, load_policy(policy_folder), ON)
+            approve(folder, APPROVER, registry, load_policy(policy_folder), ON, round_=0)
         message = str(refused.value)
         # new_hire: 21,000.00 in case 1 against a budget of 20,000.00.
         assert "一次性吸纳就业补贴 2020 年度预算 20,000.00 元" in message
@@ -276,7 +276,7 @@ def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released
             assert (
                 connection.execute(select(func.count()).select_from(payment_states)).scalar() == 0
             )
-        approve(folder, APPROVER, registry, POLICY, ON)  # within the budget: released
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0)  # within the budget: released
 
 
 def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -> None:
@@ -319,7 +319,7 @@ def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -
                     created_at=dt.datetime.now(dt.UTC),
                 )
             )
-        done = approve(folder, APPROVER, registry, policy, ON)
+        done = approve(folder, APPROVER, registry, policy, ON, round_=0)
         assert done.netted_fen == 150000
         [line] = [b for b in done.budgets if b.program == "new_hire"]
         assert (line.this, line.remaining) == (1950000, 50000)
@@ -341,15 +341,17 @@ def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
         with registry.engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(claims)).scalar() > 0
         with pytest.raises(ApprovalRefused, match="退回原因"):
-            approve(folder, APPROVER, registry, POLICY, ON, send_back=" ")
-        done = approve(folder, APPROVER, registry, POLICY, ON, send_back="开户行信息需核实")
+            approve(folder, APPROVER, registry, POLICY, ON, send_back=" ", round_=0)
+        done = approve(
+            folder, APPROVER, registry, POLICY, ON, send_back="开户行信息需核实", round_=0
+        )
         assert done.decision == "退回" and not (folder / "bank").exists()
         counts = state_counts_of(registry, done.batch_id)
         assert set(counts) == {"sent_back"}
         with registry.engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(claims)).scalar() == 0
         with pytest.raises(ApprovalRefused, match="退回"):
-            approve(folder, APPROVER, registry, POLICY, ON)
+            approve(folder, APPROVER, registry, POLICY, ON, round_=0)
     # A rerun reproduces the round's files as they were and takes no claim again.
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     assert prepared(tmp_path / "out", url) == folder
@@ -376,7 +378,7 @@ def test_money_loop__two_approvals_and_two_reconciliations_at_once_act_once(
                 outcomes.append(refused)
 
     def approving(registry: Registry) -> object:
-        return approve(folder, APPROVER, registry, POLICY, ON)
+        return approve(folder, APPROVER, registry, POLICY, ON, round_=0)
 
     threads = [threading.Thread(target=one, args=(approving,)) for _ in range(2)]
     for thread in threads:
@@ -420,7 +422,7 @@ def test_settle_by_hand__needs_a_reason_and_a_second_person(tmp_path: Path) -> N
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
         pid = str(payments_of(folder)["payment_id"].iloc[0])
         with pytest.raises(SettleRefused, match="另一人"):
             settle_by_hand(registry, pid, "成功", "回单 2021-001", "对账员", "对账员")
@@ -440,10 +442,16 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
     state = approve_round(
-        batch=str(folder), approver=PREPARER, technical={"registry": url}, return_state=True
+        batch=str(folder),
+        approver=PREPARER,
+        round=0,
+        technical={"registry": url},
+        return_state=True,
     )
     assert state.is_failed() and "不能审批自己经办的拨付" in str(state.message)
-    summary = approve_round(batch=str(folder), approver=APPROVER, technical={"registry": url})
+    summary = approve_round(
+        batch=str(folder), approver=APPROVER, round=0, technical={"registry": url}
+    )
     assert "已由 审批员乙 批准" in summary
     # The bank's return dropped in the inbox's 回盘 folder is reconciled that night, then archived.
     inbox = tmp_path / "inbox"
@@ -485,7 +493,7 @@ def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_o
     with Registry(url) as registry:
         with pytest.raises(recovery.RecoveryRefused, match="已拨付"):
             recovery.mark_wrong(registry, pid, 100, "重复申领", "经办员", "科长")
-        approve(folder, APPROVER, registry, POLICY, ON)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
         with pytest.raises(recovery.RecoveryRefused, match="另一人"):
             recovery.mark_wrong(registry, pid, 100, "重复申领", "经办员", "经办员")
         with pytest.raises(recovery.RecoveryRefused, match="不超过"):

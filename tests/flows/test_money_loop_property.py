@@ -47,7 +47,7 @@ def sent_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd
         )
     )
     with Registry(url) as registry:
-        approve(folder, "审批员", registry, load_policy(), dt.date(2021, 1, 5))
+        approve(folder, "审批员", registry, load_policy(), dt.date(2021, 1, 5), round_=0)
         mark_sent(folder, "经办员", registry)
     listed = pd.read_csv(folder / "payments.csv", dtype=str, keep_default_na=False)
     listed["amount"] = [int(Decimal(a) * 100) for a in listed["amount"]]
@@ -90,6 +90,8 @@ def test_reconcile__any_sequence_of_returns_ends_as_the_model_says_and_balances(
                 result = outcome if outcome in ("失败", "退汇") else "成功"
                 lines.append((pid, row["bank_account"], row["beneficiary_name"], paid, result))
             content = tuple(lines)
+            if not lines:  # a return without a single line is refused, not applied
+                continue
             path = work / f"回盘-{number}.csv"
             pd.DataFrame(
                 [
@@ -99,9 +101,8 @@ def test_reconcile__any_sequence_of_returns_ends_as_the_model_says_and_balances(
                 columns=["付款编号", "账号", "户名", "金额", "结果", "失败原因"],
             ).to_csv(path, index=False, encoding="utf-8-sig")
             outcome_of_file = reconcile(path, registry, "对账员")
-            if content in seen or not lines:
-                if content in seen:
-                    assert outcome_of_file.already
+            if content in seen:
+                assert outcome_of_file.already
                 continue
             seen.add(content)
             for pid, _, _, fen, result in lines:  # the rules, plainly

@@ -152,7 +152,7 @@ def test_kill_9__after_a_reissues_commit_the_next_reissue_completes_its_log(
     assert subsidy(*reissuing).returncode == 0  # nothing left to re-issue; the log completed
     assert folder_problems(again_folder, url) == []
     with Registry(url) as registry:
-        approve(again_folder, APPROVER, registry, POLICY, ON)
+        approve(again_folder, APPROVER, registry, POLICY, ON, round_=0)
     assert folder_problems(again_folder, url) == []
 
 

@@ -218,7 +218,12 @@ def test_approve__a_missing_policy_folder_is_one_chinese_line(
     url = f"sqlite:///{tmp_path / 'out' / 'registry.sqlite'}"
     Registry(url).dispose()
     missing = tmp_path / "无此参数目录"
-    assert main(["approve", str(folder), "--approver", "王五", "--policy", str(missing)]) == 1
+    assert (
+        main(
+            ["approve", str(folder), "--approver", "王五", "--round", "0", "--policy", str(missing)]
+        )
+        == 1
+    )
     assert str(missing) in one_chinese_line(capsys.readouterr().err)
     assert not (folder / "bank").exists()
 

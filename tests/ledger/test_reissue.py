@@ -78,12 +78,12 @@ def test_reissue__two_failed_payments_of_one_beneficiary_each_get_their_own_id(
         assert list(first.payments["original_payment_id"]) == [ids[0]]
         assert any(ids[1] in w and "另一笔已在本次重新支付" in w for w in first.waiting)
         # Sent back, the original is failed again: a new attempt, a new batch and new ids.
-        approve(first.folder, "审批员", registry, load_policy(), ON, send_back="金额待核")
+        approve(first.folder, "审批员", registry, load_policy(), ON, round_=0, send_back="金额待核")
         second = reissue.prepare_reissue(registry, tmp_path / "out", "经办员", ON)
         assert second.folder is not None and second.folder != first.folder
         assert list(second.payments["original_payment_id"]) == [ids[0]]
         assert not set(second.payments["payment_id"]) & set(first.payments["payment_id"])
-        approve(second.folder, "审批员", registry, load_policy(), ON, send_back="再核")
+        approve(second.folder, "审批员", registry, load_policy(), ON, round_=0, send_back="再核")
         with registry.engine.connect() as connection:
             reissues = connection.execute(
                 select(payments.c.payment_id, payments.c.original_payment_id).where(

@@ -1,6 +1,8 @@
-"""Each approval's 拨付审批单: its file name and sha256, recorded with the decision (SPEC §8).
+"""Each approval's 拨付审批单: its file name and sha256, recorded with the decision, and the batch
+folder the round was approved in, where the later steps of the money loop (sent, bank returns,
+settlements by hand) append their audit events (SPEC §8).
 
-Rounds approved before have neither; `verify` says it cannot check their 拨付审批单.
+Rounds approved before have none of these; `verify` says it cannot check their 拨付审批单.
 
 Revision ID: 0005
 Revises: 0004
@@ -19,9 +21,11 @@ def upgrade() -> None:
     with op.batch_alter_table("releases") as table:
         table.add_column(sa.Column("approval_file", sa.String(255), nullable=True))
         table.add_column(sa.Column("approval_sha256", sa.String(64), nullable=True))
+        table.add_column(sa.Column("folder", sa.String(1000), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("releases") as table:
+        table.drop_column("folder")
         table.drop_column("approval_sha256")
         table.drop_column("approval_file")
