@@ -22,7 +22,13 @@ POINTS = (
     "audited",
 )
 # The money loop's commands: after the registry commit, before the files and audit event.
-MONEY_POINTS = ("approve-committed", "reissue-committed")
+MONEY_POINTS = (
+    "approve-committed",
+    "reissue-committed",
+    "sent-committed",
+    "return-committed",
+    "settle-committed",
+)
 
 
 def crash_point(name: str) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from bank.formats import BankFormat, load_formats
 from bank.returns import read_return
 from ledger import money_audit, recovery
+from ledger.faults import crash_point
 from ledger.outputs import file_sha256
 from ledger.registry import Registry, serialized
 from ledger.registry_tables import bank_returns, payment_events, payment_states, payments
@@ -102,6 +103,7 @@ def reconcile(
             result.already = True
         else:
             _apply(connection, path, sha, rows, by, result)
+    crash_point("return-committed")
     # Each batch's log gets the return's event, and any its earlier commands left missing.
     with registry.engine.connect() as connection:
         touched = money_audit.batches_of_return(connection, sha)
@@ -302,5 +304,6 @@ def settle_by_hand(
                 at=now,
             )
         )
+    crash_point("settle-committed")
     money_audit.complete_batches(registry, [str(payment["batch_id"])], "settle")
     return state

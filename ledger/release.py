@@ -339,6 +339,7 @@ def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = No
     completion.complete(folder, registry)
     files = round_files(folder, round_)
     batch_id, number = files.manifest.batch_id, files.manifest.round
+    money_audit.complete(registry, batch_id, folder, "sent")  # what an earlier command left
     with registry.engine.begin() as connection:
         serialized(connection, RELEASE_LOCK)
         release = _release_row(connection, batch_id, number)
@@ -370,6 +371,7 @@ def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = No
             .where(releases.c.batch_id == batch_id, releases.c.round == number)
             .values(sent_by=by.strip(), sent_at=dt.datetime.now(dt.UTC))
         )
+    crash_point("sent-committed")
     money_audit.complete(registry, batch_id, folder, "sent")
     return sent
 

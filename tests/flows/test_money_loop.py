@@ -81,6 +81,13 @@ def payments_of(folder: Path) -> pd.DataFrame:
     return frame
 
 
+def assert_verified(folder: Path, url: str) -> None:
+    """`subsidy verify` passes on the folder: files, audit log and Merkle roots, registry, and
+    the money proof of every round (SPEC §8 Proof), after every step of the loop."""
+    assert folder_problems(folder, url) == []
+    assert money_proof(folder, url)[1] == []
+
+
 def write_return(path: Path, rows: list[list[str]]) -> Path:
     header = ["付款编号", "账号", "户名", "金额", "结果", "失败原因"]
     pd.DataFrame(rows, columns=header).to_csv(path, index=False, encoding="utf-8-sig")
@@ -106,9 +113,11 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
         assert written["payment_id"].is_unique
         assert int(written["amount"].sum()) == done.released_fen == int(listed["amount"].sum())
         assert sorted(written["file"].unique()) == sorted(name for name, _, _ in done.files)
+        assert_verified(folder, registry_url)
         with pytest.raises(ApprovalRefused, match="不能再次审批"):
             approve(folder, "另一审批员", registry, POLICY, ON, round_=0)
         assert mark_sent(folder, PREPARER, registry) == len(listed)
+        assert_verified(folder, registry_url)
 
         ids = list(written.sort_values("payment_id")["payment_id"])
         sent = listed.set_index("payment_id")
@@ -134,6 +143,7 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
         counts = state_counts_of(registry, done.batch_id)
         again = reconcile(returned, registry, "对账员丙")
         assert again.already and state_counts_of(registry, done.batch_id) == counts
+        assert_verified(folder, registry_url)
 
         [proof] = prove(registry, done.batch_id, folder)
         failed = int(sent.loc[ids[:2], "amount"].sum())
@@ -165,7 +175,9 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
             with pytest.raises(ApprovalRefused, match="经办人"):
                 approve(reissue.folder, PREPARER, registry, POLICY, ON, round_=0)
             approve(reissue.folder, APPROVER, registry, POLICY, ON, round_=0)
+            assert_verified(reissue.folder, registry_url)
             mark_sent(reissue.folder, PREPARER, registry)
+            assert_verified(reissue.folder, registry_url)
             row = payments_of(reissue.folder).iloc[0]
             back = write_return(
                 tmp_path / f"{reissue.folder.name}.csv",
@@ -181,6 +193,8 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
                 ],
             )
             assert reconcile(back, registry, "对账员丙").paid == 1
+            assert_verified(reissue.folder, registry_url)
+            assert_verified(folder, registry_url)
             [again_proof] = prove(registry, reissue.folder.name, reissue.folder)
             assert again_proof.balances and again_proof.problems == []
             assert again_proof.paid == int(row["amount"])

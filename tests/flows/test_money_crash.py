@@ -1,0 +1,92 @@
+"""`kill -9` between the registry commit and the audit append of `sent`, `bank-return` and
+`settle` (SPEC §8 settled points: the log never misses a committed change). Each command runs
+in a child process that kills itself at its point (`ledger.faults.MONEY_POINTS`); `verify` then
+names the gap, the next command on the batch completes the log, and `verify` passes with every
+event written once. The same for `approve` and `reissue` is in `test_proof_rounds.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ledger.faults import MONEY_POINTS
+from ledger.registry import Registry
+from ledger.release import approve, mark_sent
+from ledger.verification import folder_problems, money_proof
+from tests.flows.test_money_loop import payments_of, write_return
+from tests.flows.test_proof_rounds import APPROVER, ON, POLICY, PREPARER, run_round, subsidy
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+
+def events(folder: Path) -> list[str]:
+    lines = (folder / "audit.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["event"] for line in lines]
+
+
+def return_lines(listed, result: str = "成功") -> list[list[str]]:  # type: ignore[no-untyped-def]
+    return [
+        [
+            r.payment_id,
+            r.bank_account,
+            r.beneficiary_name,
+            f"{Decimal(int(r.amount)) / 100:.2f}",
+            result,
+            "" if result == "成功" else "系统故障",
+        ]
+        for r in listed.itertuples()
+    ]
+
+
+def test_money_points__every_command_has_its_kill_point_in_the_code() -> None:
+    sources = "".join(
+        (Path(__file__).resolve().parents[2] / "ledger" / name).read_text(encoding="utf-8")
+        for name in ("release.py", "reissue.py", "reconcile.py")
+    )
+    assert all(f'crash_point("{point}")' in sources for point in MONEY_POINTS)
+
+
+@pytest.mark.parametrize("point", ["sent-committed", "return-committed", "settle-committed"])
+def test_kill_9__after_the_commit_the_gap_is_named_and_the_next_command_completes_the_log(
+    tmp_path: Path, point: str
+) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = run_round(tmp_path / "out", url)
+    listed = payments_of(folder)
+    first, rest = listed.iloc[:1], listed.iloc[1:]
+    with Registry(url) as registry:
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        if point != "sent-committed":
+            mark_sent(folder, PREPARER, registry, 0)
+    registry_args = ("--registry", url)
+    if point == "sent-committed":
+        step = ("sent", str(folder), "--by", PREPARER, "--round", "0")
+        again = step  # refused as already sent, after completing the log
+        wanted = "round_sent"
+    elif point == "return-committed":
+        returned = write_return(tmp_path / "回盘.csv", return_lines(listed))
+        step = ("bank-return", str(returned), "--by", "对账员丙")
+        again = step  # the same file: applied once, its event completed
+        wanted = "bank_return"
+    else:
+        pid = str(first.iloc[0]["payment_id"])
+        step = ("settle", pid, "--result", "成功", "--reason", "柜面查询已入账")
+        step += ("--by", "对账员丙", "--checker", "复核员丁")
+        returned = write_return(tmp_path / "回盘.csv", return_lines(rest))
+        again = ("bank-return", str(returned), "--by", "对账员丙")
+        wanted = "settled_by_hand"
+    killed = subsidy(*step, *registry_args, crash_at=point)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert wanted not in events(folder)
+    assert folder_problems(folder, url) != []  # the committed change the log misses is named
+    subsidy(*again, *registry_args)
+    assert events(folder).count(wanted) == 1
+    assert folder_problems(folder, url) == []
+    assert money_proof(folder, url)[1] == []
+    subsidy(*again, *registry_args)  # once more: nothing written twice
+    assert events(folder).count(wanted) == 1
