@@ -26,7 +26,7 @@ from policy.money import fen_text, text_to_fen
 from workbooks.bank_return_sheet import return_rows
 from workbooks.bank_sheet import bank_sheet_bytes
 
-ACCOUNT_PATTERN = r"^\d{8,32}$"
+ACCOUNT_PATTERN = r"^[0-9]{8,32}$"  # ASCII digits: `\d` takes any script's
 CORPORATE, PERSONAL = "对公", "对私"
 SUFFIX = {"csv": "csv", "fixed": "txt", "xlsx": "xlsx"}
 
@@ -116,7 +116,7 @@ def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFram
     return found[found["reason"] != ""][["payment_id", "reason"]].reset_index(drop=True)
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "'")  # and the apostrophe that would guard them
 
 
 def _why_name_held(name: str, bank_format: BankFormat) -> str:

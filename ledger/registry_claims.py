@@ -41,7 +41,7 @@ HOLD_COLUMNS = [
     "comment",
 ]
 PAID_COLUMNS = ["program", "period", "beneficiary_id", "lineage", "seq", "payment_id", "amount"]
-PAID_COLUMNS += ["kind", "original_payment_id"]
+PAID_COLUMNS += ["kind", "original_payment_id", "batch_id"]
 GRANTED_SELECT = (
     "c.program, c.period, c.claim_key, c.lineage, COALESCE(c.seq, 0), c.person_id,"
     " c.start_date, c.end_date"
@@ -52,7 +52,7 @@ HOLD_SELECT = (
 )
 PAID_SELECT = (
     "p.program, p.period, p.beneficiary_id, b.lineage, p.seq, p.payment_id, p.amount_fen,"
-    " COALESCE(p.kind, 'payment'), COALESCE(p.original_payment_id, '')"
+    " COALESCE(p.kind, 'payment'), COALESCE(p.original_payment_id, ''), p.batch_id"
 )
 VERDICT_COLUMNS = ["program", "file", "sheet", "row", "verdict", "comment", "round", "reviewer"]
 

@@ -69,13 +69,20 @@ NOT_GRANTED = ("failed", "sent_back")  # a failed payment not re-issued; a round
 
 
 def paid_before(
-    recorded: Recorded, seq: int, lineage: str, states: dict[str, str] | None = None
+    recorded: Recorded,
+    seq: int,
+    lineage: str,
+    states: dict[str, str] | None = None,
+    batch_id: str | None = None,
 ) -> pd.DataFrame:
     """What the same applications were granted before the round (earlier rounds, earlier
     parameters), as `states` (payment id → state when the round was recorded) saw it (SPEC §8
     Top-ups): a failed payment not re-issued (or whose re-issue failed, not re-issued in turn)
-    and a payment sent back count for nothing; a re-issued one counts once, its `payment_id`
-    the latest payment of it that was not failed (the re-issue), with that payment's `seq`."""
+    of an earlier batch and a payment sent back count for nothing; a re-issued one counts once,
+    its `payment_id` the latest payment of it that was not failed (the re-issue), with that
+    payment's `seq`. A failed payment of this very batch (`batch_id`, an earlier review round)
+    still counts: it is paid again only through re-issue, to a corrected account where the
+    bank's reason is about the account (SPEC §8 Re-issue), never by the next review round."""
     states = states or {}
     paid = recorded.paid[recorded.paid["seq"] < seq]
     own = paid[(paid["lineage"] == lineage) & (paid["kind"] != "reissue")]
@@ -92,7 +99,9 @@ def paid_before(
         latest, latest_seq = str(row.payment_id), int(row.seq)
         while states.get(latest) == "reissued" and latest in by_original:
             latest, latest_seq = by_original[latest]
-        if states.get(latest) in NOT_GRANTED or states.get(str(row.payment_id)) == "sent_back":
+        if states.get(str(row.payment_id)) == "sent_back":
+            continue
+        if states.get(latest) in NOT_GRANTED and row.batch_id != batch_id:
             continue
         rows.append(
             (

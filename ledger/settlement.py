@@ -228,7 +228,9 @@ def settle_claims(
     claims.end_holds(_ended(latest))
     used = cap_used(recorded, seq, identity.lineage)
     all_paid = build_payments(latest, CASH, prepared.caps, identity.batch_id, used, number)
-    granted = paid_before(recorded, seq, identity.lineage, claims.states_before(seq))
+    granted = paid_before(
+        recorded, seq, identity.lineage, claims.states_before(seq), identity.batch_id
+    )
     payments, decreases = pay_differences(all_paid, granted)
     claims.pay(payments, number, seq)
     return replace(

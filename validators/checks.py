@@ -114,7 +114,7 @@ def digits_between(values: pd.Series, shortest: int, longest: int) -> pd.Series:
     """True where the value is all digits and its length lies within the bounds."""
     text = values.fillna("")
     length = text.str.len()
-    ok = text.str.fullmatch(r"\d+") & (length >= shortest) & (length <= longest)
+    ok = text.str.fullmatch(r"[0-9]+") & (length >= shortest) & (length <= longest)
     return ok.fillna(False).astype(bool) | values.isna()
 
 
@@ -123,7 +123,7 @@ def luhn_valid(values: pd.Series) -> pd.Series:
     text = values.fillna("").astype(str)
     result = pd.Series(False, index=values.index)
     for length in text.str.len().unique():
-        rows = (text.str.len() == length) & text.str.fullmatch(r"\d+").fillna(False)
+        rows = (text.str.len() == length) & text.str.fullmatch(r"[0-9]+").fillna(False)
         if not rows.any() or length == 0:
             continue
         matrix, _ = _char_matrix(text[rows], int(length))

@@ -145,7 +145,7 @@ LOST_DIGITS_MESSAGE = "超过15位的数字在Excel中会丢失末尾数字，�
 
 def lost_digits(raw: pd.Series, text: pd.Series) -> pd.Series:
     """Cells of an identifier or account column whose digits cannot be trusted (SPEC §3): a
-    number with more than 15 digits or with a fraction, or text in exponent form (`6.217E+18`,
+    number with more than 15 digits, a fraction or a sign, or text in exponent form (`6.217E+18`,
     `text` being the cells as cleaned text). Such a value is refused, never turned into text."""
     exponent = text.str.fullmatch(_EXPONENT_FORM).fillna(False).astype(bool)
     numbers = numeric_cells(raw)
@@ -153,7 +153,8 @@ def lost_digits(raw: pd.Series, text: pd.Series) -> pd.Series:
         return exponent
     values = pd.to_numeric(raw[numbers].astype(object), errors="coerce").astype(float)
     whole = np.isfinite(values) & (values == np.floor(values))
-    damaged = ~whole | (values.abs() >= 10**EXCEL_DIGITS)
+    # A sign is no part of an account or code: `-8475135000495` is not 8475135000495.
+    damaged = ~whole | (values.abs() >= 10**EXCEL_DIGITS) | (values < 0)
     return exponent | damaged.reindex(raw.index, fill_value=False)
 
 

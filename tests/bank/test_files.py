@@ -225,3 +225,23 @@ def test_every_format__a_name_with_a_line_break_is_held_never_split(layout_bank:
     )
     release = bank_release(rows, FORMATS, "B1", 0, ON)
     assert release.files == [] and "换行" in release.held.iloc[0]["reason"]
+
+
+def test_generic_csv__a_name_beginning_with_the_apostrophe_is_held_too() -> None:
+    rows = pd.DataFrame(
+        [payment("P01", "new_hire", "'瑞康机械", "齐鲁银行", "86000000000001", 100)]
+    )
+    release = bank_release(rows, FORMATS, "B1", 0, ON)
+    assert release.files == [] and "CSV银行文件无法如实写出" in release.held.iloc[0]["reason"]
+
+
+def test_every_format__an_account_in_another_scripts_digits_is_held() -> None:
+    arabic = "٨٤٧٥١٣٥٠٠٠٤٩٥٧٦٥٦١١"  # digits to Python's \d, not to a bank
+    rows = pd.DataFrame(
+        [
+            payment(f"P0{n}", "new_hire", "瑞康机械", bank, arabic, 100)
+            for n, bank in enumerate(["中国工商银行济南分行", "中国建设银行淄博分行", "齐鲁银行"])
+        ]
+    )
+    release = bank_release(rows, FORMATS, "B1", 0, ON)
+    assert release.files == [] and len(release.held) == 3

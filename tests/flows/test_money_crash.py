@@ -90,3 +90,29 @@ def test_kill_9__after_the_commit_the_gap_is_named_and_the_next_command_complete
     assert money_proof(folder, url)[1] == []
     subsidy(*again, *registry_args)  # once more: nothing written twice
     assert events(folder).count(wanted) == 1
+
+
+def test_review_round__a_failed_payment_of_an_earlier_round_is_not_paid_again(
+    tmp_path: Path,
+) -> None:
+    """A payment the bank failed for its account is paid again only through re-issue, to a
+    corrected account (SPEC §8 Re-issue): the next review round of the batch adds nothing for
+    it (an outsider saw round 1 pay it again, in full, to the account the bank had refused)."""
+    from tests.flows.test_operations import review_ledger
+
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = run_round(tmp_path / "out", url)
+    listed = payments_of(folder)
+    failed = listed.iloc[:1]
+    with Registry(url) as registry:
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        mark_sent(folder, PREPARER, registry, 0)
+    lines = return_lines(failed, "失败")
+    lines[0][-1] = "账号不存在"
+    returned = write_return(tmp_path / "回盘.csv", lines)
+    assert subsidy("bank-return", str(returned), "--registry", url).returncode == 0
+    reviewed = review_ledger(folder / "ledger.xlsx", {14: ("通过", "已核实")}, tmp_path / "r.xlsx")
+    assert run_round(tmp_path / "out", url, reviewed) == folder
+    again = payments_of(folder)  # what round 1 adds
+    assert str(failed.iloc[0]["beneficiary_id"]) not in set(again["beneficiary_id"])
+    assert folder_problems(folder, url) == []

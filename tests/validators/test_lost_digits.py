@@ -52,3 +52,17 @@ def test_read_references__a_list_with_a_damaged_id_is_missing_not_guessed(tmp_pa
     assert "建档立卡名单" not in references.lists
     assert "第3行" in references.why_missing("建档立卡名单")
     assert "设为文本" in references.why_missing("建档立卡名单")
+
+
+def test_clean_account__a_negative_number_is_unreadable_not_its_digits() -> None:
+    assert list(clean_account(pd.Series([-8475135000495, 8475135000495])).unreadable) == [
+        True,
+        False,
+    ]
+
+
+def test_digits_between__only_ascii_digits_make_an_account() -> None:
+    from validators.checks import digits_between
+
+    cells = pd.Series(["٨٤٧٥١٣٥٠٠٠٤٩", "१२३४५६७८९०", "84751350004"])
+    assert list(digits_between(cells, 8, 32)) == [False, False, True]
