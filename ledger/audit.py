@@ -349,4 +349,7 @@ def events_of(path: Path, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if marker in line:
-                yield number, json.loads(line)
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a broken line is `verify`'s to report, never a crash here

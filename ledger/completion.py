@@ -95,7 +95,9 @@ def complete(
     except (ValueError, KeyError, TypeError):
         return []  # `approve` and `verify` say what is wrong with the manifest
     with registry.engine.connect() as connection:
-        files = recorded_files(connection, batch_id)
+        # Decided rounds first, then their files: an approval committing between the two reads
+        # is then either not seen at all or seen with its files, never decided without them
+        # (which would take its staged files for leftovers).
         decided = {
             int(number)
             for (number,) in connection.execute(
@@ -104,6 +106,7 @@ def complete(
                 )
             ).all()
         }
+        files = recorded_files(connection, batch_id)
         missing = audit_gaps(folder, connection, batch_id)
     done = [
         f"批次 {batch_id} 第 {number} 轮：审批已提交但银行文件未移入 bank/（上次命令中断），已补齐"

@@ -326,9 +326,9 @@ def _candidates(connection: Connection) -> pd.DataFrame:
 
 def superseded(connection: Connection, failed: list[str]) -> dict[str, str]:
     """Of these failed payments, each one a later payment of the same applications has already
-    paid in its place (a top-up or review round recorded after it failed counts a failed payment
-    not re-issued as never granted, SPEC §8): failed id → that later payment. Re-issuing one
-    would pay its claims beyond what they are owed."""
+    paid in its place (a top-up recorded after it failed counts a failed payment not re-issued
+    as never granted, SPEC §8): failed id → that later payment. Re-issuing one would pay its
+    claims beyond what they are owed."""
     if not failed:
         return {}
     failed_at: dict[str, dt.datetime] = {}
@@ -357,6 +357,9 @@ def superseded(connection: Connection, failed: list[str]) -> dict[str, str]:
         mine = known.loc[root]
         later = found[
             (found["lineage"] == mine["lineage"])
+            # A later review round of the failed payment's own batch pays only what is owed
+            # beyond it (`rounds.paid_before`): it leaves the failed amount to re-issue.
+            & (found["batch_id"] != mine["batch_id"])
             & (found["program"] == mine["program"])
             & (found["period"] == mine["period"])
             & (found["beneficiary_id"] == mine["beneficiary_id"])
@@ -390,6 +393,7 @@ def _payments_of(connection: Connection, ids: list[str]) -> pd.DataFrame:
                 payments.c.kind,
                 payments.c.original_payment_id,
                 batches.c.lineage,
+                payments.c.batch_id,
                 payments.c.program,
                 payments.c.period,
                 payments.c.beneficiary_id,
@@ -404,7 +408,7 @@ def _payments_of(connection: Connection, ids: list[str]) -> pd.DataFrame:
             .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
             .where(payments.c.beneficiary_id.in_(listed[start : start + 500]))
         ).all()
-    columns = ["payment_id", "kind", "original", "lineage", "program", "period"]
+    columns = ["payment_id", "kind", "original", "lineage", "batch_id", "program", "period"]
     columns += ["beneficiary_id", "recorded_at", "state"]
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     frame["recorded_at"] = [_naive(t) for t in frame["recorded_at"]]

@@ -114,8 +114,9 @@ class RoundFiles:
     payments: pd.DataFrame  # payments.csv of the round, amounts in fen
 
 
-def round_files(folder: Path, round_: int | None = None) -> RoundFiles:
-    """The round's manifest and payments, as kept under `rounds/<n>/` (the latest by default)."""
+def round_files(folder: Path, round_: int | None = None, shown: bool = True) -> RoundFiles:
+    """The round's manifest and payments, as kept under `rounds/<n>/` (the latest by default);
+    with `shown`, every file of the round an approver is shown must be as recorded."""
     if not (folder / MANIFEST).exists():
         raise ApprovalRefused(f"{folder} 不是批次输出目录（没有 {MANIFEST}）")
     latest = Manifest.read(folder)
@@ -128,9 +129,10 @@ def round_files(folder: Path, round_: int | None = None) -> RoundFiles:
     path = kept / "payments.csv"
     if f"{ROUNDS_DIR}/{number}/payments.csv" not in manifest.outputs:
         raise ApprovalRefused(f"{kept / MANIFEST} 没有列出该轮的 payments.csv，不能据此拨付")
+    listed = shown_files(folder, number, manifest, manifest_sha256) if shown else {}
     changed = [
         name
-        for name, sha in shown_files(folder, number, manifest, manifest_sha256).items()
+        for name, sha in listed.items()
         if not (folder / name).is_file() or file_sha256(folder / name) != sha
     ]
     if changed:
@@ -148,7 +150,16 @@ def shown_files(folder: Path, number: int, manifest: Manifest, sha256: str) -> d
     (its manifest is the batch's)."""
     own = f"{ROUNDS_DIR}/{number}/"
     latest = (folder / MANIFEST).is_file() and file_sha256(folder / MANIFEST) == sha256
-    return {name: sha for name, sha in manifest.outputs.items() if latest or name.startswith(own)}
+    return {
+        name: sha
+        for name, sha in manifest.outputs.items()
+        if name.startswith(own) or (latest and not name.startswith(NOT_SHOWN))
+    }
+
+
+# The batch's ledger.xlsx is the reviewers' to fill in (SPEC §6; the round's own copy under
+# rounds/<n>/ is checked), and the returned workbooks go to applicants, not to the approver.
+NOT_SHOWN = ("ledger.xlsx", "returned/")
 
 
 def approve(
@@ -279,8 +290,14 @@ def _decide(
                 sheet_name,
                 write_atomic(pending / sheet_name, approval_workbook(facts, budgets)),
             )
-            _record_release(connection, listed, bank, approver, batch_id, number, netted)
-            _mark_reissued(connection, listed, bank, approver)
+            try:
+                _record_release(connection, listed, bank, approver, batch_id, number, netted)
+                _mark_reissued(connection, listed, bank, approver)
+            except ApprovalRefused:
+                # Refused after staging (the round is ours under the lock): its staged files,
+                # which hold accounts, go with the rolled-back decision.
+                shutil.rmtree(pending, ignore_errors=True)
+                raise
             reason = None
         connection.execute(
             update(releases)
@@ -337,7 +354,7 @@ def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = No
     Every file the approval wrote under `bank/` must be there as recorded: a file edited or
     deleted since is not what was approved, and its upload is not recorded."""
     completion.complete(folder, registry)
-    files = round_files(folder, round_)
+    files = round_files(folder, round_, shown=False)  # what was approved: the bank files below
     batch_id, number = files.manifest.batch_id, files.manifest.round
     money_audit.complete(registry, batch_id, folder, "sent")  # what an earlier command left
     with registry.engine.begin() as connection:

@@ -116,3 +116,33 @@ def test_review_round__a_failed_payment_of_an_earlier_round_is_not_paid_again(
     again = payments_of(folder)  # what round 1 adds
     assert str(failed.iloc[0]["beneficiary_id"]) not in set(again["beneficiary_id"])
     assert folder_problems(folder, url) == []
+
+
+def test_reissue__a_failed_payment_stays_re_issuable_when_a_later_round_pays_the_same_enterprise(
+    tmp_path: Path,
+) -> None:
+    """Round 1 approves one more worker of an enterprise whose round-0 payment failed: round 1
+    pays only that worker, and the failed payment is still re-issued (a reviewer of this change
+    saw `reissue` take round 1's payment for one paid "in its place", leaving it no way out)."""
+    from ledger.reissue import prepare_reissue
+    from tests.flows.test_operations import review_ledger
+
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    out = tmp_path / "out"
+    folder = run_round(out, url)
+    listed = payments_of(folder)
+    enterprise = "913701029GAHH9GDH9"  # its worker on row 92 is held SFP_OVERLAP in round 0
+    failed = listed[listed["beneficiary_id"] == enterprise]
+    with Registry(url) as registry:
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        mark_sent(folder, PREPARER, registry, 0)
+    returned = write_return(tmp_path / "回盘.csv", return_lines(failed, "失败"))  # 系统故障
+    assert subsidy("bank-return", str(returned), "--registry", url).returncode == 0
+    reviewed = review_ledger(folder / "ledger.xlsx", {92: ("通过", "已核实")}, tmp_path / "r.xlsx")
+    assert run_round(out, url, reviewed) == folder
+    added = payments_of(folder)  # that one worker, not the failed payment again
+    assert list(added["beneficiary_id"]) == [enterprise]
+    assert 0 < int(added["amount"].iloc[0]) < int(failed["amount"].iloc[0])
+    with Registry(url) as registry:
+        reissue = prepare_reissue(registry, out, PREPARER, ON)
+    assert list(reissue.payments["original_payment_id"]) == list(failed["payment_id"])

@@ -291,6 +291,7 @@ def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released
                 connection.execute(select(func.count()).select_from(payment_states)).scalar() == 0
             )
         approve(folder, APPROVER, registry, POLICY, ON, round_=0)  # within the budget: released
+    assert_verified(folder, url)
 
 
 def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -> None:
@@ -366,6 +367,7 @@ def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
             assert connection.execute(select(func.count()).select_from(claims)).scalar() == 0
         with pytest.raises(ApprovalRefused, match="退回"):
             approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+    assert_verified(folder, url)
     # A rerun reproduces the round's files as they were and takes no claim again.
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     assert prepared(tmp_path / "out", url) == folder
@@ -430,6 +432,7 @@ def test_money_loop__two_approvals_and_two_reconciliations_at_once_act_once(
     with Registry(registry_url) as registry:
         [proof] = prove(registry, batch_id, folder)
         assert proof.paid == proof.released and proof.balances
+    assert_verified(folder, registry_url)
 
 
 def test_settle_by_hand__needs_a_reason_and_a_second_person(tmp_path: Path) -> None:
@@ -445,6 +448,7 @@ def test_settle_by_hand__needs_a_reason_and_a_second_person(tmp_path: Path) -> N
         assert settle_by_hand(registry, pid, "成功", "回单 2021-001", "对账员", "科长") == "paid"
         with pytest.raises(SettleRefused, match="状态是 paid"):
             settle_by_hand(registry, pid, "失败", "回单 2021-002", "对账员", "科长")
+    assert_verified(folder, url)
 
 
 def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns_reconcile_nightly(
@@ -492,6 +496,7 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
     assert (inbox / "archive" / "回盘" / "工行回盘-0105.csv").exists()
     with Registry(url) as registry:
         assert state_counts_of(registry, folder.name) == {"paid": len(listed)}
+    assert_verified(folder, url)
 
 
 def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_open(
@@ -528,5 +533,4 @@ def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_o
     sheet = load_workbook(io.BytesIO(data), read_only=True)["追回"]
     values = [row for row in sheet.values if any(v is not None for v in row)]
     assert any(key in row for row in values) and any("已追回" in row for row in values)
-    _, problems = money_proof(folder, url)
-    assert problems == []
+    assert_verified(folder, url)

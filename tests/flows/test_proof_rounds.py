@@ -233,7 +233,8 @@ def test_verify__an_edited_approval_sheet_is_found(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["资金拨付申请表.xlsx", "decisions.csv", "ledger.xlsx", "rounds/0/decisions.csv"]
+    "name",
+    ["资金拨付申请表.xlsx", "decisions.csv", "rounds/0/ledger.xlsx", "rounds/0/decisions.csv"],
 )
 def test_approve__every_file_of_the_round_must_be_as_recorded(tmp_path: Path, name: str) -> None:
     """Item 8: an approver approves exactly the files that were shown."""
@@ -244,3 +245,16 @@ def test_approve__every_file_of_the_round_must_be_as_recorded(tmp_path: Path, na
     with Registry(url) as registry, pytest.raises(ApprovalRefused, match=re.escape(name)):
         approve(folder, APPROVER, registry, POLICY, ON, round_=0)
     assert not (folder / "bank").exists()
+
+
+def test_approve_and_sent__a_reviewer_filling_in_the_batchs_ledger_blocks_neither(
+    tmp_path: Path,
+) -> None:
+    """SPEC §6: reviewers fill in `ledger.xlsx` while the round awaits approval or upload; the
+    round's own ledger under rounds/<n>/ is the one an approval checks."""
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = run_round(tmp_path / "out", url)
+    review_ledger(folder / "ledger.xlsx", {14: ("通过", "已核实")}, folder / "ledger.xlsx")
+    with Registry(url) as registry:
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        assert mark_sent(folder, PREPARER, registry, 0) > 0

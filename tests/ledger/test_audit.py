@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ledger import audit
 from ledger.audit import (
     FileRoot,
     RunFacts,
@@ -141,3 +142,17 @@ def test_run_events__one_per_file_and_verdict_canonical_and_masked(tmp_path: Pat
     path = tmp_path / "audit.jsonl"
     append_bodies(path, bodies)
     assert verify(path) is None
+
+
+def test_append_missing__a_broken_line_of_the_same_kind_is_verifys_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "audit.jsonl"
+    audit.append_events(log, [{"event": "run", "batch_id": "B1"}, {"event": "run"}])
+    first, last = log.read_text(encoding="utf-8").splitlines()
+    broken = '{"event":"round_sent","round":0, broken'
+    log.write_text("\n".join([first, broken, last]) + "\n", encoding="utf-8")
+    event = {"event": "round_sent", "batch_id": "B1", "round": 0}
+    appended = audit.append_missing(log, [event], lambda e: str(e["round"]))
+    assert appended.events == 1  # written; the broken line stays for verify to name
+    assert audit.verify(log) is not None
