@@ -263,12 +263,8 @@ def test_money_loop__a_reviewer_of_the_round_may_not_approve_it(tmp_path: Path) 
             approve(folder, "复核员丁", registry, POLICY, ON, round_=0)
 
 
-def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released(
-    tmp_path: Path,
-) -> None:
-    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
-    folder = prepared(tmp_path / "out", url)
-    policy_folder = tmp_path / "policy"
+def new_hire_budget_of_20000(policy_folder: Path) -> Path:
+    """The shipped parameters with new_hire's 2020 budget cut to 20,000.00 yuan."""
     shutil.copytree(ROOT / "policy" / "parameter_files", policy_folder)
     budget = policy_folder / "budget.yaml"
     budget.write_text(
@@ -278,6 +274,15 @@ def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released
         ),
         encoding="utf-8",
     )
+    return policy_folder
+
+
+def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    policy_folder = new_hire_budget_of_20000(tmp_path / "policy")
     with Registry(url) as registry:
         with pytest.raises(ApprovalRefused) as refused:
             approve(folder, APPROVER, registry, load_policy(policy_folder), ON, round_=0)
@@ -304,17 +309,7 @@ def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
-    policy_folder = tmp_path / "policy"
-    shutil.copytree(ROOT / "policy" / "parameter_files", policy_folder)
-    budget = policy_folder / "budget.yaml"
-    budget.write_text(
-        budget.read_text(encoding="utf-8").replace(
-            '2020-01-01: {"2020": {total: 10000000}, "2021": {total: 10000000}}\nchongqing',
-            '2020-01-01: {"2020": {total: 20000}, "2021": {total: 10000000}}\nchongqing',
-        ),
-        encoding="utf-8",
-    )
-    policy = load_policy(policy_folder)
+    policy = load_policy(new_hire_budget_of_20000(tmp_path / "policy"))
     listed = payments_of(folder)
     hire = listed[listed["program"] == "new_hire"].iloc[0]
     with Registry(url) as registry:
