@@ -89,10 +89,7 @@ def read_corrections(path: Path) -> pd.DataFrame:
         if any(str(r[i]).strip() for i in at if i < len(r))
     ]
     raw = pd.DataFrame(
-        [
-            [r[header.index(h)] if r[header.index(h)] != "" else None for h in COLUMNS]
-            for _, r in kept
-        ],
+        [[r[i] if i < len(r) and r[i] != "" else None for i in at] for _, r in kept],
         columns=list(COLUMNS),
         dtype=object,
     )
