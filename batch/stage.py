@@ -25,7 +25,7 @@ from policy.parameters import PolicySet, describe
 from policy.programme import Kind
 from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
-from workbooks.returned import returned_name, returned_workbook
+from workbooks.returned import Issuer, returned_name, returned_workbook
 
 RETURNED = "returned"
 ROUNDS = "rounds"  # rounds/<n>/: each review round's ledger, decisions, payments and manifest
@@ -68,7 +68,12 @@ def stage_outputs(
     both(FUNDING_REQUEST, funding_request_workbook(settled.payments, manifest, department))
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
-    returned = _returned_jobs(settled, files, sources)
+    issuer = Issuer(
+        department,
+        identity.as_of.isoformat(),
+        str(policy.value("publication.return_contact", identity.as_of)),
+    )
+    returned = _returned_jobs(settled, files, sources, issuer)
     # The applicants' workbooks are annotated in worker processes while this one writes the
     # ledger and registers: neither waits on the other.
     with process_pool(len(returned), len(returned) > PARALLEL_ABOVE) as pool:
@@ -96,8 +101,8 @@ def stage_outputs(
 
 
 def _returned_jobs(
-    settled: SettledBatch, files: list[InputFile], sources: dict[str, Path]
-) -> list[tuple[str, tuple[Path, pd.DataFrame, str]]]:
+    settled: SettledBatch, files: list[InputFile], sources: dict[str, Path], issuer: Issuer
+) -> list[tuple[str, tuple[Path, pd.DataFrame, str, Issuer]]]:
     """For each file with rejected or held rows whose workbook is still there: the returned
     workbook's path and what `returned_workbook` annotates it from (openpyxl: a province's 96
     files take 38 s on one core)."""
@@ -109,7 +114,7 @@ def _returned_jobs(
     return [
         (
             f"{RETURNED}/{returned_name(str(name))}",
-            (sources[str(name)], problems[PROBLEM_COLUMNS], str(programs[name])),
+            (sources[str(name)], problems[PROBLEM_COLUMNS], str(programs[name]), issuer),
         )
         for name, problems in failing.groupby("file", sort=True)
         if str(name) in sources and sources[str(name)].exists()

@@ -39,8 +39,18 @@ from policy.claim_rounds import (
 from policy.claims import KEY, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED
+from validators.checks import SHANDONG_CITIES
 
-NO_CITY = "（未填地市）"
+NO_CITY = "（地市未填或无效）"
+
+
+def city_or_none(cities: pd.Series) -> pd.Series:
+    """Each row's city as a city list shows it: one of the 16 (SPEC §4), else `NO_CITY` (a
+    blank, or a name that is no city today, such as 莱芜, merged into 济南 in 2019)."""
+    text = cities.fillna("").astype(str)
+    return text.where(text.isin(SHANDONG_CITIES), NO_CITY)
+
+
 ReviewKey = tuple[str, str, str, int]
 
 
@@ -349,6 +359,6 @@ def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:
     combined = pd.concat(frames)
     if combined.empty:
         return {}
-    combined = combined.assign(city=combined["city"].fillna("").replace("", NO_CITY))
+    combined = combined.assign(city=city_or_none(combined["city"]))
     sums = combined.groupby(["city", "program"])["amount"].sum()
     return {(str(c), str(p)): int(v) for (c, p), v in sums.items()}

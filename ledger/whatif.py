@@ -14,7 +14,7 @@ import pandas as pd
 
 from ledger.masking import mask_ids
 from ledger.outputs import DECISIONS_HEADER, csv_bytes
-from ledger.settlement import NO_CITY, SettledBatch
+from ledger.settlement import SettledBatch, city_or_none
 from policy.catalogue import CASH, CODES
 from policy.outcomes import APPROVED
 from validators.checks import city_rank
@@ -44,7 +44,7 @@ def _beneficiaries(settled: SettledBatch) -> pd.DataFrame:
     frames = [settled.owed[["program", "city", "beneficiary_id", "amount"]]]
     frames.append(registers[["program", "city", "beneficiary_id", "amount"]])
     combined = pd.concat(frames, ignore_index=True)
-    combined["city"] = combined["city"].fillna("").replace("", NO_CITY)
+    combined["city"] = city_or_none(combined["city"])
     combined["amount"] = combined["amount"].astype("int64")
     return combined
 

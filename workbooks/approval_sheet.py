@@ -16,6 +16,7 @@ import pandas as pd
 
 from policy.catalogue import TITLES
 from policy.money import capitals, fen_grouped
+from workbooks.print_setup import page_header, round_name
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 FILE_NAME = "拨付审批单.xlsx"
@@ -80,7 +81,7 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
         rows,
         lines_above=[
             ("拨付审批单", "疫情期间稳就业补贴资金"),
-            ("批次号", f"{facts.batch_id}（第 {facts.round} 轮）"),
+            ("批次号", f"{facts.batch_id}（{round_name(facts.round)}）"),
             ("经办人", facts.prepared_by),
             ("审批人", f"{facts.approver}（批准，{facts.decided_at}）"),
             ("拨付金额", f"{fen_grouped(facts.released_fen)} 元，共 {facts.released} 笔"),
@@ -89,4 +90,4 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
         ],
         lines_below=below,
     )
-    return workbook_bytes([table])
+    return workbook_bytes([table], page_head=page_header("拨付审批单", facts.batch_id, facts.round))

@@ -26,5 +26,6 @@ def bank_sheet_bytes(
             ("总笔数", str(total_rows)),
             ("总金额（元）", fen_grouped(total_fen)),
         ],
+        layout_fixed=True,
     )
     return workbook_bytes([table])

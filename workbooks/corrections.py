@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font
 from python_calamine import CalamineError
 
 from validators.cleaning import clean_account, clean_code, clean_text
-from workbooks.reader import UNREADABLE_MESSAGE, WorkbookRefused, open_workbook
+from workbooks.print_setup import page_header, set_page_setup
+from workbooks.reader import HEADER_SEARCH_ROWS, UNREADABLE_MESSAGE, WorkbookRefused, open_workbook
 from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width
 
 FILE_NAME = "账户更正.xlsx"
@@ -34,30 +35,35 @@ NOTES = (
 )
 
 
+TITLE = "支付账户更正登记表"
+SIGN_LINE = "登记人：＿＿＿＿＿＿　　审核人：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+HEADER_ROW = 4  # under the title, the signature line and a blank row
+
+
 def corrections_template() -> Workbook:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET
+    sheet.cell(row=1, column=1, value=TITLE).font = Font(bold=True, size=14)
+    sheet.cell(row=2, column=1, value=SIGN_LINE)
     for index, header in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=header)
+        cell = sheet.cell(row=HEADER_ROW, column=index, value=header)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
         letter = cell.column_letter
-        sheet.column_dimensions[letter].width = max(14, display_width(header) + 6)
-        for row in range(2, 202):
+        sheet.column_dimensions[letter].width = max(12, display_width(header) // 2 + 4)
+        for row in range(HEADER_ROW + 1, HEADER_ROW + 201):
             sheet.cell(row=row, column=index).number_format = "@"
-    sheet.column_dimensions["G"].width = 40
-    sheet.freeze_panes = "A2"
-    # One landscape page wide when printed, however many rows are filled in.
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.print_title_rows = "1:1"
+    for letter in "DF":  # the accounts: 19 digits and more, kept as text
+        sheet.column_dimensions[letter].width = 22
+    sheet.column_dimensions["G"].width = 24
+    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    set_page_setup(sheet, title_row=HEADER_ROW, header=page_header(TITLE))
     notes = workbook.create_sheet("填表说明")
     notes.column_dimensions["A"].width = 66  # wraps within a portrait page
     for number, line in enumerate(NOTES, start=1):
         notes.cell(row=number, column=1, value=line).alignment = Alignment(wrap_text=True)
+    set_page_setup(notes, title_row=0, header=page_header(TITLE))
     return workbook
 
 
@@ -78,14 +84,18 @@ def read_corrections(path: Path) -> pd.DataFrame:
         rows = book.get_sheet_by_name(SHEET).to_python()
     except CalamineError as problem:
         raise ValueError(f"账户更正表 {path.name}：{UNREADABLE_MESSAGE}") from problem
-    header = [str(c).strip() for c in rows[0]] if rows else []
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
+    # The header: the first of the top rows holding every column (a title and the signature
+    # line sit above it on the template).
+    tops = [[str(c).strip() for c in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    top = next((i for i, row in enumerate(tops) if all(c in row for c in COLUMNS)), None)
+    if top is None:
+        header = max(tops, key=lambda row: sum(c in row for c in COLUMNS), default=[])
+        missing = [c for c in COLUMNS if c not in header]
         raise ValueError(f"{path.name} 的“{SHEET}”缺少列：" + "、".join(missing))
-    at = [header.index(h) for h in COLUMNS]
+    at = [tops[top].index(h) for h in COLUMNS]
     kept = [  # a note beside the seven columns does not make a row
         (number, r)
-        for number, r in enumerate(rows[1:], start=2)
+        for number, r in enumerate(rows[top + 1 :], start=top + 2)
         if any(str(r[i]).strip() for i in at if i < len(r))
     ]
     raw = pd.DataFrame(

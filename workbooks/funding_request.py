@@ -15,6 +15,7 @@ import pandas as pd
 from ledger.manifest import Manifest
 from policy.catalogue import CATALOGUE
 from policy.money import capitals, fen_grouped
+from workbooks.print_setup import page_header
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 FUNDING_REQUEST = "资金拨付申请表.xlsx"
@@ -68,7 +69,7 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
         total=True,
         lines_below=[SIGNATURES],
     )
-    return workbook_bytes([table])
+    return workbook_bytes([table], page_head=page_header(SHEET, manifest.batch_id, manifest.round))
 
 
 def _purpose(manifest: Manifest) -> str:

@@ -24,9 +24,9 @@ import pandas as pd
 from ledger.manifest import Manifest
 from ledger.outputs import sort_decisions
 from ledger.settlement import (
-    NO_CITY,
     SettledBatch,
     city_amounts,
+    city_or_none,
 )
 from policy.catalogue import CODES, DEFERRAL, RELIEF, TITLES
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
@@ -44,6 +44,7 @@ from workbooks.ledger_details import (
     relief_detail,
     table_frame,
 )
+from workbooks.print_setup import page_header
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 LEDGER = "ledger.xlsx"
@@ -53,6 +54,7 @@ CASH_MEANING = "应付金额（含此前批次已付）"
 REGISTER_FOLDER = "registers"
 REVIEW_SHEET = "待复核"
 SUMMARY_SHEET = "汇总"
+LEDGER_TITLE = "审核台账"
 SUMMARY_TITLE = "全省审核汇总表"
 SUMMARY_LABELS = {
     "batch_id": "批次号",
@@ -173,7 +175,7 @@ def ledger_workbooks(
             ("分地市明细", f"{detail.table.name}共 {len(detail.table.rows)} 行，按地市另存")
         )
         with ThreadPoolExecutor(max_workers=2) as pool:
-            yield from pool.map(lambda part: (part[0], workbook_bytes([part[1]])), parts)
+            yield from pool.map(lambda part: _register(part, manifest), parts)
     summary = _summary(settled, decisions, manifest, provisional, notes, described, policy_title)
     cities = city_table(settled)
     tables = [
@@ -187,12 +189,28 @@ def ledger_workbooks(
         _parameters(parameter_rows),
     ]
     keywords = ledger_keywords(manifest.batch_id, manifest.round)
-    yield LEDGER, workbook_bytes(tables, keywords=keywords, creator=WRITER_NAME)
+    yield (
+        LEDGER,
+        workbook_bytes(
+            tables,
+            keywords=keywords,
+            creator=WRITER_NAME,
+            page_head=page_header(LEDGER_TITLE, manifest.batch_id, manifest.round),
+        ),
+    )
+
+
+def _register(part: tuple[str, Table], manifest: Manifest) -> tuple[str, bytes]:
+    """A city's register workbook; its page header names the city."""
+    path, table = part
+    city = path.removeprefix(f"{REGISTER_FOLDER}/").removesuffix(f"-{table.name}.xlsx")
+    head = page_header(f"{LEDGER_TITLE}（{city}）", manifest.batch_id, manifest.round)
+    return path, workbook_bytes([table], page_head=head)
 
 
 def _city_parts(detail: Detail) -> list[tuple[str, Table]]:
     """The detail sheet cut into one table per city, each with its workbook's path."""
-    cities = detail.cities.fillna("").replace("", NO_CITY).to_numpy()
+    cities = city_or_none(detail.cities).to_numpy()
     parts = []
     for city in sorted(set(cities), key=city_rank):
         rows = detail.table.rows.loc[cities == city].reset_index(drop=True)
@@ -213,7 +231,7 @@ def _city_index(detail: Detail, parts: list[tuple[str, Table]]) -> Table:
         rows.append([city, path, len(table.rows), total])
     columns = [
         Column("地市"),
-        Column("文件"),
+        Column("分册工作簿"),
         Column("行数", "number"),
         Column("合计（元）", "money"),
     ]
@@ -346,7 +364,7 @@ def _bank_file_line(payments: pd.DataFrame) -> str:
 def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
     if not len(decisions):
         return pd.DataFrame()
-    city = decisions["city"].fillna("").replace("", NO_CITY)
+    city = city_or_none(decisions["city"])
     rank = city.map(lambda name: city_rank(name)[0])
     order = decisions["program"].map({p: i for i, p in enumerate(CODES)})
     counts = pd.crosstab([rank, city, order, decisions["program"]], decisions["outcome"])
@@ -412,11 +430,11 @@ def _review(decisions: pd.DataFrame) -> Table:
 
 def _parameters(parameter_rows: list[dict[str, str]]) -> Table:
     columns = [
-        Column("参数", width=40),
+        Column("参数", width=28),
         Column("生效日期"),
-        Column("取值", width=40),
+        Column("取值", width=24),
         Column("单位"),
-        Column("依据文件", width=60),
+        Column("依据文件", width=36),
         Column("暂定"),
         Column("参数代码", printed=False),  # for machines, last (SPEC §4)
     ]

@@ -19,6 +19,7 @@ from ledger.masking import mask_credit_codes
 from policy.money import fen_to_decimal
 from policy.publication import Publication
 from validators.sheets import REFUND_SHEET
+from workbooks.print_setup import page_header
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 NOTICE_TITLE = "失业保险稳岗返还“免申即享”拟发放名单公示"
@@ -65,7 +66,7 @@ def notice_workbook(proposed: pd.DataFrame, as_of: dt.date, published: Publicati
         total=True,
         lines_below=[f"发布单位：{published.department}　　　　{_day(period.start)}"],
     )
-    return workbook_bytes([table])
+    return workbook_bytes([table], page_head=page_header("公示名单"))
 
 
 def _day(day: dt.date) -> str:
@@ -95,4 +96,4 @@ def application_workbook(applications: pd.DataFrame, as_of: dt.date) -> bytes:
             )
         ],
     )
-    return workbook_bytes([table])
+    return workbook_bytes([table], page_head=page_header("稳岗返还申请（免申即享）"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from policy.catalogue import TITLES
+from workbooks.print_setup import page_header
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 FILE_NAME = "追回清单.xlsx"
@@ -50,4 +51,4 @@ def recovery_workbook(items: pd.DataFrame, as_of: str) -> bytes:
         lines_above=[("追回清单", f"截至 {as_of}，共 {len(rows)} 项")],
         total=True,
     )
-    return workbook_bytes([table])
+    return workbook_bytes([table], page_head=page_header("追回清单"))

@@ -17,7 +17,7 @@ import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineSheet, CalamineWorkbook, SheetVisibleEnum
@@ -27,7 +27,7 @@ from policy.outcomes import HELD, REASONS, REJECTED
 from validators.cleaning import normalize_header
 from validators.registered_checks import CHECK_MESSAGES, CHECK_REASONS
 from validators.sheets import SheetSpec
-from workbooks.print_setup import set_page_setup
+from workbooks.print_setup import page_header, set_page_setup
 from workbooks.reader import HEADER_SEARCH_ROWS, UnusableSheet, find_header
 from workbooks.styling import (
     FORMULA_PREFIXES,
@@ -49,9 +49,23 @@ FILLS = {
 }
 WHOLE_ROW = "整行"
 SUMMARY_COLUMNS = [
-    *map(Column, ("工作表", "行号", "列", "结果", "原因代码")),
-    Column("说明", width=80),
+    *map(Column, ("工作表", "行号", "列", "结果")),
+    Column("说明", width=60),
+    Column("原因代码"),  # for machines: outside the print area (SPEC §4)
 ]
+HELD_TEXT = "正在复核，无需修改"
+NOTICE_TITLE = "申请材料退回通知"
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who returns the application, when, and whom the applicant asks (the notice's heading)."""
+
+    department: str = "山东省人力资源和社会保障厅"
+    day: str = ""  # 审核基准日, as the batch decided on it
+    contact: str = "受理申请的人社部门"
+
+
 # A bureau's bulk workbook (over a thousand rows; one enterprise's application is far smaller)
 # comes back as the rows to correct only, at their own row numbers: copying a 70k-row workbook
 # whole through openpyxl takes about 25 s, the extract under 2 s.
@@ -121,6 +135,13 @@ class Problem:
 
     @property
     def text(self) -> str:
+        """The reason in Chinese only (SPEC §4: no code on an applicant's paper)."""
+        reason = REASONS.get(self.code, "其他原因")
+        return f"{reason}：{self.detail}" if self.detail not in ("", reason) else reason
+
+    @property
+    def coded(self) -> str:
+        """The reason with its code, for a cell's comment (on screen, never printed)."""
         reason = REASONS.get(self.code, self.code)
         shown = f"{reason}（{self.code}）"
         return f"{shown}：{self.detail}" if self.detail not in ("", reason) else shown
@@ -133,8 +154,11 @@ def returned_name(file_name: str) -> str:
     return path.with_name(f"{path.stem}-退回.xlsx").as_posix()
 
 
-def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes:
+def returned_workbook(
+    path: Path, problems: pd.DataFrame, program: str, issuer: Issuer | None = None
+) -> bytes:
     """The applicant's workbook with its rejected and held rows marked, as repeatable bytes."""
+    issuer = issuer or Issuer()
     specs = {spec.name: spec for spec in PROGRAMS[program].sheets}
     source = _LoadedOnce(CalamineWorkbook.from_path(str(path)))
     extract = _rows_in(source) > EXTRACT_ABOVE_ROWS
@@ -172,12 +196,13 @@ def returned_workbook(path: Path, problems: pd.DataFrame, program: str) -> bytes
     marked = [p for p, note in summary if not note]
     _mark(book, marked, columns)
     _explain_rows(book, marked, {name: row for name, (row, _) in headers.items()})
-    _add_summary(book, _text(path.name), summary, list(specs), extract)
+    _add_summary(book, _text(path.name), summary, list(specs), extract, issuer)
+    head = page_header(NOTICE_TITLE)
     for sheet in book.worksheets:
         _make_inert(sheet)
         if sheet.title != RETURNED_SHEET:  # 退回说明 has its own, set with its table
             _widen(sheet)
-            set_page_setup(sheet, title_row=headers.get(sheet.title, (1, {}))[0])
+            set_page_setup(sheet, title_row=headers.get(sheet.title, (1, {}))[0], header=head)
     return workbook_bytes(book)
 
 
@@ -342,7 +367,8 @@ def _mark(book: Workbook, problems: list[Problem], columns: dict[str, dict[str, 
             _anchor(sheet, problem.row, column).fill = FILLS[problem.outcome]
         noted = _anchor(sheet, problem.row, spots[0])
         # A merged cell's note sits on the range's first row: say which row it is about.
-        shown = problem.text if noted.row == problem.row else f"第{problem.row}行：{problem.text}"
+        text = _shown(problem)
+        shown = text if noted.row == problem.row else f"第{problem.row}行：{text}"
         notes.setdefault(noted, []).append(shown)
     for cell, lines in notes.items():
         unique = list(dict.fromkeys(lines))
@@ -352,6 +378,12 @@ def _mark(book: Workbook, problems: list[Problem], columns: dict[str, dict[str, 
         )
 
 
+def _shown(problem: Problem) -> str:
+    """What a marked cell's comment says: the reason with its code; for a row under the
+    department's own review, first that there is nothing to correct."""
+    return f"{HELD_TEXT}（{problem.coded}）" if problem.outcome == HELD else problem.coded
+
+
 def _explain_rows(book: Workbook, problems: list[Problem], header_rows: dict[str, int]) -> None:
     """A 退回说明 column right of the applicant's table: each marked row's reasons, so that they
     print with the row (a cell comment does not print)."""
@@ -359,7 +391,8 @@ def _explain_rows(book: Workbook, problems: list[Problem], header_rows: dict[str
     for problem in problems:
         where = problem.header or WHOLE_ROW
         rows = by_sheet.setdefault(problem.sheet, {})
-        rows.setdefault(problem.row, []).append(f"{where}：{problem.text}")
+        shown = HELD_TEXT if problem.outcome == HELD else f"{where}：{problem.text}"
+        rows.setdefault(problem.row, []).append(shown)
     for name, rows in by_sheet.items():
         sheet = book[name]
         column = sheet.max_column + 1
@@ -408,16 +441,22 @@ def _add_summary(
     summary: list[tuple[Problem, str]],
     order: list[str],
     extract: bool,
+    issuer: Issuer,
 ) -> None:
-    """The first, active sheet: counts, what to do, and one line per (row, column) problem."""
+    """The first, active sheet: the notice's heading, counts, what to do, one line per (row,
+    column) problem to correct, and apart from them the rows the department is still reviewing
+    (nothing to correct there)."""
     sheet = book.create_sheet(RETURNED_SHEET, 0)
     rows = {(p.sheet, p.row): p.outcome for p, _ in summary if not p.cause}
     counted = list(rows.values())
     lines = [
+        NOTICE_TITLE,
+        f"发文单位：{issuer.department}" + (f"　　审核基准日：{issuer.day}" if issuer.day else ""),
+        f"咨询：{issuer.contact}",
         f"文件：{file_name}",
-        f"{counted.count(REJECTED)} 行不予受理，{counted.count(HELD)} 行待复核。",
-        "请按下表修改标色的单元格（红色为不予受理，黄色为待复核；鼠标移到单元格上可查看原因），"
-        "修改后重新提交。",
+        f"{counted.count(REJECTED)} 行不予受理，须修改后重新提交；"
+        f"{counted.count(HELD)} 行{HELD_TEXT}（本部门复核后另行通知）。",
+        "请按下表修改红色标出的单元格（鼠标移到单元格上可查看原因），修改后重新提交。",
     ]
     if extract:
         lines.append(
@@ -427,8 +466,10 @@ def _add_summary(
     for number, line in enumerate(lines, start=1):
         set_value(sheet.cell(number, 1), line)
     grouped: dict[tuple[str, int, str], list[tuple[Problem, str]]] = {}
+    held: dict[tuple[str, int, str], list[tuple[Problem, str]]] = {}
     for item in summary:
-        grouped.setdefault((item[0].sheet, item[0].row, item[0].header), []).append(item)
+        into = held if item[0].outcome == HELD else grouped
+        into.setdefault((item[0].sheet, item[0].row, item[0].header), []).append(item)
     rank = {name: i for i, name in enumerate(order)}
     table = [
         [
@@ -436,15 +477,31 @@ def _add_summary(
             row,
             header or WHOLE_ROW,
             OUTCOME_TEXT.get(items[0][0].outcome, items[0][0].outcome),
-            ";".join(dict.fromkeys(p.code for p, _ in items)),
             "；".join(dict.fromkeys(p.text + note for p, note in items)),
+            ";".join(dict.fromkeys(p.code for p, _ in items)),
         ]
         for (sheet_name, row, header), items in sorted(
             grouped.items(), key=lambda g: (rank.get(g[0][0], len(rank)), g[0][0], g[0][1])
         )
     ]
-    write_table(sheet, SUMMARY_COLUMNS, table, start_row=len(lines) + 2)
-    set_page_setup(sheet, title_row=len(lines) + 2)
+    start = len(lines) + 2
+    write_table(sheet, SUMMARY_COLUMNS, table, start_row=start)
+    if held:
+        below = start + len(table) + 2
+        set_value(sheet.cell(below, 1), f"以下各行{HELD_TEXT}：")
+        reviewed = sorted(
+            {(name, row) for name, row, _ in held}, key=lambda k: (rank.get(k[0], len(rank)), k)
+        )
+        for offset, (name, row) in enumerate(reviewed, start=1):
+            for column, value in enumerate((name, row, WHOLE_ROW, HELD_TEXT), start=1):
+                set_value(sheet.cell(below + offset, column), value)
+    sheet.cell(1, 1).font = Font(bold=True, size=14)
+    set_page_setup(
+        sheet,
+        title_row=start,
+        header=page_header(NOTICE_TITLE),
+        last_column=len(SUMMARY_COLUMNS) - 1,
+    )
     for other in book.worksheets:
         other.sheet_view.tabSelected = other is sheet
     book.active = 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -21,6 +21,7 @@ from validators.checks import SHANDONG_CITIES
 from validators.registered_checks import ENTERPRISE_SIZES, INDUSTRIES, UNIT_TYPES
 from workbooks.corrections import FILE_NAME as CORRECTIONS_FILE
 from workbooks.corrections import corrections_template
+from workbooks.print_setup import page_header, set_page_setup
 from workbooks.styling import HEADER_FILL, HEADER_FONT, display_width, workbook_bytes
 
 TEXT_KINDS = {"code", "account", "text", "insurances"}
@@ -45,17 +46,22 @@ def template_workbook(program: Programme) -> Workbook:
     workbook = Workbook()
     notes = workbook.active
     notes.title = "填表说明"
-    notes.column_dimensions["A"].width = 110
-    for number, line in enumerate([f"{program.title}申报表", *NOTES], start=1):
+    title = f"{program.title}申报表"
+    head = page_header(title)
+    notes.column_dimensions["A"].width = 70  # wraps within a portrait page
+    for number, line in enumerate([title, *NOTES], start=1):
         notes.cell(row=number, column=1, value=line).alignment = Alignment(wrap_text=True)
+    notes["A1"].font = Font(bold=True, size=14)
+    set_page_setup(notes, title_row=0, header=head)
     for spec in program.sheets:
         sheet = workbook.create_sheet(spec.name)
         for index, (_, header, kind, required) in enumerate(spec.template_columns(), start=1):
             shown = header if required else f"{header}*"
             cell = sheet.cell(row=1, column=index, value=shown)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
             letter = get_column_letter(index)
-            sheet.column_dimensions[letter].width = max(12, display_width(shown) + 4)
+            sheet.column_dimensions[letter].width = _width(shown, kind)
             if kind in TEXT_KINDS:
                 for row in range(2, 202):
                     sheet.cell(row=row, column=index).number_format = "@"
@@ -67,7 +73,16 @@ def template_workbook(program: Programme) -> Workbook:
                 sheet.add_data_validation(rule)
                 rule.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
         sheet.freeze_panes = "A2"
+        sheet.row_dimensions[1].height = 45  # the header wraps onto up to three lines
+        set_page_setup(sheet, title_row=1, header=head)
     return workbook
+
+
+def _width(header: str, kind: str) -> float:
+    """A column as wide as its values need (an 18-character code, a 19-digit account), its
+    header wrapping onto up to three lines."""
+    needed = {"code": 20, "account": 22}.get(kind, 8)
+    return float(max(needed, -(-display_width(header) // 3) + 2))
 
 
 def write_templates(folder: Path) -> list[Path]:

@@ -16,6 +16,7 @@ import pandas as pd
 from ledger.whatif import OUTCOME_TEXT, PROVINCE, Comparison
 from policy.catalogue import CASH, DEFERRAL, RELIEF, TITLES
 from policy.money import fen_grouped
+from workbooks.print_setup import page_header
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 SUMMARY_COLUMNS = [
@@ -121,7 +122,8 @@ def comparison_workbook(
             Table("调整的参数", PARAMETER_COLUMNS, parameters),
             Table("测算对比", SUMMARY_COLUMNS, summary, lines_above=lines),
             Table("变化明细", CHANGED_COLUMNS, rows),
-        ]
+        ],
+        page_head=page_header("政策调整测算"),
     )
 
 

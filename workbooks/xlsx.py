@@ -19,22 +19,29 @@ import math
 import re
 import struct
 import zipfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import rustpy_xlsxwriter as rx
 
-from workbooks.print_setup import Patch, page_setup
+from workbooks.print_setup import page_setup
 from workbooks.styling import display_width
+
+Patch = Callable[[bytes], bytes]
 
 EXCEL_MAX_ROWS = 1_048_576
 MONEY_FORMAT = "#,##0.00"
 HEADER_COLOR = "#DDEBF7"
 FIXED_TIME = b"2020-01-01T00:00:00Z"
 MAX_WIDTH = 60
+# A text column wider than this wraps within it (SPEC §4: widths capped, so pages stay legible).
+WRAP_ABOVE = 20
+# Columns for machines (SPEC §4): on screen, after the columns a person reads, never printed.
+MACHINE_HEADERS = frozenset({"文件", "工作表", "行号", "原因代码", "项目代码", "暂定参数"})
 WIDTH_SAMPLE = 2_000
+WHOLE_WORDS = ("账号", "代码", "编号", "身份证", "卡号", "批次")
 CORE_PROPERTIES = "docProps/core.xml"
 LINE_HEIGHT = 15.0  # points, one line of text
 MAX_ROW_HEIGHT = 409.0  # points: Excel's limit (a taller row makes it repair the file)
@@ -89,6 +96,8 @@ class Table:
     lines_below: Sequence[str] = ()  # text under the table (a signature block)
     # Under the table: rows of charts, side by side in a row, each row as wide as the table.
     charts: Sequence[Sequence[Chart]] = ()
+    key_columns: int = 1  # columns repeated on each page when the sheet prints pages across
+    layout_fixed: bool = False  # a bank's layout: its columns stay in the order given
 
     @property
     def rows_below(self) -> int:
@@ -110,9 +119,57 @@ def _fitted_widths(table: Table, frame: pd.DataFrame) -> list[float]:
             shown = [f"{v:,.2f}" for v in values if v == v]
         else:
             shown = ["" if v is None else str(v) for v in values]
-        longest = max([display_width(column.header), *map(display_width, shown)])
-        widths.append(float(min(MAX_WIDTH, longest + 2)))
+        longest = max([_header_room(column.header), *map(display_width, shown)])
+        cap = WRAP_ABOVE if _wraps(column) else MAX_WIDTH
+        widths.append(float(min(cap, longest + 2)))
     return widths
+
+
+def _wraps(column: Column) -> bool:
+    """Text that may wrap: not an account, code or number, which must read in one piece."""
+    return column.kind == "text" and not any(word in column.header for word in WHOLE_WORDS)
+
+
+def _header_room(header: str) -> int:
+    """A header's width in its column: a long one wraps onto two lines."""
+    width = display_width(header)
+    return width if width <= 10 else max(10, math.ceil(width / 2) + 1)
+
+
+def _wrapping(table: Table, widths: Sequence[float]) -> list[bool]:
+    """Whether each column wraps: as asked, or text whose values are wider than the column."""
+    sample = table.rows.head(WIDTH_SAMPLE)
+    wraps = []
+    for position, (column, width) in enumerate(zip(table.columns, widths, strict=True)):
+        if column.wrap or not _wraps(column):
+            wraps.append(column.wrap)
+            continue
+        values = sample.iloc[:, position]
+        longest = max((display_width(str(v)) for v in values if v is not None), default=0)
+        wraps.append(longest + 2 > width)
+    return wraps
+
+
+def machine_columns_last(table: Table) -> Table:
+    """The table with its columns for machines (hidden ones and `MACHINE_HEADERS`) moved after
+    those a person reads, and marked unprinted (SPEC §4)."""
+    for_people = [
+        i
+        for i, c in enumerate(table.columns)
+        if c.printed and not c.hidden and c.header not in MACHINE_HEADERS
+    ]
+    machines = [i for i in range(len(table.columns)) if i not in for_people]
+    if not machines or table.layout_fixed:
+        return table
+    columns = [table.columns[i] for i in for_people]
+    columns += [
+        replace(table.columns[i], printed=False)
+        if not table.columns[i].hidden
+        else table.columns[i]
+        for i in machines
+    ]
+    rows = table.rows.iloc[:, for_people + machines]
+    return replace(table, columns=columns, rows=rows)
 
 
 def _sheet_frame(table: Table) -> pd.DataFrame:
@@ -156,9 +213,13 @@ def _text(values: pd.Series) -> np.ndarray:
     return values.where(values.notna(), "").astype(str).to_numpy(dtype=object)
 
 
-def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "") -> bytes:
+def workbook_bytes(
+    tables: Sequence[Table], keywords: str = "", creator: str = "", page_head: str = ""
+) -> bytes:
     """The workbook of these tables, in order, as repeatable bytes; `keywords` and `creator`
-    go into the document properties (a ledger names its batch and round there)."""
+    go into the document properties (a ledger names its batch and round there), `page_head` is
+    every sheet's page header (`print_setup.page_header`)."""
+    tables = [machine_columns_last(table) for table in tables]
     header = (
         rx.Format()
         .set_bold()
@@ -188,17 +249,16 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
             raise ValueError(f"工作表“{table.name}”有 {len(table.rows)} 行，超过 Excel 的行数上限")
         frame = _sheet_frame(table)
         entries.append((table.name, frame))
+        widths[table.name] = _fitted_widths(table, frame.iloc[: len(table.rows)])
+        wraps = _wrapping(table, widths[table.name])
         formats[table.name] = {
             c.header: (
-                (unlocked_wrapped if c.wrap else unlocked)
+                (unlocked_wrapped if wrap else unlocked)
                 if c.header in table.editable
-                else {"money": money, "number": number}.get(
-                    c.kind, text_wrapped if c.wrap else text
-                )
+                else {"money": money, "number": number}.get(c.kind, text_wrapped if wrap else text)
             )
-            for c in table.columns
+            for c, wrap in zip(table.columns, wraps, strict=True)
         }
-        widths[table.name] = _fitted_widths(table, frame.iloc[: len(table.rows)])
         above = len(table.lines_above)
         header_rows[table.name] = above + 1 if above else 0
         last = max(_last_printed(table), 3)  # a merge needs two cells at least
@@ -215,7 +275,9 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
             for row, (_, value) in enumerate(table.lines_above)
             if _lines(value, room) > 1
         }
-        heights[table.name] |= _wrapped_heights(table, widths[table.name], header_rows[table.name])
+        heights[table.name] |= _wrapped_heights(
+            table, widths[table.name], wraps, header_rows[table.name]
+        )
         # Headers wrap in their column (a fixed width narrower than the header).
         header_lines = max(
             _lines(c.header, width)
@@ -253,7 +315,11 @@ def workbook_bytes(tables: Sequence[Table], keywords: str = "", creator: str = "
         data_validations={name: rules for name, rules in validations.items() if rules},
         page_setup={
             t.name: page_setup(
-                widths[t.name], header_rows[t.name] + 1, _print_area(t, header_rows[t.name])
+                widths[t.name],
+                header_rows[t.name] + 1,
+                _print_area(t, header_rows[t.name]),
+                page_head,
+                t.key_columns,
             )
             for t in tables
         },
@@ -330,10 +396,12 @@ def _filter_name_ends(position: int, last: int) -> Patch:
     return lambda book: re.sub(pattern % position, rb"\g<1>%d" % last, book, count=1)
 
 
-def _wrapped_heights(table: Table, widths: list[float], header_row: int) -> dict[int, float]:
+def _wrapped_heights(
+    table: Table, widths: list[float], wraps: Sequence[bool], header_row: int
+) -> dict[int, float]:
     """Heights (points) of the data rows whose wrapping cells take more than one line, by
     0-based sheet row."""
-    wrapping = [(i, widths[i]) for i, c in enumerate(table.columns) if c.wrap]
+    wrapping = [(i, widths[i]) for i, wrap in enumerate(wraps) if wrap]
     if not wrapping:
         return {}
     lines = np.ones(len(table.rows), dtype=np.int64)

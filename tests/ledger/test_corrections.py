@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ledger.registry import Registry
 from ledger.registry_tables import account_corrections
 from ledger.reissue import ReissueRefused, enter_corrections
-from workbooks.corrections import corrections_template
+from workbooks.corrections import HEADER_ROW, corrections_template
 
 CODE = "91370100MA3C5LRX4Q"
 
@@ -19,7 +19,7 @@ CODE = "91370100MA3C5LRX4Q"
 def correction_workbook(path: Path, *rows: list[object]) -> Path:
     workbook = corrections_template()
     sheet = workbook.active
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=HEADER_ROW + 1):
         for column, value in enumerate(row, start=1):
             sheet.cell(row=number, column=column, value=value)
     workbook.save(path)
@@ -59,7 +59,7 @@ def refusal(tmp_path: Path, *rows: list[object]) -> str:
 
 def test_enter_corrections__a_new_account_typed_as_a_number_is_refused(tmp_path: Path) -> None:
     message = refusal(tmp_path, row(new_account=6217000011112222333))
-    assert "第2行：新银行账号超过15位的数字" in message and "设为文本" in message
+    assert "第5行：新银行账号超过15位的数字" in message and "设为文本" in message
     assert "6217000011112222720" not in message
 
 
@@ -70,8 +70,8 @@ def test_enter_corrections__full_width_digits_are_entered_as_ascii(tmp_path: Pat
 
 def test_enter_corrections__problems_name_the_workbooks_own_headers(tmp_path: Path) -> None:
     message = refusal(tmp_path, row(basis=None), [None, "乙公司"])
-    assert "第2行：更正依据未填写" in message
-    assert "第3行：受益对象编号未填写" in message and "第3行：新银行账号未填写" in message
+    assert "第5行：更正依据未填写" in message
+    assert "第6行：受益对象编号未填写" in message and "第6行：新银行账号未填写" in message
     assert "beneficiary_id" not in message and "basis" not in message
     assert "相同" not in message  # two blank accounts are not "the same account"
 
@@ -83,5 +83,5 @@ def test_enter_corrections__the_same_account_twice_is_refused(tmp_path: Path) ->
 
 def test_enter_corrections__a_row_blank_but_for_a_note_beside_it_is_no_row(tmp_path: Path) -> None:
     message = refusal(tmp_path, row(basis=None), [None] * 7 + ["备注"], row(new_account="12"))
-    assert "第2行：更正依据未填写" in message and "第4行：新银行账号应为8至32位数字" in message
+    assert "第5行：更正依据未填写" in message and "第7行：新银行账号应为8至32位数字" in message
     assert "第3行" not in message  # the sheet's own row numbers, and no row made of a note

@@ -93,7 +93,18 @@ def _write(path: Path, data: bytes) -> Path:
 
 FILE = re.compile(r"\.(xlsx|xls|csv)$|^(payments|returned)")
 FILE_NAME = re.compile(r"[^\s：:“”（）()]+\.(xlsx|xls|csv)")
-IDENTIFIER_HEADERS = ("代码", "编号", "账号", "文件", "身份证", "卡号", "行键", "名称", "姓名")
+IDENTIFIER_HEADERS = (
+    "代码",
+    "编号",
+    "账号",
+    "文件",
+    "工作簿",
+    "身份证",
+    "卡号",
+    "行键",
+    "名称",
+    "姓名",
+)
 IDENTIFIER_LINES = ("批次号", "政策版本", "批次", "调整前参数", "调整后参数")
 
 

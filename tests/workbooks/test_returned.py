@@ -33,7 +33,7 @@ from workbooks.returned import (
 
 LEGACY = DATA / "special" / "鲁渝劳务协作补贴.xls"
 COLOURS = {"FFC7CE": "rejected", "FFEB9C": "held"}
-SUMMARY_HEADER = ("工作表", "行号", "列", "结果", "原因代码", "说明")
+SUMMARY_HEADER = ("工作表", "行号", "列", "结果", "说明", "原因代码")
 PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message"]
 
 
@@ -75,9 +75,20 @@ def _marks(cell: Cell) -> str | None:
 
 
 def _summary_rows(book: Workbook) -> list[tuple]:
+    """The rows to correct (工作表, 行号, 列, 结果, 说明, 原因代码), then the rows held for the
+    department's review, listed apart (工作表, 行号, 整行, 正在复核，无需修改)."""
     rows = list(book["退回说明"].iter_rows(values_only=True))
     start = rows.index(SUMMARY_HEADER)
-    return [row[:6] for row in rows[start + 1 :]]
+    table = []
+    for row in rows[start + 1 :]:
+        if row[0] is None:
+            break
+        table.append(row[:6])
+    held = []
+    if any(row[0] == "以下各行正在复核，无需修改：" for row in rows):
+        at = next(i for i, row in enumerate(rows) if row[0] == "以下各行正在复核，无需修改：")
+        held = [row[:4] for row in rows[at + 1 :] if row[0] is not None]
+    return table + held
 
 
 def _assert_inert(data: bytes) -> None:
@@ -152,14 +163,18 @@ def test_returned_workbook__marks_exactly_the_rejected_and_held_rows_of_a_real_a
     decided = set(decisions["sheet"])  # the others hold causes (an enterprise's 复工复产日期)
     assert {(r[0], r[1]) for r in summary if r[0] in decided} == set(by_row)
     for (name, row), decision in by_row.items():
-        listed = {c for r in summary if r[:2] == (name, row) for c in r[4].split(";")}
+        shown = [r for r in summary if r[:2] == (name, row)]
+        if decision.outcome == "held":  # apart, with nothing to correct
+            assert [r[3] for r in shown] == ["正在复核，无需修改"]
+            continue
+        listed = {c for r in shown for c in r[5].split(";")}
         assert listed == set(decision.reason_codes.split(";"))
-        assert {r[3] for r in summary if r[:2] == (name, row)} == {
-            {"rejected": "不予受理", "held": "待复核"}[decision.outcome]
-        }
+        assert {r[3] for r in shown} == {"不予受理"}
+        assert not any(re.search(r"[A-Z]{2,}_", str(r[4])) for r in shown)  # Chinese only
     counts = problems.groupby("outcome").size()
-    assert book["退回说明"]["A2"].value == (
-        f"{counts.get('rejected', 0)} 行不予受理，{counts.get('held', 0)} 行待复核。"
+    assert book["退回说明"]["A5"].value == (
+        f"{counts.get('rejected', 0)} 行不予受理，须修改后重新提交；"
+        f"{counts.get('held', 0)} 行正在复核，无需修改（本部门复核后另行通知）。"
     )
     _assert_inert(data)
 
@@ -284,10 +299,12 @@ def test_returned_workbook__marks_cells_under_messy_headers(tmp_path: Path) -> N
     assert notes["B9"] == "同一工作表内重复申报（DUPLICATE_ROW）：与第5行重复"
     summary = _summary_rows(book)
     absent = next(r for r in summary if r[2] == "银行账号")  # no column to mark: listed only
-    assert absent[:5] == ("稳岗返还", 5, "银行账号", "不予受理", "MISSING_VALUE")
-    assert "没有“银行账号”列" in absent[5]
-    assert [r[1] for r in summary] == sorted(r[1] for r in summary)
-    assert book["退回说明"].freeze_panes == "A6"
+    assert absent[:4] + absent[5:] == ("稳岗返还", 5, "银行账号", "不予受理", "MISSING_VALUE")
+    assert "没有“银行账号”列" in absent[4]
+    to_correct = [r[1] for r in summary if r[3] == "不予受理"]
+    assert to_correct == sorted(to_correct)
+    assert [r[1:] for r in summary if r[3] != "不予受理"] == [(6, "整行", "正在复核，无需修改")]
+    assert book["退回说明"].freeze_panes == "A9"
     assert book.views[0].firstSheet == 0  # the tab bar shows 退回说明  # below the header row
 
 
@@ -299,16 +316,16 @@ def test_returned_workbook__a_sheet_without_its_header_is_listed_not_marked(
     book.active["A1"] = "2020年失业保险稳岗返还申请表"
     book.save(tmp_path / "稳岗返还申请.xlsx")
     problems = pd.DataFrame(
-        [("稳岗返还", 4, "held", "SIZE_MISMATCH", None)], columns=PROBLEM_COLUMNS
+        [("稳岗返还", 4, "rejected", "SIZE_MISMATCH", None)], columns=PROBLEM_COLUMNS
     )
     data = returned_workbook(tmp_path / "稳岗返还申请.xlsx", problems, "stabilization_refund")
     book = load_workbook(io.BytesIO(data))
     sheet = book["稳岗返还"]
     assert not any(_marks(c) or c.comment for row in sheet.iter_rows() for c in row)
-    ((*fields, note),) = _summary_rows(book)
-    assert fields == ["稳岗返还", 4, "整行", "待复核", "SIZE_MISMATCH"]
+    ((*fields, note, code),) = _summary_rows(book)
+    assert (fields, code) == (["稳岗返还", 4, "整行", "不予受理"], "SIZE_MISMATCH")
     assert "找不到该工作表或其表头" in note
-    assert book["退回说明"]["A2"].value == "0 行不予受理，1 行待复核。"
+    assert book["退回说明"]["A5"].value.startswith("1 行不予受理")
 
 
 def test_returned_workbook__rule_columns_absent_from_the_sheet_are_passed_over(
@@ -368,8 +385,8 @@ def test_returned_workbook__legacy_xls_becomes_an_annotated_xlsx(tmp_path: Path)
     assert marked == {"F5": "rejected", "G5": "rejected"}
     assert "CQ_TOO_SHORT" in sheet["F5"].comment.text
     assert _summary_rows(book) == [
-        ("鲁渝劳务协作", 5, "就业开始日期", "不予受理", "CQ_TOO_SHORT", "年度内在鲁稳定就业不足规定月数（CQ_TOO_SHORT）"),
-        ("鲁渝劳务协作", 5, "就业结束日期", "不予受理", "CQ_TOO_SHORT", "年度内在鲁稳定就业不足规定月数（CQ_TOO_SHORT）"),
+        ("鲁渝劳务协作", 5, "就业开始日期", "不予受理", "年度内在鲁稳定就业不足规定月数", "CQ_TOO_SHORT"),
+        ("鲁渝劳务协作", 5, "就业结束日期", "不予受理", "年度内在鲁稳定就业不足规定月数", "CQ_TOO_SHORT"),
     ]  # fmt: skip
     _assert_inert(data)
 
@@ -436,8 +453,10 @@ def test_returned_workbook__a_bulk_workbook_comes_back_as_its_rows_to_correct(
         *values, explanation = [c.value for c in sheet[row]]
         assert values == [c.value for c in original[row]][: len(values)]
         assert any(_marks(c) for c in sheet[row])
-        assert "（" in explanation  # the reasons, printed with the row
-    assert "只保留表头和需更正的行" in str(book["退回说明"]["A4"].value)
+        assert "_" not in explanation and (
+            "：" in explanation or explanation == "正在复核，无需修改"
+        )
+    assert "只保留表头和需更正的行" in str(book["退回说明"]["A7"].value)
     _assert_inert(returned_workbook(path, problems, program))
 
 
@@ -473,7 +492,7 @@ def test_returned_workbook__a_cause_on_another_sheet_is_marked_where_it_is(
         notes = [c.comment.text for c in workers[int(worker_row)] if c.comment]
         assert any(f"原因在“企业信息”第{row}行的“复工复产日期”" in n for n in notes)
     listed = [r for r in _summary_rows(book) if r[0] == "企业信息"]
-    assert [(r[1], r[2], r[4]) for r in listed] == [(row, "复工复产日期", "NH_RESUME_DATE")]
+    assert [(r[1], r[2], r[5]) for r in listed] == [(row, "复工复产日期", "NH_RESUME_DATE")]
 
 
 def test_returned_workbook__each_marked_row_says_why_in_a_column_that_prints(
@@ -497,6 +516,10 @@ def test_returned_workbook__each_marked_row_says_why_in_a_column_that_prints(
     }
     assert set(explained) == set(problems["row"])
     for decision in problems.itertuples():
-        for code in decision.reason_codes.split(";"):
-            assert f"（{code}）" in explained[decision.row]
+        if decision.outcome == "held":  # the department's own review: nothing to correct
+            assert explained[decision.row] == "正在复核，无需修改"
+            continue
+        for code in decision.reason_codes.split(";"):  # the reason in Chinese, no code
+            assert REASONS[code] in explained[decision.row]
+            assert code not in explained[decision.row]
     assert sheet.column_dimensions[sheet.cell(1, column).column_letter].width == 40

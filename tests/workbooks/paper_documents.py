@@ -1,0 +1,84 @@
+"""Every person-facing workbook kind (SPEC §4), written into one folder for printing: the
+ledger with its per-city registers, 资金拨付申请表, returned applications, what-if, 公示名单
+and the proposed application of "policy finds people", the blank templates with 账户更正, a
+拨付审批单 and a 追回清单. `scripts/paper.py` prints their figures; the render test holds them
+to 8 pt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+
+from ledger.budget_check import BudgetLine
+from tests.conftest import ACCEPTANCE, SAMPLES
+from tests.workbooks.documents import write_batch_documents, write_finds, write_whatif
+from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
+from workbooks.recovery_sheet import FILE_NAME as RECOVERY_FILE
+from workbooks.recovery_sheet import recovery_workbook
+from workbooks.templates import write_templates
+
+
+def write_every_document(folder: Path) -> list[Path]:
+    """Write one of each document kind under `folder`; their paths."""
+    case = ACCEPTANCE / "inputs", ACCEPTANCE / "reference"
+    paths = write_batch_documents(*case, folder / "batch", split_registers=True)
+    paths.append(write_whatif(*case, folder / "batch", folder / "policy"))
+    paths += write_finds(SAMPLES / "reference" / "records", SAMPLES / "reference", folder / "finds")
+    paths += write_templates(folder / "templates")
+    money = folder / "money"
+    money.mkdir(parents=True, exist_ok=True)
+    approval = money / approval_file_name("batch-1", 0)
+    approval.write_bytes(approval_workbook(_approval_facts(), _budgets()))
+    recovery = money / RECOVERY_FILE
+    recovery.write_bytes(recovery_workbook(_recovery_items(), "2021-03-31"))
+    return [*paths, approval, recovery]
+
+
+def _approval_facts() -> ApprovalFacts:
+    return ApprovalFacts(
+        batch_id="batch-1",
+        round=0,
+        prepared_by="张经办",
+        approver="李处长",
+        decided_at="2021-01-05 10:30",
+        released=12,
+        released_fen=123_456_789,
+        netted_fen=50_000,
+        files=[
+            ("batch-1-r0-对公.csv", 8, 120_000_000),
+            ("batch-1-r0-对私.txt", 4, 3_456_789),
+        ],
+        held=[("P-000123", "账号与户名不一致，待核实")],
+    )
+
+
+def _budgets() -> list[BudgetLine]:
+    return [
+        BudgetLine(
+            "stabilization_refund", "2020", 500_000_000_00, 120_000_000_00, 1_200_000_00, False
+        ),
+        BudgetLine("new_hire", "2020", 20_000_000_00, 3_000_000_00, 34_567_89, True),
+    ]
+
+
+def _recovery_items() -> pd.DataFrame:
+    when = dt.datetime(2021, 3, 1, 9, 0)
+    return pd.DataFrame(
+        {
+            "item_id": ["R-0001", "R-0002"],
+            "program": ["new_hire", "stabilization_refund"],
+            "period": ["2020", "2020"],
+            "beneficiary_id": ["91370102MA3C5X7Q2K", "91370203MA3D1E2F3G"],
+            "amount_fen": [100_000, 2_345_600],
+            "applied": [50_000, 0],
+            "pending": [0, 0],
+            "open": [50_000, 2_345_600],
+            "status": ["待追回", "待追回"],
+            "reason": ["同一人员重复申领一次性吸纳就业补贴", "稽核发现参保人数虚报"],
+            "source": ["batch-1 首轮", "batch-1 第 1 轮复核"],
+            "created_by": ["王稽核", "王稽核"],
+            "created_at": [when, when],
+        }
+    )
