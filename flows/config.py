@@ -1,8 +1,16 @@
-"""Defaults of the flows' parameters, chosen so that a plain "Run" in the UI works out of the box."""
+"""Defaults of the flows' parameters.
+
+In production they come from the environment the deployments are built and run in
+(`SUBSIDY_INBOX`, `SUBSIDY_REFERENCE`, `SUBSIDY_OUT`; see docs/production.md): the department's
+own folders, never this checkout's. Only the demo (`SUBSIDY_DEMO=1`, set by `make serve` on
+127.0.0.1 and by the tests) defaults to `sample_inputs/`, so that a plain "Run" works there; a
+deployment run given the sample folders outside the demo is refused (`refuse_samples`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zoneinfo
 from enum import StrEnum
 from pathlib import Path
@@ -11,9 +19,57 @@ from policy.catalogue import CODES, TITLES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = PROJECT_ROOT / "sample_inputs"
-DEFAULT_REFERENCE = SAMPLE_INPUTS / "reference"
-DEFAULT_OUT = PROJECT_ROOT / "out"
-DEFAULT_INBOX = PROJECT_ROOT / "inbox"
+
+
+def is_demo() -> bool:
+    return os.environ.get("SUBSIDY_DEMO") == "1"
+
+
+def _folder(variable: str, demo: Path) -> Path:
+    """A folder from the environment; in the demo only, the project's own."""
+    given = os.environ.get(variable, "").strip()
+    return Path(given) if given else (demo if is_demo() else Path(""))
+
+
+DEFAULT_REFERENCE = _folder("SUBSIDY_REFERENCE", SAMPLE_INPUTS / "reference")
+DEFAULT_OUT = _folder("SUBSIDY_OUT", PROJECT_ROOT / "out")
+DEFAULT_INBOX = _folder("SUBSIDY_INBOX", PROJECT_ROOT / "inbox")
+DEFAULT_INPUTS = [str(SAMPLE_INPUTS)] if is_demo() else []
+
+
+class SampleDataRefused(Exception):
+    """A production run given the project's sample folders: nothing is decided."""
+
+
+def refuse_samples(**folders: object) -> None:
+    """Outside the demo, a deployment run whose folders lie in this checkout's `sample_inputs/`
+    or are not set is refused with a Chinese message: real applications are never decided
+    against the demo's reference lists, nor written where the next checkout would remove them."""
+    from prefect.runtime import deployment
+
+    if is_demo() or deployment.get_id() is None:
+        return
+    for label, given in folders.items():
+        paths = given if isinstance(given, list) else [given]
+        for path in paths:
+            text = str(path or "").strip()
+            if text in ("", "."):
+                raise SampleDataRefused(
+                    f"生产运行未设置{label}：请在部署参数或环境变量中填写正式文件夹（见 docs/production.md）"
+                )
+            where = Path(text).resolve()
+            if where.is_relative_to(SAMPLE_INPUTS):
+                raise SampleDataRefused(
+                    f"拒绝运行：{label} {text} 是本项目的示例数据，正式运行不能使用示例名单或示例申请；"
+                    "请在部署参数或环境变量（SUBSIDY_REFERENCE、SUBSIDY_INBOX、SUBSIDY_OUT）中填写正式文件夹"
+                )
+            if where.is_relative_to(PROJECT_ROOT):
+                raise SampleDataRefused(
+                    f"拒绝运行：{label} {text} 位于程序目录中（更新或清理程序时会被删除）；"
+                    "正式运行请使用程序目录以外的共享文件夹"
+                )
+
+
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
@@ -29,4 +85,5 @@ def today() -> dt.date:
 
 
 SAMPLE_RECORDS = DEFAULT_REFERENCE / "records"  # the department's own, beside its lists
+DEFAULT_RECORDS = [str(SAMPLE_RECORDS)] if is_demo() else []
 DEFAULT_FINDS_OUT = DEFAULT_OUT / "finds"

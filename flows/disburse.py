@@ -15,7 +15,14 @@ from prefect.states import Completed
 from batch import run
 from flows import summary
 from flows.alerts import HOOKS
-from flows.config import ALL_PROGRAMS, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_INPUTS, Program
+from flows.config import (
+    ALL_PROGRAMS,
+    DEFAULT_INPUTS,
+    DEFAULT_OUT,
+    DEFAULT_REFERENCE,
+    Program,
+    refuse_samples,
+)
 from flows.exclusive import takes_turns
 from flows.failures import reports_user_errors
 from flows.fanout import notify, read_workbooks
@@ -44,7 +51,7 @@ from ledger.settlement import SettledBatch
 @reports_user_errors
 @takes_turns
 def disburse(
-    inputs: Inputs = [str(SAMPLE_INPUTS)],  # noqa: B006  (a JSON default, never mutated)
+    inputs: Inputs = DEFAULT_INPUTS,
     as_of: AsOf = None,
     programs: Programs = ALL_PROGRAMS,
     reference: Reference = str(DEFAULT_REFERENCE),
@@ -75,6 +82,7 @@ def disburse(
         the batch folder.
     """
     logger = get_run_logger()
+    refuse_samples(申请工作簿=list(inputs), 参考名单文件夹=reference, 输出目录=out)
     request = run.Request(
         [Path(p) for p in inputs],
         Path(reference) if reference else None,

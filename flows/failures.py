@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,6 +26,7 @@ from batch.run import (
     TopupNotAsked,
 )
 from batch.whatif import BaselineMismatch
+from flows.config import SampleDataRefused
 from flows.secrets import SecretInParameter
 from ledger.batch_inputs import MissingInputs
 from ledger.reconcile import SettleRefused
@@ -59,11 +61,28 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     RegistryOutdated,
     ReissueRefused,
     ReturnFileError,
+    SampleDataRefused,
     SecretInParameter,
     SettleRefused,
     TopupNotAsked,
 )
 Flow = TypeVar("Flow", bound=Callable[..., Any])
+
+
+class _QuietUserErrors(logging.Filter):
+    """A deployment's run process hands the Failed state's exception back to Prefect's engine,
+    which logs it again on the run's page with its traceback ("Engine execution exited with
+    unexpected exception"). A user error was logged once already, in Chinese: that second
+    record is dropped. Faults of the system keep theirs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        problem = record.exc_info[1] if record.exc_info else None
+        return not isinstance(problem, USER_ERRORS)
+
+
+QUIET_USER_ERRORS = _QuietUserErrors()
+for _name in ("prefect.flow_runs", "prefect.engine", "prefect.flow_engine"):
+    logging.getLogger(_name).addFilter(QUIET_USER_ERRORS)
 
 
 def reports_user_errors(body: Flow) -> Flow:

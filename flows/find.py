@@ -16,7 +16,14 @@ from prefect.runtime import flow_run
 
 from batch.finds import NOTICE_FILE, PROPOSED_FILE, find_people
 from flows.alerts import HOOKS
-from flows.config import DEFAULT_FINDS_OUT, DEFAULT_OUT, DEFAULT_REFERENCE, SAMPLE_RECORDS, today
+from flows.config import (
+    DEFAULT_FINDS_OUT,
+    DEFAULT_OUT,
+    DEFAULT_RECORDS,
+    DEFAULT_REFERENCE,
+    refuse_samples,
+    today,
+)
 from flows.failures import reports_user_errors
 from flows.form import FindAsOf, Out, Policy, Records, Reference, Storage, StorageField
 from flows.secrets import registry_address
@@ -28,7 +35,7 @@ from workbooks.notice import APPLICATION_FILE
 @flow(name="find-people", **HOOKS)
 @reports_user_errors
 def find_eligible_enterprises(
-    records: Records = [str(SAMPLE_RECORDS)],  # noqa: B006  (a JSON default, never mutated)
+    records: Records = DEFAULT_RECORDS,
     as_of: FindAsOf = None,
     reference: Reference = str(DEFAULT_REFERENCE),
     out: Out = str(DEFAULT_FINDS_OUT),
@@ -49,6 +56,7 @@ def find_eligible_enterprises(
         the result folder.
     """
     logger = get_run_logger()
+    refuse_samples(参保缴费记录=list(records), 参考名单文件夹=reference, 输出目录=out)
     folder = find_people(
         [Path(p) for p in records],
         Path(out),

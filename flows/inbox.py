@@ -20,7 +20,7 @@ from prefect.states import Completed
 from batch.run import NoUsableInput
 from flows import summary
 from flows.alerts import HOOKS
-from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE, today
+from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE, refuse_samples, today
 from flows.disburse import disburse
 from flows.exclusive import takes_turns
 from flows.failures import InboxMissing, NothingProcessed, reports_user_errors
@@ -136,6 +136,7 @@ def nightly_inbox(
         the batch folders written (none when nothing new arrived).
     """
     logger = get_run_logger()
+    refuse_samples(收件箱文件夹=inbox, 参考名单文件夹=reference, 输出目录=out)
     folder = Path(inbox)
     Path(out).mkdir(parents=True, exist_ok=True)
     # Resolved here for the inbox's own records; the batch runs get the parameter as given

@@ -43,7 +43,7 @@ def approve_round(
     batch: BatchFolder,
     approver: Approver,
     round: ApprovalRound = None,
-    decision: Decision = "批准",
+    decision: Decision | None = None,
     reason: Reason = None,
     policy: Policy = None,
     technical: StorageField = Storage(),  # noqa: B008  (a JSON default, never mutated)
@@ -54,7 +54,7 @@ def approve_round(
         batch: 批次输出目录（OUT/<批次号>）
         approver: 审批人姓名（不能是本轮经办人或复核人）
         round: 审批的复核轮次（须为待审批的轮次，即审批人所审阅的一轮；留空则本次运行列出待审批的轮次，不作审批）
-        decision: 批准：按预算核对后写出银行文件；退回：须填写原因
+        decision: 须选择（无默认）。批准：按预算核对后写出银行文件；退回：须填写原因
         reason: 退回时必填；批准时可不填
         policy: 政策参数文件夹（预算；留空为内置参数）
         technical: 支付登记库（留空为批次目录旁的 registry.sqlite）
@@ -66,6 +66,10 @@ def approve_round(
     with Registry(_registry_of(folder, technical)) as registry:
         if round is None:
             raise release.name_the_round(folder, registry, "请在“审批的复核轮次”中")
+        if decision is None:
+            raise release.ApprovalRefused(
+                f"第 {round} 轮：请选择审批结论（批准或退回），本次未作审批"
+            )
         done = release.approve(
             folder,
             approver,

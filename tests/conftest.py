@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+
+# The flows default to the sample folders only in the demo (flows.config): the tests are one.
+os.environ.setdefault("SUBSIDY_DEMO", "1")
 
 import pytest
 

@@ -463,7 +463,7 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
     )
     assert state.is_failed() and "不能审批自己经办的拨付" in str(state.message)
     summary = approve_round(
-        batch=str(folder), approver=APPROVER, round=0, technical={"registry": url}
+        batch=str(folder), approver=APPROVER, round=0, decision="批准", technical={"registry": url}
     )
     assert "已由 审批员乙 批准" in summary
     # The bank's return dropped in the inbox's 回盘 folder is reconciled that night, then archived.

@@ -104,8 +104,16 @@ def test_approve__the_approver_names_the_round_and_it_must_be_awaiting_approval(
         batch=str(folder), approver=APPROVER, technical={"registry": url}, return_state=True
     )
     assert state.is_failed() and "待审批的轮次：第 1 轮" in str(state.message)
+    state = approve_round(  # the approver must choose: no default verdict
+        batch=str(folder),
+        approver=APPROVER,
+        round=1,
+        technical={"registry": url},
+        return_state=True,
+    )
+    assert state.is_failed() and "请选择审批结论" in str(state.message)
     summary = approve_round(
-        batch=str(folder), approver=APPROVER, round=1, technical={"registry": url}
+        batch=str(folder), approver=APPROVER, round=1, decision="批准", technical={"registry": url}
     )
     assert "第 1 轮已由 审批员乙 批准" in summary
     assert decisions(url) == {0: "批准", 1: "批准"}

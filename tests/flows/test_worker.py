@@ -83,6 +83,7 @@ def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_tu
         "PREFECT_SERVER_API_AUTH_STRING": CREDENTIAL,  # the server's
         "PREFECT_API_AUTH_STRING": CREDENTIAL,  # the clients' (CLI, worker, runs)
         "SUBSIDY_HOME": str(ROOT),
+        "SUBSIDY_DEMO": "0",  # production: no folder defaults to the samples
     }
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
@@ -136,14 +137,37 @@ def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_tu
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        # A deployment built from prefect.yaml carries no sample path, in its parameters or in
+        # the defaults its form shows.
+        listed = api.call("/deployments/filter", {})
+        assert len(listed) == 8  # type: ignore[arg-type]
+        assert "sample_inputs" not in json.dumps(listed, ensure_ascii=False)
+
+        # The department's own copies of the lists (a production run refuses the samples).
+        own = tmp_path / "department"
+        shutil.copytree(SAMPLES / "reference", own / "reference")
+        shutil.copy(SAMPLES / "稳岗返还申请.xlsx", own)
         out = tmp_path / "out"
         parameters = {
-            "inputs": [str(SAMPLES / "稳岗返还申请.xlsx")],
-            "reference": str(SAMPLES / "reference"),
+            "inputs": [str(own / "稳岗返还申请.xlsx")],
+            "reference": str(own / "reference"),
             "out": str(out),
             "as_of": "2020-12-31",
             "dry_run": True,
         }
+        # User errors end Failed with their Chinese message and no traceback on the run's page:
+        # the sample lists, a folder that is not there.
+        for wrong, said in (
+            ({"reference": str(SAMPLES / "reference")}, "是本项目的示例数据"),
+            ({"inputs": [str(tmp_path / "没有的文件夹")]}, "没有的文件夹"),
+        ):
+            run_id = _start(prefect, "disburse/disburse", {**parameters, **wrong})
+            wait_for(lambda r=run_id: api.run(r)["state_type"] == "FAILED", 180, "a refused run")
+            assert said in api.run(run_id)["state"]["message"]
+            wait_for(lambda r=run_id, s=said: api.logged_at(r, s), 60, "the refusal in the log")
+            time.sleep(2)  # the engine's last records
+            logged = [log["message"] for log in api.logs(run_id)]
+            assert not any("Traceback" in m or "unexpected exception" in m for m in logged), logged
         ran = prefect(
             "deployment",
             "run",
@@ -185,7 +209,12 @@ def test_worker__deployments_run_on_a_process_pool_behind_basic_auth_and_take_tu
             "nightly": _start(
                 prefect,
                 "nightly-inbox/nightly-inbox",
-                {"inbox": str(inbox), "out": str(nightly_out), **technical},
+                {
+                    "inbox": str(inbox),
+                    "reference": parameters["reference"],
+                    "out": str(nightly_out),
+                    **technical,
+                },
             ),
         }
         for run_id in started.values():
