@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 import httpx
-from prefect.logging import get_logger
+from prefect.logging.loggers import flow_run_logger
 
 from flows.secrets import configured
 
@@ -33,25 +33,31 @@ def message(flow_name: str, run_name: str, state_name: str, why: str) -> str:
     )
 
 
+def post(url: str, text: str) -> str:
+    """Send `text` to the robot; why it did not arrive, or "" when it did."""
+    try:
+        response = httpx.post(url, json={"msgtype": "text", "text": {"content": text}}, timeout=10)
+        response.raise_for_status()
+    except httpx.HTTPError as problem:
+        return f"{url.split('?')[0]}：{problem}"
+    return ""
+
+
 def alert(flow, flow_run, state) -> None:  # type: ignore[no-untyped-def]
-    """Flow hook (`on_failure`, `on_crashed`): post the run's failure to the robot."""
-    logger = get_logger("subsidy.alerts")
+    """Flow hook (`on_failure`, `on_crashed`): post the run's failure to the robot; whether
+    nobody was told goes into the run's own log, where the person reading it looks."""
     if flow_run.parent_task_run_id is not None:
         return  # a subflow: the run that called it reports (one message per failure)
+    logger = flow_run_logger(flow_run, flow)
     url = webhook_url()
     if not url:
         logger.error(
             "运行 %s 失败，但未配置告警机器人（%s），未通知任何人", flow_run.name, ALERT_ENV
         )
         return
-    text = message(flow.name, flow_run.name, state.name, state.message or "")
-    try:
-        response = httpx.post(url, json={"msgtype": "text", "text": {"content": text}}, timeout=10)
-        response.raise_for_status()
-    except httpx.HTTPError as problem:
-        logger.error(
-            "运行 %s 失败的告警未能送达（%s）：%s", flow_run.name, url.split("?")[0], problem
-        )
+    problem = post(url, message(flow.name, flow_run.name, state.name, state.message or ""))
+    if problem:
+        logger.error("运行 %s 失败的告警未能送达（%s）", flow_run.name, problem)
 
 
 HOOKS = {"on_failure": [alert], "on_crashed": [alert]}

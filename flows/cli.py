@@ -16,8 +16,8 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from flows import money_cli, receipt_cli  # after the environment above
-from flows.config import ALL_PROGRAMS, Program, today
+from flows import money_cli, ops_cli, receipt_cli  # after the environment above
+from flows.config import ALL_PROGRAMS, Program
 
 
 def _date(text: str) -> dt.date:
@@ -36,7 +36,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("inputs", nargs="+", type=Path, help="申请工作簿或所在文件夹")
     run.add_argument("--out", required=True, type=Path, help="输出目录（按批次号建子目录）")
     run.add_argument("--reference", type=Path, help="参考名单目录（重点企业、建档立卡、严重失信）")
-    run.add_argument("--as-of", type=_date, help="审核基准日 YYYY-MM-DD（默认今天）")
+    run.add_argument(
+        "--as-of",
+        type=_date,
+        help="审核基准日 YYYY-MM-DD（新批次必填；复核后重跑、补发沿用原批次的）",
+    )
     run.add_argument("--registry", help="支付登记库 URL（默认 OUT/registry.sqlite）")
     run.add_argument("--policy", type=Path, help="政策参数目录（默认内置参数）")
     run.add_argument("--dry-run", action="store_true", help="只审核和输出，不登记支付")
@@ -96,6 +100,7 @@ def parser() -> argparse.ArgumentParser:
     )
     money_cli.add_commands(commands)
     receipt_cli.add_commands(commands)
+    ops_cli.add_commands(commands)
     templates = commands.add_parser("templates", help="生成各项目的空白申报模板")
     templates.add_argument("folder", type=Path)
     return root
@@ -117,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         return money_cli.run(args)
     if args.command in receipt_cli.COMMANDS:
         return receipt_cli.run(args)
+    if args.command in ops_cli.COMMANDS:
+        return ops_cli.run(args)
     if args.command == "find":
         return _find(args)
     if args.command == "whatif":
@@ -142,12 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     shown = not args.no_progress and sys.stderr.isatty()
     with _progress_bar(enabled=shown) as advance, listening(advance):
         return _reported(
-            lambda: disburse(
+            summarised=True,
+            run=lambda: disburse(
                 inputs=[str(p) for p in args.inputs],
                 out=str(args.out),
                 reference=_optional(args.reference),
-                # The command's documented default; a rerun or top-up keeps its batch's date.
-                as_of=args.as_of or (None if args.reviewed_ledger or args.topup_of else today()),
+                # None for a new batch is refused, as in the UI; a rerun or top-up keeps its
+                # batch's date.
+                as_of=args.as_of,
                 policy=_optional(args.policy),
                 dry_run=args.dry_run,
                 reviewed_ledger=_optional(args.reviewed_ledger),
@@ -157,18 +166,23 @@ def main(argv: list[str] | None = None) -> int:
                 technical=Technical(
                     registry=args.registry or "", dask_address=args.dask_address or ""
                 ),
-            )
+            ),
         )
 
 
-def _reported(run: Callable[[], object]) -> int:
-    """Print where a flow wrote (exit 0), or why the run itself failed (exit 1): rejected rows
-    are never a failure."""
+def _reported(run: Callable[[], object], summarised: bool = False) -> int:
+    """Print where a flow wrote (exit 0) — for `run`, after its summary and next step on
+    standard error —, or why the run itself failed (exit 1): rejected rows are never a
+    failure."""
     try:
         written = run()
     except Exception as problem:
         print(f"运行失败：{problem}", file=sys.stderr)
         return 1
+    if summarised and (Path(str(written)) / "manifest.json").is_file():
+        from flows.run_summary import run_summary
+
+        print(run_summary(Path(str(written))), file=sys.stderr)
     print(written)
     return 0
 

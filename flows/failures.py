@@ -11,6 +11,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from prefect import get_run_logger
@@ -69,6 +70,34 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 Flow = TypeVar("Flow", bound=Callable[..., Any])
 
 
+# The parameter that says what a run tried, by flow (a folder or file name, never a person's ID).
+TRIED = ("batch", "inputs", "inbox", "files", "records")
+STEMS = {"disburse": "disburse", "nightly_inbox": "nightly", "approve_round": "approve"}
+
+
+def tried_name(function: str, arguments: dict[str, Any]) -> str:
+    """A refused run's name: the flow and what it was given (`approve-<batch>-r1-未完成`), so
+    the UI's run list says what failed instead of Prefect's random words."""
+    stem = STEMS.get(function, function.replace("_", "-"))
+    given = next((arguments[k] for k in TRIED if arguments.get(k)), None)
+    first = given[0] if isinstance(given, list | tuple) and given else given
+    parts = [stem]
+    if first:
+        parts.append(PurePath(str(first)).name or str(first))
+    if arguments.get("round") is not None:
+        parts.append(f"r{arguments['round']}")
+    return "-".join([*parts, "未完成"])
+
+
+def _name_after_what_it_tried(function: str, arguments: dict[str, Any]) -> None:
+    from flows.naming import name_this_run
+
+    try:
+        name_this_run(tried_name(function, arguments))
+    except Exception:
+        get_run_logger().debug("运行未能改名", exc_info=True)
+
+
 class _QuietUserErrors(logging.Filter):
     """A deployment's run process hands the Failed state's exception back to Prefect's engine,
     which logs it again on the run's page with its traceback ("Engine execution exited with
@@ -89,12 +118,16 @@ def reports_user_errors(body: Flow) -> Flow:
     """Under `@flow`: a user error becomes the run's Failed state with its message (logged once,
     without a traceback); the state carries the exception, so a caller still gets it raised."""
 
+    signature = inspect.signature(body)
+
     @functools.wraps(body)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return body(*args, **kwargs)
         except USER_ERRORS as problem:
             get_run_logger().error("%s", problem)
+            given = signature.bind_partial(*args, **kwargs).arguments
+            _name_after_what_it_tried(body.__name__, dict(given))
             return Failed(message=str(problem), data=problem)
 
     # The signature with its annotations resolved in the flow's own module: Prefect builds the

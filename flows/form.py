@@ -70,7 +70,15 @@ OptionalInputs = Annotated[
 
 BatchFolder = Annotated[str, titled("批次输出目录")]
 Approver = Annotated[str, titled("审批人")]
-Decision = Annotated[Literal["批准", "退回"], titled("审批结论")]
+# No default: the approver types 批准 or 退回 (a default 批准 would approve a round by
+# omission; the form's drop-down of Prefect 3.9 does not open for such a field). Left empty,
+# the run refuses.
+Decision = Annotated[
+    Literal["批准", "退回"] | None,
+    WithJsonSchema({"type": "string", "pattern": "^(批准|退回)?$"}),
+    BeforeValidator(_none_if_empty),
+    optional("审批结论"),
+]
 # The round the approver looked at, typed (a form cannot list the rounds awaiting approval:
 # left empty, the run lists them and approves nothing).
 ApprovalRound = Annotated[

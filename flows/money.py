@@ -13,6 +13,7 @@ from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed
 
 from flows.alerts import HOOKS
 from flows.config import DEFAULT_OUT, today
@@ -43,7 +44,7 @@ def approve_round(
     batch: BatchFolder,
     approver: Approver,
     round: ApprovalRound = None,
-    decision: Decision | None = None,
+    decision: Decision = None,
     reason: Reason = None,
     policy: Policy = None,
     technical: StorageField = Storage(),  # noqa: B008  (a JSON default, never mutated)
@@ -54,7 +55,7 @@ def approve_round(
         batch: 批次输出目录（OUT/<批次号>）
         approver: 审批人姓名（不能是本轮经办人或复核人）
         round: 审批的复核轮次（须为待审批的轮次，即审批人所审阅的一轮；留空则本次运行列出待审批的轮次，不作审批）
-        decision: 须选择（无默认）。批准：按预算核对后写出银行文件；退回：须填写原因
+        decision: 须填写“批准”或“退回”（无默认）。批准：按预算核对后写出银行文件；退回：须填写原因
         reason: 退回时必填；批准时可不填
         policy: 政策参数文件夹（预算；留空为内置参数）
         technical: 支付登记库（留空为批次目录旁的 registry.sqlite）
@@ -133,24 +134,46 @@ def bank_return(
     url = registry_address(technical.registry or None) or sqlite_url(
         str(DEFAULT_OUT / "registry.sqlite")
     )
-    summaries = reconcile_files([Path(f) for f in files], url, by)
+    done = reconcile_all([Path(f) for f in files], url, by)
+    summaries = [d.summary() for d in done]
     name_this_run(f"bank-return-{today().isoformat()}")
     create_markdown_artifact(
         _markdown("银行回盘对账", "\n".join(summaries)),
         key="bank-return",
         description="银行回盘对账结果",
     )
-    return summaries
+    return Completed(message=outcome_message(done), data=summaries)  # type: ignore[return-value]
+
+
+def outcome_message(done: list[reconcile.Reconciliation]) -> str:
+    """The run's final state message: what the bank paid, and whether anything needs a person
+    (failed or reversed payments to re-issue, lines that did not match)."""
+    if done and all(d.already for d in done):
+        return "回盘文件此前已对账，本次未作任何更改"
+    paid = sum(d.paid for d in done)
+    failed = sum(d.failed + d.reversed for d in done)
+    unmatched = sum(len(d.discrepancies) + len(d.not_applied) for d in done)
+    said = f"回盘 {len(done)} 个文件：成功 {paid} 笔"
+    if failed:
+        said += f"，失败或退汇 {failed} 笔（须更正账户后重新支付）"
+    if unmatched:
+        said += f"，{unmatched} 条与登记不符或未入账（见日志，须人工核对）"
+    return said if failed or unmatched else said + "，全部相符"
 
 
 def reconcile_files(paths: list[Path], registry_url: str, by: str) -> list[str]:
     """Reconcile each return file (the nightly run's returns too); their summaries, logged."""
+    return [done.summary() for done in reconcile_all(paths, registry_url, by)]
+
+
+def reconcile_all(paths: list[Path], registry_url: str, by: str) -> list[reconcile.Reconciliation]:
+    """Reconcile each return file; what each did, its summary and problems logged."""
     logger = get_run_logger()
     summaries = []
     with Registry(registry_url) as registry:
         for path in paths:
             done = reconcile.reconcile(path, registry, by)
-            summaries.append(done.summary())
+            summaries.append(done)
             logger.info("%s", done.summary())
             for line in done.not_applied + done.discrepancies:
                 logger.warning("回盘 %s：%s", path.name, line)

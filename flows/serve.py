@@ -74,7 +74,14 @@ def deployments():  # type: ignore[no-untyped-def]
     ]
 
 
+def banner(served: list) -> str:  # type: ignore[type-arg]
+    """What `make serve` says it serves: the real count and names."""
+    return f"提供 {len(served)} 个部署：" + "、".join(d.name for d in served)
+
+
 if __name__ == "__main__":
     print(register_from_environment())
     ensure_limit(turn_of({}))  # the department registry's turn, before the first run needs it
-    serve(*deployments())
+    served = deployments()
+    print(banner(served), flush=True)
+    serve(*served)

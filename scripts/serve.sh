@@ -67,5 +67,5 @@ for _ in $(seq 1 120); do
   fi
   sleep 0.5
 done
-echo "Prefect UI: $PUBLIC_URL  (deployments: nightly-inbox, disburse, find-people, whatif)"
+echo "Prefect UI: $PUBLIC_URL"
 "$BIN/python" -m flows.serve

@@ -191,7 +191,26 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         field(page, "批次输出目录").fill(str(batch))
         field(page, "审批人").fill("审批员乙")
         field(page, "审批的复核轮次").fill("0")  # the round the approver looked at
+        # 审批结论 has no default: the box is empty until the approver types 批准 or 退回.
         page.screenshot(path=SHOTS / "7-approve-form.png", full_page=True)
+        # The service account that prepared the round approving it: refused with a message,
+        # the run named after what it tried, its log without a traceback.
+        field(page, "审批人").fill("service:disburse")
+        field(page, "审批结论").fill("批准")
+        page.get_by_role("button", name="Submit").click()
+        refused = page.locator("a[href*='/runs/flow-run/']:visible").first
+        refused.wait_for(timeout=30_000)
+        page.goto(served + refused.get_attribute("href"))
+        expect(page.get_by_text("不能审批自己经办的拨付").first).to_be_visible(timeout=120_000)
+        expect(page.get_by_text(f"approve-{batch.name}-r0-未完成").first).to_be_visible()
+        expect(page.get_by_text("Traceback")).to_have_count(0)
+        page.screenshot(path=SHOTS / "9-refused-run.png", full_page=True)
+        custom_run_form(page, served, "approve")
+        field(page, "批次输出目录").fill(str(batch))
+        field(page, "审批人").fill("审批员乙")
+        field(page, "审批的复核轮次").fill("0")
+        field(page, "审批结论").fill("批准")
+        page.screenshot(path=SHOTS / "7b-approve-form-chosen.png", full_page=True)
         page.get_by_role("button", name="Submit").click()
         approval = open_artifact_of_run(page, served, "approval")
         approval.click()

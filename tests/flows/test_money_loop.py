@@ -458,6 +458,7 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
         batch=str(folder),
         approver=PREPARER,
         round=0,
+        decision="批准",
         technical={"registry": url},
         return_state=True,
     )
@@ -528,4 +529,33 @@ def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_o
     sheet = load_workbook(io.BytesIO(data), read_only=True)["追回"]
     values = [row for row in sheet.values if any(v is not None for v in row)]
     assert any(key in row for row in values) and any("已追回" in row for row in values)
+    assert_verified(folder, url)
+
+
+def test_flows__a_bank_return_with_failures_says_so_in_its_final_state(tmp_path: Path) -> None:
+    from flows.money import approve_round, bank_return
+
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = prepared(tmp_path / "out", url)
+    approve_round(
+        batch=str(folder), approver=APPROVER, round=0, decision="批准", technical={"registry": url}
+    )
+    listed = payments_of(folder)
+    rows = [
+        [r.payment_id, r.bank_account, r.beneficiary_name, f"{Decimal(r.amount) / 100:.2f}"]
+        for r in listed.itertuples()
+    ]
+    returned = write_return(
+        tmp_path / "回盘.csv",
+        [[*rows[0], "失败", "账户已销户"], *[[*row, "成功", ""] for row in rows[1:]]],
+    )
+    state = bank_return(
+        files=[str(returned)], by="对账员", technical={"registry": url}, return_state=True
+    )
+    assert state.is_completed()
+    assert f"成功 {len(rows) - 1} 笔" in state.message and "失败或退汇 1 笔" in state.message
+    again = bank_return(
+        files=[str(returned)], by="对账员", technical={"registry": url}, return_state=True
+    )
+    assert again.message == "回盘文件此前已对账，本次未作任何更改"  # the same file: no change
     assert_verified(folder, url)

@@ -16,7 +16,7 @@ from batch import inputs as batch_inputs
 from flows.disburse import disburse
 from flows.form import Technical
 from flows.inbox import nightly_inbox
-from flows.serve import NIGHTLY_CRON, TIME_ZONE, deployments
+from flows.serve import NIGHTLY_CRON, TIME_ZONE, banner, deployments
 from ledger import publish
 from ledger.audit import verify
 from ledger.registry import Registry
@@ -37,6 +37,10 @@ def test_deployments__nightly_at_two_in_shanghai_and_manual_disburse_find_and_wh
     assert (schedule.schedule.cron, schedule.schedule.timezone) == (NIGHTLY_CRON, TIME_ZONE)
     assert (NIGHTLY_CRON, TIME_ZONE) == ("0 2 * * *", "Asia/Shanghai")
     assert manual.name == "disburse" and not manual.schedules
+    # make serve says what it serves: the real count.
+    assert banner(deployments()) == (
+        "提供 7 个部署：nightly-inbox、disburse、find-people、whatif、approve、record-sent、bank-return"
+    )
 
 
 def test_nightly_inbox__processes_new_files_once_archives_them_and_leaves_broken_ones(

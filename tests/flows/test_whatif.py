@@ -146,11 +146,13 @@ def test_whatif__a_rate_and_a_window_change_cost_what_hand_computation_says(
     assert (cities * 100).round().astype("int64").sort_index().equals(change.sort_index())
 
     rows = list(load_workbook(folder / "whatif.xlsx", read_only=True)["变化明细"].values)
-    moved = {(r[0], int(r[3])) for r in rows[1:] if r[10] != r[11]}
+    at = {header: i for i, header in enumerate(rows[0])}  # machine columns (行号 …) sit last
+    before, after = at["金额（调整前，元）"], at["金额（调整后，元）"]
+    moved = {(r[at["项目"]], int(r[at["行号"]])) for r in rows[1:] if r[before] != r[after]}
     expected = {("一次性吸纳就业补贴", int(r)) for r in late["row"]}
     expected |= {("失业保险稳岗返还", int(r)) for r in large["row"]}
     assert moved == expected
-    assert all(r[14] for r in rows[1:])  # every changed row says why
+    assert all(r[at["变化原因"]] for r in rows[1:])  # every changed row says why
     listed = (folder / "changed_rows.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(listed) == len(rows) and listed[0].startswith("program,file,sheet,row,")
 

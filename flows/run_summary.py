@@ -1,0 +1,55 @@
+"""What `subsidy run` says when it ends (on standard error; standard output stays the batch
+folder, for scripts): per programme the rows and their outcomes and the amount by kind, the
+batch's totals, and the next step."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from policy.catalogue import TITLES
+from policy.money import fen_grouped
+
+KIND = {"contribution_relief": "减免", "contribution_deferral": "缓缴"}
+
+
+def run_summary(folder: Path) -> str:
+    """The summary of the batch written into `folder` (from its manifest.json)."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    round_ = int(manifest.get("round", 0))
+    lines = [
+        f"批次 {manifest['batch_id']}（审核基准日 {manifest['as_of']}，"
+        + ("首轮" if round_ == 0 else f"第 {round_} 轮复核")
+        + "）",
+        f"{'项目':<20}{'申报行':>6}{'通过':>6}{'不予受理':>8}{'待复核':>6}  金额（元）",
+    ]
+    held = 0
+    for code, figures in manifest["programs"].items():
+        if not figures["input_rows"]:
+            continue
+        held += figures["held"]
+        kind = KIND.get(code, "现金")
+        lines.append(
+            f"{TITLES[code]:<20}{figures['input_rows']:>6}{figures['approved']:>6}"
+            f"{figures['rejected']:>8}{figures['held']:>6}  {kind} {_yuan(figures['amount'])}"
+        )
+    totals = manifest["totals"]
+    lines.append(
+        f"合计：现金 {_yuan(totals['payments'])} 元；减免 {_yuan(totals['relief'])} 元；"
+        f"缓缴 {_yuan(totals['deferred'])} 元（三者分列，不相加）"
+    )
+    lines.append(f"下一步：打开 {folder / 'ledger.xlsx'} 的“汇总”表")
+    if held:
+        lines.append(
+            f"　　待复核 {held} 行：在“待复核”表填写复核结论后，运行 subsidy run … "
+            f"--reviewed-ledger {folder / 'ledger.xlsx'}"
+        )
+    lines.append(
+        f"　　审批本轮拨付（经办人以外的人）：subsidy approve {folder} --approver 姓名 --round {round_}"
+    )
+    return "\n".join(lines)
+
+
+def _yuan(text: str) -> str:
+    return fen_grouped(int(Decimal(text) * 100))

@@ -1,0 +1,83 @@
+"""The `subsidy` command as a clerk and an operator meet it (issue 22): `run` refuses a new batch
+without 审核基准日, as the UI does, and ends with each programme's figures and the next step;
+`secret` saves a Prefect Secret block from standard input; `alert-test` reaches the robot."""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tests.conftest import SAMPLES
+
+pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+
+
+def test_run__a_new_batch_without_as_of_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    command = ["run", str(SAMPLES), "--out", str(out), "--reference", str(SAMPLES / "reference")]
+    assert main([*command, "--no-progress"]) == 1
+    assert "审核基准日" in capsys.readouterr().err
+    assert not [p for p in out.iterdir() if p.is_dir()]  # no batch
+
+
+def test_run__ends_with_each_programmes_figures_and_the_next_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    command = ["run", str(SAMPLES), "--out", str(out), "--reference", str(SAMPLES / "reference")]
+    assert main([*command, "--as-of", "2020-12-31", "--no-progress"]) == 0
+    said = capsys.readouterr()
+    folder = Path(said.out.strip())
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    lines = said.err.splitlines()
+    refund = manifest["programs"]["stabilization_refund"]
+    [row] = [line for line in lines if line.startswith("失业保险稳岗返还")]
+    counts = [refund[k] for k in ("input_rows", "approved", "rejected", "held")]
+    assert row.split()[1:5] == [str(n) for n in counts]
+    assert any(line.startswith("合计：现金") and "减免" in line for line in lines)
+    assert any(f"subsidy approve {folder} --approver" in line for line in lines)
+
+
+def test_secret__is_saved_from_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.blocks.system import Secret
+
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test-only"
+    monkeypatch.setattr("sys.stdin", io.StringIO(url + "\n"))
+    assert main(["secret", "alert"]) == 0
+    assert Secret.load("subsidy-alert-webhook").get() == url
+    monkeypatch.setattr("sys.stdin", io.StringIO("not an address\n"))
+    assert main(["secret", "registry"]) == 1  # refused, nothing saved
+
+
+def test_alert_test__reaches_the_robot(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    received: list[dict] = []
+
+    class Robot(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("SUBSIDY_ALERT_WEBHOOK", f"http://127.0.0.1:{server.server_port}/send")
+        assert main(["alert-test"]) == 0
+    finally:
+        server.shutdown()
+    [posted] = received
+    assert "测试消息" in posted["text"]["content"]
+    assert "已送达" in capsys.readouterr().out
