@@ -51,6 +51,7 @@ lint: install
 
 samples: install
 	PYTHONPATH=. $(BIN)/python scripts/make_sample_inputs.py sample_inputs
+	$(BIN)/python scripts/make_sample_return.py  # the bank's return for the demo batch
 
 templates: install
 	$(BIN)/subsidy templates templates

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from policy.catalogue import TITLES
 from policy.money import fen_grouped
+from workbooks.styling import display_width
 
 KIND = {"contribution_relief": "减免", "contribution_deferral": "缓缴"}
 
@@ -22,7 +23,7 @@ def run_summary(folder: Path) -> str:
         f"批次 {manifest['batch_id']}（审核基准日 {manifest['as_of']}，"
         + ("首轮" if round_ == 0 else f"第 {round_} 轮复核")
         + "）",
-        f"{'项目':<20}{'申报行':>6}{'通过':>6}{'不予受理':>8}{'待复核':>6}  金额（元）",
+        _row("项目", "申报行", "通过", "不予受理", "待复核", "金额（元）"),
     ]
     held = 0
     for code, figures in manifest["programs"].items():
@@ -30,10 +31,8 @@ def run_summary(folder: Path) -> str:
             continue
         held += figures["held"]
         kind = KIND.get(code, "现金")
-        lines.append(
-            f"{TITLES[code]:<20}{figures['input_rows']:>6}{figures['approved']:>6}"
-            f"{figures['rejected']:>8}{figures['held']:>6}  {kind} {_yuan(figures['amount'])}"
-        )
+        counts = (figures[k] for k in ("input_rows", "approved", "rejected", "held"))
+        lines.append(_row(TITLES[code], *map(str, counts), f"{kind} {_yuan(figures['amount'])}"))
     totals = manifest["totals"]
     lines.append(
         f"合计：现金 {_yuan(totals['payments'])} 元；减免 {_yuan(totals['relief'])} 元；"
@@ -49,6 +48,20 @@ def run_summary(folder: Path) -> str:
         f"　　审批本轮拨付（经办人以外的人）：subsidy approve {folder} --approver 姓名 --round {round_}"
     )
     return "\n".join(lines)
+
+
+def _row(title: str, *cells: str) -> str:
+    """A line of the table, columns aligned as a terminal shows them (a CJK glyph is two wide)."""
+    return (
+        _padded(title, 40)
+        + "".join(" " * max(10 - display_width(cell), 1) + cell for cell in cells[:-1])
+        + "  "
+        + cells[-1]
+    )
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * max(width - display_width(text), 1)
 
 
 def _yuan(text: str) -> str:

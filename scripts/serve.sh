@@ -7,7 +7,7 @@
 # A server others can reach shows personal data and can start payments, so it never runs open:
 # with SUBSIDY_SERVER_HOST set to another address, PREFECT_SERVER_API_AUTH_STRING ("user:password",
 # Prefect's basic authentication, neither part empty) is required, and SUBSIDY_PUBLIC_URL is the
-# address browsers use (e.g. the department's sign-on proxy in front of it; see README, "Access"),
+# address browsers use (e.g. the department's sign-on proxy in front of it; docs/production.md),
 # required when the server listens on every address (0.0.0.0, ::), which no browser can call.
 set -euo pipefail
 cd "$(dirname "$0")/.."
