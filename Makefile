@@ -14,10 +14,15 @@ export SUBSIDY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432
 
 install: $(VENV)/.installed
 
+# pip's and setuptools' notes (an editable install's "be careful with folders…", this machine's
+# index settings) go to .venv/install.log, shown whole only when the install fails.
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@echo "installing into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/pip install --quiet --upgrade pip > $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; exit 1; }
+	@$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' >> $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; exit 1; }
 	touch $@
 
 demo: install

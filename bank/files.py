@@ -278,3 +278,11 @@ def rows_of(data: bytes, bank_format: BankFormat) -> list[tuple[str, int]]:
     frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
     frame = frame[frame["付款编号"] != "合计"]
     return [(str(p), text_to_fen(a)) for p, a in zip(frame["付款编号"], frame["金额"], strict=True)]
+
+
+def banks_of(file: BankFile, payments: pd.DataFrame) -> str:
+    """The banks a file pays into, in words for a person (`payments` holds `payment_id` and
+    `bank_name`): 中国工商银行、中国农业银行."""
+    rows = payments[payments["payment_id"].isin(file.payment_ids)]
+    names = sorted({str(n).strip() for n in rows["bank_name"] if str(n).strip()})
+    return "、".join(names) or "（未填开户银行）"

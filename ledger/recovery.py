@@ -269,7 +269,20 @@ def items_frame(registry: Registry) -> pd.DataFrame:
     items["open"] = (items["amount_fen"] - items[APPLIED] - items[PENDING]).where(
         items["status"] == OPEN, 0
     )
+    items["name"] = items["beneficiary_id"].map(_names(registry)).fillna("")
     return items.sort_values(["created_at", "item_id"]).reset_index(drop=True)
+
+
+def _names(registry: Registry) -> dict[str, str]:
+    """Each beneficiary's name as the bank files last carried it (the debtor a person pursues)."""
+    query = (
+        select(payments.c.beneficiary_id, payment_states.c.sent_name)
+        .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+        .where(payment_states.c.sent_name.is_not(None))
+        .order_by(payments.c.seq)
+    )
+    with registry.engine.connect() as connection:
+        return {str(b): str(n) for b, n in connection.execute(query)}
 
 
 def _open_items(connection: Connection) -> pd.DataFrame:

@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, and_, delete, select, update
 
-from bank.files import BankFile, BankRelease, bank_release, holds
+from bank.files import BankFile, BankRelease, bank_release, banks_of, holds
 from bank.formats import BankFormat, load_formats
 from ledger import completion, money_audit, recovery
 from ledger.budget_check import BudgetLine, OverBudget, budget_lines
@@ -283,7 +283,7 @@ def _decide(
                 decision.released,
                 decision.released_fen,
                 decision.netted_fen,
-                decision.files,
+                [(f.name, f.rows, f.amount_fen, banks_of(f, sent), f.account_type) for f in files],
                 decision.held,
             )
             sheet = (

@@ -27,7 +27,12 @@ def approval_file_name(batch_id: str, round_: int) -> str:
     return f"{batch_id}-r{round_}-{FILE_NAME}"
 
 
-SIGNATURES = "经办人：＿＿＿＿＿＿　　复核人：＿＿＿＿＿＿　　审批人：＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+# A line each, with room for a hand-written signature and date.
+SIGNATURES = [
+    f"{role}（签字）：＿＿＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+    for role in ("经办人", "复核人", "审批人")
+]
+ACCOUNT_TYPES = {"对公": "对公代发", "对私": "对私代发（个人账户）"}
 COLUMNS = [
     Column("项目"),
     Column("政策年度"),
@@ -49,7 +54,7 @@ class ApprovalFacts:
     released: int  # payments in bank files
     released_fen: int
     netted_fen: int
-    files: Sequence[tuple[str, int, int]]  # name, rows, fen
+    files: Sequence[tuple[str, int, int, str, str]]  # name, rows, fen, banks, account type
     held: Sequence[tuple[str, str]]  # payment id, why
 
 
@@ -70,11 +75,14 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
         ],
         columns=[c.header for c in COLUMNS],
     )
-    below = [
-        f"银行文件：{name}，{count} 笔，{fen_grouped(fen)} 元" for name, count, fen in facts.files
+    below = [f"银行代发文件 {len(facts.files)} 个（在批次目录 bank/ 下）："]
+    below += [
+        f"{number}. {banks}，{ACCOUNT_TYPES.get(kind, kind)}：{count} 笔，{fen_grouped(fen)} 元"
+        for number, (_, count, fen, banks, kind) in enumerate(facts.files, start=1)
     ]
     below += [f"暂缓支付：{pid}，{why}" for pid, why in facts.held]
-    below.append(SIGNATURES)
+    for line in SIGNATURES:
+        below += ["", line]
     table = Table(
         "拨付审批单",
         COLUMNS,
@@ -89,5 +97,6 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
             ("抵扣待追回款项", f"{fen_grouped(facts.netted_fen)} 元"),
         ],
         lines_below=below,
+        total=True,
     )
     return workbook_bytes([table], page_head=page_header("拨付审批单", facts.batch_id, facts.round))

@@ -77,15 +77,19 @@ ROW_COLUMNS = [
 LEDGER_KEYWORD = "subsidy-ledger"
 WRITER_NAME = "subsidy-disbursement"
 ROW_KEY_HEADER = "行键"
-AMOUNT_HEADER = "拟支付金额（元）"
+AMOUNT_HEADER = "拟支付金额（元）"  # cash; relief and deferral have their own (SPEC §4)
+# Each held row's amount under its kind, never relief or deferral under 拟支付; 合计 per kind.
+KIND_HEADERS = {RELIEF.code: "拟减免金额（元）", DEFERRAL.code: "拟缓缴金额（元）"}
 # The verdict beside the name and amount; where the row came from after it; codes last.
 REVIEW_COLUMNS = [  # long text wraps, so that the sheet prints legibly on one page width
     Column("名称", width=16, wrap=True),
     Column("项目", width=14, wrap=True),
-    Column(AMOUNT_HEADER, "money", width=13),
+    Column(AMOUNT_HEADER, "money", width=12),
+    Column(KIND_HEADERS[RELIEF.code], "money", width=12),
+    Column(KIND_HEADERS[DEFERRAL.code], "money", width=12),
     Column("复核结论", width=9),
-    Column("复核意见", width=16, wrap=True),
-    Column("原因说明", width=30, wrap=True),
+    Column("复核意见", width=12, wrap=True),
+    Column("原因说明", width=22, wrap=True),
     Column("文件", width=16, wrap=True),
     Column("工作表"),
     Column("行号", "number"),
@@ -400,7 +404,10 @@ def _review(decisions: pd.DataFrame) -> Table:
         {
             "name": details["name"],
             "program": details["program"],
-            "proposed": held["proposed"].astype("int64"),
+            **{
+                header: held["proposed"].where(held["program"].isin(codes)).astype("float64")
+                for header, codes in _review_kinds().items()
+            },
             "verdict": "",
             "comment": "",
             "message": details["message"],
@@ -425,7 +432,14 @@ def _review(decisions: pd.DataFrame) -> Table:
         rows,
         choices={"复核结论": [REVIEW_APPROVE, REVIEW_REJECT]},
         editable=REVIEW_EDITABLE,
+        total=True,
     )
+
+
+def _review_kinds() -> dict[str, list[str]]:
+    """The 待复核 amount columns and the programmes whose amounts each holds."""
+    cash = [p for p in CODES if p not in KIND_HEADERS]
+    return {AMOUNT_HEADER: cash, **{h: [p] for p, h in KIND_HEADERS.items()}}
 
 
 def _parameters(parameter_rows: list[dict[str, str]]) -> Table:

@@ -10,10 +10,15 @@ from workbooks.print_setup import page_header
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 FILE_NAME = "追回清单.xlsx"
+SIGNATURES = [
+    f"{role}（签字）：＿＿＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日"
+    for role in ("经办人", "复核人", "负责人")
+]
 COLUMNS = [
     Column("追回编号"),
     Column("项目", wrap=True, width=16),
     Column("政策年度"),
+    Column("应追回对象", wrap=True, width=18),
     Column("受益对象编号"),
     Column("应追回（元）", "money"),
     Column("已抵扣（元）", "money"),
@@ -33,6 +38,7 @@ def recovery_workbook(items: pd.DataFrame, as_of: str) -> bytes:
             "追回编号": items["item_id"],
             "项目": items["program"].map(TITLES),
             "政策年度": items["period"],
+            "应追回对象": items["name"].where(items["name"] != "", "（名称未知，见编号）"),
             "受益对象编号": items["beneficiary_id"],
             "应追回（元）": items["amount_fen"],
             "已抵扣（元）": items["applied"],
@@ -50,5 +56,6 @@ def recovery_workbook(items: pd.DataFrame, as_of: str) -> bytes:
         rows,
         lines_above=[("追回清单", f"截至 {as_of}，共 {len(rows)} 项")],
         total=True,
+        lines_below=SIGNATURES,
     )
     return workbook_bytes([table], page_head=page_header("追回清单"))

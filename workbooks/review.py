@@ -22,6 +22,7 @@ from ledger.settlement import Review, ReviewKey
 from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from workbooks.ledger_writer import (
     AMOUNT_HEADER,
+    KIND_HEADERS,
     REVIEW_SHEET,
     ROW_KEY_HEADER,
     SUMMARY_LABELS,
@@ -119,7 +120,8 @@ def _verdicts(
             if verdict:
                 ignored.append(f"待复核表中有一行无法识别（缺少行键），复核结论“{verdict}”未采用")
             continue
-        amount = _amount(row[at[AMOUNT_HEADER]]) if AMOUNT_HEADER in at else None
+        shown_in = KIND_HEADERS.get(key[0], AMOUNT_HEADER)  # the amount under its kind
+        amount = _amount(row[at[shown_in]]) if shown_in in at else None
         if amount is not None:
             shown[key] = amount
         if not verdict:

@@ -116,7 +116,7 @@ def _fitted_widths(table: Table, frame: pd.DataFrame) -> list[float]:
             continue
         values = sample[column.header]
         if column.kind == "money":
-            shown = [f"{v:,.2f}" for v in values if v == v]
+            shown = [f"{v:,.2f}  " for v in values if v == v]  # and the indent
         else:
             shown = ["" if v is None else str(v) for v in values]
         longest = max([_header_room(column.header), *map(display_width, shown)])
@@ -178,8 +178,8 @@ def _sheet_frame(table: Table) -> pd.DataFrame:
     data = {}
     for position, column in enumerate(table.columns):
         values = table.rows.iloc[:, position]
-        if column.kind == "money":
-            data[column.header] = values.astype("int64").to_numpy() / 100
+        if column.kind == "money":  # fen as yuan; a blank (NaN) stays a blank cell
+            data[column.header] = values.astype("float64").to_numpy() / 100
         elif column.kind == "number":
             data[column.header] = values.astype("int64").to_numpy()
         else:
@@ -190,7 +190,7 @@ def _sheet_frame(table: Table) -> pd.DataFrame:
     below = [dict.fromkeys(frame.columns)]
     if table.total:
         sums = {
-            c.header: int(table.rows.iloc[:, i].astype("int64").sum())
+            c.header: int(table.rows.iloc[:, i].fillna(0).astype("int64").sum())
             / (100 if c.kind == "money" else 1)
             for i, c in enumerate(table.columns)
             if c.kind == "money" or (c.kind == "number" and c.summed)
@@ -230,7 +230,14 @@ def workbook_bytes(
     )
     # Cells centred vertically (a wrapped cell makes its row taller). The engine's formats are
     # changed in place by their setters: each is built anew.
-    money = rx.Format().set_num_format(MONEY_FORMAT).set_align("vcenter")
+    # Right-aligned with an indent: an amount never touches the text of the next column.
+    money = (
+        rx.Format()
+        .set_num_format(MONEY_FORMAT)
+        .set_align("right")
+        .set_indent(1)
+        .set_align("vcenter")
+    )
     text = rx.Format().set_quote_prefix().set_align("vcenter")
     number = rx.Format().set_align("vcenter")
     unlocked = rx.Format().set_quote_prefix().set_align("vcenter").set_unlocked()

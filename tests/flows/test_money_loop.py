@@ -529,6 +529,11 @@ def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_o
     sheet = load_workbook(io.BytesIO(data), read_only=True)["追回"]
     values = [row for row in sheet.values if any(v is not None for v in row)]
     assert any(key in row for row in values) and any("已追回" in row for row in values)
+    # The debtor by name, as the bank file carried it, beside the code; and signatures.
+    debtor = str(listed["beneficiary_name"].iloc[0])
+    [line] = [row for row in values if key in row]
+    assert debtor in line and str(listed["beneficiary_id"].iloc[0]) in line
+    assert any("负责人（签字）" in str(row[0]) for row in values)
     assert_verified(folder, url)
 
 

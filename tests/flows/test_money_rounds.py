@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from flows.cli import main
@@ -137,6 +139,18 @@ def test_approval_sheet__each_round_has_its_own_written_once_with_its_sha256_rec
         f"{batch_id}-r1-拨付审批单.xlsx",
     ]
     assert sheets[0].read_bytes() == first  # round 0's is not overwritten by round 1's
+    # What the approver signs: the banks and 对公/对私 in words (no file names), the budget
+    # table's 合计, and a line with room to sign for each of the three people.
+    cells = [
+        str(v)
+        for row in load_workbook(sheets[0]).active.iter_rows(values_only=True)
+        for v in row
+        if v is not None
+    ]
+    text = "\n".join(cells)
+    assert re.search(r"\d\. [^，]*银行[^，]*，对(公|私)代发", text), text
+    assert "合计" in cells and ".csv" not in text and ".txt" not in text
+    assert all(f"{role}（签字）" in text for role in ("经办人", "复核人", "审批人"))
     with Registry(url) as registry, registry.engine.connect() as connection:
         recorded = dict(
             connection.execute(select(releases.c.round, releases.c.approval_sha256)).all()

@@ -47,8 +47,20 @@ def _approval_facts() -> ApprovalFacts:
         released_fen=123_456_789,
         netted_fen=50_000,
         files=[
-            ("batch-1-r0-对公.csv", 8, 120_000_000),
-            ("batch-1-r0-对私.txt", 4, 3_456_789),
+            (
+                "batch-1-r0-fixed_gb18030-corporate-01.txt",
+                8,
+                120_000_000,
+                "中国工商银行",
+                "corporate",
+            ),
+            (
+                "batch-1-r0-generic-personal-01.csv",
+                4,
+                3_456_789,
+                "中国农业银行、中国银行",
+                "personal",
+            ),
         ],
         held=[("P-000123", "账号与户名不一致，待核实")],
     )
@@ -71,6 +83,7 @@ def _recovery_items() -> pd.DataFrame:
             "program": ["new_hire", "stabilization_refund"],
             "period": ["2020", "2020"],
             "beneficiary_id": ["91370102MA3C5X7Q2K", "91370203MA3D1E2F3G"],
+            "name": ["济南鲁康商贸有限公司", ""],
             "amount_fen": [100_000, 2_345_600],
             "applied": [50_000, 0],
             "pending": [0, 0],

@@ -80,6 +80,6 @@ def test_documents__print_whole_widths_with_headers_and_page_numbers(
             printed = [p for p in printed if re.search(r"申请材料退回通知\s+退回说明", p)]
         assert_prints_whole_widths(printed, shown, len(pages[path]), wide=across(path))
         counts[name] = len(pages[path])
-    assert counts["case-1/ledger.xlsx"] <= 24
+    assert counts["case-1/ledger.xlsx"] <= 28  # registers split per city; 待复核 across pages
     assert counts["case-1/资金拨付申请表.xlsx"] == 1
     print("\n".join(f"{n}: {c} 页" for n, c in sorted(counts.items())))

@@ -115,17 +115,26 @@ def test_ledger__frozen_headers_filters_and_money_format(ledger) -> None:
 def test_ledger__review_sheet_offers_approve_or_reject(ledger) -> None:
     sheet = load_workbook(io.BytesIO(ledger[0]))["待复核"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 5  # the held rows of the acceptance case
+    held, (blank, total) = rows[:5], rows[5:]  # the held rows of the acceptance case; 合计
+    assert set(blank) == {None} and total[0] == "合计"
     validation = sheet.data_validations.dataValidation[0]
     assert validation.formula1 == '"通过,驳回"'
-    assert "D2" in str(validation.sqref)  # 复核结论, beside the name, programme and amount
-    assert [c.value for c in sheet[1][:5]] == [
+    assert "F2" in str(validation.sqref)  # 复核结论, beside the name, programme and amounts
+    assert [c.value for c in sheet[1][:7]] == [
         "名称",
         "项目",
         "拟支付金额（元）",
+        "拟减免金额（元）",
+        "拟缓缴金额（元）",
         "复核结论",
         "复核意见",
     ]
+    # Each amount under its kind, never relief or deferral under 拟支付; 合计 per kind.
+    for row in held:
+        kind = {"社会保险费阶段性减免": 3, "社会保险费缓缴": 4}.get(row[1], 2)
+        assert [i for i in (2, 3, 4) if row[i] is not None] == [kind]
+    for i in (2, 3, 4):
+        assert total[i] == pytest.approx(sum(r[i] or 0 for r in held))
 
 
 def test_ledger__review_sheet_is_protected_except_the_verdict_and_comment(ledger) -> None:

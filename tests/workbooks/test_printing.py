@@ -139,7 +139,14 @@ def assert_prints_whole_widths(
         }
         # The page's sheet is the one whose header it shows most of; it must show all of it:
         # every page starts with the (repeated) header, and no column went to another page.
-        sheet = max(shown, key=lambda name: len(shown[name]) / len(sheets[name]))
+        # The page header names it (the first line); else the one whose header it shows most of.
+        first = next((line for line in page.splitlines() if line.strip()), "")
+        named = [name for name in sheets if re.search(rf"\s{re.escape(name)}(\s|$)", first)]
+        sheet = (
+            max(named, key=len)
+            if named
+            else max(shown, key=lambda name: len(shown[name]) / len(sheets[name]))
+        )
         if len(shown[sheet]) < 2:
             continue  # a sheet of notes without a table (填表说明)
         if sheet in wide:
@@ -160,13 +167,14 @@ def ledger_file(ledger_inputs, tmp_path_factory: pytest.TempPathFactory) -> Path
     return path
 
 
-def test_printing__the_ledger_prints_whole_widths_on_at_most_32_pages(
+def test_printing__the_ledger_prints_whole_widths_on_at_most_36_pages(
     ledger_file: Path, tmp_path: Path
 ) -> None:
     pages = rendered(ledger_file, tmp_path)
-    # 31: 支付明细 and the unsplit 减免明细 (17 columns) go across pages at 75 % (10 pages at
-    # 4.1 pt before); a split register prints per city.
-    assert len(pages) <= 32
+    # 35: 支付明细, 待复核 (three amount columns, one per kind) and the unsplit 减免明细 (17
+    # columns) go across pages at 75 %, their first column repeated (10 pages at 4.1 pt before);
+    # a split register prints per city.
+    assert len(pages) <= 36
     assert_prints_whole_widths(pages, headers(ledger_file), wide=across(ledger_file))
     # The header row repeats: every page of a detail sheet begins with its header.
     assert sum("原因说明" in page for page in pages) >= 1
