@@ -10,6 +10,7 @@ from pathlib import Path
 
 from policy.catalogue import TITLES
 from policy.money import fen_grouped
+from workbooks.print_setup import round_name
 from workbooks.styling import display_width
 
 KIND = {"contribution_relief": "减免", "contribution_deferral": "缓缴"}
@@ -21,7 +22,7 @@ def run_summary(folder: Path) -> str:
     round_ = int(manifest.get("round", 0))
     lines = [
         f"批次 {manifest['batch_id']}（审核基准日 {manifest['as_of']}，"
-        + ("首轮" if round_ == 0 else f"第 {round_} 轮复核")
+        + round_name(round_)
         + "）",
         _row("项目", "申报行", "通过", "不予受理", "待复核", "金额（元）"),
     ]

@@ -87,6 +87,7 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
         "拨付审批单",
         COLUMNS,
         rows,
+        titled=True,
         lines_above=[
             ("拨付审批单", "疫情期间稳就业补贴资金"),
             ("批次号", f"{facts.batch_id}（{round_name(facts.round)}）"),

@@ -15,7 +15,7 @@ import pandas as pd
 from ledger.manifest import Manifest
 from policy.catalogue import CATALOGUE
 from policy.money import capitals, fen_grouped
-from workbooks.print_setup import page_header
+from workbooks.print_setup import page_header, round_name
 from workbooks.xlsx import Column, Table, workbook_bytes
 
 FUNDING_REQUEST = "资金拨付申请表.xlsx"
@@ -57,6 +57,7 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
         SHEET,
         COLUMNS,
         pd.DataFrame(rows, columns=[c.header for c in COLUMNS]),
+        titled=True,
         lines_above=[
             (SHEET, _purpose(manifest)),
             ("批次号", manifest.batch_id),
@@ -75,4 +76,4 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
 def _purpose(manifest: Manifest) -> str:
     if manifest.policy_version == "reissue":  # a re-issue batch (ledger.reissue)
         return "疫情期间稳就业补贴资金（支付失败、退汇款项重新支付）"
-    return f"疫情期间稳就业补贴资金（第 {manifest.round} 轮审核通过）"
+    return f"疫情期间稳就业补贴资金（{round_name(manifest.round)}审核通过）"

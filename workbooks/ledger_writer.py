@@ -44,7 +44,7 @@ from workbooks.ledger_details import (
     relief_detail,
     table_frame,
 )
-from workbooks.print_setup import page_header
+from workbooks.print_setup import page_header, round_name
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 LEDGER = "ledger.xlsx"
@@ -255,7 +255,7 @@ def _summary(
     shown = [described.get(name) or name for name in used]
     version = manifest.policy_version
     lines = [
-        (SUMMARY_TITLE, f"第 {manifest.round} 轮审核结果（第 0 轮为首次审核；单位：元）"),
+        (SUMMARY_TITLE, f"{round_name(manifest.round)}审核结果（单位：元）"),
         (SUMMARY_LABELS["batch_id"], manifest.batch_id),
         (SUMMARY_LABELS["as_of"], manifest.as_of),
         (SUMMARY_LABELS["policy_version"], _policy_in_words(policy_title, version)),
@@ -289,6 +289,7 @@ def _summary(
         SUMMARY_SHEET,
         columns,
         table_frame(columns, rows),
+        titled=True,
         lines_above=lines,
         total=True,
         lines_below=[SIGNATURES],

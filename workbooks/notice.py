@@ -55,6 +55,7 @@ def notice_workbook(proposed: pd.DataFrame, as_of: dt.date, published: Publicati
             Column("拟返还金额（元）", "money"),
         ],
         rows,
+        titled=True,
         lines_above=[
             ("公示名单", NOTICE_TITLE),
             ("数据截至", _day(as_of)),

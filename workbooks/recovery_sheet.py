@@ -54,6 +54,7 @@ def recovery_workbook(items: pd.DataFrame, as_of: str) -> bytes:
         "追回",
         COLUMNS,
         rows,
+        titled=True,
         lines_above=[("追回清单", f"截至 {as_of}，共 {len(rows)} 项")],
         total=True,
         lines_below=SIGNATURES,

@@ -44,6 +44,7 @@ WIDTH_SAMPLE = 2_000
 WHOLE_WORDS = ("账号", "代码", "编号", "身份证", "卡号", "批次")
 CORE_PROPERTIES = "docProps/core.xml"
 LINE_HEIGHT = 15.0  # points, one line of text
+TITLE_HEIGHT = 28.0  # points, a document's title line
 MAX_ROW_HEIGHT = 409.0  # points: Excel's limit (a taller row makes it repair the file)
 
 
@@ -98,6 +99,7 @@ class Table:
     charts: Sequence[Sequence[Chart]] = ()
     key_columns: int = 1  # columns repeated on each page when the sheet prints pages across
     layout_fixed: bool = False  # a bank's layout: its columns stay in the order given
+    titled: bool = False  # the first line above is the document's title, set as one
 
     @property
     def rows_below(self) -> int:
@@ -137,11 +139,12 @@ def _header_room(header: str) -> int:
 
 
 def _wrapping(table: Table, widths: Sequence[float]) -> list[bool]:
-    """Whether each column wraps: as asked, or text whose values are wider than the column."""
+    """Whether each column wraps: as asked, or printed text whose values are wider than the
+    column (a hidden key or an unprinted code column never makes its row taller)."""
     sample = table.rows.head(WIDTH_SAMPLE)
     wraps = []
     for position, (column, width) in enumerate(zip(table.columns, widths, strict=True)):
-        if column.wrap or not _wraps(column):
+        if column.wrap or not _wraps(column) or column.hidden or not column.printed:
             wraps.append(column.wrap)
             continue
         values = sample.iloc[:, position]
@@ -246,6 +249,7 @@ def workbook_bytes(
         rx.Format().set_quote_prefix().set_text_wrap().set_align("vcenter").set_unlocked()
     )
     wrapped = rx.Format().set_text_wrap().set_align("top")
+    title = rx.Format().set_bold().set_font_size(16).set_align("vcenter")
     entries, formats, widths, header_rows, merges, freeze, validations = [], {}, {}, {}, {}, {}, {}
     heights: dict[str, dict[int, float]] = {}  # 0-based row → points, set in the sheet XML
     engine_heights: dict[str, dict[int, float]] = {}  # a header's, where the engine sets it well
@@ -272,7 +276,10 @@ def workbook_bytes(
         merges[table.name] = [
             item
             for row, (label, value) in enumerate(table.lines_above)
-            for item in ((row, 0, row, 1, label, wrapped), (row, 2, row, last, value, wrapped))
+            for item in (
+                (row, 0, row, 1, label, title if table.titled and row == 0 else wrapped),
+                (row, 2, row, last, value, wrapped),
+            )
         ]
         # A line longer than its merged cells wraps onto more lines of the row, never past
         # the table's width (which would shrink the printed page).
@@ -282,6 +289,14 @@ def workbook_bytes(
             for row, (_, value) in enumerate(table.lines_above)
             if _lines(value, room) > 1
         }
+        if wraps[0]:  # the lines under the table sit in the first column: as tall as they wrap
+            first = header_rows[table.name] + len(table.rows) + 3 + (1 if table.total else 0)
+            for offset, line in enumerate(table.lines_below):
+                if _lines(line, widths[table.name][0]) > 1:
+                    lines = _lines(line, widths[table.name][0])
+                    heights[table.name][first + offset] = LINE_HEIGHT * lines
+        if table.titled and table.lines_above:
+            heights[table.name][0] = max(heights[table.name].get(0, 0.0), TITLE_HEIGHT)
         heights[table.name] |= _wrapped_heights(
             table, widths[table.name], wraps, header_rows[table.name]
         )
