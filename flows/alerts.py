@@ -34,12 +34,22 @@ def message(flow_name: str, run_name: str, state_name: str, why: str) -> str:
 
 
 def post(url: str, text: str) -> str:
-    """Send `text` to the robot; why it did not arrive, or "" when it did."""
+    """Send `text` to the robot; why it did not arrive, or "" when it did. The robot's key (the
+    URL's query) never appears in what is said: it is a secret."""
+    shown = url.split("?")[0]
     try:
         response = httpx.post(url, json={"msgtype": "text", "text": {"content": text}}, timeout=10)
         response.raise_for_status()
     except httpx.HTTPError as problem:
-        return f"{url.split('?')[0]}：{problem}"
+        return f"{shown}：{str(problem).replace(url, shown)}"
+    # 企业微信 and 钉钉 answer 200 with an errcode for a wrong key or a missing keyword.
+    try:
+        answer = response.json()
+    except ValueError:
+        return ""
+    code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
+    if code not in (0, "0", None):
+        return f"{shown}：机器人拒收（errcode {code}：{answer.get('errmsg', '')}）"
     return ""
 
 

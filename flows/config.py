@@ -42,16 +42,20 @@ class SampleDataRefused(Exception):
 
 
 def refuse_samples(**folders: object) -> None:
-    """Outside the demo, a deployment run whose folders lie in this checkout's `sample_inputs/`
-    or are not set is refused with a Chinese message: real applications are never decided
-    against the demo's reference lists, nor written where the next checkout would remove them."""
+    """Outside the demo, a production run — a deployment's, or any run on a machine whose
+    registry is the department's (`SUBSIDY_REGISTRY_URL`) — whose folders lie in this checkout
+    (`sample_inputs/` above all) or are not set is refused with a Chinese message: real
+    applications are never decided against the demo's reference lists, the demo's applications
+    never enter the department's registry, and nothing is written where the next checkout
+    would remove it."""
     from prefect.runtime import deployment
 
-    if is_demo() or deployment.get_id() is None:
+    production = deployment.get_id() is not None or bool(os.environ.get("SUBSIDY_REGISTRY_URL"))
+    if is_demo() or not production:
         return
     for label, given in folders.items():
         paths = given if isinstance(given, list) else [given]
-        for path in paths:
+        for path in paths or [""]:
             text = str(path or "").strip()
             if text in ("", "."):
                 raise SampleDataRefused(
@@ -87,3 +91,14 @@ def today() -> dt.date:
 SAMPLE_RECORDS = DEFAULT_REFERENCE / "records"  # the department's own, beside its lists
 DEFAULT_RECORDS = [str(SAMPLE_RECORDS)] if is_demo() else []
 DEFAULT_FINDS_OUT = DEFAULT_OUT / "finds"
+
+
+def default_registry_file() -> Path:
+    """The SQLite registry in the default output folder; with no output folder set (production
+    without `SUBSIDY_OUT`), a refusal, never a file in whatever folder the worker runs in."""
+    if str(DEFAULT_OUT) in ("", "."):
+        raise SampleDataRefused(
+            "未设置支付登记库：请在技术设置中填写，或由运维人员设置 SUBSIDY_REGISTRY_URL "
+            "（或 SUBSIDY_OUT）"
+        )
+    return DEFAULT_OUT / "registry.sqlite"

@@ -70,20 +70,22 @@ USER_ERRORS: tuple[type[Exception], ...] = (
 Flow = TypeVar("Flow", bound=Callable[..., Any])
 
 
-# The parameter that says what a run tried, by flow (a folder or file name, never a person's ID).
-TRIED = ("batch", "inputs", "inbox", "files", "records")
 STEMS = {"disburse": "disburse", "nightly_inbox": "nightly", "approve_round": "approve"}
 
 
 def tried_name(function: str, arguments: dict[str, Any]) -> str:
-    """A refused run's name: the flow and what it was given (`approve-<batch>-r1-未完成`), so
-    the UI's run list says what failed instead of Prefect's random words."""
+    """A refused run's name: the flow and what it was given — a batch folder (named by its
+    batch id) and round, else the day — so the UI's run list says what failed instead of
+    Prefect's random words. Never an input's file name, which an applicant chose and may hold
+    a name or an ID number."""
+    from flows.config import today
+
     stem = STEMS.get(function, function.replace("_", "-"))
-    given = next((arguments[k] for k in TRIED if arguments.get(k)), None)
-    first = given[0] if isinstance(given, list | tuple) and given else given
     parts = [stem]
-    if first:
-        parts.append(PurePath(str(first)).name or str(first))
+    if arguments.get("batch"):
+        parts.append(PurePath(str(arguments["batch"])).name)
+    else:
+        parts.append(today().isoformat())
     if arguments.get("round") is not None:
         parts.append(f"r{arguments['round']}")
     return "-".join([*parts, "未完成"])
@@ -106,7 +108,12 @@ class _QuietUserErrors(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         problem = record.exc_info[1] if record.exc_info else None
-        return not isinstance(problem, USER_ERRORS)
+        if not isinstance(problem, USER_ERRORS):
+            return True
+        # A user error raised from a fault (an unreadable file, a missing key) keeps the
+        # fault's traceback for IT staff.
+        cause = problem.__cause__
+        return cause is not None and not isinstance(cause, USER_ERRORS)
 
 
 QUIET_USER_ERRORS = _QuietUserErrors()

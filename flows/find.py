@@ -79,6 +79,8 @@ def find_eligible_enterprises(
 
 def default_registry() -> str | None:
     """The disbursement flow's default registry, when one exists."""
+    if str(DEFAULT_OUT) in ("", "."):  # production without SUBSIDY_OUT: none by default
+        return None
     path = DEFAULT_OUT / "registry.sqlite"
     return sqlite_url(str(path)) if path.exists() else None
 

@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed
 
 from flows.alerts import HOOKS
-from flows.config import DEFAULT_OUT, today
+from flows.config import default_registry_file, today
 from flows.failures import reports_user_errors
 from flows.form import (
     ApprovalRound,
@@ -131,9 +131,7 @@ def bank_return(
     Returns:
         each file's summary.
     """
-    url = registry_address(technical.registry or None) or sqlite_url(
-        str(DEFAULT_OUT / "registry.sqlite")
-    )
+    url = registry_address(technical.registry or None) or sqlite_url(str(default_registry_file()))
     done = reconcile_all([Path(f) for f in files], url, by)
     summaries = [d.summary() for d in done]
     name_this_run(f"bank-return-{today().isoformat()}")
@@ -158,7 +156,10 @@ def outcome_message(done: list[reconcile.Reconciliation]) -> str:
         said += f"，失败或退汇 {failed} 笔（须更正账户后重新支付）"
     if unmatched:
         said += f"，{unmatched} 条与登记不符或未入账（见日志，须人工核对）"
-    return said if failed or unmatched else said + "，全部相符"
+    unlogged = sorted({batch for d in done for batch in d.unlogged})
+    if unlogged:
+        said += f"；批次 {'、'.join(unlogged)} 的审计日志未找到，对账未记入日志（须人工核对）"
+    return said if failed or unmatched or unlogged else said + "，全部相符"
 
 
 def reconcile_files(paths: list[Path], registry_url: str, by: str) -> list[str]:

@@ -42,11 +42,14 @@ def fill(
     workbook: Workbook, sheet: str, rows: Sequence[Sequence[object]], title: str | None = None
 ) -> None:
     target = workbook[sheet]
-    if title:
+    if title and target.merged_cells.ranges:  # the template's own title and notes: retitled
+        target.cell(row=1, column=1, value=title)
+    elif title:
         target.insert_rows(1, amount=2)
         target.cell(row=1, column=1, value=title)
         target.cell(row=2, column=1, value="填报单位（盖章）：            填报日期：")
-    start = 4 if title else 2
+    # The header: the first row with a second cell (the template's notes are merged across).
+    start = next(r for r in range(1, 20) if target.cell(r, 2).value is not None) + 1
     for offset, row in enumerate(rows):
         for column, value in enumerate(row, start=1):
             target.cell(row=start + offset, column=column, value=value)

@@ -43,10 +43,10 @@ if [[ -n "${PREFECT_SERVER_API_AUTH_STRING:-}" ]]; then
   # The deployments' own runner calls the API with the same credential.
   export PREFECT_API_AUTH_STRING="${PREFECT_API_AUTH_STRING:-$PREFECT_SERVER_API_AUTH_STRING}"
 fi
-if [[ "$HOST" == "127.0.0.1" ]]; then
-  # This machine only: the demo, whose flows default to sample_inputs/ (flows/config.py).
-  # A server others reach is production: its folders come from SUBSIDY_INBOX, SUBSIDY_REFERENCE
-  # and SUBSIDY_OUT, and a run given the samples is refused.
+if [[ "$HOST" == "127.0.0.1" && -z "${SUBSIDY_PUBLIC_URL:-}" && -z "$AUTH" ]]; then
+  # This machine only, no proxy, no credential: the demo, whose flows default to sample_inputs/
+  # (flows/config.py). Anything else is production: its folders come from SUBSIDY_INBOX,
+  # SUBSIDY_REFERENCE and SUBSIDY_OUT, and a run given the samples is refused.
   export SUBSIDY_DEMO="${SUBSIDY_DEMO:-1}"
 fi
 export PREFECT_HOME="${PREFECT_HOME:-$PWD/.prefect}"

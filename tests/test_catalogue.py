@@ -48,7 +48,7 @@ from ledger.settlement import BatchIdentity, prepare, settle_alone
 from policy.catalogue import CASH, PROGRAMS
 from policy.parameters import load_policy
 from workbooks.reader import read_references
-from workbooks.templates import template_workbook
+from workbooks.templates import HEADER_ROW, template_workbook
 
 out = Path(sys.argv[1])
 programme = PROGRAMS["hardship_allowance"]
@@ -60,7 +60,7 @@ rows = [
 ]
 for offset, row in enumerate(rows):
     for column, value in enumerate(row, start=1):
-        sheet.cell(row=2 + offset, column=column, value=value)
+        sheet.cell(row=HEADER_ROW + 1 + offset, column=column, value=value)
 book.save(out / programme.file_name)
 policy = load_policy(out / "policy")
 files = [read_input(out / programme.file_name)]

@@ -90,7 +90,7 @@ REVIEW_COLUMNS = [  # long text wraps, so that the sheet prints legibly on one p
     Column("复核结论", width=9),
     Column("复核意见", width=12, wrap=True),
     Column("原因说明", width=22, wrap=True),
-    Column("文件", width=16, wrap=True),
+    Column("文件", width=16),
     Column("工作表"),
     Column("行号", "number"),
     Column("统一社会信用代码"),

@@ -121,6 +121,8 @@ def _verdicts(
                 ignored.append(f"待复核表中有一行无法识别（缺少行键），复核结论“{verdict}”未采用")
             continue
         shown_in = KIND_HEADERS.get(key[0], AMOUNT_HEADER)  # the amount under its kind
+        if shown_in not in at:  # a ledger written before the kinds had their own columns
+            shown_in = AMOUNT_HEADER
         amount = _amount(row[at[shown_in]]) if shown_in in at else None
         if amount is not None:
             shown[key] = amount

@@ -1,18 +1,20 @@
 """Blank application templates, one workbook per programme, from the sheet schemas.
 
-Each template has a 填表说明 sheet, then the programme's sheets with the canonical headers
+Each template's first sheet opens with its title and 填表说明, then the canonical headers
 (optional columns marked `*` in the notes), identifier columns formatted as text so Excel keeps
 every digit, and drop-downs for closed lists. `sample_inputs/` is made by filling these.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ledger.outputs import write_atomic
 from policy.catalogue import CATALOGUE
@@ -41,29 +43,31 @@ NOTES = [
 ]
 
 
+NOTE_ROWS = 1 + len(NOTES)  # the title and the notes, above the first sheet's header
+HEADER_ROW = NOTE_ROWS + 2  # after a blank row: within the rows the reader searches
+
+
 def template_workbook(program: Programme) -> Workbook:
-    """A blank, formatted workbook for one programme."""
+    """A blank, formatted workbook for one programme: its title and 填表说明 above the first
+    sheet's header (so that a sheet prints on one page with its notes), the header repeated on
+    every printed page."""
     workbook = Workbook()
-    notes = workbook.active
-    notes.title = "填表说明"
+    workbook.remove(workbook.active)
     title = f"{program.title}申报表"
     head = page_header(title)
-    notes.column_dimensions["A"].width = 70  # wraps within a portrait page
-    for number, line in enumerate([title, *NOTES], start=1):
-        notes.cell(row=number, column=1, value=line).alignment = Alignment(wrap_text=True)
-    notes["A1"].font = Font(bold=True, size=14)
-    set_page_setup(notes, title_row=0, header=head)
-    for spec in program.sheets:
+    for number, spec in enumerate(program.sheets):
         sheet = workbook.create_sheet(spec.name)
-        for index, (_, header, kind, required) in enumerate(spec.template_columns(), start=1):
+        columns = list(spec.template_columns())
+        header_row = HEADER_ROW if number == 0 else 1
+        for index, (_, header, kind, required) in enumerate(columns, start=1):
             shown = header if required else f"{header}*"
-            cell = sheet.cell(row=1, column=index, value=shown)
+            cell = sheet.cell(row=header_row, column=index, value=shown)
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
             letter = get_column_letter(index)
             sheet.column_dimensions[letter].width = _width(shown, kind)
             if kind in TEXT_KINDS:
-                for row in range(2, 202):
+                for row in range(header_row + 1, header_row + 201):
                     sheet.cell(row=row, column=index).number_format = "@"
             choices = CHOICES.get(header) or (("是", "否") if kind == "yes_no" else None)
             if choices:
@@ -71,11 +75,27 @@ def template_workbook(program: Programme) -> Workbook:
                     type="list", formula1='"' + ",".join(choices) + '"', allow_blank=not required
                 )
                 sheet.add_data_validation(rule)
-                rule.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
-        sheet.freeze_panes = "A2"
-        sheet.row_dimensions[1].height = 45  # the header wraps onto up to three lines
-        set_page_setup(sheet, title_row=1, header=head)
+                rule.add(f"{letter}{header_row + 1}:{letter}{DROPDOWN_ROWS}")
+        if number == 0:
+            _notes(sheet, title, [_width(h, k) for _, h, k, _ in columns])
+        sheet.freeze_panes = f"A{header_row + 1}"
+        sheet.row_dimensions[header_row].height = 45  # the header wraps onto up to three lines
+        set_page_setup(sheet, title_row=header_row, header=head)
     return workbook
+
+
+def _notes(sheet: Worksheet, title: str, widths: list[float]) -> None:
+    """The title and 填表说明, each across the table's width, as tall as it wraps."""
+    last = get_column_letter(max(len(widths), 2))
+    room = max(sum(widths), 20.0)
+    for number, line in enumerate([title, *NOTES], start=1):
+        text = line if number == 1 else f"{number - 1}. {line}"
+        cell = sheet.cell(row=number, column=1, value=text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.merge_cells(f"A{number}:{last}{number}")
+        lines = math.ceil(display_width(text) * 1.15 / room)  # CJK glyphs run wide
+        sheet.row_dimensions[number].height = 24 if number == 1 else 15 * max(lines, 1) + 3
+    sheet["A1"].font = Font(bold=True, size=14)
 
 
 def _width(header: str, kind: str) -> float:

@@ -81,3 +81,41 @@ def test_alert_test__reaches_the_robot(
     [posted] = received
     assert "测试消息" in posted["text"]["content"]
     assert "已送达" in capsys.readouterr().out
+
+
+def test_run__the_samples_never_enter_the_departments_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A worker set up for production (its registry from the environment), not the demo.
+    monkeypatch.setenv("SUBSIDY_DEMO", "0")
+    monkeypatch.setenv("SUBSIDY_REGISTRY_URL", f"sqlite:///{tmp_path / 'department.sqlite'}")
+    command = ["run", str(SAMPLES), "--out", str(tmp_path / "out")]
+    command += ["--reference", str(SAMPLES / "reference"), "--as-of", "2020-12-31", "--no-progress"]
+    assert main(command) == 1
+    assert "是本项目的示例数据" in capsys.readouterr().err
+    assert not (tmp_path / "department.sqlite").exists()
+
+
+def test_alert_test__a_robot_that_refuses_is_not_reported_as_reached(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Robot(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # 企业微信's answer to a wrong key: 200 with an errcode
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'{"errcode": 93000, "errmsg": "invalid webhook url"}')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/send?key=the-secret-key"
+        monkeypatch.setenv("SUBSIDY_ALERT_WEBHOOK", url)
+        assert main(["alert-test"]) == 1
+    finally:
+        server.shutdown()
+    said = capsys.readouterr().err
+    assert "errcode 93000" in said and "the-secret-key" not in said

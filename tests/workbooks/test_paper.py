@@ -54,6 +54,16 @@ def test_paper__no_printed_text_is_under_8_pt(printed: dict[str, list[PrintedPag
     assert small == {}
 
 
+def test_paper__a_blank_template_prints_on_at_most_two_pages(
+    printed: dict[str, list[PrintedPage]],
+) -> None:
+    pages = {n: len(p) for n, p in printed.items() if n.startswith("templates/")}
+    assert len(pages) == 7 and max(pages.values()) <= 2, pages
+    # The notes print with the first sheet's header, under the template's title.
+    refund = printed["templates/稳岗返还申请.xlsx"][0].text
+    assert "失业保险稳岗返还申报表" in refund and "统一社会信用代码" in refund
+
+
 def test_paper__every_page_says_what_it_is(printed: dict[str, list[PrintedPage]]) -> None:
     bare = [
         (name, page.number)

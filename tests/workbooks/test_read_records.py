@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 from policy.catalogue import PROGRAMS
 from tests.finds_case import RECORDS, record_headers, write_records
 from workbooks.reader import read_application, read_records
-from workbooks.templates import write_templates
+from workbooks.templates import HEADER_ROW, write_templates
 
 
 def test_read_records__title_row_skipped_and_excel_row_numbers_kept(tmp_path: Path) -> None:
@@ -46,12 +46,13 @@ def test_template__does_not_offer_the_start_of_year_headcount_yet_reads_it(
 ) -> None:
     [path] = [p for p in write_templates(tmp_path) if p.name == "稳岗返还申请.xlsx"]
     sheet = load_workbook(path)["稳岗返还"]
-    headers = [cell.value for cell in sheet[1]]
+    top = HEADER_ROW  # under the template's title and 填表说明
+    headers = [cell.value for cell in sheet[top]]
     assert "上年初参保职工人数*" not in headers and "上年末参保职工人数" in headers
     row = [RECORDS[0][0], "甲", "济南", "小型", 98, 2, 36, 1, 1, "工行", "62220202001122"]
     for column, value in enumerate([*row, *[None] * (len(headers) - len(row)), 100], start=1):
-        sheet.cell(row=2, column=column, value=value)
-    sheet.cell(row=1, column=len(headers) + 1, value="上年初参保职工人数*")
+        sheet.cell(row=top + 1, column=column, value=value)
+    sheet.cell(row=top, column=len(headers) + 1, value="上年初参保职工人数*")
     sheet.parent.save(path)
     raw = read_application(path)
     assert raw.program is PROGRAMS["stabilization_refund"]
