@@ -8,12 +8,12 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from policy.catalogue import TITLES
+from policy.catalogue import DEFERRAL, RELIEF, TITLES
 from policy.money import fen_grouped
 from workbooks.print_setup import round_name
 from workbooks.styling import display_width
 
-KIND = {"contribution_relief": "减免", "contribution_deferral": "缓缴"}
+KIND = {RELIEF.code: "减免", DEFERRAL.code: "缓缴"}
 
 
 def run_summary(folder: Path) -> str:

@@ -55,7 +55,7 @@ def test_run__a_new_batch_without_its_assessment_date_is_refused(tmp_path: Path)
 def test_run__every_row_rejected_is_said_in_the_final_state_and_summary(tmp_path: Path) -> None:
     book = load_workbook(SAMPLES / "稳岗返还申请.xlsx")
     sheet = book["稳岗返还"]
-    header = next(r for r in range(1, 6) if any(c.value == "统一社会信用代码" for c in sheet[r]))
+    header = next(r for r in range(1, 12) if any(c.value == "统一社会信用代码" for c in sheet[r]))
     column = next(c.column for c in sheet[header] if c.value == "统一社会信用代码")
     for row in range(header + 1, sheet.max_row + 1):
         if sheet.cell(row, column).value:

@@ -140,13 +140,13 @@ def test_receipt__a_beneficiary_checks_one_decision_against_the_audit_log_alone(
     batch: Path, tmp_path: Path, capsys
 ) -> None:
     receipt = tmp_path / "回执.json"
-    row = "稳岗返还申请.xlsx:稳岗返还:5"
+    row = "稳岗返还申请.xlsx:稳岗返还:9"  # the first row under the template's notes and header
     assert main(["receipt", str(batch), "--row", row, "--out", str(receipt)]) == 0
     made = json.loads(receipt.read_text(encoding="utf-8"))
     decision = next(
         line
         for line in (batch / "decisions.csv").read_text(encoding="utf-8").splitlines()
-        if line.startswith("stabilization_refund,稳岗返还申请.xlsx,稳岗返还,5,")
+        if line.startswith("stabilization_refund,稳岗返还申请.xlsx,稳岗返还,9,")
     )
     assert (made["line"], made["round"], made["batch_id"]) == (decision, 0, batch.name)
     assert len(made["path"]) >= 4 and "secret" not in made
@@ -162,7 +162,7 @@ def test_receipt__a_beneficiary_checks_one_decision_against_the_audit_log_alone(
     receipt.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
     assert main(["verify-receipt", str(receipt), "--audit", str(log)]) == 1
     assert "不是审计日志为批次" in capsys.readouterr().out
-    moved = {**made, "row": 6}  # the same line claimed for another row
+    moved = {**made, "row": 10}  # the same line claimed for another row
     receipt.write_text(json.dumps(moved, ensure_ascii=False), encoding="utf-8")
     assert main(["verify-receipt", str(receipt), "--audit", str(log)]) == 1
     assert "不一致" in capsys.readouterr().out
