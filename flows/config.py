@@ -3,8 +3,9 @@
 In production they come from the environment the deployments are built and run in
 (`SUBSIDY_INBOX`, `SUBSIDY_REFERENCE`, `SUBSIDY_OUT`; see docs/production.md): the department's
 own folders, never this checkout's. Only the demo (`SUBSIDY_DEMO=1`, set by `make serve` on
-127.0.0.1 and by the tests) defaults to `sample_inputs/`, so that a plain "Run" works there; a
-deployment run given the sample folders outside the demo is refused (`refuse_samples`).
+127.0.0.1 without a proxy or credential, and by the tests) defaults to `sample_inputs/`, so that
+a plain "Run" works there; a production run given the sample folders is refused
+(`refuse_samples`).
 """
 
 from __future__ import annotations
