@@ -59,8 +59,11 @@ def _chars(item: object) -> list[LTChar]:
     return found
 
 
-def print_to_pdf(workbooks: list[Path], folder: Path) -> dict[Path, Path]:
-    """Each workbook's PDF as LibreOffice prints it (one run for all), and PNGs of its pages."""
+def print_to_pdf(
+    workbooks: list[Path], folder: Path, shots: Path | None = None, first: int | None = None
+) -> dict[Path, Path]:
+    """Each workbook's PDF as LibreOffice prints it (one run for all, into `folder/pdf`), and
+    PNGs of its pages (the `first` ones only, if given) beside it or in `shots`."""
     pdfs = folder / "pdf"
     pdfs.mkdir(parents=True, exist_ok=True)
     sources = folder / "sources"
@@ -84,13 +87,16 @@ def print_to_pdf(workbooks: list[Path], folder: Path) -> dict[Path, Path]:
         check=True,
         timeout=900,
     )
+    pictures = shots or pdfs
+    pictures.mkdir(parents=True, exist_ok=True)
+    limit = ["-l", str(first)] if first else []
     found = {}
     for workbook, copy in copies.items():
         pdf = pdfs / f"{copy.stem}.pdf"
         found[workbook] = pdf
         if shutil.which("pdftoppm"):
             subprocess.run(
-                ["pdftoppm", "-r", "70", "-png", str(pdf), str(pdfs / copy.stem)],
+                ["pdftoppm", "-r", "70", *limit, "-png", str(pdf), str(pictures / copy.stem)],
                 check=True,
                 timeout=300,
             )

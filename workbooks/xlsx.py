@@ -429,7 +429,11 @@ def _wrapped_heights(
     lines = np.ones(len(table.rows), dtype=np.int64)
     for position, width in wrapping:
         values = table.rows.iloc[:, position].fillna("").astype(str)
-        lines = np.maximum(lines, values.map(lambda v, w=width: _lines(v, w)).to_numpy())
+        # A cell is at most twice its length wide: only those that may pass the column are
+        # measured (a province register's short names are not, one by one).
+        longer = (values.str.len() * 2 * 1.15 > max(width - 1, 1.0)).to_numpy()
+        measured = values[longer].map(lambda v, w=width: _lines(v, w)).to_numpy()
+        lines[longer] = np.maximum(lines[longer], measured)
     return {header_row + 1 + int(i): LINE_HEIGHT * int(lines[i]) for i in np.flatnonzero(lines > 1)}
 
 

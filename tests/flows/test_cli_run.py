@@ -8,6 +8,8 @@ import http.server
 import io
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,9 +59,10 @@ def test_secret__is_saved_from_standard_input(monkeypatch: pytest.MonkeyPatch) -
     assert main(["secret", "registry"]) == 1  # refused, nothing saved
 
 
-def test_alert_test__reaches_the_robot(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+@contextmanager
+def robot(answer: bytes) -> Iterator[tuple[str, list[dict]]]:
+    """A group robot on 127.0.0.1 answering every post with `answer`: its URL (with a key, as
+    企业微信's carry) and what it received."""
     received: list[dict] = []
 
     class Robot(http.server.BaseHTTPRequestHandler):
@@ -67,6 +70,7 @@ def test_alert_test__reaches_the_robot(
             received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(200)
             self.end_headers()
+            self.wfile.write(answer)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -74,10 +78,17 @@ def test_alert_test__reaches_the_robot(
     server = http.server.HTTPServer(("127.0.0.1", 0), Robot)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        monkeypatch.setenv("SUBSIDY_ALERT_WEBHOOK", f"http://127.0.0.1:{server.server_port}/send")
-        assert main(["alert-test"]) == 0
+        yield f"http://127.0.0.1:{server.server_port}/send?key=the-secret-key", received
     finally:
         server.shutdown()
+
+
+def test_alert_test__reaches_the_robot(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with robot(b'{"errcode": 0}') as (url, received):
+        monkeypatch.setenv("SUBSIDY_ALERT_WEBHOOK", url)
+        assert main(["alert-test"]) == 0
     [posted] = received
     assert "测试消息" in posted["text"]["content"]
     assert "已送达" in capsys.readouterr().out
@@ -99,23 +110,9 @@ def test_run__the_samples_never_enter_the_departments_registry(
 def test_alert_test__a_robot_that_refuses_is_not_reported_as_reached(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    class Robot(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # 企业微信's answer to a wrong key: 200 with an errcode
-            self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b'{"errcode": 93000, "errmsg": "invalid webhook url"}')
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Robot)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/send?key=the-secret-key"
+    # 企业微信's answer to a wrong key: 200 with an errcode.
+    with robot(b'{"errcode": 93000, "errmsg": "invalid webhook url"}') as (url, _):
         monkeypatch.setenv("SUBSIDY_ALERT_WEBHOOK", url)
         assert main(["alert-test"]) == 1
-    finally:
-        server.shutdown()
     said = capsys.readouterr().err
     assert "errcode 93000" in said and "the-secret-key" not in said

@@ -23,6 +23,7 @@ from batch.stage import PROBLEM_COLUMNS
 from policy.parameters import load_policy
 from policy.publication import publication
 from tests.conftest import ACCEPTANCE, ROOT
+from tests.paper import print_to_pdf
 from tests.workbooks.test_ledger_writer import ledger_inputs  # noqa: F401  (the fixture)
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
 from workbooks.notice import notice_workbook
@@ -38,52 +39,19 @@ def rendered(workbook: Path, work: Path) -> list[str]:
 
 
 def rendered_all(workbooks: list[Path], work: Path, shots: Path) -> dict[Path, list[str]]:
-    """Each workbook's PDF pages as text, printed by one LibreOffice run; the first pages of
-    each as PNGs in `shots`, named after the workbook's folder and name."""
-    soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
-    if soffice is None or pdftotext is None:
+    """Each workbook's PDF pages as text, printed by one LibreOffice run
+    (`tests.paper.print_to_pdf`); the first three pages of each as PNGs in `shots`."""
+    pdftotext = shutil.which("pdftotext")
+    if shutil.which("soffice") is None or pdftotext is None:
         if os.environ.get("CI") == "true":
             raise AssertionError("LibreOffice and poppler are required under CI: make office")
         pytest.skip("no LibreOffice or poppler here")
-    sources = work / "sources"
-    sources.mkdir(parents=True, exist_ok=True)
-    copies = {}
-    for number, workbook in enumerate(workbooks):
-        name = workbook.name if len(workbooks) == 1 else f"{number:03d}-{workbook.name}"
-        copies[workbook] = sources / name
-        shutil.copyfile(workbook, copies[workbook])
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{work / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(work),
-            *map(str, copies.values()),
-        ],
-        capture_output=True,
-        check=True,
-        timeout=600,
-    )
-    shots.mkdir(parents=True, exist_ok=True)
     pages = {}
-    for workbook, copy in copies.items():
-        pdf = work / f"{copy.stem}.pdf"
+    for workbook, pdf in print_to_pdf(workbooks, work, shots, first=3).items():
         text = subprocess.run(
             [pdftotext, "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
         ).stdout
         pages[workbook] = text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
-        if shutil.which("pdftoppm"):
-            shot = (
-                workbook.stem if len(workbooks) == 1 else f"{workbook.parent.name}-{workbook.stem}"
-            )
-            subprocess.run(
-                ["pdftoppm", "-r", "60", "-l", "3", "-png", str(pdf), str(shots / shot)],
-                check=True,
-                timeout=120,
-            )
     return pages
 
 
