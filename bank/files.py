@@ -12,23 +12,19 @@ fits the bank's reference field.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from bank.formats import BankFormat, BankFormatError, fixed_records, format_for
+from bank.formats import BankFormat, format_for
+from bank.layouts import LAYOUTS
 from ledger.output_schemas import checked
 from policy.catalogue import PROGRAMS
-from policy.money import fen_text, text_to_fen
-from workbooks.bank_return_sheet import return_rows
-from workbooks.bank_sheet import bank_sheet_bytes
 
 ACCOUNT_PATTERN = r"^[0-9]{8,32}$"  # ASCII digits: `\d` takes any script's
 CORPORATE, PERSONAL = "对公", "对私"
-SUFFIX = {"csv": "csv", "fixed": "txt", "xlsx": "xlsx"}
 
 
 class BankRowSchema(pa.DataFrameModel):
@@ -78,7 +74,7 @@ def bank_release(
             name = f"{batch_id}-r{round_}-{bank_format.name}-{kind}-{part:02d}"
             files.append(
                 BankFile(
-                    name=f"{name}.{SUFFIX[bank_format.layout]}",
+                    name=f"{name}.{LAYOUTS[bank_format.layout].suffix}",
                     bank_format=bank_format.name,
                     account_type=str(account_type),
                     rows=len(chunk),
@@ -124,7 +120,8 @@ def _why_name_held(name: str, bank_format: BankFormat) -> str:
         return "户名为空，未写入银行文件"
     if not name.isprintable():
         return "户名含换行或控制字符，银行文件无法如实写出，未写入银行文件，请人工处理"
-    if bank_format.layout == "csv" and name.startswith(FORMULA_PREFIXES):
+    layout = LAYOUTS[bank_format.layout]
+    if layout.runs_formulas and name.startswith(FORMULA_PREFIXES):
         # Written as it is, a spreadsheet runs it; written with an apostrophe, the bank reads
         # another name. Neither is paid on a guess.
         return f"户名以“{name[0]}”开头，CSV银行文件无法如实写出，未写入银行文件，请人工处理"
@@ -133,9 +130,7 @@ def _why_name_held(name: str, bank_format: BankFormat) -> str:
             name.encode(charset)
         except UnicodeEncodeError:
             return f"户名含{charset.upper()}字符集以外的字符，未写入银行文件（不以“?”代替），请人工处理"
-    encoded = name.encode(bank_format.encoding)
-    length = len(encoded) if bank_format.layout == "fixed" else len(name)
-    if length > bank_format.name_length:
+    if layout.length(name, bank_format) > bank_format.name_length:
         return f"户名超出银行文件户名字段长度（{bank_format.name_length}），未写入银行文件"
     return ""
 
@@ -159,125 +154,21 @@ def _rows(group: pd.DataFrame, bank_format: BankFormat) -> pd.DataFrame:
 
 
 def _fit(text: str, bank_format: BankFormat) -> str:
-    """用途 cut to the format's length (bytes of its encoding for a fixed layout)."""
+    """用途 cut to the format's length (in bytes of its encoding where the layout counts bytes)."""
     limit = bank_format.purpose_length
-    while (
-        text
-        and (len(text.encode(bank_format.encoding)) if bank_format.layout == "fixed" else len(text))
-        > limit
-    ):
+    layout = LAYOUTS[bank_format.layout]
+    while text and layout.length(text, bank_format) > limit:
         text = text[:-1]
     return text
 
 
 def render(rows: pd.DataFrame, bank_format: BankFormat, on: dt.date, batch: str) -> bytes:
-    if bank_format.layout == "csv":
-        return _csv(rows, bank_format)
-    if bank_format.layout == "fixed":
-        return _fixed(rows, bank_format, on)
-    return _xlsx(rows, bank_format, batch)
-
-
-CSV_VALUES = {
-    "付款编号": "payment_id",
-    "户名": "name",
-    "账号": "account",
-    "开户银行": "bank_name",
-    "用途": "purpose",
-}
-
-
-def _csv(rows: pd.DataFrame, bank_format: BankFormat) -> bytes:
-    table = pd.DataFrame(
-        {
-            column: (
-                [fen_text(int(a)) for a in rows["amount"]]
-                if column == "金额"
-                else rows[CSV_VALUES[column]].fillna("").astype(str).to_numpy()
-            )
-            for column in bank_format.columns
-        }
-    )
-    text = table.to_csv(index=False, lineterminator="\r\n")
-    if bank_format.total_line:
-        cells = ["" for _ in bank_format.columns]
-        cells[0] = "合计"
-        if "金额" in bank_format.columns:
-            cells[bank_format.columns.index("金额")] = fen_text(int(rows["amount"].sum()))
-        cells[-1] = f"共{len(rows)}笔"
-        text += ",".join(cells) + "\r\n"
-    return text.encode(bank_format.encoding)
-
-
-FIXED_VALUES = {"付款编号": "payment_id", "账号": "account", "户名": "name", "用途": "purpose"}
-
-
-def _fixed(rows: pd.DataFrame, bank_format: BankFormat, on: dt.date) -> bytes:
-    encoding = bank_format.encoding
-    control = bank_format.control.format(
-        total_rows=len(rows), total_fen=int(rows["amount"].sum()), date=on.strftime("%Y%m%d")
-    )
-    lines = [control.encode(encoding)]
-    for row in rows.itertuples(index=False):
-        line = b""
-        for spec in bank_format.fields:
-            value = (
-                str(row.amount)
-                if spec.column == "金额分"
-                else getattr(row, FIXED_VALUES[spec.column])
-            )
-            encoded = str(value).encode(encoding)
-            if len(encoded) > spec.width:
-                raise BankFormatError(f"{spec.column} 超出定长字段宽度 {spec.width}")
-            pad = b" " * (spec.width - len(encoded))
-            line += pad + encoded if spec.align == "right" else encoded + pad
-        lines.append(line)
-    return b"\r\n".join(lines) + b"\r\n"
-
-
-XLSX_VALUES = {
-    "付款编号": "payment_id",
-    "收款账号": "account",
-    "收款户名": "name",
-    "用途": "purpose",
-}
-
-
-def _xlsx(rows: pd.DataFrame, bank_format: BankFormat, batch: str) -> bytes:
-    values = {
-        column: (
-            range(1, len(rows) + 1)
-            if column == "序号"
-            else rows["amount"].to_numpy()
-            if column == "金额"
-            else rows[XLSX_VALUES[column]].to_numpy()
-        )
-        for column in bank_format.columns
-    }
-    frame = pd.DataFrame({c: list(v) for c, v in values.items()})
-    return bank_sheet_bytes(
-        list(bank_format.columns),
-        frame,
-        f"疫情期间稳就业补贴资金代发（{batch}）",
-        len(rows),
-        int(rows["amount"].sum()),
-    )
+    return LAYOUTS[bank_format.layout].render(rows, bank_format, on, batch)
 
 
 def rows_of(data: bytes, bank_format: BankFormat) -> list[tuple[str, int]]:
     """A bank file read back: (payment id, amount in fen) of each payment row."""
-    if bank_format.layout == "xlsx":
-        frame = return_rows(data)
-        return [
-            (str(p), text_to_fen(a)) for p, a in zip(frame["付款编号"], frame["金额"], strict=True)
-        ]
-    text = data.decode(bank_format.encoding)
-    if bank_format.layout == "fixed":
-        records = fixed_records(data, bank_format.fields, bank_format.encoding)
-        return [(cells["付款编号"], int(cells["金额分"])) for cells in records]
-    frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
-    frame = frame[frame["付款编号"] != "合计"]
-    return [(str(p), text_to_fen(a)) for p, a in zip(frame["付款编号"], frame["金额"], strict=True)]
+    return LAYOUTS[bank_format.layout].rows_of(data, bank_format)
 
 
 def banks_of(file: BankFile, payments: pd.DataFrame) -> str:

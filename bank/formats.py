@@ -1,74 +1,25 @@
 """Bank formats: one YAML file per format under `bank/formats/`, chosen per payment by the
 name of the beneficiary's bank (开户银行); `generic` takes every bank no other format names.
 
-A format says how its files are laid out (CSV, fixed-width text or an Excel template), their
+A format names its layout (a module in `bank/layouts/`: CSV, fixed-width text, an Excel template), its
 encoding (UTF-8 or GB18030), the control record or 合计 line, the most rows one file may hold,
 the 用途 text and how long a reference (付款编号), a name and a 用途 may be.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bank.layouts import LAYOUTS
+from bank.spec import BankFormat, BankFormatError, Field
+
+__all__ = ["BankFormat", "BankFormatError", "Field", "format_for", "load_formats"]
+
 FORMATS_DIR = Path(__file__).resolve().parent / "formats"
 GENERIC = "generic"
-LAYOUTS = ("csv", "fixed", "xlsx")
-
-
-class BankFormatError(ValueError):
-    """A bank format file that cannot be used (a setup error, never an applicant's)."""
-
-
-@dataclass(frozen=True)
-class Field:
-    column: str
-    width: int
-    align: str = "left"
-
-
-@dataclass(frozen=True)
-class BankFormat:
-    name: str
-    title: str
-    banks: tuple[str, ...]
-    layout: str
-    encoding: str
-    max_rows: int
-    purpose: str
-    purpose_length: int
-    reference_length: int
-    name_length: int
-    columns: tuple[str, ...] = ()
-    fields: tuple[Field, ...] = ()
-    control: str = ""
-    total_line: bool = False
-    # The characters the bank's system holds, when narrower than the file's encoding (GB18030
-    # encodes every character, but many banks' cores store only GBK): a name outside it is held.
-    charset: str = ""
-    return_fields: tuple[Field, ...] = ()  # a fixed layout's return file (回盘)
-    return_results: tuple[tuple[str, str], ...] = ()  # its result codes: code → 成功/失败/退汇
-
-    def serves(self, bank_name: str) -> bool:
-        return any(bank in bank_name for bank in self.banks)
-
-
-def fixed_records(data: bytes, fields: tuple[Field, ...], encoding: str) -> list[dict[str, str]]:
-    """The lines of a fixed-layout file after its control record, each cut into its fields
-    (widths in bytes of the encoding), blank lines skipped."""
-    records = []
-    for line in data.split(b"\r\n")[1:]:
-        if not line.strip():
-            continue
-        cells, at = {}, 0
-        for spec in fields:
-            cells[spec.column] = line[at : at + spec.width].decode(encoding).strip()
-            at += spec.width
-        records.append(cells)
-    return records
 
 
 def load_formats(folder: Path = FORMATS_DIR) -> dict[str, BankFormat]:
@@ -91,12 +42,9 @@ def _format(path: Path) -> BankFormat:
     try:
         layout = str(spec["layout"])
         if layout not in LAYOUTS:
-            raise BankFormatError(f"银行格式 {path.name}：layout 须为 {'/'.join(LAYOUTS)}")
-        fields = tuple(Field(**f) for f in spec.get("fields", []))
-        if layout == "fixed" and not fields:
-            raise BankFormatError(f"银行格式 {path.name}：定长格式须列出 fields")
+            raise BankFormatError(f"银行格式 {path.name}：layout 须为 {'/'.join(sorted(LAYOUTS))}")
         "".encode(str(spec["encoding"]))  # an encoding Python knows
-        return BankFormat(
+        bank_format = BankFormat(
             name=str(spec["name"]),
             title=str(spec["title"]),
             banks=tuple(str(b) for b in spec.get("banks", [])),
@@ -108,7 +56,7 @@ def _format(path: Path) -> BankFormat:
             reference_length=int(spec["reference_length"]),
             name_length=int(spec["name_length"]),
             columns=tuple(str(c) for c in spec.get("columns", [])),
-            fields=fields,
+            fields=tuple(Field(**f) for f in spec.get("fields", [])),
             control=str(spec.get("control", "")),
             total_line=bool(spec.get("total_line", False)),
             charset=str(spec.get("charset", "")),
@@ -119,3 +67,7 @@ def _format(path: Path) -> BankFormat:
         )
     except (KeyError, TypeError, LookupError) as problem:
         raise BankFormatError(f"银行格式文件 {path.name} 无法使用：{problem}") from problem
+    problem = LAYOUTS[layout].problem(bank_format)
+    if problem:
+        raise BankFormatError(f"银行格式 {path.name}：{problem}")
+    return bank_format
