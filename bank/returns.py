@@ -20,12 +20,13 @@ import pandas as pd
 from bank.layouts import LAYOUTS
 from bank.return_shape import COLUMNS, RESULTS
 from bank.spec import BankFormat
+from policy.refusal import Refusal
 from workbooks.reader import MAX_FILE_BYTES
 
 __all__ = ["COLUMNS", "RESULTS", "ReturnFileError", "read_return"]
 
 
-class ReturnFileError(ValueError):
+class ReturnFileError(Refusal, ValueError):
     """A return file this system cannot read: nothing in it is applied."""
 
 

@@ -55,6 +55,7 @@ from ledger.settlement import (
 from ledger.verification import folder_problems
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet, load_policy
+from policy.refusal import Refusal
 from workbooks.reader import Listing, References, list_inputs, read_references
 from workbooks.review import ReviewedLedger, read_reviewed_ledger
 
@@ -62,11 +63,11 @@ DRY_RUN_SUFFIX = ".dry-run"
 REGISTRY_FILE = "registry.sqlite"
 
 
-class NotPaidBatch(Exception):
+class NotPaidBatch(Refusal):
     """A top-up names a batch the registry has not recorded."""
 
 
-class TopupNotAsked(Exception):
+class TopupNotAsked(Refusal):
     """New parameters over applications already paid: paying the difference is a top-up, asked
     for by naming the paid batch; a parameter folder alone never pays it."""
 
@@ -78,16 +79,16 @@ class TopupNotAsked(Exception):
         )
 
 
-class BatchSentBack(Exception):
+class BatchSentBack(Refusal):
     """A batch whose round the approver sent back (退回) is final: its claims were freed for a
     corrected batch, so running it again would take them anew."""
 
 
-class AsOfRequired(Exception):
+class AsOfRequired(Refusal):
     """A new batch needs its assessment date: it is never guessed."""
 
 
-class InputsMissing(Exception):
+class InputsMissing(Refusal):
     """A path the run was given does not exist (a folder not mounted, a typo)."""
 
     def __init__(self, paths: list[Path]) -> None:
@@ -97,7 +98,7 @@ class InputsMissing(Exception):
         )
 
 
-class NoUsableInput(Exception):
+class NoUsableInput(Refusal):
     """Nothing the run was given can be decided: no batch is made, and the run fails saying
     which files were found and why each could not be used."""
 

@@ -18,13 +18,14 @@ from ledger.manifest import Manifest
 from ledger.settlement import BatchIdentity, settle_batch
 from ledger.whatif import Comparison, changed_rows_csv, compare
 from policy.parameters import PolicySet, changed_parameters, load_policy
+from policy.refusal import Refusal
 from workbooks.reader import References, list_inputs, read_references
 from workbooks.whatif_writer import comparison_workbook
 
 WORKBOOK = "whatif.xlsx"
 
 
-class BaselineMismatch(Exception):
+class BaselineMismatch(Refusal):
     """The parameters given as "before" are not the ones the batch was decided with."""
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from policy.catalogue import CODES, TITLES
+from policy.refusal import Refusal
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_INPUTS = PROJECT_ROOT / "sample_inputs"
@@ -38,7 +39,7 @@ DEFAULT_INBOX = _folder("SUBSIDY_INBOX", PROJECT_ROOT / "inbox")
 DEFAULT_INPUTS = [str(SAMPLE_INPUTS)] if is_demo() else []
 
 
-class SampleDataRefused(Exception):
+class SampleDataRefused(Refusal):
     """A production run given the project's sample folders: nothing is decided."""
 
 

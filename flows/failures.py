@@ -17,56 +17,19 @@ from typing import Any, TypeVar
 from prefect import get_run_logger
 from prefect.states import Failed
 
-from bank.returns import ReturnFileError
-from batch.run import (
-    AsOfRequired,
-    BatchSentBack,
-    InputsMissing,
-    NotPaidBatch,
-    NoUsableInput,
-    TopupNotAsked,
-)
-from batch.whatif import BaselineMismatch
-from flows.config import SampleDataRefused
-from flows.secrets import SecretInParameter
-from ledger.batch_inputs import MissingInputs
-from ledger.reconcile import SettleRefused
-from ledger.reissue import ReissueRefused
-from ledger.release import ApprovalRefused
-from ledger.schema import RegistryOutdated
-from policy.parameters import PolicyError
-from workbooks.reader import MissingReference
+from policy.refusal import Refusal
 
 
-class InboxMissing(Exception):
+class InboxMissing(Refusal):
     """The inbox folder is not there: not created, or a share not mounted."""
 
 
-class NothingProcessed(Exception):
+class NothingProcessed(Refusal):
     """New files arrived and none could be processed: the night's run fails, saying which."""
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (
-    ApprovalRefused,
-    AsOfRequired,
-    BaselineMismatch,
-    BatchSentBack,
-    InboxMissing,
-    InputsMissing,
-    MissingInputs,
-    MissingReference,
-    NoUsableInput,
-    NotPaidBatch,
-    NothingProcessed,
-    PolicyError,
-    RegistryOutdated,
-    ReissueRefused,
-    ReturnFileError,
-    SampleDataRefused,
-    SecretInParameter,
-    SettleRefused,
-    TopupNotAsked,
-)
+# Every refusal a person is shown derives from `Refusal`: this module imports no use-case.
+USER_ERRORS: tuple[type[Exception], ...] = (Refusal,)
 Flow = TypeVar("Flow", bound=Callable[..., Any])
 
 

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from policy.refusal import Refusal
+
 if TYPE_CHECKING:
     from ledger.registry import Registry
 
@@ -112,35 +114,16 @@ def _two_people(command: argparse.ArgumentParser, basis: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """Do the command against the registry: its summary (exit 0), or one Chinese line saying why
     nothing was done (exit 1)."""
-    from bank.returns import ReturnFileError
-    from flows.secrets import SecretInParameter
-    from ledger.reconcile import SettleRefused
-    from ledger.recovery import RecoveryRefused
-    from ledger.reissue import ReissueRefused
-    from ledger.release import ApprovalRefused
-    from ledger.schema import RegistryOutdated
-    from policy.parameters import PolicyError
-
     try:
         with _opened(_registry_url(args)) as registry:
             print(_dispatch(args, registry))
-    except (
-        ApprovalRefused,
-        PolicyError,
-        RecoveryRefused,
-        RegistryOutdated,
-        RegistryUnusable,
-        ReissueRefused,
-        ReturnFileError,
-        SecretInParameter,
-        SettleRefused,
-    ) as refused:
+    except Refusal as refused:
         print(f"未执行：{refused}", file=sys.stderr)
         return 1
     return 0
 
 
-class RegistryUnusable(Exception):
+class RegistryUnusable(Refusal):
     """No registry named, or the one named cannot be opened (message in Chinese)."""
 
 

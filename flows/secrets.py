@@ -14,11 +14,13 @@ import os
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from policy.refusal import Refusal
+
 REGISTRY_ENV = "SUBSIDY_REGISTRY_URL"
 REGISTRY_BLOCK = "subsidy-registry-url"
 
 
-class SecretInParameter(ValueError):
+class SecretInParameter(Refusal, ValueError):
     """A password typed into a run's parameters."""
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
+from policy.refusal import Refusal
 
 
-class MissingInputs(Exception):
+class MissingInputs(Refusal):
     """Some inputs of the batch are nowhere the audit log says, with the same content."""
 
 

@@ -18,13 +18,14 @@ import pandas as pd
 from ledger import audit, merkle
 from ledger.outputs import safe_text
 from ledger.registry import Registry
+from policy.refusal import Refusal
 
 SECRET_FILE = ".audit-secret"
 DECISIONS = "decisions.csv"
 ROUNDS = "rounds"
 
 
-class ReceiptError(Exception):
+class ReceiptError(Refusal):
     """A receipt that cannot be made (no such row, no secret): the message says why, in Chinese."""
 
 

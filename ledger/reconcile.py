@@ -26,13 +26,14 @@ from ledger.outputs import file_sha256
 from ledger.registry import Registry, serialized
 from ledger.registry_tables import bank_returns, payment_events, payment_states, payments
 from policy.money import fen_text
+from policy.refusal import Refusal
 
 RECONCILE_LOCK = 0x5B51D3
 SETTLED = ("paid", "failed", "reversed", "reissued", "netted")
 OPEN = ("released", "sent")
 
 
-class SettleRefused(Exception):
+class SettleRefused(Refusal):
     """A settlement by hand that may not happen (message in Chinese)."""
 
 

@@ -25,12 +25,13 @@ from ledger.registry_tables import (
     recovery_offsets,
     rounds,
 )
+from policy.refusal import Refusal
 
 OPEN, RECOVERED, OFFSET = "待追回", "已追回", "已抵扣"
 PENDING, APPLIED, REOPENED = "pending", "applied", "reopened"
 
 
-class RecoveryRefused(Exception):
+class RecoveryRefused(Refusal):
     """A recovery step that may not happen (message in Chinese)."""
 
 

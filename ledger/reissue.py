@@ -37,6 +37,7 @@ from ledger.registry_tables import (
 )
 from policy.money import fen_text
 from policy.parameters import load_policy
+from policy.refusal import Refusal
 from validators.cleaning import LOST_DIGITS_MESSAGE
 from workbooks.corrections import COLUMNS as CORRECTION_COLUMNS
 from workbooks.corrections import read_corrections
@@ -46,7 +47,7 @@ REISSUE = completion.REISSUE
 ACCOUNT_WORDS = ("账号", "户名", "销户", "注销", "不存在", "无此", "不符", "开户行", "挂失")
 
 
-class ReissueRefused(Exception):
+class ReissueRefused(Refusal):
     """A correction or re-issue that may not happen (message in Chinese)."""
 
 

@@ -55,6 +55,7 @@ from ledger.registry_tables import claims as claims_table
 from ledger.reissue import superseded
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
+from policy.refusal import Refusal
 from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
 
 BANK = "bank"
@@ -64,7 +65,7 @@ RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
 ROUNDS_DIR = "rounds"
 
 
-class ApprovalRefused(Exception):
+class ApprovalRefused(Refusal):
     """An approval that may not happen: the message says why, in Chinese."""
 
 

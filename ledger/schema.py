@@ -20,12 +20,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
+from policy.refusal import Refusal
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 FIRST = "0001"
 MIGRATE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: one migration at a time
 
 
-class RegistryOutdated(Exception):
+class RegistryOutdated(Refusal):
     """The database is at an older schema revision than this version needs."""
 
 

@@ -21,11 +21,13 @@ from typing import Any
 import numpy as np
 import yaml
 
+from policy.refusal import Refusal
+
 DEFAULT_POLICY_DIR = Path(__file__).with_name("parameter_files")
 INDEX_FILE = "index.yaml"
 
 
-class PolicyError(ValueError):
+class PolicyError(Refusal, ValueError):
     """A parameter is missing, malformed, or has no value on the date asked."""
 
 

@@ -71,3 +71,10 @@ def test_layers__programme_codes_are_literals_only_in_the_catalogue() -> None:
             if found:
                 spelled[str(path.relative_to(ROOT))] = sorted(found)
     assert spelled == {}
+
+
+def test_layers__the_failure_wrapper_knows_refusals_by_their_base_not_by_use_case() -> None:
+    """`flows/failures.py` catches `policy.refusal.Refusal`: it imports no use-case module, so
+    a flow does not pull in the money loop to report a refusal."""
+    found = imported(ROOT / "flows" / "failures.py")
+    assert found & {"bank", "batch", "ledger", "money", "registry", "workbooks"} == set()

@@ -23,6 +23,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from ledger.outputs import file_sha256
 from policy.catalogue import CATALOGUE, for_sheets
 from policy.programme import Programme
+from policy.refusal import Refusal
 from validators.cleaning import LOST_DIGITS_MESSAGE, blank_cells, clean_code, normalize_header
 from validators.sheets import RECORDS_SHEET, REFERENCE_SHEETS, SheetSpec
 from validators.validate import ROW
@@ -275,7 +276,7 @@ class References:
         return self.missing.get(sheet, f"参考名单文件夹中没有“{sheet}”工作表")
 
 
-class MissingReference(LookupError):
+class MissingReference(Refusal, LookupError):
     """A programme needs a reference list that the reference folder does not hold."""
 
     def __str__(self) -> str:
