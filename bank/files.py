@@ -1,4 +1,4 @@
-"""The bank files of one approved round (SPEC §8), built in memory; `ledger.release` writes them.
+"""The bank files of one approved round (SPEC §8), built in memory; `money.approval` writes them.
 
 Each payment goes to the format of its bank (`bank.formats.format_for`) and to 对公 (an
 enterprise) or 对私 (a worker's card) by its programme; one file per format and account type,
@@ -20,8 +20,8 @@ from pandera.typing import Series
 
 from bank.formats import BankFormat, format_for
 from bank.layouts import LAYOUTS
-from ledger.output_schemas import checked
 from policy.catalogue import PROGRAMS
+from validators.output_check import checked
 
 ACCOUNT_PATTERN = r"^[0-9]{8,32}$"  # ASCII digits: `\d` takes any script's
 CORPORATE, PERSONAL = "对公", "对私"

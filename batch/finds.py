@@ -20,7 +20,6 @@ import pandas as pd
 
 from ledger import audit, outputs
 from ledger.decision_roots import batch_secret, file_roots
-from ledger.registry import Registry
 from ledger.settlement import digest
 from policy.catalogue import REFUND
 from policy.finds import PROPOSED_COLUMNS, Finding, find_eligible, refund_period
@@ -28,6 +27,8 @@ from policy.money import fen_text
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.parameters import PolicySet
 from policy.publication import publication
+from registry.database import Registry
+from registry.opening import opened_if
 from validators.sheets import RECORDS_SHEET
 from validators.validate import validate_sheet
 from workbooks.notice import APPLICATION_FILE, application_workbook, notice_workbook
@@ -82,12 +83,8 @@ def find_people(
     Without a registry nobody counts as already paid (the manifest says it was not checked).
     Raises `MissingReference` when the reference folder has no 严重失信名单.
     """
-    registry = Registry(registry_url) if registry_url else None
-    try:
+    with opened_if(registry_url) as registry:
         return _find(records, out, reference, registry, as_of, policy, flow_run_id)
-    finally:
-        if registry is not None:
-            registry.dispose()
 
 
 def _find(

@@ -38,8 +38,6 @@ from ledger.faults import crash_point
 from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
 from ledger.publish import publish, recover, staging_for
-from ledger.recovery import record_decreases
-from ledger.registry import BatchRecord, Registry, sqlite_url
 from ledger.settlement import (
     BatchIdentity,
     Review,
@@ -52,15 +50,17 @@ from ledger.settlement import (
     settle_alone,
     settle_claims,
 )
-from ledger.verification import folder_problems
+from money.recovery import record_decreases
+from money.verification import folder_problems
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet, load_policy
 from policy.refusal import Refusal
+from registry.database import BatchRecord, Registry
+from registry.opening import REGISTRY_FILE, opened, output_registry_url
 from workbooks.reader import Listing, References, list_inputs, read_references
 from workbooks.review import ReviewedLedger, read_reviewed_ledger
 
 DRY_RUN_SUFFIX = ".dry-run"
-REGISTRY_FILE = "registry.sqlite"
 
 
 class NotPaidBatch(Refusal):
@@ -136,7 +136,7 @@ class Request:
         """The registry a run records in: none for a dry run; the output folder's by default."""
         if self.dry_run:
             return None
-        return self.registry or sqlite_url(str(self.out / REGISTRY_FILE))
+        return self.registry or output_registry_url(self.out)
 
 
 @dataclass(frozen=True)
@@ -183,18 +183,18 @@ def open_registry(request: Request) -> Iterator[Registry | None]:
     if url is None:
         yield None
         return
-    with Registry(url) as registry:
+    with opened(url, create=True) as registry:
         yield registry
 
 
 def recover_crashed(request: Request, registry: Registry | None) -> list[str]:
     """Publish or drop what a crashed run left staged in the output folder (`ledger.publish`).
     A dry run judges them against the default registry only if one exists there."""
-    url = request.registry or sqlite_url(str(request.out / REGISTRY_FILE))
+    url = request.registry or output_registry_url(request.out)
     if registry is not None:
         return recover(request.out, registry.manifest_of, registry.url)
     if request.registry or (request.out / REGISTRY_FILE).exists():
-        with Registry(url) as found:
+        with opened(url, create=True) as found:
             return recover(request.out, found.manifest_of, url)
     return recover(request.out, lambda batch_id: None, url)
 
@@ -245,6 +245,7 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
     list is missing; system-only columns count only in workbooks this system issued; files
     that are not workbooks are listed but do not name the batch; and the reviewed ledger's
     verdicts count only for the batch it was written for."""
+    crash_point("read")  # every workbook read, nothing admitted
     names = plan.listing.names
     files = [replace(f, name=names[p]) for f, p in zip(files, plan.paths, strict=True)]
     files = with_references(selected(files, plan.request.programs), plan.references)

@@ -15,7 +15,7 @@ from batch.parallel import process_pool
 from ledger import audit, outputs
 from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, InputEntry, Manifest, build_manifest
-from ledger.output_schemas import DecisionsOutputSchema, PaymentsOutputSchema, checked
+from ledger.output_schemas import DecisionsOutputSchema, PaymentsOutputSchema
 from ledger.publish import stage
 from ledger.settlement import BatchIdentity, SettledBatch
 from policy.catalogue import CASH, of_kind
@@ -23,6 +23,7 @@ from policy.decisions import ProgramDecisions
 from policy.outcomes import APPROVED
 from policy.parameters import PolicySet, describe
 from policy.programme import Kind
+from validators.output_check import checked
 from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
 from workbooks.returned import Issuer, returned_name, returned_workbook

@@ -16,7 +16,9 @@ from ledger import outputs
 from ledger.batch_inputs import batch_inputs
 from ledger.manifest import Manifest
 from ledger.settlement import BatchIdentity, settle_batch
-from ledger.whatif import Comparison, changed_rows_csv, compare
+from ledger.whatif import PROVINCE, Comparison, changed_rows_csv, compare
+from policy.catalogue import TITLES
+from policy.money import fen_text
 from policy.parameters import PolicySet, changed_parameters, load_policy
 from policy.refusal import Refusal
 from workbooks.reader import References, list_inputs, read_references
@@ -98,3 +100,24 @@ def write(pricing: Pricing, comparison: Comparison, out: Path | None) -> Path:
     outputs.write_atomic(target / WORKBOOK, workbook)
     outputs.write_atomic(target / "changed_rows.csv", changed_rows_csv(comparison))
     return target
+
+
+def markdown(comparison: Comparison, facts: list[tuple[str, str]]) -> str:
+    """The comparison for the run's page: its facts, then each programme's totals before and
+    after for the province."""
+    lines = ["# 政策测算（what-if）", ""]
+    lines += [f"- {label}：{value}" for label, value in facts]
+    lines += [
+        "",
+        "| 项目 | 受益对象 调整前 | 调整后 | 金额 调整前（元） | 调整后（元） | 增减（元） |",
+    ]
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    totals = comparison.by_city[comparison.by_city["city"] == PROVINCE]
+    for row in totals.itertuples():
+        lines.append(
+            f"| {TITLES[row.program]} | {row.beneficiaries_before} | {row.beneficiaries_after} | "
+            f"{fen_text(row.amount_before)} | {fen_text(row.amount_after)} | "
+            f"{fen_text(row.amount_change)} |"
+        )
+    lines += ["", f"结果变化的行：{len(comparison.changed)} 行。"]
+    return "\n".join(lines) + "\n"

@@ -246,40 +246,28 @@ def _whatif(args: argparse.Namespace) -> int:
 
 def _migrate(url: str) -> int:
     """Bring the registry to this version's schema revision, saying from which to which."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import SQLAlchemyError
+    from money.commands import upgrade_registry
+    from policy.refusal import Refusal
 
-    from ledger.schema import migrate
-
-    engine = create_engine(url)
     try:
-        before, after = migrate(engine)
-    except SQLAlchemyError as problem:
-        print(
-            f"登记库升级失败，本次升级已整体回退，登记库保持升级前的结构：{problem.args[0]}"[:500]
-            + "\n请把这条信息交给运维人员，排除原因后重试",
-            file=sys.stderr,
-        )
+        print(upgrade_registry(url))
+    except Refusal as refused:
+        print(refused, file=sys.stderr)
         return 1
-    finally:
-        engine.dispose()
-    if before == after:
-        print(f"支付登记库已是最新结构（版本 {after}）")
-    else:
-        print(f"支付登记库结构已由 {before or '空库'} 升级到 {after}")
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
     """Print what does not hold (exit 1), or that everything checked out (exit 0)."""
     from flows.secrets import REGISTRY_ENV
-    from ledger import verification
+    from money import verification
+    from money.commands import Where
 
     if _secret_given(args.registry):
         return 2
     named = args.registry or os.environ.get(REGISTRY_ENV)
     if args.command == "verify":
-        registry = named or verification.default_registry_url(args.folder)
+        registry = Where(named, batch=args.folder).url()
         problems = verification.folder_problems(args.folder, registry)
         if registry and not problems:
             lines, owed = verification.money_proof(args.folder, registry)
@@ -287,7 +275,7 @@ def _verify(args: argparse.Namespace) -> int:
             problems += owed
         checked = f"批次目录 {args.folder}"
     else:
-        registry = named or verification.default_registry_url(args.path.parent)
+        registry = Where(named, batch=args.path.parent).url()
         problems = verification.audit_problems(args.path, registry)
         checked = f"审计日志 {args.path}"
     for problem in problems:

@@ -43,8 +43,6 @@ from flows.form import (
 from flows.naming import name_this_run, service_account
 from flows.secrets import registry_address
 from flows.tasks import append_audit, decide_programs, forget_reads, settle_and_write
-from ledger.faults import crash_point
-from ledger.settlement import SettledBatch
 
 
 @flow(name="disburse", on_completion=[forget_reads], **HOOKS)
@@ -102,7 +100,6 @@ def disburse(
             logger.warning(done)
         plan = run.plan(request, opened)
         files = read_workbooks(plan.paths, technical.dask_address or None)
-        crash_point("read")
         batch = run.admit(plan, files, opened)
         name_this_run(f"disburse-{batch.identity.batch_id}")
         kept = run.sent_back_folder(batch, opened)
@@ -153,7 +150,7 @@ def _log_unusable(batch: run.Batch, ignored: int) -> None:
         logger.info("已忽略 %d 个 Office 临时文件（~$ 开头）或隐藏文件", ignored)
 
 
-def _log_review(settled: SettledBatch) -> None:
+def _log_review(settled: run.SettledBatch) -> None:
     """Warn of every verdict the round set aside: unreadable, unknown or conflicting."""
     logger = get_run_logger()
     for problem in settled.review_notes:

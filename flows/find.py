@@ -27,7 +27,7 @@ from flows.config import (
 from flows.failures import reports_user_errors
 from flows.form import FindAsOf, Out, Policy, Records, Reference, Storage, StorageField
 from flows.secrets import registry_address
-from ledger.registry import sqlite_url
+from money.commands import Where
 from policy.parameters import load_policy
 from workbooks.notice import APPLICATION_FILE
 
@@ -81,8 +81,7 @@ def default_registry() -> str | None:
     """The disbursement flow's default registry, when one exists."""
     if str(DEFAULT_OUT) in ("", "."):  # production without SUBSIDY_OUT: none by default
         return None
-    path = DEFAULT_OUT / "registry.sqlite"
-    return sqlite_url(str(path)) if path.exists() else None
+    return Where(out=DEFAULT_OUT).url()
 
 
 def markdown(manifest: dict, folder: Path) -> str:

@@ -9,7 +9,6 @@ dropped into the inbox is fed back to a rerun of the batch it came from (SPEC §
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -17,7 +16,8 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed
 
-from batch.run import NoUsableInput
+from batch import inbox as files
+from batch.run import Manifest, NoUsableInput
 from flows import summary
 from flows.alerts import HOOKS
 from flows.config import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_REFERENCE, refuse_samples, today
@@ -25,94 +25,51 @@ from flows.disburse import disburse
 from flows.exclusive import takes_turns
 from flows.failures import InboxMissing, NothingProcessed, reports_user_errors
 from flows.form import Inbox, Out, Reference, Technical, TechnicalField
-from flows.inbox_returns import RETURNS, reconcile_inbox_returns
 from flows.naming import nightly_name, service_account
 from flows.secrets import registry_address
-from ledger import audit
-from ledger.manifest import Manifest
-from ledger.outputs import file_sha256
-from ledger.registry import Registry, sqlite_url
 from policy.parameters import load_policy
-from workbooks.reader import list_inputs
-from workbooks.review import is_reviewed_ledger, read_reviewed_ledger
-
-ARCHIVE = "archive"
-# Files not recorded as processed: tried again at the next run (a reference list may arrive).
-RETRIED = frozenset({"REFERENCE_MISSING", "UNSUPPORTED_FILE"})
-REVIEWED_SUFFIX = ".复核"  # archive/<batch_id>.复核/: the reviewed ledgers of a batch
+from workbooks.review import read_reviewed_ledger
 
 
 @task(cache_policy=NO_CACHE)
-def new_arrivals(inbox: Path, registry_url: str) -> tuple[list[Path], list[Path], list[Path]]:
+def new_arrivals(inbox: Path, registry_url: str) -> files.Arrivals:
     """Unprocessed applications, reviewed ledgers and files that are not workbooks in the inbox
-    and its subfolders (not its archive)."""
+    and its subfolders (not its archive); what was seen before and still fails, logged."""
     logger = get_run_logger()
-    listing = list_inputs([inbox], skip=(ARCHIVE, RETURNS))
-    paths = listing.workbooks
-    hashes = {p: file_sha256(p) for p in paths}
-    registry = Registry(registry_url)
-    try:
-        seen = registry.processed(list(hashes.values()))
-    finally:
-        registry.dispose()
-    for path in paths:
-        if seen.get(hashes[path]):
-            logger.warning(
-                "收件箱中的 %s 仍无法处理（%s），请更正后重新放入",
-                listing.names[path],
-                seen[hashes[path]],
-            )
-    for path in listing.unsupported:
+    found = files.new_arrivals(inbox, registry_url)
+    for name, error in found.still_failing:
+        logger.warning("收件箱中的 %s 仍无法处理（%s），请更正后重新放入", name, error)
+    for path in found.others:
         logger.warning(
-            "收件箱中的 %s 不是 Excel 工作簿，未处理（UNSUPPORTED_FILE）", listing.names[path]
+            "收件箱中的 %s 不是 Excel 工作簿，未处理（UNSUPPORTED_FILE）", found.names[path]
         )
-    if listing.ignored:
-        logger.info("已忽略 %d 个 Office 临时文件或隐藏文件", listing.ignored)
-    fresh = [p for p in paths if hashes[p] not in seen]
-    ledgers = [p for p in fresh if is_reviewed_ledger(p)]
-    return [p for p in fresh if p not in ledgers], ledgers, listing.unsupported
-
-
-def input_errors(batch_folder: Path) -> dict[str, str | None]:
-    """Each input file of a batch and its error code (None for a usable file)."""
-    return {i.file: i.error for i in Manifest.read(batch_folder).inputs}
+    if found.ignored:
+        logger.info("已忽略 %d 个 Office 临时文件或隐藏文件", found.ignored)
+    return found
 
 
 @task(cache_policy=NO_CACHE)
 def archive(
     batch_folder: Path,
-    files: list[Path],
+    given: list[Path],
     inbox: Path,
     registry_url: str,
     errors: dict[str, str | None],
     reviewed_round: int | None = None,
 ) -> list[str]:
-    """Record the files as seen by the batch; move the usable ones to archive/<batch_id>/.
+    """Record the files as seen by the batch; move the usable ones to archive/<batch_id>/."""
+    return files.archive(batch_folder, given, inbox, registry_url, errors, reviewed_round)
 
-    A reviewed ledger goes beside them, to archive/<batch_id>.复核/第<n>轮-<name>: the batch's
-    archive folder is its input folder for the next review round, and holds applications only.
-    A file that could not be read stays in the inbox; it is not processed again until its
-    content changes.
-    """
-    names = record_seen(files, errors, registry_url, batch_folder.name)
-    moved = [p for p in files if errors.get(names[p]) is None]
-    target = inbox / ARCHIVE / batch_folder.name
-    if reviewed_round is not None:
-        target = inbox / ARCHIVE / f"{batch_folder.name}{REVIEWED_SUFFIX}"
-    target.mkdir(parents=True, exist_ok=True)
-    located = []
-    for path in moved:
-        sha = file_sha256(path)
-        name = names[path] if reviewed_round is None else f"第{reviewed_round}轮-{path.name}"
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(path), target / name)
-        located.append({"file": names[path], "sha256": sha, "path": str((target / name).resolve())})
-    if located:
-        # Where the inputs now are, for a later what-if of this batch (see ledger.batch_inputs).
-        kind = "inputs_archived" if reviewed_round is None else "reviewed_ledger_archived"
-        event = {"event": kind, "batch_id": batch_folder.name, "files": located}
-        audit.append_events(batch_folder / "audit.jsonl", [event])
-    return [names[p] for p in moved]
+
+def reconcile_returns(inbox: Path, registry_url: str) -> list[tuple[str, str, str]]:
+    """The bank returns under `回盘/`, each reconciled and logged; those not processed."""
+    logger = get_run_logger()
+    done, unprocessed = files.reconcile_inbox_returns(inbox, registry_url, service_account())
+    for path, each in done:
+        logger.info("%s", each.summary())
+        for line in each.not_applied + each.discrepancies:
+            logger.warning("回盘 %s：%s", path.name, line)
+    return unprocessed
 
 
 @flow(name="nightly-inbox", flow_run_name=nightly_name, **HOOKS)
@@ -141,16 +98,13 @@ def nightly_inbox(
     Path(out).mkdir(parents=True, exist_ok=True)
     # Resolved here for the inbox's own records; the batch runs get the parameter as given
     # (a secret address is never copied into a subflow's parameters).
-    registry_url = registry_address(technical.registry or None) or sqlite_url(
-        str(Path(out) / "registry.sqlite")
-    )
+    registry_url = files.inbox_registry_url(registry_address(technical.registry or None), Path(out))
     if not folder.is_dir():  # before any task: a user error, not a task's traceback
         raise InboxMissing(f"收件箱文件夹 {folder} 不存在或未挂载，请检查共享目录后重新运行")
     # Bank returns first: a re-issue prepared later in the night sees the failures they report.
-    unprocessed: list[tuple[str, str, str]] = reconcile_inbox_returns(  # file, code, why
-        folder, folder / ARCHIVE, registry_url
-    )
-    applications, ledgers, others = new_arrivals(folder, registry_url)
+    unprocessed = reconcile_returns(folder, registry_url)  # file, code, why
+    arrivals = new_arrivals(folder, registry_url)
+    applications, ledgers, others = arrivals.applications, arrivals.ledgers, arrivals.others
     written = []
     if applications:
         given = [*applications, *others]
@@ -168,11 +122,11 @@ def nightly_inbox(
         except NoUsableInput as nothing:
             # No batch is made; the files are recorded as seen (those a reference list or a
             # template could still make usable are tried again next night).
-            record_seen(given, {f.name: f.error for f in nothing.files}, registry_url, "")
+            files.record_seen(given, {f.name: f.error for f in nothing.files}, registry_url, "")
             unprocessed += [(f.name, str(f.error), f.message) for f in nothing.files]
         else:
             manifest = Manifest.read(batch)
-            moved = archive(batch, given, folder, registry_url, input_errors(batch))
+            moved = archive(batch, given, folder, registry_url, files.input_errors(batch))
             unprocessed += [(i.file, str(i.error), i.message) for i in manifest.unusable_inputs()]
             logger.info(
                 "已处理并归档 %d 个文件，%d 个文件未处理、留在收件箱",
@@ -183,8 +137,8 @@ def nightly_inbox(
             written.append(str(batch))
     for ledger in ledgers:
         review = read_reviewed_ledger(ledger)
-        originals = folder / ARCHIVE / review.batch_id
-        if not originals.is_dir():
+        originals = files.originals_of(folder, review.batch_id)
+        if originals is None:
             logger.warning(
                 "复核台账 %s 对应的批次 %s 未在归档中找到，未处理", ledger.name, review.batch_id
             )
@@ -203,7 +157,7 @@ def nightly_inbox(
         archive(batch, [ledger], folder, registry_url, {}, reviewed_round=round_)
         written.append(str(batch))
     if not applications:  # files that are not workbooks: reported, never a batch
-        unprocessed += [(name, "UNSUPPORTED_FILE", UNSUPPORTED_NOTE) for name in _names(others)]
+        unprocessed += files.unsupported(others)
     if unprocessed:
         _report_unprocessed(unprocessed)
     if applications and not written:
@@ -220,32 +174,6 @@ def nightly_inbox(
     if not written:
         logger.info("收件箱 %s 中没有新文件", folder)
     return written
-
-
-UNSUPPORTED_NOTE = "不是 Excel 工作簿，未作为申请处理"
-
-
-def _names(files: list[Path]) -> list[str]:
-    names = list_inputs(files).names
-    return [names[p] for p in files]
-
-
-def record_seen(
-    files: list[Path], errors: dict[str, str | None], registry_url: str, batch_id: str
-) -> dict[Path, str]:
-    """Record the files as seen (by `batch_id`; "" when no batch was made) with their error,
-    except those tried again next run; returns each file's name as the batch named it."""
-    names = list_inputs(files).names
-    with Registry(registry_url) as registry:
-        registry.record_processed(
-            [
-                (names[p], file_sha256(p), errors.get(names[p]))
-                for p in files
-                if errors.get(names[p]) not in RETRIED
-            ],
-            batch_id,
-        )
-    return names
 
 
 def _report_unprocessed(unprocessed: list[tuple[str, str, str]]) -> None:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from policy.refusal import Refusal
 
-if TYPE_CHECKING:
-    from ledger.registry import Registry
+if TYPE_CHECKING:  # the money loop is imported only when a money command runs
+    from money.commands import Where
 
 COMMANDS = (
     "approve",
@@ -115,130 +115,66 @@ def run(args: argparse.Namespace) -> int:
     """Do the command against the registry: its summary (exit 0), or one Chinese line saying why
     nothing was done (exit 1)."""
     try:
-        with _opened(_registry_url(args)) as registry:
-            print(_dispatch(args, registry))
+        print(_dispatch(args, _where(args)))
     except Refusal as refused:
         print(f"未执行：{refused}", file=sys.stderr)
         return 1
     return 0
 
 
-class RegistryUnusable(Refusal):
-    """No registry named, or the one named cannot be opened (message in Chinese)."""
-
-
-def _registry_url(args: argparse.Namespace) -> str:
+def _where(args: argparse.Namespace) -> Where:
     """--registry (never with a password), else SUBSIDY_REGISTRY_URL, else the registry.sqlite
     beside the batch folder (approve, sent) or in --out (reissue, recoveries)."""
     from flows.secrets import REGISTRY_ENV, refuse_password
-    from ledger.registry import sqlite_url
-    from ledger.verification import default_registry_url
+    from money.commands import Where
 
     refuse_password(args.registry, typed_on_command_line=True)
-    if args.registry or os.environ.get(REGISTRY_ENV):
-        return str(args.registry or os.environ[REGISTRY_ENV])
-    folder = getattr(args, "folder", None)
-    if folder is not None and default_registry_url(folder):
-        return str(default_registry_url(folder))
-    out = getattr(args, "out", None)
-    if out is not None and (out / "registry.sqlite").is_file():
-        return sqlite_url(str(out / "registry.sqlite"))
-    raise RegistryUnusable(f"找不到支付登记库：请设置环境变量 {REGISTRY_ENV}，或用 --registry 指定")
+    return Where(
+        address=args.registry or os.environ.get(REGISTRY_ENV) or None,
+        batch=getattr(args, "folder", None),
+        out=getattr(args, "out", None),
+    )
 
 
-def _opened(url: str) -> Registry:
-    """The registry at `url`, which must already exist (a mistyped SQLite path is never created
-    anew); an address that cannot be parsed or reached is `RegistryUnusable`."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-
-    from ledger.registry import Registry
-
-    try:
-        parsed = make_url(url)
-    except ArgumentError as problem:
-        raise RegistryUnusable(
-            "支付登记库地址无法识别：应为 sqlite:///路径 或 postgresql+psycopg://用户@主机/库名"
-        ) from problem
-    shown = parsed.render_as_string(hide_password=True)
-    database = parsed.database or ":memory:"
-    sqlite = parsed.get_backend_name() == "sqlite" and database != ":memory:"
-    if sqlite and not Path(database).is_file():
-        raise RegistryUnusable(f"支付登记库 {shown} 不存在，请检查登记库地址")
-    try:
-        return Registry(url)
-    except (ArgumentError, SQLAlchemyError, ImportError) as problem:
-        raise RegistryUnusable(
-            f"无法打开支付登记库 {shown}：地址有误、数据库未启动或网络不通，请检查登记库地址后重试"
-        ) from problem
-
-
-def _dispatch(args: argparse.Namespace, registry) -> str:  # type: ignore[no-untyped-def]
+def _dispatch(args: argparse.Namespace, where: Where) -> str:
     from flows.config import today
-    from ledger import reconcile, recovery, reissue, release
-    from policy.money import text_to_fen
+    from money import commands
     from policy.parameters import load_policy
 
     if args.command == "approve":
-        if args.round is None:
-            raise release.name_the_round(args.folder, registry, "请用 --round ")
-        done = release.approve(
+        policy = load_policy(args.policy)
+        done = commands.approve(
+            where,
             args.folder,
             args.approver,
-            registry,
-            load_policy(args.policy),
+            policy,
             today(),
-            round_=args.round,
-            send_back=args.send_back,
+            args.round,
+            commands.SEND_BACK if args.send_back is not None else commands.APPROVE,
+            args.send_back,
+            ask_round="请用 --round ",
         )
         return done.summary()
     if args.command == "sent":
-        count = release.mark_sent(args.folder, args.by, registry, args.round)
+        count = commands.record_sent(where, args.folder, args.by, args.round)
         return f"已登记报送银行：{count} 笔"
     if args.command == "reissue":
-        lines = []
-        if args.corrections:
-            entered = reissue.enter_corrections(registry, args.corrections, args.prepared_by)
-            lines.append(
-                f"已登记账户更正 {entered} 条，须由另一人 subsidy approve-corrections 审核后使用"
-            )
-        prepared = reissue.prepare_reissue(registry, args.out, args.prepared_by, today())
-        return "\n".join([*lines, prepared.summary()])
+        return commands.prepare_reissue(
+            where, args.out, args.prepared_by, today(), args.corrections
+        )
     if args.command == "approve-corrections":
-        count = reissue.approve_corrections(registry, args.corrections, args.approver)
-        return f"已审核通过账户更正 {count} 条"
+        return commands.approve_corrections(where, args.corrections, args.approver)
     if args.command == "recover":
-        try:
-            fen = text_to_fen(args.amount)
-        except ValueError as problem:
-            raise recovery.RecoveryRefused(str(problem)) from problem
-        key = recovery.mark_wrong(
-            registry, args.payment_id, fen, args.reason, args.by, args.checker
+        return commands.mark_wrong(
+            where, args.payment_id, args.amount, args.reason, args.by, args.checker
         )
-        return f"已登记追回事项 {key}：{args.amount} 元（此后对同一受益对象的支付先行抵扣）"
     if args.command == "recovered":
-        recovery.mark_recovered(registry, args.item_id, args.reason, args.by, args.checker)
-        return f"追回事项 {args.item_id} 已登记为已追回"
+        return commands.mark_recovered(where, args.item_id, args.reason, args.by, args.checker)
     if args.command == "recoveries":
-        from ledger.outputs import write_atomic
-        from workbooks.recovery_sheet import FILE_NAME, recovery_workbook
-
-        args.out.mkdir(parents=True, exist_ok=True)
-        items = recovery.items_frame(registry)
-        path = args.out / FILE_NAME
-        write_atomic(path, recovery_workbook(items, today().isoformat()))
-        return f"追回清单：{path}（{len(items)} 项）"
+        return commands.recoveries(where, args.out, today())
     if args.command == "bank-return":
-        from bank.formats import load_formats
-        from bank.returns import read_return
-
-        formats = load_formats()
-        for path in args.files:  # every file readable before any is applied
-            read_return(path, formats)
-        return "\n".join(
-            reconcile.reconcile(p, registry, args.by, formats).summary() for p in args.files
-        )
-    state = reconcile.settle_by_hand(
-        registry, args.payment_id, args.result, args.reason, args.by, args.checker
+        done = commands.reconcile_returns(where, args.files, args.by)
+        return "\n".join(d.summary() for d in done)
+    return commands.settle_by_hand(
+        where, args.payment_id, args.result, args.reason, args.by, args.checker
     )
-    return f"付款 {args.payment_id} 已手工确认为 {state}"

@@ -33,53 +33,16 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    from ledger.audit import AUDIT, batch_of
-    from ledger.decision_roots import (
-        ReceiptError,
-        check_receipt,
-        known_secret,
-        receipt,
-    )
-    from ledger.verification import default_registry_url
+    from batch.receipts import ReceiptError, issue_receipt, receipt_check
 
-    if args.command == "verify-receipt":
-        try:
-            found = json.loads(args.receipt.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as problem:
-            print(f"回执无法读取：{problem}", file=sys.stderr)
-            return 1
-        said, problems = check_receipt(found, args.audit)
-        for problem in problems:
-            print(problem)
-        if not problems:
-            print(said)
-        return 1 if problems else 0
     try:
-        file, sheet, row = args.row.rsplit(":", 2)
-        number = int(row)
-    except ValueError:
-        print(f"--row 应为 文件:工作表:行号，收到 {args.row}", file=sys.stderr)
-        return 1
-    if not (args.folder / AUDIT).exists():
-        print(f"{args.folder} 中没有审计日志 {AUDIT}：不是批次输出目录", file=sys.stderr)
-        return 1
-    url = args.registry or default_registry_url(args.folder)
-    batch_id = batch_of(args.folder / AUDIT)
-    from ledger.registry import Registry
-
-    registry = Registry(url) if url else None
-    try:
-        secret = known_secret(batch_id, args.folder, registry)
-    finally:
-        if registry is not None:
-            registry.dispose()
-    if secret is None:
-        print(f"登记库中没有批次 {batch_id} 的审计密钥，无法出具回执", file=sys.stderr)
-        return 1
-    try:
-        made = receipt(args.folder, file, sheet, number, secret, args.round)
-    except ReceiptError as problem:
-        print(f"无法出具回执：{problem}", file=sys.stderr)
+        if args.command == "verify-receipt":
+            said, problems = receipt_check(args.receipt, args.audit)
+            print("\n".join(problems or [said]))
+            return 1 if problems else 0
+        made = issue_receipt(args.folder, args.row, args.round, args.registry)
+    except ReceiptError as refused:
+        print(refused, file=sys.stderr)
         return 1
     text = json.dumps(made, ensure_ascii=False, indent=2) + "\n"
     if args.out:

@@ -10,9 +10,7 @@ the output folder. A parameter with a password is refused, saying where to put i
 from __future__ import annotations
 
 import os
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from urllib.parse import urlsplit
 
 from policy.refusal import Refusal
 
@@ -51,10 +49,12 @@ def refuse_password(given: str | None, typed_on_command_line: bool = False) -> N
 
 
 def _has_password(url: str) -> bool:
+    """Whether a database URL (`postgresql+psycopg://user:secret@host/db`) carries a password;
+    a path or anything that is not a URL carries none (it is checked where it is opened)."""
     try:
-        return make_url(url).password is not None
-    except ArgumentError:
-        return False  # not a URL: a path, checked where it is opened
+        return "://" in url and urlsplit(url).password is not None
+    except ValueError:
+        return False
 
 
 def configured(variable: str, block: str) -> str:

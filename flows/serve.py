@@ -20,7 +20,7 @@ from flows.disburse import disburse
 from flows.exclusive import ensure_limit, turn_of
 from flows.find import find_eligible_enterprises
 from flows.inbox import nightly_inbox
-from flows.money import approve_round, bank_return, record_sent
+from flows.money_loop import approve_round, bank_return, record_sent
 from flows.whatif import whatif
 
 NIGHTLY_CRON = "0 2 * * *"

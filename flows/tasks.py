@@ -32,10 +32,9 @@ from prefect.results import get_default_result_storage
 
 from batch import inputs, reading, run
 from batch.inputs import InputFile
-from ledger.manifest import Manifest
-from ledger.outputs import file_sha256
-from ledger.registry import Registry
-from ledger.settlement import SettledBatch
+
+# The ledger's records as the batch hands them over: flows import `batch` and `money` only.
+from batch.run import Manifest, Registry, SettledBatch, file_sha256
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet
 from workbooks.reader import References

@@ -22,9 +22,6 @@ from flows.form import (
     Reference,
 )
 from flows.tasks import forget_reads
-from ledger.whatif import PROVINCE, Comparison
-from policy.catalogue import TITLES
-from policy.money import fen_text
 
 
 @flow(name="whatif", on_completion=[forget_reads], **HOOKS)
@@ -61,25 +58,6 @@ def whatif(
     files = read_workbooks(pricing.paths, None)
     comparison = whatif_run.price(pricing, files)
     target = whatif_run.write(pricing, comparison, Path(out) if out else None)
-    create_markdown_artifact(markdown(comparison, pricing.facts()), key="whatif")
+    create_markdown_artifact(whatif_run.markdown(comparison, pricing.facts()), key="whatif")
     logger.info("测算完成：%s", target / whatif_run.WORKBOOK)
     return str(target)
-
-
-def markdown(comparison: Comparison, facts: list[tuple[str, str]]) -> str:
-    lines = ["# 政策测算（what-if）", ""]
-    lines += [f"- {label}：{value}" for label, value in facts]
-    lines += [
-        "",
-        "| 项目 | 受益对象 调整前 | 调整后 | 金额 调整前（元） | 调整后（元） | 增减（元） |",
-    ]
-    lines.append("|---|---:|---:|---:|---:|---:|")
-    totals = comparison.by_city[comparison.by_city["city"] == PROVINCE]
-    for row in totals.itertuples():
-        lines.append(
-            f"| {TITLES[row.program]} | {row.beneficiaries_before} | {row.beneficiaries_after} | "
-            f"{fen_text(row.amount_before)} | {fen_text(row.amount_after)} | "
-            f"{fen_text(row.amount_change)} |"
-        )
-    lines += ["", f"结果变化的行：{len(comparison.changed)} 行。"]
-    return "\n".join(lines) + "\n"

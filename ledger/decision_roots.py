@@ -17,8 +17,8 @@ import pandas as pd
 
 from ledger import audit, merkle
 from ledger.outputs import safe_text
-from ledger.registry import Registry
 from policy.refusal import Refusal
+from registry.database import Registry
 
 SECRET_FILE = ".audit-secret"
 DECISIONS = "decisions.csv"

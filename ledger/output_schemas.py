@@ -15,10 +15,6 @@ from pandera.typing import Series
 from policy.outcomes import APPROVED, HELD, REJECTED
 
 
-class OutputSchemaError(Exception):
-    """A batch's own output broke its schema: nothing was written."""
-
-
 class DecisionsOutputSchema(pa.DataFrameModel):
     program: Series[str]
     file: Series[str]
@@ -58,17 +54,3 @@ class PaymentsOutputSchema(pa.DataFrameModel):
 
     class Config:
         unique = ("program", "period", "beneficiary_id")
-
-
-def checked(frame: pd.DataFrame, schema: type[pa.DataFrameModel], what: str) -> pd.DataFrame:
-    """The frame, or `OutputSchemaError` listing every failure (lazy validation)."""
-    if frame.empty:
-        return frame
-    typed = frame.astype({c: "int64" for c in ("row", "amount", "proposed") if c in frame})
-    try:
-        schema.validate(typed, lazy=True)
-    except (pa.errors.SchemaErrors, pa.errors.SchemaError) as problem:
-        cases = getattr(problem, "failure_cases", None)
-        shown = cases.head(10).to_string() if cases is not None else str(problem)
-        raise OutputSchemaError(f"{what}未通过输出校验，未写出任何文件：\n{shown}") from problem
-    return frame

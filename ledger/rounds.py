@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ledger.registry_claims import Recorded
 from policy.catalogue import WORKER_CLAIMS
 from policy.claim_rounds import (
     Before,
@@ -25,6 +24,7 @@ from policy.claim_rounds import (
 from policy.claims import KEY
 from policy.money import fen_text
 from policy.outcomes import HELD
+from registry.claims import Recorded
 
 ROW = ["program", "file", "sheet", "row"]
 CONFLICT_COLUMNS = [*ROW, "in_force", "ignored", "reason"]

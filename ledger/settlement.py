@@ -17,8 +17,6 @@ from decimal import Decimal
 import pandas as pd
 
 from ledger.payments import DECREASE_COLUMNS, PAYMENT_COLUMNS, build_payments, pay_differences
-from ledger.registry import BatchRecord, Registry
-from ledger.registry_claims import Claims
 from ledger.rounds import (
     CONFLICT_COLUMNS,
     ROW,
@@ -39,6 +37,8 @@ from policy.claim_rounds import (
 from policy.claims import KEY, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED
+from registry.claims import Claims
+from registry.database import BatchRecord, Registry
 from validators.checks import SHANDONG_CITIES
 
 NO_CITY = "（地市未填或无效）"

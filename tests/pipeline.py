@@ -7,10 +7,10 @@ from pathlib import Path
 
 from batch.inputs import decide as decide_files
 from batch.inputs import read_input
-from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, ReviewInput, SettledBatch, settle_batch
 from policy.decisions import ProgramDecisions
 from policy.parameters import load_policy
+from registry.database import Registry
 from workbooks.reader import list_inputs, read_references
 
 POLICY = load_policy()

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from ledger.registry import Registry
 from ledger.settlement import BatchIdentity, settle_batch
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.parameters import ParameterReads
+from registry.database import Registry
 from tests.pipeline import POLICY
 
 REFUND, SPRING = "stabilization_refund", "spring_festival_production"

@@ -1,6 +1,8 @@
 """The data walks one way (STYLE.md): workbooks → validators → policy → ledger → workbooks, with
-`flows/` on top. Rules, validation, the registry and the Excel code import no Prefect and never
-call back into `flows/`, so each is a plain library a flow wraps."""
+the registry (the one owner of the database), the bank's files, and the use-cases of `batch/`
+and `money/` above them, and `flows/` on top. Rules, validation, the registry and the Excel code
+import no Prefect and never call back into `flows/`, so each is a plain library a flow wraps;
+a flow sees only the use-cases (issue 23)."""
 
 from __future__ import annotations
 
@@ -12,13 +14,29 @@ import pytest
 from policy.catalogue import CODES
 
 ROOT = Path(__file__).resolve().parent.parent
-LOWER = ["bank", "batch", "policy", "validators", "ledger", "workbooks", "synthetic"]
+LOWER = [
+    "bank",
+    "batch",
+    "money",
+    "registry",
+    "policy",
+    "validators",
+    "ledger",
+    "workbooks",
+    "synthetic",
+]
 PRODUCTION = [*LOWER, "flows"]
 EXCEL = {"openpyxl", "python_calamine", "rust_xlsxwriter", "xlsxwriter"}
 # What each lower package may not import, besides Prefect and flows.
+USE_CASES = {"batch", "money"}
 FORBIDDEN = {
-    "policy": {"ledger", "workbooks"},
-    "validators": {"policy", "ledger", "workbooks"},
+    "policy": {"ledger", "workbooks", "registry", "bank", *USE_CASES},
+    "validators": {"policy", "ledger", "workbooks", "registry", "bank", *USE_CASES},
+    "workbooks": {"registry", "bank", *USE_CASES},
+    "ledger": {"workbooks", "bank", *USE_CASES},
+    "registry": {"ledger", "workbooks", "bank", *USE_CASES},
+    "bank": {"ledger", "registry", *USE_CASES},
+    "money": {"batch"},  # batch runs money's steps (recovery items, checks), never back
 }
 
 
@@ -78,3 +96,30 @@ def test_layers__the_failure_wrapper_knows_refusals_by_their_base_not_by_use_cas
     a flow does not pull in the money loop to report a refusal."""
     found = imported(ROOT / "flows" / "failures.py")
     assert found & {"bank", "batch", "ledger", "money", "registry", "workbooks"} == set()
+
+
+def test_layers__flows_see_the_use_cases_never_the_ledger_or_the_registry() -> None:
+    offending = {
+        str(path.relative_to(ROOT)): sorted(imported(path) & {"ledger", "registry"})
+        for path in (ROOT / "flows").rglob("*.py")
+    }
+    assert {name: found for name, found in offending.items() if found} == {}
+
+
+def test_layers__only_the_registry_speaks_sql() -> None:
+    """SQLAlchemy (and Alembic) only in `registry/`: every other module calls its named
+    functions, so the database has one owner."""
+    offending = {
+        str(path.relative_to(ROOT)): sorted(imported(path) & {"sqlalchemy", "alembic"})
+        for package in [*PRODUCTION, "scripts"]
+        if package != "registry"
+        for path in (ROOT / package).rglob("*.py")
+    }
+    assert {name: found for name, found in offending.items() if found} == {}
+
+
+def test_layers__no_flow_module_shadows_a_package() -> None:
+    """`prefect deploy` loads a flow's file as a script, with `flows/` first on the path: a
+    `flows/money.py` would be imported in place of the `money` package."""
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert {path.stem for path in (ROOT / "flows").glob("*.py")} & packages == set()

@@ -62,3 +62,33 @@ def test_readme__the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     assert "已登记报送银行" in said
     assert "成功 18 笔，失败 1 笔" in said  # the shipped return matches the demo batch
     assert "核对通过" in said and "含支付登记库" in said
+
+
+def layout_rows() -> dict[str, str]:
+    """The README's layout table: each folder it names (a row may name two) → the row's text."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        if not line.startswith("| `"):
+            continue
+        first, rest = line.split("|")[1], "|".join(line.split("|")[2:])
+        for folder in re.findall(r"`([\w.-]+)/`", first):
+            rows[folder] = rest
+    return rows
+
+
+def test_readme__the_layout_names_every_folder_of_the_tree_and_modules_that_exist() -> None:
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split("\0")
+    folders = {path.split("/")[0] for path in tracked if "/" in path and not path.startswith(".")}
+    rows = layout_rows()
+    assert set(rows) == folders
+    missing = [
+        f"{folder}/{module}"
+        for folder, text in rows.items()
+        for module in re.findall(r"`([\w/]+\.py)`", text)
+        if not (ROOT / folder / module).exists()
+    ]
+    assert missing == []

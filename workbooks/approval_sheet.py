@@ -59,7 +59,7 @@ class ApprovalFacts:
 
 
 def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
-    """`budgets`: `ledger.budget_check.BudgetLine`s (program, period, budget, before, this)."""
+    """`budgets`: `money.budget.BudgetLine`s (program, period, budget, before, this)."""
     rows = pd.DataFrame(
         [
             [

@@ -74,6 +74,6 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
 
 
 def _purpose(manifest: Manifest) -> str:
-    if manifest.policy_version == "reissue":  # a re-issue batch (ledger.reissue)
+    if manifest.policy_version == "reissue":  # a re-issue batch (money.reissue)
         return "疫情期间稳就业补贴资金（支付失败、退汇款项重新支付）"
     return f"疫情期间稳就业补贴资金（{round_name(manifest.round)}审核通过）"

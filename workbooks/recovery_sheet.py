@@ -32,7 +32,7 @@ COLUMNS = [
 
 
 def recovery_workbook(items: pd.DataFrame, as_of: str) -> bytes:
-    """`items` as `ledger.recovery.items_frame` gives them (amounts in fen)."""
+    """`items` as `money.recovery.items_frame` gives them (amounts in fen)."""
     rows = pd.DataFrame(
         {
             "追回编号": items["item_id"],

@@ -11,7 +11,7 @@ import pytest
 from bank.files import bank_release, rows_of
 from bank.formats import format_for, load_formats
 from bank.returns import read_return
-from ledger.output_schemas import OutputSchemaError
+from validators.output_check import OutputSchemaError
 from workbooks.bank_return_sheet import return_rows
 
 ON = dt.date(2021, 1, 5)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.case2 import STEPS, run_case
-from tests.ledger.test_registry import registry_url  # noqa: F401  (SQLite and PostgreSQL)
+from tests.registry.test_registry import registry_url  # noqa: F401  (SQLite and PostgreSQL)
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 

@@ -114,6 +114,7 @@ def custom_run_form(page, served: str, deployment: str):  # type: ignore[no-unty
 
 def open_artifact_of_run(page, served: str, key: str):  # type: ignore[no-untyped-def]
     """Follow the new run's link, wait for the run to finish, and show its artifact `key`."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     run_link = page.locator("a[href*='/runs/flow-run/']:visible").first
@@ -131,14 +132,18 @@ def open_artifact_of_run(page, served: str, key: str):  # type: ignore[no-untype
     artifact = page.get_by_text(key, exact=True)
     # "Completed" may be a task's state while the flow still runs: reload until the flow's
     # artifacts are there (a busy CI machine takes longer).
-    deadline = time.monotonic() + 180
+    # On a loaded two-core machine the run page itself may take long to draw its tabs, so
+    # a missing tab is waited for the same way as a missing artifact.
+    deadline = time.monotonic() + 240
     while True:
-        page.get_by_text("Artifacts", exact=True).click()
         try:
+            page.get_by_text("Artifacts", exact=True).click(timeout=15_000)
             expect(artifact).to_be_visible(timeout=5_000)
             return artifact
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeout):
             if time.monotonic() > deadline:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=SHOTS / f"failed-{key}-run.png", full_page=True)
                 raise
             page.reload()
 

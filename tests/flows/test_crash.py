@@ -22,7 +22,7 @@ import pytest
 from ledger.faults import CRASH_AT, POINTS
 from ledger.outputs import file_sha256
 from ledger.publish import STAGING_SUFFIX, staging_folder
-from ledger.verification import folder_problems
+from money.verification import folder_problems
 from tests.conftest import ROOT, SAMPLES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -13,7 +13,7 @@ import pytest
 from batch.run import InputsMissing, NoUsableInput
 from flows.disburse import disburse
 from ledger.audit import verify
-from ledger.registry import Registry
+from registry.database import Registry
 from tests.conftest import ACCEPTANCE, SAMPLES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from ledger.faults import MONEY_POINTS
-from ledger.registry import Registry
-from ledger.release import approve, mark_sent
-from ledger.verification import folder_problems, money_proof
+from money.approval import approve, mark_sent
+from money.verification import folder_problems, money_proof
+from registry.database import Registry
 from tests.flows.test_money_loop import payments_of, write_return
 from tests.flows.test_proof_rounds import APPROVER, ON, POLICY, PREPARER, run_round, subsidy
 
@@ -45,8 +45,8 @@ def return_lines(listed, result: str = "成功") -> list[list[str]]:  # type: ig
 
 def test_money_points__every_command_has_its_kill_point_in_the_code() -> None:
     sources = "".join(
-        (Path(__file__).resolve().parents[2] / "ledger" / name).read_text(encoding="utf-8")
-        for name in ("release.py", "reissue.py", "reconcile.py")
+        (Path(__file__).resolve().parents[2] / "money" / name).read_text(encoding="utf-8")
+        for name in ("approval.py", "reissue.py", "reconcile.py")
     )
     assert all(f'crash_point("{point}")' in sources for point in MONEY_POINTS)
 
@@ -124,7 +124,7 @@ def test_reissue__a_failed_payment_stays_re_issuable_when_a_later_round_pays_the
     """Round 1 approves one more worker of an enterprise whose round-0 payment failed: round 1
     pays only that worker, and the failed payment is still re-issued (a reviewer of this change
     saw `reissue` take round 1's payment for one paid "in its place", leaving it no way out)."""
-    from ledger.reissue import prepare_reissue
+    from money.reissue import prepare_reissue
     from tests.flows.test_operations import review_ledger
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"

@@ -23,21 +23,21 @@ from bank.formats import load_formats
 from batch.run import BatchSentBack
 from flows.disburse import disburse
 from flows.form import Technical
-from ledger.proof import overpaid, prove
-from ledger.reconcile import SettleRefused, reconcile, settle_by_hand
-from ledger.registry import Registry
-from ledger.registry_tables import claims, payment_states, review_verdicts
-from ledger.reissue import (
+from money.approval import ApprovalRefused, approve, mark_sent
+from money.proof import overpaid, prove
+from money.reconcile import SettleRefused, reconcile, settle_by_hand
+from money.reissue import (
     ReissueRefused,
     approve_corrections,
     enter_corrections,
     prepare_reissue,
 )
-from ledger.release import ApprovalRefused, approve, mark_sent
-from ledger.verification import folder_problems, money_proof
+from money.verification import folder_problems, money_proof
 from policy.parameters import load_policy
+from registry.database import Registry
+from registry.tables import claims, payment_states, review_verdicts
 from tests.conftest import ACCEPTANCE, ROOT
-from tests.ledger.test_registry import registry_url  # noqa: F401  (the fixture)
+from tests.registry.test_registry import registry_url  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 ON = dt.date(2021, 1, 5)
@@ -303,9 +303,9 @@ def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -
     """SPEC §8 Budget: the released total and this release count net of recovery offsets
     (only what goes to the bank); gross, case 1's new_hire (21,000.00) passes a 20,000.00
     budget, but 1,500.00 of it is netted off an amount owed back, so 19,500.00 goes out."""
-    from ledger import recovery
-    from ledger.budget_check import budget_lines
-    from ledger.registry_tables import recovery_items
+    from money import recovery
+    from money.budget import budget_lines
+    from registry.tables import recovery_items
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
@@ -450,7 +450,7 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
     tmp_path: Path,
 ) -> None:
     from flows.inbox import nightly_inbox
-    from flows.money import approve_round
+    from flows.money_loop import approve_round
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
@@ -498,7 +498,7 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
 def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_open(
     tmp_path: Path,
 ) -> None:
-    from ledger import recovery
+    from money import recovery
     from workbooks.recovery_sheet import recovery_workbook
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
@@ -538,7 +538,7 @@ def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_o
 
 
 def test_flows__a_bank_return_with_failures_says_so_in_its_final_state(tmp_path: Path) -> None:
-    from flows.money import approve_round, bank_return
+    from flows.money_loop import approve_round, bank_return
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)

@@ -19,12 +19,12 @@ from sqlalchemy import select
 
 from flows.disburse import disburse
 from flows.form import Technical
-from ledger.proof import overpaid, prove
-from ledger.reconcile import reconcile
-from ledger.registry import Registry
-from ledger.registry_tables import payment_states
-from ledger.release import approve, mark_sent
+from money.approval import approve, mark_sent
+from money.proof import overpaid, prove
+from money.reconcile import reconcile
 from policy.parameters import load_policy
+from registry.database import Registry
+from registry.tables import payment_states
 from tests.conftest import SAMPLES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

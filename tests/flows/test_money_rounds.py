@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from flows.cli import main
 from ledger import audit
-from ledger.reconcile import reconcile, settle_by_hand
-from ledger.registry import Registry
-from ledger.registry_tables import releases
-from ledger.release import approve, mark_sent
-from ledger.verification import folder_problems, money_proof
+from money.approval import approve, mark_sent
+from money.reconcile import reconcile, settle_by_hand
+from money.verification import folder_problems, money_proof
+from registry.database import Registry
+from registry.tables import releases
 from tests.flows.test_money_loop import (
     APPROVER,
     ON,
@@ -32,7 +32,7 @@ from tests.flows.test_money_loop import (
     write_return,
 )
 from tests.flows.test_operations import review_ledger
-from tests.ledger.test_registry import registry_url  # noqa: F401  (the fixture)
+from tests.registry.test_registry import registry_url  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -100,7 +100,7 @@ def test_approve__the_approver_names_the_round_and_it_must_be_awaiting_approval(
         )
         assert "待审批的轮次：第 1 轮" in capsys.readouterr().err
     # In the UI: a run without a round is refused with the same list; with it, that round.
-    from flows.money import approve_round
+    from flows.money_loop import approve_round
 
     state = approve_round(
         batch=str(folder), approver=APPROVER, technical={"registry": url}, return_state=True
@@ -220,7 +220,7 @@ def test_audit__sent_each_return_and_each_hand_settlement_are_events_with_who_an
 def test_audit__a_kill_after_the_registry_commit_is_completed_by_the_next_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger import money_audit
+    from money import audit_steps as money_audit
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)

@@ -123,8 +123,8 @@ def test_deployments__nightly_and_manual_runs_queue_one_at_a_time() -> None:
 def test_nightly__an_unreadable_return_is_reported_set_aside_and_the_rest_runs(
     tmp_path: Path,
 ) -> None:
-    from ledger.registry import Registry
-    from ledger.registry_tables import bank_returns
+    from registry.database import Registry
+    from registry.tables import bank_returns
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     (inbox / "回盘").mkdir(parents=True)

@@ -19,7 +19,7 @@ from flows.inbox import nightly_inbox
 from flows.serve import NIGHTLY_CRON, TIME_ZONE, banner, deployments
 from ledger import publish
 from ledger.audit import verify
-from ledger.registry import Registry
+from registry.database import Registry
 from tests.conftest import ACCEPTANCE, SAMPLES
 from tests.flows.ui import run_page
 
@@ -144,7 +144,7 @@ def test_review_round_trip__approved_held_rows_are_paid_rejected_ones_recorded(
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    from tests.ledger.test_registry import registry_url as make
+    from tests.registry.test_registry import registry_url as make
 
     return make.__wrapped__(request, tmp_path)
 

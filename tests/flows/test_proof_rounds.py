@@ -20,14 +20,14 @@ from openpyxl import load_workbook
 
 from flows.disburse import disburse
 from flows.form import Technical
-from ledger import release
 from ledger.faults import CRASH_AT
-from ledger.proof import prove
-from ledger.reconcile import reconcile
-from ledger.registry import Registry
-from ledger.release import ApprovalRefused, approve, mark_sent
-from ledger.verification import folder_problems, money_proof
+from money import approval as release
+from money.approval import ApprovalRefused, approve, mark_sent
+from money.proof import prove
+from money.reconcile import reconcile
+from money.verification import folder_problems, money_proof
 from policy.parameters import load_policy
+from registry.database import Registry
 from tests.conftest import ACCEPTANCE, ROOT
 from tests.flows.test_operations import review_ledger
 

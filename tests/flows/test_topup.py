@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 
 from batch.run import TopupNotAsked
 from flows.disburse import disburse
-from ledger.registry import Registry
-from ledger.registry_tables import payments
 from policy.parameters import DEFAULT_POLICY_DIR
+from registry.database import Registry
+from registry.tables import payments
 from tests.conftest import SAMPLES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -214,9 +214,9 @@ def test_topup__a_decrease_becomes_an_amount_owed_back_and_is_netted_off_a_later
 ) -> None:
     """SPEC §8: the decrease is a recovery item (待追回), recorded once; a later payment to the
     same beneficiary carries it off first and the bank row only the rest; paid, it is 已抵扣."""
-    from ledger import recovery
-    from ledger.reconcile import reconcile
-    from ledger.release import approve, mark_sent
+    from money import recovery
+    from money.approval import approve, mark_sent
+    from money.reconcile import reconcile
     from policy.parameters import load_policy
 
     out = tmp_path / "out"
@@ -267,7 +267,7 @@ def test_topup__a_decrease_becomes_an_amount_owed_back_and_is_netted_off_a_later
         assert dict(zip(items["beneficiary_id"], items["open"], strict=True)) == left
         expected = {c: "待追回" if left[c] else "已抵扣" for c in large}
         assert dict(zip(items["beneficiary_id"], items["status"], strict=True)) == expected
-        from ledger.proof import prove
+        from money.proof import prove
 
         [proof] = prove(registry, topup.name, topup)
         assert proof.balances and proof.problems == [] and proof.offsets + proof.netted > 0
@@ -279,10 +279,10 @@ def test_topup__a_failed_payment_not_re_issued_is_not_granted_and_a_re_issue_is_
     """SPEC §8 Top-ups: what a claim is owed now beyond what it was granted, failed payments
     not re-issued excluded, naming the latest payment that was not failed. A failed payment the
     top-up paid in full is never re-issued after it (nothing paid beyond what is owed)."""
-    from ledger.proof import overpaid
-    from ledger.reconcile import reconcile
-    from ledger.reissue import prepare_reissue
-    from ledger.release import approve, mark_sent
+    from money.approval import approve, mark_sent
+    from money.proof import overpaid
+    from money.reconcile import reconcile
+    from money.reissue import prepare_reissue
     from policy.parameters import load_policy
 
     out = tmp_path / "out"

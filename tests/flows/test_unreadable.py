@@ -18,8 +18,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from flows.cli import main
-from ledger.registry import Registry
-from ledger.registry_tables import account_corrections, bank_returns
+from registry.database import Registry
+from registry.tables import account_corrections, bank_returns
 from tests.conftest import SAMPLES
 
 HEADER = "付款编号,账号,户名,金额,结果,失败原因\n"
@@ -317,6 +317,6 @@ def test_verify__takes_the_registry_from_the_environment(tmp_path: Path) -> None
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SUBSIDY_REGISTRY_URL", url)
-        patch.setattr("ledger.verification.folder_problems", problems)
+        patch.setattr("money.verification.folder_problems", problems)
         assert main(["verify", str(tmp_path)]) == 1
     assert checked == [url]

@@ -12,8 +12,8 @@ from sqlalchemy import delete
 
 from flows.cli import main
 from flows.disburse import disburse
-from ledger.registry import Registry
-from ledger.registry_tables import payments
+from registry.database import Registry
+from registry.tables import payments
 from tests.conftest import SAMPLES
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]

@@ -5,14 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ledger.output_schemas import (
-    DecisionsOutputSchema,
-    OutputSchemaError,
-    PaymentsOutputSchema,
-    checked,
-)
+from ledger.output_schemas import DecisionsOutputSchema, PaymentsOutputSchema
 from tests.conftest import ACCEPTANCE
 from tests.pipeline import decide, settle_case
+from validators.output_check import OutputSchemaError, checked
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ledger.budget_check import BudgetLine
+from money.budget import BudgetLine
 from tests.conftest import ACCEPTANCE, SAMPLES
 from tests.workbooks.documents import write_batch_documents, write_finds, write_whatif
 from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook

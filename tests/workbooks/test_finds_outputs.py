@@ -14,9 +14,10 @@ import pytest
 from openpyxl import load_workbook
 
 from batch.finds import find_people, proposed_csv
-from ledger import audit, verification
+from ledger import audit
 from ledger.merkle import EMPTY_ROOT
-from ledger.registry import Registry
+from money import verification
+from registry.database import Registry
 from tests.finds_case import (
     AS_OF,
     EXPECTED,

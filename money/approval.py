@@ -1,0 +1,598 @@
+"""Approval of a review round (SPEC §8): maker-checker, budget, bank files written once.
+
+A run *prepares* a round's payments (`payments.csv`, the ledger, the 资金拨付申请表); nothing
+leaves until a person other than the preparer and the round's reviewers approves it (批准) or
+sends it back (退回, with a reason). Approval, under one lock across all batches:
+
+- checks the round's files against the registry (its manifest is the one the round committed,
+  its `payments.csv` the one that manifest lists, the payments the registry holds);
+- checks every programme's budget for the policy year (and city, where one is set): the total
+  already released (failed payments count until re-issued) plus this release;
+- stages the bank files (`bank.files`) and the round's 拨付审批单 and records their sha256;
+  payments the files cannot carry are held, not released;
+- marks the payments released and records the decision; once that commits, moves the files
+  into `bank/` and appends the decision to the audit log (`money.completion`: a kill in
+  between is finished by the next command on the batch).
+
+`mark_sent` records the upload to the bank, then its `round_sent` event in the batch's audit
+log (`money.audit_steps`, which also completes what an earlier command left missing).
+
+The approver names the round (the one looked at), and it must be awaiting approval: a round
+not named, already decided or unknown is refused with the rounds that are awaiting approval.
+Sending back releases nothing and frees the round's claims for a corrected batch. Either
+decision is final for the round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from bank.files import BankFile, BankRelease, bank_release, banks_of, holds
+from bank.formats import BankFormat, load_formats
+from ledger.faults import crash_point
+from ledger.manifest import MANIFEST, Manifest
+from ledger.outputs import file_sha256, read_payments_csv, write_atomic
+from money import audit_steps as money_audit
+from money import completion, recovery
+from money.budget import BudgetLine, OverBudget, budget_lines
+from policy.money import fen_grouped
+from policy.parameters import PolicySet
+from policy.refusal import Refusal
+from registry import payment_states as states_store
+from registry import releases as store
+from registry.database import Connection, Registry, serialized
+from registry.reissues import superseded
+from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
+
+BANK = "bank"
+APPROVE, SEND_BACK = "批准", "退回"
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
+ROUNDS_DIR = "rounds"
+
+
+class ApprovalRefused(Refusal):
+    """An approval that may not happen: the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    batch_id: str
+    round: int
+    decision: str
+    approver: str
+    held: list[tuple[str, str]] = field(default_factory=list)  # payment id, why
+    files: list[tuple[str, int, int]] = field(default_factory=list)  # name, rows, fen
+    netted_fen: int = 0  # owed back to the fund (追回), netted off this round's payments
+    budgets: list[BudgetLine] = field(default_factory=list)
+
+    @property
+    def released(self) -> int:
+        """Payments written to bank files."""
+        return sum(rows for _, rows, _ in self.files)
+
+    @property
+    def released_fen(self) -> int:
+        return sum(fen for _, _, fen in self.files)
+
+    def summary(self) -> str:
+        if self.decision == SEND_BACK:
+            return f"批次 {self.batch_id} 第 {self.round} 轮已退回，未拨付任何款项，该轮占用的申领资格已释放"
+        lines = [
+            f"批次 {self.batch_id} 第 {self.round} 轮已由 {self.approver} 批准：拨付 "
+            f"{self.released} 笔，{fen_grouped(self.released_fen)} 元，银行文件 {len(self.files)} 个"
+        ]
+        lines += [f"  {name}：{rows} 笔，{fen_grouped(fen)} 元" for name, rows, fen in self.files]
+        if self.netted_fen:
+            lines.append(
+                f"  抵扣待追回款项 {fen_grouped(self.netted_fen)} 元（银行文件为抵扣后金额）"
+            )
+        lines += [f"  暂缓支付 {pid}：{why}" for pid, why in self.held]
+        provisional = [b.label for b in self.budgets if b.provisional]
+        if provisional:
+            lines.append("  注意：预算为暂定值（" + "、".join(provisional) + "）")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class RoundFiles:
+    manifest: Manifest
+    manifest_sha256: str
+    payments: pd.DataFrame  # payments.csv of the round, amounts in fen
+
+
+def round_files(folder: Path, round_: int | None = None, shown: bool = True) -> RoundFiles:
+    """The round's manifest and payments, as kept under `rounds/<n>/` (the latest by default);
+    with `shown`, every file of the round an approver is shown must be as recorded."""
+    if not (folder / MANIFEST).exists():
+        raise ApprovalRefused(f"{folder} 不是批次输出目录（没有 {MANIFEST}）")
+    latest = Manifest.read(folder)
+    number = latest.round if round_ is None else round_
+    kept = folder / ROUNDS_DIR / str(number)
+    if not (kept / MANIFEST).exists():
+        raise ApprovalRefused(f"批次 {latest.batch_id} 没有第 {number} 轮（{kept} 不存在）")
+    manifest = Manifest.read(kept)
+    manifest_sha256 = file_sha256(kept / MANIFEST)
+    path = kept / "payments.csv"
+    if f"{ROUNDS_DIR}/{number}/payments.csv" not in manifest.outputs:
+        raise ApprovalRefused(f"{kept / MANIFEST} 没有列出该轮的 payments.csv，不能据此拨付")
+    listed = shown_files(folder, number, manifest, manifest_sha256) if shown else {}
+    changed = [
+        name
+        for name, sha in listed.items()
+        if not (folder / name).is_file() or file_sha256(folder / name) != sha
+    ]
+    if changed:
+        raise ApprovalRefused(
+            f"批次 {manifest.batch_id} 第 {number} 轮的文件 {'、'.join(changed)} "
+            "缺失或与该轮清单记录的 sha256 不符（文件被修改或替换），不能据此拨付"
+        )
+    frame = read_payments_csv(path.read_bytes())
+    return RoundFiles(manifest, manifest_sha256, frame)
+
+
+def shown_files(folder: Path, number: int, manifest: Manifest, sha256: str) -> dict[str, str]:
+    """Every file of a round an approver is shown, with the sha256 its manifest records: the
+    round's own copies under `rounds/<n>/`, and the batch's files while the round is the latest
+    (its manifest is the batch's)."""
+    own = f"{ROUNDS_DIR}/{number}/"
+    latest = (folder / MANIFEST).is_file() and file_sha256(folder / MANIFEST) == sha256
+    return {
+        name: sha
+        for name, sha in manifest.outputs.items()
+        if name.startswith(own) or (latest and not name.startswith(NOT_SHOWN))
+    }
+
+
+# The batch's ledger.xlsx is the reviewers' to fill in (SPEC §6; the round's own copy under
+# rounds/<n>/ is checked), and the returned workbooks go to applicants, not to the approver.
+NOT_SHOWN = ("ledger.xlsx", "returned/")
+
+
+def approve(
+    folder: Path,
+    approver: str,
+    registry: Registry,
+    policy: PolicySet,
+    on: dt.date,
+    *,
+    round_: int,
+    send_back: str | None = None,
+    identity: str = "typed",
+    formats: dict[str, BankFormat] | None = None,
+) -> Approval:
+    """批准 (or, with `send_back`, 退回) round `round_` of the batch in `folder`: the round the
+    approver names, which must be awaiting approval (SPEC §8 settled points)."""
+    approver = approver.strip()
+    if not approver:
+        raise ApprovalRefused("请填写审批人姓名")
+    if send_back is not None and not send_back.strip():
+        raise ApprovalRefused("退回须填写退回原因")
+    finished = completion.complete(folder, registry)
+    try:
+        decision = _decide(
+            folder, approver, registry, policy, on, send_back, identity, round_, formats
+        )
+    except ApprovalRefused as refused:
+        if finished:
+            raise ApprovalRefused("\n".join([*finished, str(refused)])) from refused
+        raise
+    crash_point("approve-committed")
+    # The staged files into bank/, the decision's audit event, and any event of a later step
+    # (sent, a return, a settlement) an earlier command left missing.
+    completion.complete(folder, registry, own=(decision.batch_id, decision.round))
+    money_audit.complete(registry, decision.batch_id, folder, "approve")
+    return decision
+
+
+def _decide(
+    folder: Path,
+    approver: str,
+    registry: Registry,
+    policy: PolicySet,
+    on: dt.date,
+    send_back: str | None,
+    identity: str,
+    round_: int,
+    formats: dict[str, BankFormat] | None,
+) -> Approval:
+    """The decision, committed to the registry with the approval's files staged."""
+    try:
+        files = round_files(folder, round_)
+    except ApprovalRefused as refused:
+        raise ApprovalRefused(f"{refused}；{awaiting_text(folder, registry)}") from refused
+    manifest = files.manifest
+    batch_id, number = manifest.batch_id, manifest.round
+    with registry.engine.begin() as connection:
+        serialized(connection, RELEASE_LOCK)
+        try:
+            release = _release_row(connection, batch_id, number)
+        except ApprovalRefused as refused:
+            raise ApprovalRefused(f"{refused}；{_awaiting(connection, batch_id)}") from refused
+        listed = _check_round(connection, files)
+        _check_people(connection, release, approver, batch_id, number)
+        now = dt.datetime.now(dt.UTC)
+        sheet: tuple[str | None, str | None] = (None, None)
+        if send_back is not None:
+            _set_states(connection, listed, "prepared", "sent_back", approver, send_back)
+            _free_claims(connection, batch_id, number)
+            decision = Approval(batch_id, number, SEND_BACK, approver)
+            reason: str | None = send_back.strip()
+        else:
+            formats = formats or load_formats()
+            # Payments a bank file cannot carry are held first; the others must fit the budget,
+            # carry what is owed back to the fund netted off, and one netted to nothing writes
+            # no bank row.
+            held = holds(listed, formats)
+            payable = listed[~listed["payment_id"].isin(held["payment_id"])]
+            netted = recovery.net(connection, payable)  # undone with the refusal's rollback
+            sent = payable.assign(
+                amount=payable["amount"]
+                - payable["payment_id"].map(netted).fillna(0).astype("int64")
+            )
+            try:  # net of the offsets: only what goes to the bank counts (SPEC §8 Budget)
+                budgets = budget_lines(connection, sent, policy, on)
+            except OverBudget as over:
+                raise ApprovalRefused(str(over)) from over
+            files = bank_release(sent[sent["amount"] > 0], formats, batch_id, number, on).files
+            bank = BankRelease(files, held)
+            decision = Approval(
+                batch_id,
+                number,
+                APPROVE,
+                approver,
+                held=list(zip(held["payment_id"], held["reason"], strict=True)),
+                files=[(f.name, f.rows, f.amount_fen) for f in files],
+                netted_fen=sum(netted.values()),
+                budgets=budgets,
+            )
+            sheet_name = approval_file_name(batch_id, number)
+            pending = _pending(folder, [f.name for f in files] + [sheet_name], number)
+            for item, sha in _write_bank_files(pending, bank):
+                store.add_bank_file(
+                    connection,
+                    batch_id=batch_id,
+                    round=number,
+                    file_name=item.name,
+                    bank_format=item.bank_format,
+                    account_type=item.account_type,
+                    rows=item.rows,
+                    amount_fen=item.amount_fen,
+                    sha256=sha,
+                )
+            facts = ApprovalFacts(
+                batch_id,
+                number,
+                str(release["prepared_by"]),
+                approver,
+                _local(now),
+                decision.released,
+                decision.released_fen,
+                decision.netted_fen,
+                [(f.name, f.rows, f.amount_fen, banks_of(f, sent), f.account_type) for f in files],
+                decision.held,
+            )
+            sheet = (
+                sheet_name,
+                write_atomic(pending / sheet_name, approval_workbook(facts, budgets)),
+            )
+            try:
+                _record_release(connection, listed, bank, approver, batch_id, number, netted)
+                _mark_reissued(connection, listed, bank, approver)
+            except ApprovalRefused:
+                # Refused after staging (the round is ours under the lock): its staged files,
+                # which hold accounts, go with the rolled-back decision.
+                shutil.rmtree(pending, ignore_errors=True)
+                raise
+            reason = None
+        store.set_release(
+            connection,
+            batch_id,
+            number,
+            decision=decision.decision,
+            decided_by=approver,
+            identity=identity,
+            reason=reason,
+            decided_at=now,
+            approval_file=sheet[0],
+            approval_sha256=sheet[1],
+            folder=str(folder.resolve()),
+        )
+    return decision
+
+
+def _awaiting(connection: Connection, batch_id: str) -> str:
+    numbers = store.awaiting_rounds(connection, batch_id)
+    if not numbers:
+        return f"批次 {batch_id} 没有待审批的轮次"
+    return "待审批的轮次：" + "、".join(f"第 {n} 轮" for n in numbers)
+
+
+def awaiting_text(folder: Path, registry: Registry) -> str:
+    """The rounds of the batch in `folder` awaiting approval, as the approver reads them."""
+    if not (folder / MANIFEST).exists():
+        return f"{folder} 不是批次输出目录"
+    batch_id = Manifest.read(folder).batch_id
+    with registry.engine.connect() as connection:
+        return _awaiting(connection, batch_id)
+
+
+def name_the_round(folder: Path, registry: Registry, how: str) -> ApprovalRefused:
+    """An approval that names no round releases nothing: the approver names the round looked
+    at (`how` says where), from those awaiting approval."""
+    return ApprovalRefused(f"{how}指明审批的复核轮次；{awaiting_text(folder, registry)}")
+
+
+def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = None) -> int:
+    """Record that the round's bank files were uploaded to the bank; returns the payments sent.
+    Every file the approval wrote under `bank/` must be there as recorded: a file edited or
+    deleted since is not what was approved, and its upload is not recorded."""
+    completion.complete(folder, registry)
+    files = round_files(folder, round_, shown=False)  # what was approved: the bank files below
+    batch_id, number = files.manifest.batch_id, files.manifest.round
+    money_audit.complete(registry, batch_id, folder, "sent")  # what an earlier command left
+    with registry.engine.begin() as connection:
+        serialized(connection, RELEASE_LOCK)
+        release = _release_row(connection, batch_id, number)
+        if release["decision"] != APPROVE:
+            raise ApprovalRefused(f"批次 {batch_id} 第 {number} 轮未经批准，不能登记为已报送银行")
+        if release["sent_at"] is not None:
+            raise ApprovalRefused(
+                f"批次 {batch_id} 第 {number} 轮已于 {_local(release['sent_at'])} "
+                f"由 {release['sent_by']} 登记为已报送银行"
+            )
+        changed = [
+            name
+            for name, (at, sha) in sorted(store.recorded_files(connection, batch_id).items())
+            if at == number
+            and (
+                not (folder / BANK / name).is_file()
+                or sha is None
+                or file_sha256(folder / BANK / name) != sha
+            )
+        ]
+        if changed:
+            raise ApprovalRefused(
+                f"批次 {batch_id} 第 {number} 轮的 bank/{'、'.join(changed)} 缺失或与审批时记录的 "
+                "sha256 不符（被修改、替换或删除），不是批准的文件，不能登记为已报送银行"
+            )
+        sent = _set_states(connection, files.payments, "released", "sent", by.strip(), "报送银行")
+        store.set_release(
+            connection, batch_id, number, sent_by=by.strip(), sent_at=dt.datetime.now(dt.UTC)
+        )
+    crash_point("sent-committed")
+    money_audit.complete(registry, batch_id, folder, "sent")
+    return sent
+
+
+def _local(moment: dt.datetime) -> str:
+    """A recorded time as the department reads it (Beijing time)."""
+    if moment.tzinfo is None:  # SQLite returns the UTC time without its zone
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def _release_row(connection: Connection, batch_id: str, number: int) -> dict:  # type: ignore[type-arg]
+    row = store.release_row(connection, batch_id, number)
+    if row is None:
+        raise ApprovalRefused(
+            f"登记库中没有批次 {batch_id} 第 {number} 轮的经办记录（试运行不登记；或登记库地址不对）"
+        )
+    return row
+
+
+def _check_round(connection: Connection, files: RoundFiles) -> pd.DataFrame:
+    """The round's payments as listed, once they agree with the registry, with what the registry
+    adds: period, seq, bank name, and the payment a re-issue replaces."""
+    batch_id, number = files.manifest.batch_id, files.manifest.round
+    if store.committed_manifest(connection, batch_id, number) != files.manifest_sha256:
+        raise ApprovalRefused(
+            f"批次 {batch_id} 第 {number} 轮的清单与登记库提交时记录的不一致（文件被修改或替换），不能拨付"
+        )
+    recorded = store.round_payments(connection, batch_id, number)
+    listed = dict(zip(files.payments["payment_id"], files.payments["amount"], strict=True))
+    if recorded["amount"].astype("int64").to_dict() != listed:
+        raise ApprovalRefused(
+            f"批次 {batch_id} 第 {number} 轮的 payments.csv 与登记库中的支付不一致，不能拨付"
+        )
+    # A re-issue names the failed or reversed payment it replaces (a top-up names one too, but
+    # adds to it).
+    recorded["original"] = recorded["original"].where(recorded["kind"] == "reissue", None)
+    added = recorded[["period", "seq", "bank_name", "original"]].fillna(
+        {"bank_name": "", "original": ""}
+    )
+    return files.payments.merge(
+        added.astype({"period": str, "seq": "int64"}), left_on="payment_id", right_index=True
+    )
+
+
+def _check_people(
+    connection: Connection,
+    release: dict,  # type: ignore[type-arg]
+    approver: str,
+    batch_id: str,
+    number: int,
+) -> None:
+    if release["decision"] is not None:
+        raise ApprovalRefused(
+            f"批次 {batch_id} 第 {number} 轮已于 {_local(release['decided_at'])} 由 "
+            f"{release['decided_by']} {release['decision']}，不能再次审批；"
+            + _awaiting(connection, batch_id)
+        )
+    same = approver.casefold()
+    if same == str(release["prepared_by"]).strip().casefold():
+        raise ApprovalRefused(
+            f"审批人 {approver} 是本轮的经办人，不能审批自己经办的拨付（须由另一人审批）"
+        )
+    reviewers = store.reviewers(connection, batch_id, number)
+    if same in {r.strip().casefold() for r in reviewers}:
+        raise ApprovalRefused(
+            f"审批人 {approver} 复核过本轮的申请，不能审批本轮拨付（须由另一人审批）"
+        )
+
+
+def _pending(folder: Path, names: list[str], number: int) -> Path:
+    """An empty folder to stage the approval's files in until its commit. The round is
+    undecided (checked under the lock), so what an earlier approval of it staged was never
+    committed, and goes; a file of the same name already in `bank/` is not the registry's
+    (left by a version that wrote there before its commit, or put there by hand): it is never
+    replaced, and the approval waits until a person has seen to it."""
+    there = [name for name in names if (folder / BANK / name).exists()]
+    if there:
+        raise ApprovalRefused(
+            f"bank/ 中已有文件 {'、'.join(there)}，不是登记库记录的银行文件（可能是中断的审批"
+            "留下的）：请核实未报送银行后移出 bank/，再审批"
+        )
+    pending = completion.pending_folder(folder, number)
+    if pending.exists():
+        shutil.rmtree(pending)
+    pending.mkdir(mode=0o750)
+    return pending
+
+
+def _write_bank_files(pending: Path, bank: BankRelease) -> list[tuple[BankFile, str]]:
+    """Each bank file staged, with its sha256."""
+    return [(item, write_atomic(pending / item.name, item.data)) for item in bank.files]
+
+
+def _record_release(
+    connection: Connection,
+    round_payments: pd.DataFrame,
+    bank: BankRelease,
+    approver: str,
+    batch_id: str,
+    number: int,
+    netted: dict[str, int],
+) -> None:
+    """Each payment of the round released (in a bank file, with what the file carried), netted
+    to nothing (settled by its offsets alone), or held."""
+    in_file = {pid: f.name for f in bank.files for pid in f.payment_ids}
+    held = dict(zip(bank.held["payment_id"], bank.held["reason"], strict=True))
+    now = dt.datetime.now(dt.UTC)
+    states, events = [], []
+    for row in round_payments.itertuples():
+        pid = row.payment_id
+        state = "released" if pid in in_file else "held" if pid in held else "netted"
+        sent = pid in in_file
+        states.append(
+            {
+                "payment_id": pid,
+                "state": state,
+                "city": str(row.city),
+                "bank_file": in_file.get(pid),
+                "sent_name": str(row.beneficiary_name) if sent else None,
+                "sent_account": str(row.bank_account) if sent else None,
+                "sent_bank": str(row.bank_name) if sent else None,
+                "sent_fen": int(row.amount) - netted.get(pid, 0) if sent else None,
+                "bank_amount_fen": None,
+                "bank_reason": held.get(pid),
+                "discrepancy": None,
+                "updated_at": now,
+            }
+        )
+        events.append(
+            {
+                "payment_id": pid,
+                "event": "approve",
+                "from_state": "prepared",
+                "to_state": state,
+                "source": f"{batch_id}/{number}",
+                "actor": approver,
+                "detail": held.get(pid)
+                or (f"抵扣待追回 {netted[pid]} 分" if pid in netted else None),
+                "at": now,
+            }
+        )
+    states_store.add_states(connection, states)
+    states_store.add_events(connection, events)
+    for pid in netted:
+        if pid not in in_file:  # netted to nothing: its offsets are all it pays
+            recovery.settle_offsets(connection, pid, paid=True)
+
+
+def _mark_reissued(
+    connection: Connection, round_payments: pd.DataFrame, bank: BankRelease, approver: str
+) -> None:
+    """A failed or reversed payment whose re-issue is released turns `reissued`."""
+    released = set(round_payments["payment_id"]) - set(bank.held["payment_id"])
+    originals = round_payments[
+        round_payments["payment_id"].isin(released) & round_payments["original"].ne("")
+    ]
+    now = dt.datetime.now(dt.UTC)
+    for row in originals.itertuples():
+        before = states_store.state_of(connection, str(row.original))
+        if before not in ("failed", "reversed"):
+            raise ApprovalRefused(f"原支付 {row.original} 的状态是 {before}，不能重新支付")
+        later = superseded(connection, [str(row.original)]) if before == "failed" else {}
+        if later:
+            raise ApprovalRefused(
+                f"原支付 {row.original} 已由其后的补发或复核轮次 {later[str(row.original)]} "
+                "按应付金额另行支付，不能再重新支付（请退回本次重新支付）"
+            )
+        states_store.set_state(connection, str(row.original), state="reissued", updated_at=now)
+        event = {
+            "payment_id": row.original,
+            "event": "reissued",
+            "from_state": before,
+            "to_state": "reissued",
+            "source": row.payment_id,
+            "actor": approver,
+            "detail": None,
+            "at": now,
+        }
+        states_store.add_events(connection, [event])
+
+
+def _set_states(
+    connection: Connection,
+    round_payments: pd.DataFrame,
+    before: str,
+    after: str,
+    actor: str,
+    detail: str,
+) -> int:
+    """Move the round's payments from `before` to `after` (a missing state row is `prepared`)."""
+    now = dt.datetime.now(dt.UTC)
+    ids = list(round_payments["payment_id"])
+    cities = dict(zip(round_payments["payment_id"], round_payments["city"], strict=True))
+    current = states_store.states_of(connection, ids)
+    moved = [pid for pid in ids if current.get(pid, "prepared") == before]
+    recorded = [pid for pid in moved if pid in current]
+    states_store.move_states(connection, recorded, after, now)
+    fresh = [pid for pid in moved if pid not in current]  # prepared: no state row yet
+    states_store.add_states(
+        connection,
+        [
+            {"payment_id": p, "state": after, "city": str(cities[p]), "updated_at": now}
+            for p in fresh
+        ],
+    )
+    if moved:
+        states_store.add_events(
+            connection,
+            [
+                {
+                    "payment_id": pid,
+                    "event": after,
+                    "from_state": before,
+                    "to_state": after,
+                    "source": "command",
+                    "actor": actor,
+                    "detail": detail[:500],
+                    "at": now,
+                }
+                for pid in moved
+            ],
+        )
+    return len(moved)
+
+
+def _free_claims(connection: Connection, batch_id: str, number: int) -> None:
+    """A round sent back gives up the claims it granted, for a corrected batch (SPEC §8)."""
+    store.free_claims(connection, batch_id, number)

@@ -1,0 +1,86 @@
+"""The budget at approval (SPEC §8): per cash programme and policy year (and city, where one is
+set), what is released already plus this release must stay within the budget in force on the
+approval date; otherwise the whole release is refused with the shortfall. A programme or year
+with no budget is never released. Released means released, sent, paid, failed or reversed (until
+re-issued: then the re-issue counts) or netted, each counted net of recovery offsets (only what
+goes to the bank)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from policy.budget import budget_of
+from policy.catalogue import CODES, TITLES
+from policy.money import fen_grouped
+from policy.parameters import PolicySet
+from registry.database import Connection
+from registry.payment_states import released_amounts
+
+
+class OverBudget(Exception):
+    """The release would pass a budget, or a budget is not set: nothing is released."""
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    program: str
+    period: str
+    budget: int  # fen
+    before: int  # released before this approval
+    this: int  # this release
+    provisional: bool
+
+    @property
+    def label(self) -> str:
+        return f"{TITLES[self.program]} {self.period} 年度"
+
+    @property
+    def remaining(self) -> int:
+        return self.budget - self.before - self.this
+
+
+def budget_lines(
+    connection: Connection, release: pd.DataFrame, policy: PolicySet, on: dt.date
+) -> list[BudgetLine]:
+    """Each programme and year of this release (amounts net of recovery offsets: what goes to
+    the bank) against its budget; `OverBudget` if any fails. What was released before counts
+    net too, a failed payment until re-issued, and not the originals this release re-issues."""
+    released = released_amounts(connection)
+    if "original" in release:  # a re-issue takes its original's place
+        released = released[~released["payment_id"].isin(set(release["original"]) - {""})]
+    problems, lines = [], []
+    for (program, period), group in release.groupby(["program", "period"]):
+        title = f"{TITLES[str(program)]} {period} 年度"
+        budget = budget_of(policy, str(program), str(period), on)
+        if budget.total is None:
+            problems.append(f"{title}未设置预算，不能拨付")
+            continue
+        before = released[(released["program"] == program) & (released["period"] == period)]
+        line = BudgetLine(
+            str(program),
+            str(period),
+            budget.total,
+            int(before["amount"].sum()),
+            int(group["amount"].sum()),
+            budget.provisional,
+        )
+        lines.append(line)
+        if line.remaining < 0:
+            problems.append(
+                f"{title}预算 {fen_grouped(line.budget)} 元，已拨付 {fen_grouped(line.before)} 元，"
+                f"本次 {fen_grouped(line.this)} 元，超出 {fen_grouped(-line.remaining)} 元"
+            )
+        for city, limit in budget.cities.items():
+            city_after = int(before[before["city"] == city]["amount"].sum()) + int(
+                group[group["city"] == city]["amount"].sum()
+            )
+            if city_after > limit:
+                problems.append(
+                    f"{title} {city} 预算 {fen_grouped(limit)} 元，超出 {fen_grouped(city_after - limit)} 元"
+                )
+    if problems:
+        raise OverBudget("超出预算或未设置预算，整批不予拨付：\n" + "\n".join(problems))
+    return sorted(lines, key=lambda line: (CODES.index(line.program), line.period))

@@ -1,0 +1,127 @@
+"""The registry's payments as the money loop sees them: their states, amounts sent and events
+(`payment_states`, `payment_events`), read and written by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, case, func, select, update
+
+from registry.tables import payment_events, payment_states, payments
+
+RELEASED_STATES = ("released", "sent", "paid", "failed", "reversed", "netted")
+CHUNK = 500
+
+
+def add_states(connection: Connection, states: list[dict[str, Any]]) -> None:
+    """First state rows of payments (a payment without one is `prepared`)."""
+    if states:
+        connection.execute(payment_states.insert(), states)
+
+
+def add_events(connection: Connection, events: list[dict[str, Any]]) -> None:
+    """Payment events: payment_id, event, from_state, to_state, source, actor, detail, at."""
+    if events:
+        connection.execute(payment_events.insert(), events)
+
+
+def set_state(connection: Connection, payment_id: str, **values: Any) -> None:
+    """One payment's state row changed (state, bank_reason, bank_amount_fen, updated_at…)."""
+    connection.execute(
+        update(payment_states).where(payment_states.c.payment_id == payment_id).values(**values)
+    )
+
+
+def state_of(connection: Connection, payment_id: str) -> str:
+    """A payment's state (it must have a state row)."""
+    return str(
+        connection.execute(
+            select(payment_states.c.state).where(payment_states.c.payment_id == payment_id)
+        ).scalar_one()
+    )
+
+
+def states_of(connection: Connection, ids: list[str]) -> dict[str, str]:
+    """The state of each of these payments that has a state row."""
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(
+            connection.execute(
+                select(payment_states.c.payment_id, payment_states.c.state).where(
+                    payment_states.c.payment_id.in_(ids[start : start + CHUNK])
+                )
+            ).all()
+        )
+    return found
+
+
+def move_states(connection: Connection, ids: list[str], state: str, at: object) -> None:
+    """These payments' state rows set to `state` at `at`."""
+    for start in range(0, len(ids), CHUNK):
+        connection.execute(
+            update(payment_states)
+            .where(payment_states.c.payment_id.in_(ids[start : start + CHUNK]))
+            .values(state=state, updated_at=at)
+        )
+
+
+def released_amounts(connection: Connection) -> pd.DataFrame:
+    """Every payment released (in any later state too), with what went to the bank: net of
+    recovery offsets, 0 when netted to nothing. payment_id, program, period, city, amount."""
+    return pd.DataFrame(
+        connection.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.program,
+                payments.c.period,
+                payment_states.c.city,
+                case(
+                    (payment_states.c.state == "netted", 0),
+                    else_=func.coalesce(payment_states.c.sent_fen, payments.c.amount_fen),
+                ),
+            )
+            .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(payment_states.c.state.in_(RELEASED_STATES))
+        ).all(),
+        columns=["payment_id", "program", "period", "city", "amount"],
+    )
+
+
+def batch_states(connection: Connection, batch_id: str) -> pd.DataFrame:
+    """Every payment of the batch with its state (None before approval): payment_id, round,
+    amount, state, bank_file, sent, discrepancy."""
+    return pd.DataFrame(
+        connection.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.round,
+                payments.c.amount_fen,
+                payment_states.c.state,
+                payment_states.c.bank_file,
+                payment_states.c.sent_fen,
+                payment_states.c.discrepancy,
+            )
+            .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(payments.c.batch_id == batch_id)
+        ).all(),
+        columns=["payment_id", "round", "amount", "state", "bank_file", "sent", "discrepancy"],
+    )
+
+
+def owed_and_paid(connection: Connection) -> pd.DataFrame:
+    """Every payment: program, period, beneficiary, owed (its amount), state, bank (what the
+    bank returned as paid)."""
+    return pd.DataFrame(
+        connection.execute(
+            select(
+                payments.c.program,
+                payments.c.period,
+                payments.c.beneficiary_id,
+                payments.c.amount_fen,
+                payment_states.c.state,
+                payment_states.c.bank_amount_fen,
+            ).outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+        ).all(),
+        columns=["program", "period", "beneficiary", "owed", "state", "bank"],
+    )

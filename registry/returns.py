@@ -1,0 +1,70 @@
+"""The registry's side of bank returns (SPEC §8): the files applied (`bank_returns`), each
+payment's state as a return or a person settles it, and the events that record why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from registry.payment_states import add_events, set_state
+from registry.tables import bank_returns, payment_states, payments
+
+__all__ = ["add_events", "set_state"]
+
+CHUNK = 500
+
+
+def return_applied(connection: Connection, sha: str) -> bool:
+    found = connection.execute(
+        select(bank_returns.c.sha256).where(bank_returns.c.sha256 == sha)
+    ).first()
+    return found is not None
+
+
+def payments_as_sent(connection: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each payment recorded under these ids, with what its bank file carried: payment_id,
+    batch_id, amount_fen, state, sent_name, sent_account, bank_amount_fen, sent_fen."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = connection.execute(
+            select(
+                payments.c.payment_id,
+                payments.c.batch_id,
+                payments.c.amount_fen,
+                payment_states.c.state,
+                payment_states.c.sent_name,
+                payment_states.c.sent_account,
+                payment_states.c.bank_amount_fen,
+                payment_states.c.sent_fen,
+            )
+            .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(payments.c.payment_id.in_(chunk))
+        ).mappings()
+        found.update({row["payment_id"]: dict(row) for row in rows})
+    return found
+
+
+def set_bank_results(connection: Connection, changes: list[dict[str, Any]]) -> None:
+    """Each payment's state, bank reason, discrepancy and amount paid, as a return set them
+    (one statement for all: pid, state, bank_reason, discrepancy, bank_amount_fen, updated_at)."""
+    if not changes:
+        return
+    connection.execute(
+        update(payment_states)
+        .where(payment_states.c.payment_id == bindparam("pid"))
+        .values(
+            state=bindparam("state"),
+            bank_reason=bindparam("bank_reason"),
+            discrepancy=bindparam("discrepancy"),
+            bank_amount_fen=bindparam("bank_amount_fen"),
+            updated_at=bindparam("updated_at"),
+        ),
+        changes,
+    )
+
+
+def record_return(connection: Connection, **values: Any) -> None:
+    """The return file applied: sha256, file_name, rows, applied, reconciled_by, reconciled_at."""
+    connection.execute(bank_returns.insert().values(**values))

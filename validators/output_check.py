@@ -1,0 +1,26 @@
+"""A frame this system is about to write, checked against its pandera schema first: a failure
+is a defect in this system, never in the applications, and stops the step before a byte is
+written (the batch's decisions and payments, a bank file's rows)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+
+class OutputSchemaError(Exception):
+    """A batch's own output broke its schema: nothing was written."""
+
+
+def checked(frame: pd.DataFrame, schema: type[pa.DataFrameModel], what: str) -> pd.DataFrame:
+    """The frame, or `OutputSchemaError` listing every failure (lazy validation)."""
+    if frame.empty:
+        return frame
+    typed = frame.astype({c: "int64" for c in ("row", "amount", "proposed") if c in frame})
+    try:
+        schema.validate(typed, lazy=True)
+    except (pa.errors.SchemaErrors, pa.errors.SchemaError) as problem:
+        cases = getattr(problem, "failure_cases", None)
+        shown = cases.head(10).to_string() if cases is not None else str(problem)
+        raise OutputSchemaError(f"{what}未通过输出校验，未写出任何文件：\n{shown}") from problem
+    return frame
