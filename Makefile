@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 # The registry tests also run on PostgreSQL; this project's machines serve one here.
 export SUBSIDY_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install demo test bench serve browser office lint samples templates clean
+.PHONY: install demo check test bench serve browser office lint samples templates clean
 
 install: $(VENV)/.installed
 
@@ -31,10 +31,21 @@ demo: install
 		--out $(OUT) > $(OUT)/last-batch.txt
 	@echo "台账 (ledger): $$(cat $(OUT)/last-batch.txt)/ledger.xlsx"
 
+# Tests run in $(WORKERS) processes, each test file whole in one (its module fixtures made once);
+# each worker has its own Prefect home and PostgreSQL database (tests/conftest.py).
+WORKERS ?= 4
+
+# The inner loop: lint and every fast test (under 90 s on two cores).
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -m "not slow" -n $(WORKERS) --dist loadfile
+
+# Everything, the 25 slowest tests named at the end.
 test: install browser office
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadfile --durations=25
 
 # Province-scale benchmark (generates .bench/province once; figures, not assertions).
 bench: install

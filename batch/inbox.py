@@ -19,7 +19,7 @@ from ledger.manifest import Manifest
 from ledger.outputs import file_sha256
 from money.commands import Where, reconcile_returns
 from money.reconcile import Reconciliation
-from registry.opening import opened, output_registry_url, registry_url
+from registry.opening import opened
 from workbooks.reader import list_inputs
 from workbooks.review import is_reviewed_ledger
 
@@ -41,11 +41,6 @@ class Arrivals:
     names: dict[Path, str]  # as a batch names its inputs
     still_failing: list[tuple[str, str]]  # (name, error) of files seen before, unchanged
     ignored: int  # Office lock files and hidden files
-
-
-def inbox_registry_url(address: str | None, out: Path) -> str:
-    """The registry the inbox records its files in: the one given, else the output folder's."""
-    return registry_url(address) or output_registry_url(out)
 
 
 def new_arrivals(inbox: Path, url: str) -> Arrivals:

@@ -56,11 +56,17 @@ from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet, load_policy
 from policy.refusal import Refusal
 from registry.database import BatchRecord, Registry
-from registry.opening import REGISTRY_FILE, opened, output_registry_url
+from registry.opening import REGISTRY_FILE, opened, output_registry_url, registry_url
 from workbooks.reader import Listing, References, list_inputs, read_references
 from workbooks.review import ReviewedLedger, read_reviewed_ledger
 
 DRY_RUN_SUFFIX = ".dry-run"
+
+
+def run_registry_url(address: str | None, out: Path) -> str:
+    """The registry a run records in: the address given (a URL or a SQLite path), else the
+    `registry.sqlite` of its output folder (made by its first batch)."""
+    return registry_url(address) or output_registry_url(out)
 
 
 class NotPaidBatch(Refusal):
@@ -136,7 +142,7 @@ class Request:
         """The registry a run records in: none for a dry run; the output folder's by default."""
         if self.dry_run:
             return None
-        return self.registry or output_registry_url(self.out)
+        return run_registry_url(self.registry, self.out)
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,7 @@ def open_registry(request: Request) -> Iterator[Registry | None]:
 def recover_crashed(request: Request, registry: Registry | None) -> list[str]:
     """Publish or drop what a crashed run left staged in the output folder (`ledger.publish`).
     A dry run judges them against the default registry only if one exists there."""
-    url = request.registry or output_registry_url(request.out)
+    url = run_registry_url(request.registry, request.out)
     if registry is not None:
         return recover(request.out, registry.manifest_of, registry.url)
     if request.registry or (request.out / REGISTRY_FILE).exists():

@@ -15,6 +15,9 @@ from pathlib import Path
 # it is started through `make` (an offline department machine logged an ERROR for each try).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# A run without a Prefect server starts an embedded one; on a busy office PC (or a CI machine
+# running the suite) it may need longer than Prefect's 20 s to answer.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from flows import money_cli, ops_cli, receipt_cli  # after the environment above
 from flows.config import ALL_PROGRAMS, Program

@@ -95,12 +95,13 @@ DEFAULT_RECORDS = [str(SAMPLE_RECORDS)] if is_demo() else []
 DEFAULT_FINDS_OUT = DEFAULT_OUT / "finds"
 
 
-def default_registry_file() -> Path:
-    """The SQLite registry in the default output folder; with no output folder set (production
-    without `SUBSIDY_OUT`), a refusal, never a file in whatever folder the worker runs in."""
+def default_registry_folder() -> Path:
+    """The default output folder, where its SQLite registry is; with no output folder set
+    (production without `SUBSIDY_OUT`), a refusal, never a file in whatever folder the worker
+    runs in."""
     if str(DEFAULT_OUT) in ("", "."):
         raise SampleDataRefused(
             "未设置支付登记库：请在技术设置中填写，或由运维人员设置 SUBSIDY_REGISTRY_URL "
             "（或 SUBSIDY_OUT）"
         )
-    return DEFAULT_OUT / "registry.sqlite"
+    return DEFAULT_OUT

@@ -30,11 +30,11 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.runtime import deployment, flow_run
 
+from batch.run import run_registry_url
 from flows.config import DEFAULT_OUT
 from flows.secrets import registry_address
 
 PAYMENT_RUNS = "subsidy-payments"
-REGISTRY_FILE = "registry.sqlite"
 Flow = TypeVar("Flow", bound=Callable[..., Any])
 
 
@@ -47,10 +47,8 @@ def turn_of(arguments: Mapping[str, Any]) -> str:
         if isinstance(technical, Mapping)
         else getattr(technical, "registry", "")
     )
-    url = registry_address(given or None)
-    if url is None:
-        out = Path(str(arguments.get("out") or DEFAULT_OUT)).resolve()
-        url = f"sqlite:///{out / REGISTRY_FILE}"
+    out = Path(str(arguments.get("out") or DEFAULT_OUT)).resolve()
+    url = run_registry_url(registry_address(given or None), out)
     return f"{PAYMENT_RUNS}-{hashlib.sha256(url.encode()).hexdigest()[:12]}"
 
 

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed
 
 from batch import inbox as files
+from batch import run
 from batch.run import Manifest, NoUsableInput
 from flows import summary
 from flows.alerts import HOOKS
@@ -98,7 +99,7 @@ def nightly_inbox(
     Path(out).mkdir(parents=True, exist_ok=True)
     # Resolved here for the inbox's own records; the batch runs get the parameter as given
     # (a secret address is never copied into a subflow's parameters).
-    registry_url = files.inbox_registry_url(registry_address(technical.registry or None), Path(out))
+    registry_url = run.run_registry_url(registry_address(technical.registry or None), Path(out))
     if not folder.is_dir():  # before any task: a user error, not a task's traceback
         raise InboxMissing(f"收件箱文件夹 {folder} 不存在或未挂载，请检查共享目录后重新运行")
     # Bank returns first: a re-issue prepared later in the night sees the failures they report.

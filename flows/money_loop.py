@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed
 
 from flows.alerts import HOOKS
-from flows.config import default_registry_file, today
+from flows.config import default_registry_folder, today
 from flows.failures import reports_user_errors
 from flows.form import (
     ApprovalRound,
@@ -125,7 +125,7 @@ def bank_return(
     Returns:
         each file's summary.
     """
-    where = Where(registry_address(technical.registry or None), out=default_registry_file().parent)
+    where = Where(registry_address(technical.registry or None), out=default_registry_folder())
     done = reconcile_all([Path(f) for f in files], where, by)
     summaries = [d.summary() for d in done]
     name_this_run(f"bank-return-{today().isoformat()}")

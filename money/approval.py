@@ -37,28 +37,21 @@ from bank.files import BankFile, BankRelease, bank_release, banks_of, holds
 from bank.formats import BankFormat, load_formats
 from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, Manifest
-from ledger.outputs import file_sha256, read_payments_csv, write_atomic
+from ledger.outputs import file_sha256, write_atomic
 from money import audit_steps as money_audit
-from money import completion, recovery
+from money import completion, recovery, release_states
 from money.budget import BudgetLine, OverBudget, budget_lines
+from money.round_files import ApprovalRefused, RoundFiles, round_files
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
-from policy.refusal import Refusal
-from registry import payment_states as states_store
 from registry import releases as store
 from registry.database import Connection, Registry, serialized
-from registry.reissues import superseded
 from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
 
 BANK = "bank"
 APPROVE, SEND_BACK = "批准", "退回"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
-ROUNDS_DIR = "rounds"
-
-
-class ApprovalRefused(Refusal):
-    """An approval that may not happen: the message says why, in Chinese."""
 
 
 @dataclass(frozen=True)
@@ -98,61 +91,6 @@ class Approval:
         if provisional:
             lines.append("  注意：预算为暂定值（" + "、".join(provisional) + "）")
         return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class RoundFiles:
-    manifest: Manifest
-    manifest_sha256: str
-    payments: pd.DataFrame  # payments.csv of the round, amounts in fen
-
-
-def round_files(folder: Path, round_: int | None = None, shown: bool = True) -> RoundFiles:
-    """The round's manifest and payments, as kept under `rounds/<n>/` (the latest by default);
-    with `shown`, every file of the round an approver is shown must be as recorded."""
-    if not (folder / MANIFEST).exists():
-        raise ApprovalRefused(f"{folder} 不是批次输出目录（没有 {MANIFEST}）")
-    latest = Manifest.read(folder)
-    number = latest.round if round_ is None else round_
-    kept = folder / ROUNDS_DIR / str(number)
-    if not (kept / MANIFEST).exists():
-        raise ApprovalRefused(f"批次 {latest.batch_id} 没有第 {number} 轮（{kept} 不存在）")
-    manifest = Manifest.read(kept)
-    manifest_sha256 = file_sha256(kept / MANIFEST)
-    path = kept / "payments.csv"
-    if f"{ROUNDS_DIR}/{number}/payments.csv" not in manifest.outputs:
-        raise ApprovalRefused(f"{kept / MANIFEST} 没有列出该轮的 payments.csv，不能据此拨付")
-    listed = shown_files(folder, number, manifest, manifest_sha256) if shown else {}
-    changed = [
-        name
-        for name, sha in listed.items()
-        if not (folder / name).is_file() or file_sha256(folder / name) != sha
-    ]
-    if changed:
-        raise ApprovalRefused(
-            f"批次 {manifest.batch_id} 第 {number} 轮的文件 {'、'.join(changed)} "
-            "缺失或与该轮清单记录的 sha256 不符（文件被修改或替换），不能据此拨付"
-        )
-    frame = read_payments_csv(path.read_bytes())
-    return RoundFiles(manifest, manifest_sha256, frame)
-
-
-def shown_files(folder: Path, number: int, manifest: Manifest, sha256: str) -> dict[str, str]:
-    """Every file of a round an approver is shown, with the sha256 its manifest records: the
-    round's own copies under `rounds/<n>/`, and the batch's files while the round is the latest
-    (its manifest is the batch's)."""
-    own = f"{ROUNDS_DIR}/{number}/"
-    latest = (folder / MANIFEST).is_file() and file_sha256(folder / MANIFEST) == sha256
-    return {
-        name: sha
-        for name, sha in manifest.outputs.items()
-        if name.startswith(own) or (latest and not name.startswith(NOT_SHOWN))
-    }
-
-
-# The batch's ledger.xlsx is the reviewers' to fill in (SPEC §6; the round's own copy under
-# rounds/<n>/ is checked), and the returned workbooks go to applicants, not to the approver.
-NOT_SHOWN = ("ledger.xlsx", "returned/")
 
 
 def approve(
@@ -220,7 +158,9 @@ def _decide(
         now = dt.datetime.now(dt.UTC)
         sheet: tuple[str | None, str | None] = (None, None)
         if send_back is not None:
-            _set_states(connection, listed, "prepared", "sent_back", approver, send_back)
+            release_states.set_states(
+                connection, listed, "prepared", "sent_back", approver, send_back
+            )
             _free_claims(connection, batch_id, number)
             decision = Approval(batch_id, number, SEND_BACK, approver)
             reason: str | None = send_back.strip()
@@ -283,8 +223,10 @@ def _decide(
                 write_atomic(pending / sheet_name, approval_workbook(facts, budgets)),
             )
             try:
-                _record_release(connection, listed, bank, approver, batch_id, number, netted)
-                _mark_reissued(connection, listed, bank, approver)
+                release_states.record_release(
+                    connection, listed, bank, approver, batch_id, number, netted
+                )
+                release_states.mark_reissued(connection, listed, bank, approver)
             except ApprovalRefused:
                 # Refused after staging (the round is ours under the lock): its staged files,
                 # which hold accounts, go with the rolled-back decision.
@@ -362,7 +304,9 @@ def mark_sent(folder: Path, by: str, registry: Registry, round_: int | None = No
                 f"批次 {batch_id} 第 {number} 轮的 bank/{'、'.join(changed)} 缺失或与审批时记录的 "
                 "sha256 不符（被修改、替换或删除），不是批准的文件，不能登记为已报送银行"
             )
-        sent = _set_states(connection, files.payments, "released", "sent", by.strip(), "报送银行")
+        sent = release_states.set_states(
+            connection, files.payments, "released", "sent", by.strip(), "报送银行"
+        )
         store.set_release(
             connection, batch_id, number, sent_by=by.strip(), sent_at=dt.datetime.now(dt.UTC)
         )
@@ -459,138 +403,6 @@ def _pending(folder: Path, names: list[str], number: int) -> Path:
 def _write_bank_files(pending: Path, bank: BankRelease) -> list[tuple[BankFile, str]]:
     """Each bank file staged, with its sha256."""
     return [(item, write_atomic(pending / item.name, item.data)) for item in bank.files]
-
-
-def _record_release(
-    connection: Connection,
-    round_payments: pd.DataFrame,
-    bank: BankRelease,
-    approver: str,
-    batch_id: str,
-    number: int,
-    netted: dict[str, int],
-) -> None:
-    """Each payment of the round released (in a bank file, with what the file carried), netted
-    to nothing (settled by its offsets alone), or held."""
-    in_file = {pid: f.name for f in bank.files for pid in f.payment_ids}
-    held = dict(zip(bank.held["payment_id"], bank.held["reason"], strict=True))
-    now = dt.datetime.now(dt.UTC)
-    states, events = [], []
-    for row in round_payments.itertuples():
-        pid = row.payment_id
-        state = "released" if pid in in_file else "held" if pid in held else "netted"
-        sent = pid in in_file
-        states.append(
-            {
-                "payment_id": pid,
-                "state": state,
-                "city": str(row.city),
-                "bank_file": in_file.get(pid),
-                "sent_name": str(row.beneficiary_name) if sent else None,
-                "sent_account": str(row.bank_account) if sent else None,
-                "sent_bank": str(row.bank_name) if sent else None,
-                "sent_fen": int(row.amount) - netted.get(pid, 0) if sent else None,
-                "bank_amount_fen": None,
-                "bank_reason": held.get(pid),
-                "discrepancy": None,
-                "updated_at": now,
-            }
-        )
-        events.append(
-            {
-                "payment_id": pid,
-                "event": "approve",
-                "from_state": "prepared",
-                "to_state": state,
-                "source": f"{batch_id}/{number}",
-                "actor": approver,
-                "detail": held.get(pid)
-                or (f"抵扣待追回 {netted[pid]} 分" if pid in netted else None),
-                "at": now,
-            }
-        )
-    states_store.add_states(connection, states)
-    states_store.add_events(connection, events)
-    for pid in netted:
-        if pid not in in_file:  # netted to nothing: its offsets are all it pays
-            recovery.settle_offsets(connection, pid, paid=True)
-
-
-def _mark_reissued(
-    connection: Connection, round_payments: pd.DataFrame, bank: BankRelease, approver: str
-) -> None:
-    """A failed or reversed payment whose re-issue is released turns `reissued`."""
-    released = set(round_payments["payment_id"]) - set(bank.held["payment_id"])
-    originals = round_payments[
-        round_payments["payment_id"].isin(released) & round_payments["original"].ne("")
-    ]
-    now = dt.datetime.now(dt.UTC)
-    for row in originals.itertuples():
-        before = states_store.state_of(connection, str(row.original))
-        if before not in ("failed", "reversed"):
-            raise ApprovalRefused(f"原支付 {row.original} 的状态是 {before}，不能重新支付")
-        later = superseded(connection, [str(row.original)]) if before == "failed" else {}
-        if later:
-            raise ApprovalRefused(
-                f"原支付 {row.original} 已由其后的补发或复核轮次 {later[str(row.original)]} "
-                "按应付金额另行支付，不能再重新支付（请退回本次重新支付）"
-            )
-        states_store.set_state(connection, str(row.original), state="reissued", updated_at=now)
-        event = {
-            "payment_id": row.original,
-            "event": "reissued",
-            "from_state": before,
-            "to_state": "reissued",
-            "source": row.payment_id,
-            "actor": approver,
-            "detail": None,
-            "at": now,
-        }
-        states_store.add_events(connection, [event])
-
-
-def _set_states(
-    connection: Connection,
-    round_payments: pd.DataFrame,
-    before: str,
-    after: str,
-    actor: str,
-    detail: str,
-) -> int:
-    """Move the round's payments from `before` to `after` (a missing state row is `prepared`)."""
-    now = dt.datetime.now(dt.UTC)
-    ids = list(round_payments["payment_id"])
-    cities = dict(zip(round_payments["payment_id"], round_payments["city"], strict=True))
-    current = states_store.states_of(connection, ids)
-    moved = [pid for pid in ids if current.get(pid, "prepared") == before]
-    recorded = [pid for pid in moved if pid in current]
-    states_store.move_states(connection, recorded, after, now)
-    fresh = [pid for pid in moved if pid not in current]  # prepared: no state row yet
-    states_store.add_states(
-        connection,
-        [
-            {"payment_id": p, "state": after, "city": str(cities[p]), "updated_at": now}
-            for p in fresh
-        ],
-    )
-    if moved:
-        states_store.add_events(
-            connection,
-            [
-                {
-                    "payment_id": pid,
-                    "event": after,
-                    "from_state": before,
-                    "to_state": after,
-                    "source": "command",
-                    "actor": actor,
-                    "detail": detail[:500],
-                    "at": now,
-                }
-                for pid in moved
-            ],
-        )
-    return len(moved)
 
 
 def _free_claims(connection: Connection, batch_id: str, number: int) -> None:

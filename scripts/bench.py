@@ -52,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 from batch import parallel  # noqa: E402
 from bench.phases import run_phases  # noqa: E402
 from ledger.manifest import Manifest  # noqa: E402
+from registry.opening import REGISTRY_FILE  # noqa: E402
 from workbooks.reader import list_workbooks  # noqa: E402
 from workbooks.synthetic_batch import write_batch  # noqa: E402
 
@@ -223,7 +224,7 @@ def main() -> None:
     manifest = Manifest.read(folder)
     input_rows = sum(p.input_rows for p in manifest.programs.values())
     phases, _ = run_phases(batch / "inputs", batch / "reference", args.work / "phases")
-    claims = _claims(args.work / "phases" / "registry.sqlite")
+    claims = _claims(args.work / "phases" / REGISTRY_FILE)
     read_seconds, cells_rows = bare_read(paths, workers)
     write_seconds = bare_write(input_rows, workers)
     insert_seconds = bare_insert(claims)

@@ -7,6 +7,13 @@ from pathlib import Path
 
 # The flows default to the sample folders only in the demo (flows.config): the tests are one.
 os.environ.setdefault("SUBSIDY_DEMO", "1")
+# Under pytest-xdist each worker keeps Prefect's home (the embedded server's database a
+# command-line run starts) to itself: set before anything imports Prefect.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+    os.environ["PREFECT_HOME"] = str(
+        _home.parent / f"{_home.name}-{os.environ['PYTEST_XDIST_WORKER']}"
+    )
 
 import pytest
 
@@ -42,3 +49,27 @@ def small_batch_dry_run(folder: Path, seed: int) -> tuple[dict[str, object], dic
         "dry_run": True,
     }
     return arguments, expected
+
+
+# What `make check` leaves to `make test` (`-m "not slow"`), and why each is slow. Everything
+# else runs in well under a second a test.
+SLOW = {
+    "tests/flows/": "runs flows on a Prefect server, the `subsidy` command in child processes "
+    "(kill -9 included), a worker, a Dask cluster or a browser",
+    "tests/test_readme.py::test_readme__the_walkthrough_runs_as_written": "make demo and five "
+    "commands as written (30 s)",
+    "tests/batch/test_parallel.py": "worker processes over a generated batch (35 s)",
+    "tests/workbooks/test_paper.py": "every workbook kind printed by LibreOffice (30 s)",
+    "tests/workbooks/test_printing.py": "workbooks printed by LibreOffice",
+    "tests/workbooks/test_documents.py": "every document kind written and printed (28 s)",
+    "tests/ledger/test_audit_size.py": "a province-sized audit log (19 s)",
+    "tests/test_properties.py": "hypothesis over every programme's rules (25 s)",
+    "tests/test_claims_property.py": "hypothesis over files and batches of claims",
+    "tests/test_catalogue.py": "a new programme run in a copy of the project",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.nodeid.startswith(prefix) for prefix in SLOW):
+            item.add_marker(pytest.mark.slow)

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from prefect.settings import PREFECT_API_URL
+
 from tests.conftest import ROOT
 
 README = ROOT / "README.md"
@@ -35,7 +37,9 @@ def test_readme__is_short_and_links_only_inside_the_clone() -> None:
     assert typed and all(".venv/bin/subsidy " in line for line in typed)
 
 
-def test_readme__the_walkthrough_runs_as_written(tmp_path: Path) -> None:
+def test_readme__the_walkthrough_runs_as_written(tmp_path: Path, prefect_harness: None) -> None:
+    """On the session's Prefect server (as a department's machine runs against its own): an
+    embedded server per command would cost seconds each, and the commands are what is tested."""
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
@@ -46,6 +50,7 @@ def test_readme__the_walkthrough_runs_as_written(tmp_path: Path) -> None:
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / ".prefect")
+    env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", walkthrough()],
         cwd=tmp_path,

@@ -7,6 +7,7 @@ Playwright, and keeps screenshots in `test-output/browser/`.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -90,7 +91,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:  # a served run still shutting down: stop it hard
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
@@ -112,23 +113,40 @@ def custom_run_form(page, served: str, deployment: str):  # type: ignore[no-unty
     page.get_by_text("Custom run", exact=True).click()
 
 
-def open_artifact_of_run(page, served: str, key: str):  # type: ignore[no-untyped-def]
+def run_ids(served: str) -> set[str]:
+    """Every flow run the served API knows that is not a subflow."""
+    request = urllib.request.Request(
+        f"{served}/api/flow_runs/filter",
+        data=json.dumps({"limit": 200}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return {
+            run["id"] for run in json.loads(response.read()) if not run.get("parent_task_run_id")
+        }
+
+
+def submit(page, served: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """Submit the run form; the runs there were before, so that the new one is told from an
+    earlier run (the deployment page lists those too)."""
+    before = run_ids(served)
+    page.get_by_role("button", name="Submit").click()
+    return before
+
+
+def new_run_href(served: str, before: set[str]) -> str:
+    """The page of the run just submitted, once the server has it."""
+    wait_for(lambda: run_ids(served) - before, 60, "the submitted run")
+    [fresh] = run_ids(served) - before
+    return f"/runs/flow-run/{fresh}"
+
+
+def open_artifact_of_run(page, served: str, key: str, before: set[str]):  # type: ignore[no-untyped-def]
     """Follow the new run's link, wait for the run to finish, and show its artifact `key`."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
-    run_link = page.locator("a[href*='/runs/flow-run/']:visible").first
-    # The deployment page may list its runs before the new one exists: reload until it shows.
-    for attempt in range(4):
-        try:
-            run_link.wait_for(timeout=15_000)
-            break
-        except Exception:
-            if attempt == 3:
-                page.screenshot(path=SHOTS / f"failed-{key}.png", full_page=True)
-                raise
-            page.reload()
-    page.goto(served + run_link.get_attribute("href"))
+    page.goto(served + new_run_href(served, before))
     artifact = page.get_by_text(key, exact=True)
     # "Completed" may be a task's state while the flow still runs: reload until the flow's
     # artifacts are there (a busy CI machine takes longer).
@@ -178,9 +196,9 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         field(page, "输出目录").fill(str(out))
         field(page, "审核基准日").fill("2020-12-31")  # typed: no date picker
         page.screenshot(path=SHOTS / "2-custom-run.png", full_page=True)
-        page.get_by_role("button", name="Submit").click()
+        before = submit(page, served)
 
-        summary = open_artifact_of_run(page, served, "disbursement-summary")
+        summary = open_artifact_of_run(page, served, "disbursement-summary", before)
         expect(page.get_by_text("本批次审核结果汇总")).to_be_visible()
         page.screenshot(path=SHOTS / "3-run-artifacts.png", full_page=True)
 
@@ -202,10 +220,7 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         # the run named after what it tried, its log without a traceback.
         field(page, "审批人").fill("service:disburse")
         field(page, "审批结论").fill("批准")
-        page.get_by_role("button", name="Submit").click()
-        refused = page.locator("a[href*='/runs/flow-run/']:visible").first
-        refused.wait_for(timeout=30_000)
-        page.goto(served + refused.get_attribute("href"))
+        page.goto(served + new_run_href(served, submit(page, served)))
         expect(page.get_by_text("不能审批自己经办的拨付").first).to_be_visible(timeout=120_000)
         expect(page.get_by_text(f"approve-{batch.name}-r0-未完成").first).to_be_visible()
         expect(page.get_by_text("Traceback")).to_have_count(0)
@@ -216,8 +231,7 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         field(page, "审批的复核轮次").fill("0")
         field(page, "审批结论").fill("批准")
         page.screenshot(path=SHOTS / "7b-approve-form-chosen.png", full_page=True)
-        page.get_by_role("button", name="Submit").click()
-        approval = open_artifact_of_run(page, served, "approval")
+        approval = open_artifact_of_run(page, served, "approval", submit(page, served))
         approval.click()
         expect(page.get_by_text("已由 审批员乙 批准").first).to_be_visible()
         page.screenshot(path=SHOTS / "8-approval.png", full_page=True)
@@ -245,9 +259,9 @@ def test_browser__the_nightly_run_page_carries_its_batch_summary_and_unprocessed
         custom_run_form(page, served, "nightly-inbox")
         field(page, "收件箱文件夹").fill(str(inbox))
         field(page, "输出目录").fill(str(out))
-        page.get_by_role("button", name="Submit").click()
+        before = submit(page, served)
 
-        summary = open_artifact_of_run(page, served, "batch-summary")
+        summary = open_artifact_of_run(page, served, "batch-summary", before)
         expect(page.get_by_text("unprocessed-files", exact=True)).to_be_visible()
         page.screenshot(path=SHOTS / "5-nightly-artifacts.png", full_page=True)
         summary.click()

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from flows.disburse import disburse
 from flows.form import Technical
 from ledger.faults import CRASH_AT
-from money import approval as release
+from money import release_states
 from money.approval import ApprovalRefused, approve, mark_sent
 from money.proof import prove
 from money.reconcile import reconcile
@@ -168,7 +168,7 @@ def test_bank_folder__a_copy_or_a_stray_file_is_named_and_never_overwritten(
         raise RuntimeError("killed before the commit")
 
     with Registry(url) as registry:
-        monkeypatch.setattr(release, "_mark_reissued", killed)
+        monkeypatch.setattr(release_states, "mark_reissued", killed)
         with pytest.raises(RuntimeError):
             approve(folder, APPROVER, registry, POLICY, ON, round_=0)
         monkeypatch.undo()

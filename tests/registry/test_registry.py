@@ -2,16 +2,19 @@
 
 The PostgreSQL runs use `SUBSIDY_TEST_POSTGRES_URL` (default: the local server this project's
 machines run). Without a server they are skipped locally, but under CI (`CI=true`) a missing
-server is a failure.
+server is a failure. Under pytest-xdist each worker uses a database of its own beside that one
+(`test_gw0`, `test_gw1`, …), created on first use, so workers never reset each other's tables.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import pytest
 from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.engine import make_url
 
 from registry.database import Registry
 from tests.conftest import SAMPLES
@@ -20,6 +23,27 @@ from tests.pipeline import decide, settle_case
 POSTGRES_URL = os.environ.get(
     "SUBSIDY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+@cache
+def worker_database(url: str) -> str:
+    """The database this test process uses: `url`'s, or under xdist one per worker beside it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            found = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if found is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def postgres_available() -> bool:
@@ -39,8 +63,9 @@ def registry_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required under CI and is not reachable at {POSTGRES_URL}")
         pytest.skip("no PostgreSQL server reachable")
-    reset_database(POSTGRES_URL)
-    return POSTGRES_URL
+    url = worker_database(POSTGRES_URL)
+    reset_database(url)
+    return url
 
 
 def reset_database(url: str) -> None:
