@@ -14,10 +14,9 @@ import os
 import httpx
 from prefect.logging.loggers import flow_run_logger
 
-from flows.secrets import configured
+from flows.secrets import ALERT_BLOCK, configured
 
 ALERT_ENV = "SUBSIDY_ALERT_WEBHOOK"
-ALERT_BLOCK = "subsidy-alert-webhook"
 TITLE = "【稳就业补贴审核系统】"
 
 

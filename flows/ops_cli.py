@@ -7,8 +7,7 @@ import argparse
 import getpass
 import sys
 
-from flows.alerts import ALERT_BLOCK, TITLE, post, webhook_url
-from flows.secrets import REGISTRY_BLOCK
+from flows.secrets import ALERT_BLOCK, REGISTRY_BLOCK
 
 COMMANDS = ("secret", "alert-test")
 BLOCKS = {"registry": REGISTRY_BLOCK, "alert": ALERT_BLOCK}
@@ -50,6 +49,8 @@ def _save_secret(which: str) -> int:
 
 
 def _test_alert() -> int:
+    from flows.alerts import TITLE, post, webhook_url  # Prefect only when it is needed
+
     url = webhook_url()
     if not url:
         print(

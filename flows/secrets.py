@@ -16,6 +16,7 @@ from policy.refusal import Refusal
 
 REGISTRY_ENV = "SUBSIDY_REGISTRY_URL"
 REGISTRY_BLOCK = "subsidy-registry-url"
+ALERT_BLOCK = "subsidy-alert-webhook"  # the alert robot's address (its key is a secret)
 
 
 class SecretInParameter(Refusal, ValueError):

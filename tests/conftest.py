@@ -25,11 +25,22 @@ SAMPLES = ROOT / "sample_inputs"
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """One embedded Prefect server for every flow test (starting one costs seconds)."""
+    """One embedded Prefect server for every flow test of this process, and for the `subsidy`
+    commands they start in child processes (each would otherwise start a server of its own,
+    seconds of CPU apiece)."""
+    from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
-        yield
+        before = os.environ.get("PREFECT_API_URL")
+        os.environ["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = before
 
 
 def small_batch_dry_run(folder: Path, seed: int) -> tuple[dict[str, object], dict[str, object]]:
@@ -73,3 +84,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if any(item.nodeid.startswith(prefix) for prefix in SLOW):
             item.add_marker(pytest.mark.slow)
+        # A flow test's flows and child processes share the session's server.
+        flow_test = item.nodeid.startswith("tests/flows/")
+        if flow_test and "prefect_harness" not in item.fixturenames:  # type: ignore[attr-defined]
+            item.fixturenames.append("prefect_harness")  # type: ignore[attr-defined]
