@@ -263,12 +263,22 @@ def _migrate(url: str) -> int:
 def _verify(args: argparse.Namespace) -> int:
     """Print what does not hold (exit 1), or that everything checked out (exit 0)."""
     from flows.secrets import REGISTRY_ENV
-    from money import verification
-    from money.commands import Where
+    from policy.refusal import Refusal
 
     if _secret_given(args.registry):
         return 2
-    named = args.registry or os.environ.get(REGISTRY_ENV)
+    try:
+        return _checked(args, args.registry or os.environ.get(REGISTRY_ENV))
+    except Refusal as refused:
+        print(f"未核对：{refused}", file=sys.stderr)
+        return 1
+
+
+def _checked(args: argparse.Namespace, named: str | None) -> int:
+    """`verify` or `verify-audit` against the registry named, else the one beside the batch."""
+    from money import verification
+    from money.commands import Where
+
     if args.command == "verify":
         registry = Where(named, batch=args.folder).url()
         problems = verification.folder_problems(args.folder, registry)

@@ -142,12 +142,11 @@ def _dispatch(args: argparse.Namespace, where: Where) -> str:
     from policy.parameters import load_policy
 
     if args.command == "approve":
-        policy = load_policy(args.policy)
         done = commands.approve(
             where,
             args.folder,
             args.approver,
-            policy,
+            lambda: load_policy(args.policy),
             today(),
             args.round,
             commands.SEND_BACK if args.send_back is not None else commands.APPROVE,

@@ -68,7 +68,7 @@ def approve_round(
         _beside(folder, technical),
         folder,
         approver,
-        load_policy(policy),
+        lambda: load_policy(policy),
         today(),
         round,
         decision,
@@ -125,7 +125,8 @@ def bank_return(
     Returns:
         each file's summary.
     """
-    where = Where(registry_address(technical.registry or None), out=default_registry_folder())
+    address = registry_address(technical.registry or None)
+    where = Where(address, out=None if address else default_registry_folder())
     done = reconcile_all([Path(f) for f in files], where, by)
     summaries = [d.summary() for d in done]
     name_this_run(f"bank-return-{today().isoformat()}")
@@ -154,11 +155,6 @@ def outcome_message(done: list[Reconciliation]) -> str:
     if unlogged:
         said += f"；批次 {'、'.join(unlogged)} 的审计日志未找到，对账未记入日志（须人工核对）"
     return said if failed or unmatched or unlogged else said + "，全部相符"
-
-
-def reconcile_files(paths: list[Path], where: Where, by: str) -> list[str]:
-    """Reconcile each return file (the nightly run's returns too); their summaries, logged."""
-    return [done.summary() for done in reconcile_all(paths, where, by)]
 
 
 def reconcile_all(paths: list[Path], where: Where, by: str) -> list[Reconciliation]:

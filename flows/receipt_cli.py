@@ -33,7 +33,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    from batch.receipts import ReceiptError, issue_receipt, receipt_check
+    from batch.receipts import issue_receipt, receipt_check
+    from policy.refusal import Refusal
 
     try:
         if args.command == "verify-receipt":
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             print("\n".join(problems or [said]))
             return 1 if problems else 0
         made = issue_receipt(args.folder, args.row, args.round, args.registry)
-    except ReceiptError as refused:
+    except Refusal as refused:  # a bad receipt or row, or a registry that cannot be opened
         print(refused, file=sys.stderr)
         return 1
     text = json.dumps(made, ensure_ascii=False, indent=2) + "\n"

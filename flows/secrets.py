@@ -10,7 +10,6 @@ the output folder. A parameter with a password is refused, saying where to put i
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 from policy.refusal import Refusal
 
@@ -50,12 +49,14 @@ def refuse_password(given: str | None, typed_on_command_line: bool = False) -> N
 
 
 def _has_password(url: str) -> bool:
-    """Whether a database URL (`postgresql+psycopg://user:secret@host/db`) carries a password;
-    a path or anything that is not a URL carries none (it is checked where it is opened)."""
-    try:
-        return "://" in url and urlsplit(url).password is not None
-    except ValueError:
+    """Whether a database URL (`postgresql+psycopg://user:secret@host/db`) carries a password,
+    read as SQLAlchemy reads it: the user part runs to the first `@`, and a `:` in it starts
+    the password (which may hold `/`, `?` or `#` unencoded). A path carries none (it is checked
+    where it is opened)."""
+    if "://" not in url:
         return False
+    rest = url.split("://", 1)[1]
+    return "@" in rest and ":" in rest.split("@", 1)[0]
 
 
 def configured(variable: str, block: str) -> str:

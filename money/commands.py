@@ -5,7 +5,7 @@ Chinese summary. A refusal (`policy.refusal.Refusal`) says why nothing was done.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +51,7 @@ def registry_at(where: Where) -> Iterator[Registry]:
         )
         raise RegistryUnusable(
             f"找不到支付登记库：{place}；请设置环境变量 SUBSIDY_REGISTRY_URL，或指定登记库地址"
+            "（命令行 --registry，界面“技术设置”）"
         )
     with opened(url, create=where.create) as registry:
         yield registry
@@ -60,7 +61,7 @@ def approve(
     where: Where,
     folder: Path,
     approver: str,
-    policy: PolicySet,
+    policy: Callable[[], PolicySet],
     on: dt.date,
     round_: int | None,
     decision: str | None,
@@ -68,7 +69,8 @@ def approve(
     ask_round: str,
 ) -> approval.Approval:
     """Approve a round or send it back. Without a round, the refusal names the rounds that
-    await approval (`ask_round` says where to type one); without a verdict, nothing is done."""
+    await approval (`ask_round` says where to type one); without a verdict, nothing is done.
+    The policy (for the budget) is loaded only for a round that may be decided."""
     with registry_at(where) as registry:
         if round_ is None:
             raise approval.name_the_round(folder, registry, ask_round)
@@ -78,7 +80,7 @@ def approve(
             )
         send_back = (reason or "") if decision == approval.SEND_BACK else None
         return approval.approve(
-            folder, approver, registry, policy, on, round_=round_, send_back=send_back
+            folder, approver, registry, policy(), on, round_=round_, send_back=send_back
         )
 
 

@@ -537,8 +537,16 @@ def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_o
     assert_verified(folder, url)
 
 
-def test_flows__a_bank_return_with_failures_says_so_in_its_final_state(tmp_path: Path) -> None:
+def test_flows__a_bank_return_with_failures_says_so_in_its_final_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import money_loop
     from flows.money_loop import approve_round, bank_return
+
+    def no_output_folder() -> Path:  # production without SUBSIDY_OUT, a registry configured
+        raise AssertionError("the default output folder was consulted though a registry is named")
+
+    monkeypatch.setattr(money_loop, "default_registry_folder", no_output_folder)
 
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
