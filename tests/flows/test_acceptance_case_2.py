@@ -1,4 +1,6 @@
-"""Acceptance case 2 through the real `subsidy` command, step by step, on SQLite and PostgreSQL.
+"""Acceptance case 2 through the real `subsidy` command, step by step, on SQLite (on PostgreSQL:
+`test_acceptance_case_2_on_postgresql.py`, a file of its own so that `make test`'s workers run
+the two at once).
 
 Batch A (several city bureaus' files per programme), two review rounds, a repeated round, then
 batches B and C on one registry. Every row, total and payment of every step is compared with
@@ -19,10 +21,15 @@ from tests.registry.test_registry import registry_url  # noqa: F401  (SQLite and
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
 
+@pytest.mark.parametrize("registry_url", ["sqlite"], indirect=True)
 def test_acceptance_case_2__every_step_as_expected(
     tmp_path: Path,
     registry_url: str,  # noqa: F811
 ) -> None:
+    every_step_as_expected(tmp_path, registry_url)
+
+
+def every_step_as_expected(tmp_path: Path, registry_url: str) -> None:  # noqa: F811
     report = run_case(tmp_path, registry_url)
     assert {name: lines for name, lines in report.items() if lines} == {}
     steps = {step.name: tmp_path / "steps" / step.name for step in STEPS}
