@@ -41,6 +41,7 @@ from ledger.outputs import file_sha256, write_atomic
 from money import audit_steps as money_audit
 from money import completion, recovery, release_states
 from money.budget import BudgetLine, OverBudget, budget_lines
+from money.completion import APPROVE, BANK, SEND_BACK
 from money.round_files import ApprovalRefused, RoundFiles, round_files
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
@@ -48,8 +49,6 @@ from registry import releases as store
 from registry.database import Connection, Registry, serialized
 from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
 
-BANK = "bank"
-APPROVE, SEND_BACK = "批准", "退回"
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
 

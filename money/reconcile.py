@@ -25,6 +25,7 @@ from money import audit_steps as money_audit
 from money import recovery
 from policy.money import fen_text
 from policy.refusal import Refusal
+from registry import payment_states
 from registry import returns as store
 from registry.database import Connection, Registry, serialized
 from registry.events import batches_of_return
@@ -161,7 +162,7 @@ def _apply(
         states = {c["pid"]: c["state"] for c in changes}
         for pid in recovery.netted_among(connection, list(states)):
             recovery.settle_offsets(connection, pid, paid=states[pid] == "paid")
-    store.add_events(connection, events)
+    payment_states.add_events(connection, events)
     store.record_return(
         connection,
         sha256=sha,
@@ -245,7 +246,7 @@ def settle_by_hand(
                 f"付款 {payment_id} 的状态是 {payment['state'] or 'prepared'}，只有已拨付、未对账的支付可以手工确认"
             )
         now = dt.datetime.now(dt.UTC)
-        store.set_state(
+        payment_states.set_state(
             connection,
             payment_id,
             state=state,
@@ -264,7 +265,7 @@ def settle_by_hand(
             "detail": reason.strip()[:500],
             "at": now,
         }
-        store.add_events(connection, [event])
+        payment_states.add_events(connection, [event])
     crash_point("settle-committed")
     money_audit.complete_batches(registry, [str(payment["batch_id"])], "settle")
     return state

@@ -16,6 +16,7 @@ from ledger.decision_roots import DECISIONS, known_secret, root_problems
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256
 from money import completion
+from money.completion import BANK
 from money.round_files import ROUNDS_DIR
 from policy.money import text_to_fen
 from registry.opening import opened, opened_if
@@ -23,7 +24,6 @@ from registry.releases import unrecorded_approval_sheets
 from workbooks.approval_sheet import FILE_NAME as APPROVAL_FILE
 
 AUDIT = "audit.jsonl"
-BANK = "bank"
 
 
 def audit_problems(path: Path, registry_url: str | None) -> list[str]:

@@ -7,10 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from registry.payment_states import add_events, set_state
 from registry.tables import bank_returns, payment_states, payments
-
-__all__ = ["add_events", "set_state"]
 
 CHUNK = 500
 
