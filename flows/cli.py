@@ -68,7 +68,7 @@ def parser() -> argparse.ArgumentParser:
     generate = commands.add_parser(
         "generate", help="生成合成测试批次（按地市、按项目的申请工作簿）"
     )
-    generate.add_argument("--scale", choices=["small", "city", "province"], default="small")
+    generate.add_argument("--scale", choices=["tiny", "small", "city", "province"], default="small")
     generate.add_argument("--out", required=True, type=Path)
     generate.add_argument("--seed", type=int, default=2020)
     verify = commands.add_parser("verify", help="核对批次输出目录：文件哈希、审计日志与支付登记库")

@@ -43,15 +43,17 @@ def prefect_harness():
                 os.environ["PREFECT_API_URL"] = before
 
 
-def small_batch_dry_run(folder: Path, seed: int) -> tuple[dict[str, object], dict[str, object]]:
-    """A small generated batch: the `disburse` arguments of a dry run over it, and its
-    `expected.json` (figures computed apart from the rules)."""
+def small_batch_dry_run(
+    folder: Path, seed: int, scale: str = "small"
+) -> tuple[dict[str, object], dict[str, object]]:
+    """A generated batch (small: 96 workbooks; tiny: 18): the `disburse` arguments of a dry run
+    over it, and its `expected.json` (figures computed apart from the rules)."""
     import datetime as dt
     import json
 
     from workbooks.synthetic_batch import write_batch
 
-    inputs = write_batch("small", folder, seed=seed)
+    inputs = write_batch(scale, folder, seed=seed)
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     arguments = {
         "inputs": [str(inputs)],

@@ -29,7 +29,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
 def test_parallel__processes_write_byte_for_byte_what_one_process_writes(
     tmp_path: Path, monkeypatch
 ) -> None:
-    common, expected = small_batch_dry_run(tmp_path / "batch", seed=5)
+    common, expected = small_batch_dry_run(tmp_path / "batch", seed=5, scale="tiny")
     paths = sorted(Path(common["inputs"][0]).glob("*.xlsx"))  # type: ignore[index]
     monkeypatch.setenv("SUBSIDY_WORKERS", "1")
     assert not in_processes(paths)

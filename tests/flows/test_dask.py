@@ -37,7 +37,7 @@ def test_dask__small_province_batch_on_a_local_cluster_matches_threads(
     # department's server (without it each worker process would start a server of its own).
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
 
-    common, expected = small_batch_dry_run(tmp_path / "batch", seed=11)
+    common, expected = small_batch_dry_run(tmp_path / "batch", seed=11, scale="tiny")
     threads = Path(disburse(out=str(tmp_path / "threads"), **common))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
         on_dask = Path(
