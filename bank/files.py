@@ -12,6 +12,7 @@ fits the bank's reference field.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -44,6 +45,8 @@ class BankFile:
     amount_fen: int
     payment_ids: tuple[str, ...]
     data: bytes
+    business_date: dt.date | None = None  # the day the bank must load it (a bank core's file)
+    day_counts: tuple[int, ...] = ()  # each payment's 当日次数, where the layout writes one
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,21 @@ def bank_release(
     batch_id: str,
     round_: int,
     on: dt.date,
+    earlier_today: Mapping[tuple[str, str], int] | None = None,
 ) -> BankRelease:
-    """`payments`: payment_id, program, beneficiary_name, bank_name, bank_account, amount (fen)."""
+    """`payments`: payment_id, program, beneficiary_id, beneficiary_name, bank_name,
+    bank_account, amount (fen). `earlier_today`: per (format, account), the payments already
+    written today in files of a layout that counts them (a bank core's 当日次数)."""
     frame = _routed(payments, formats)
     held = holds(frame, formats)
     kept = frame[~frame["payment_id"].isin(held["payment_id"])]
     files: list[BankFile] = []
     for (format_name, account_type), group in kept.groupby(["bank_format", "account_type"]):
         bank_format = formats[str(format_name)]
+        layout = LAYOUTS[bank_format.layout]
         rows = _rows(group.sort_values("payment_id"), bank_format)
+        if layout.by_line:
+            rows["day_count"] = _day_counts(rows, bank_format.name, earlier_today or {})
         checked(rows, BankRowSchema, f"银行文件（{bank_format.title}，{account_type}）")
         kind = "personal" if account_type == PERSONAL else "corporate"
         for part, start in enumerate(range(0, len(rows), bank_format.max_rows), start=1):
@@ -74,16 +83,31 @@ def bank_release(
             name = f"{batch_id}-r{round_}-{bank_format.name}-{kind}-{part:02d}"
             files.append(
                 BankFile(
-                    name=f"{name}.{LAYOUTS[bank_format.layout].suffix}",
+                    name=f"{name}.{layout.suffix}",
                     bank_format=bank_format.name,
                     account_type=str(account_type),
                     rows=len(chunk),
                     amount_fen=int(chunk["amount"].sum()),
                     payment_ids=tuple(chunk["payment_id"]),
                     data=render(chunk, bank_format, on, f"批次 {batch_id} 第 {round_} 轮"),
+                    business_date=on if layout.by_line else None,
+                    day_counts=tuple(int(c) for c in chunk["day_count"]) if layout.by_line else (),
                 )
             )
     return BankRelease(files, held)
+
+
+def _day_counts(
+    rows: pd.DataFrame, format_name: str, earlier_today: Mapping[tuple[str, str], int]
+) -> list[int]:
+    """Each row's 当日次数: this account's payments in the bank's day, from 1, after those already
+    written today, in file order."""
+    seen: dict[str, int] = {}
+    counts = []
+    for account in rows["account"]:
+        seen[account] = seen.get(account, earlier_today.get((format_name, account), 0)) + 1
+        counts.append(seen[account])
+    return counts
 
 
 def _routed(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFrame:
@@ -102,11 +126,11 @@ def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFram
     """The payments a bank file cannot carry faithfully, and why (payment_id, reason)."""
     frame = payments if "bank_format" in payments else _routed(payments, formats)
     bad_account = ~frame["account"].str.fullmatch(ACCOUNT_PATTERN[1:-1])
-    names = zip(frame["name"], frame["bank_format"], bad_account, strict=True)
+    rows = zip(frame["name"], frame["account"], frame["bank_format"], bad_account, strict=True)
     # A name is checked against its format's character sets one at a time (an encode each).
     reasons = [
-        "银行账号应为8至32位数字，未写入银行文件" if bad else _why_name_held(name, formats[fmt])
-        for name, fmt, bad in names
+        "银行账号应为8至32位数字，未写入银行文件" if bad else _why_held(name, account, formats[fmt])
+        for name, account, fmt, bad in rows
     ]
     found = frame.assign(reason=reasons)
     return found[found["reason"] != ""][["payment_id", "reason"]].reset_index(drop=True)
@@ -115,7 +139,7 @@ def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFram
 FORMULA_PREFIXES = ("=", "+", "-", "@", "'")  # and the apostrophe that would guard them
 
 
-def _why_name_held(name: str, bank_format: BankFormat) -> str:
+def _why_held(name: str, account: str, bank_format: BankFormat) -> str:
     if not name:
         return "户名为空，未写入银行文件"
     if not name.isprintable():
@@ -125,6 +149,9 @@ def _why_name_held(name: str, bank_format: BankFormat) -> str:
         # Written as it is, a spreadsheet runs it; written with an apostrophe, the bank reads
         # another name. Neither is paid on a guess.
         return f"户名以“{name[0]}”开头，CSV银行文件无法如实写出，未写入银行文件，请人工处理"
+    own = layout.why_held(name, account, bank_format)
+    if own:
+        return own
     for charset in filter(None, (bank_format.encoding, bank_format.charset)):
         try:
             name.encode(charset)
@@ -146,6 +173,12 @@ def _rows(group: pd.DataFrame, bank_format: BankFormat) -> pd.DataFrame:
             "bank_name": group["bank_name"].fillna("").astype(str).to_numpy(),
             "amount": group["amount"].astype("int64").to_numpy(),
             "purpose": purposes,
+            "beneficiary_id": (
+                group["beneficiary_id"].fillna("").astype(str).to_numpy()
+                if "beneficiary_id" in group
+                else ""
+            ),
+            "account_type": group["account_type"].to_numpy(),
             "fits_reference": [
                 len(p) <= bank_format.reference_length for p in group["payment_id"].astype(str)
             ],

@@ -8,12 +8,14 @@ the 用途 text and how long a reference (付款编号), a name and a 用途 may
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bank.layouts import LAYOUTS
+from bank.outcomes import OUTCOMES
 from bank.spec import BankFormat, BankFormatError, Field
 
 __all__ = ["BankFormat", "BankFormatError", "Field", "format_for", "load_formats"]
@@ -23,7 +25,8 @@ GENERIC = "generic"
 
 
 def load_formats(folder: Path = FORMATS_DIR) -> dict[str, BankFormat]:
-    formats = {f.name: f for f in (_format(path) for path in sorted(folder.glob("*.yaml")))}
+    demo = os.environ.get("SUBSIDY_DEMO") == "1"
+    formats = {f.name: f for f in (_format(path, demo) for path in sorted(folder.glob("*.yaml")))}
     if GENERIC not in formats:
         raise BankFormatError(f"银行格式目录 {folder} 缺少通用格式 {GENERIC}.yaml")
     return formats
@@ -37,8 +40,13 @@ def format_for(bank_name: str, formats: dict[str, BankFormat]) -> BankFormat:
     return formats[GENERIC]
 
 
-def _format(path: Path) -> BankFormat:
+def _format(path: Path, demo: bool) -> BankFormat:
     spec: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    # What the bank assigns the department (a bank core's 单位编号) is never shipped; the demo and
+    # the tests (SUBSIDY_DEMO=1, never production) use the format's made-up `demo_parameters`.
+    parameters = {**(spec.get("parameters") or {})}
+    if demo:
+        parameters.update(spec.get("demo_parameters") or {})
     try:
         layout = str(spec["layout"])
         if layout not in LAYOUTS:
@@ -64,9 +72,16 @@ def _format(path: Path) -> BankFormat:
             return_results=tuple(
                 (str(k), str(v)) for k, v in (spec.get("return_results") or {}).items()
             ),
+            outcomes=tuple((str(k), str(v)) for k, v in (spec.get("outcomes") or {}).items()),
+            parameters=tuple((str(k), "" if v is None else str(v)) for k, v in parameters.items()),
         )
     except (KeyError, TypeError, LookupError) as problem:
         raise BankFormatError(f"银行格式文件 {path.name} 无法使用：{problem}") from problem
+    unknown = sorted({v for _, v in bank_format.outcomes} - set(OUTCOMES))
+    if unknown:
+        raise BankFormatError(
+            f"银行格式 {path.name}：outcomes 只能取 {'/'.join(OUTCOMES)}，发现：{'、'.join(unknown)}"
+        )
     problem = LAYOUTS[layout].problem(bank_format)
     if problem:
         raise BankFormatError(f"银行格式 {path.name}：{problem}")

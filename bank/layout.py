@@ -28,6 +28,16 @@ def _always(bank_format: BankFormat) -> bool:
     return True
 
 
+def _never_held(name: str, account: str, bank_format: BankFormat) -> str:
+    return ""
+
+
+def line_key(account: str, day_count: object) -> str:
+    """How a line of a layout without a payment id (`Layout.by_line`) is told apart within the
+    bank's day, in `rows_of` and by the proof: its account and 当日次数."""
+    return f"{account}#{int(day_count)}"  # type: ignore[call-overload]
+
+
 @dataclass(frozen=True)
 class Layout:
     name: str  # as a format's YAML spells it under `layout:`
@@ -43,6 +53,13 @@ class Layout:
     runs_formulas: bool = False  # a spreadsheet opening the file runs a leading =, +, -, @
     problem: Callable[[BankFormat], str] = _usable  # why a format of this layout cannot be used
     reads_returns: Callable[[BankFormat], bool] = _always  # the format defines its returns
+    # The file carries no payment id (a bank core's `|` file): its lines are told apart by
+    # account and 当日次数 (`rows_of` keys), its returns matched by account, name, amount and
+    # 当日次数 among the file's payments (`bank.matching`).
+    by_line: bool = False
+    # Why a payment (payee name, account) cannot be written in this layout beyond what every
+    # layout checks (encoding, length, 8–32 digits), or "".
+    why_held: Callable[[str, str, BankFormat], str] = _never_held
 
     def length(self, text: str, bank_format: BankFormat) -> int:
         return len(text.encode(bank_format.encoding)) if self.counts_bytes else len(text)

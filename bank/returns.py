@@ -1,6 +1,10 @@
 """Bank return files (回盘) read into one shape: payment_id, account, name, amount (fen),
 result (成功/失败/退汇) and the bank's reason, whichever format the bank returned.
 
+Each row also says what it means (`outcome`, `bank.outcomes`: by the format's own reason texts),
+and a bank core's report row, which carries no payment id, its 当日次数 and the file's date, to
+be matched to a payment by `bank.matching`.
+
 The file's suffix names the layouts that may have written it (`bank.layouts`): `.txt` the
 fixed-width formats, each tried with its own widths; `.xlsx`/`.xls` the Excel template; any other
 suffix CSV. A file that more than one format reads, differently, is refused rather than read with
@@ -18,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from bank.layouts import LAYOUTS
+from bank.outcomes import outcome_of
 from bank.return_shape import COLUMNS, RESULTS
 from bank.spec import BankFormat
 from policy.refusal import Refusal
@@ -40,7 +45,7 @@ def read_return(path: Path, formats: dict[str, BankFormat]) -> pd.DataFrame:
         raise ReturnFileError(f"回盘文件 {path.name} 超过 {limit} MB 上限，未读取")
     if not data.strip():
         raise ReturnFileError(f"回盘文件 {path.name} 是空文件")
-    frame = _read(data, path.name, _candidates(path.suffix.lower(), formats))
+    bank_format, frame = _read(data, path.name, _candidates(path.suffix.lower(), formats))
     if frame.empty:
         raise ReturnFileError(f"回盘文件 {path.name} 中没有任何回盘记录")
     bad = sorted(set(frame["result"]) - set(RESULTS))
@@ -48,7 +53,25 @@ def read_return(path: Path, formats: dict[str, BankFormat]) -> pd.DataFrame:
         raise ReturnFileError(
             f"回盘文件 {path.name} 的“结果”只能是成功、失败或退汇，发现：{'、'.join(bad)}"
         )
-    return frame[COLUMNS].reset_index(drop=True)
+    return with_outcomes(frame, bank_format)
+
+
+def with_outcomes(frame: pd.DataFrame, bank_format: BankFormat) -> pd.DataFrame:
+    """The return in its one shape, each row with what it means (`bank.outcomes`), the format
+    that read it, and, from a layout without a reference field, 当日次数 and the file's date."""
+    found = frame.reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            **{column: found[column] for column in COLUMNS},
+            "outcome": [
+                outcome_of(str(r), str(why), bank_format)
+                for r, why in zip(found["result"], found["reason"], strict=True)
+            ],
+            "bank_format": bank_format.name,
+            "day_count": found.get("day_count"),
+            "file_date": found.get("file_date"),
+        }
+    )
 
 
 def _candidates(suffix: str, formats: dict[str, BankFormat]) -> list[BankFormat]:
@@ -67,7 +90,9 @@ def _candidates(suffix: str, formats: dict[str, BankFormat]) -> list[BankFormat]
     return found
 
 
-def _read(data: bytes, file_name: str, candidates: list[BankFormat]) -> pd.DataFrame:
+def _read(
+    data: bytes, file_name: str, candidates: list[BankFormat]
+) -> tuple[BankFormat, pd.DataFrame]:
     if not candidates:
         raise ReturnFileError(f"回盘文件 {file_name} 无法读取：没有哪个银行格式定义了这类回盘文件")
     readings: list[tuple[BankFormat, pd.DataFrame]] = []
@@ -89,7 +114,7 @@ def _read(data: bytes, file_name: str, candidates: list[BankFormat]) -> pd.DataF
             "的回盘，未处理；请核对银行格式定义后再处理"
         )
     if distinct:
-        return distinct[0][1]
+        return distinct[0]
     if len(problems) == 1:
         why = problems[0][1]
     else:

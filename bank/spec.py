@@ -37,6 +37,14 @@ class BankFormat:
     charset: str = ""
     return_fields: tuple[Field, ...] = ()  # a fixed layout's return file (回盘)
     return_results: tuple[tuple[str, str], ...] = ()  # its result codes: code → 成功/失败/退汇
+    # The bank's reason texts (a text the reason starts with or contains) → what they mean
+    # (`bank.outcomes.OUTCOMES`); tried longest first, then the defaults every format shares.
+    outcomes: tuple[tuple[str, str], ...] = ()
+    # What the bank assigned the department and the layout writes (a bank core's 单位编号 …).
+    parameters: tuple[tuple[str, str], ...] = ()
+
+    def parameter(self, name: str) -> str:
+        return dict(self.parameters).get(name, "")
 
     def serves(self, bank_name: str) -> bool:
         return any(bank in bank_name for bank in self.banks)

@@ -1,5 +1,5 @@
 """The money loop's commands (SPEC §8): approve or send back a round, record the upload to the
-bank, reconcile bank returns, settle a lost return by hand. Each prints a Chinese summary and
+bank, reconcile bank returns, settle a lost return by hand, record a file the bank refused whole. Each prints a Chinese summary and
 exits 0, or prints why it was refused and exits 1."""
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ COMMANDS = (
     "sent",
     "bank-return",
     "settle",
+    "refuse-file",
+    "statement",
     "reissue",
     "approve-corrections",
     "recover",
@@ -70,6 +72,18 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     settle.add_argument("payment_id", help="付款编号")
     settle.add_argument("--result", required=True, choices=["成功", "失败"])
     _two_people(settle, "依据（如银行回单编号）")
+    refused = commands.add_parser(
+        "refuse-file",
+        help="登记银行整批退回一个银行文件（笔数、金额、日期或付款账户不符；须另一人复核）",
+    )
+    refused.add_argument("file_name", help="银行文件名（bank/ 下的文件名）")
+    statement = commands.add_parser(
+        "statement", help="付款账户对账单核对：每笔已支付款项恰有一笔借方，列出重复、无对应、退汇"
+    )
+    statement.add_argument("files", nargs="+", type=Path, help="对账单（CSV 或 Excel）")
+    statement.add_argument("--registry", help=REGISTRY_HELP)
+    statement.add_argument("--by", default=getpass.getuser(), help="核对人（默认当前登录用户）")
+    _two_people(refused, "银行的退回原因（如：总金额或总笔数不符）")
     reissue = commands.add_parser(
         "reissue", help="重新支付失败、退汇的款项（另建一批，须经批准）；可附账户更正表"
     )
@@ -174,6 +188,10 @@ def _dispatch(args: argparse.Namespace, where: Where) -> str:
     if args.command == "bank-return":
         done = commands.reconcile_returns(where, args.files, args.by)
         return "\n".join(d.summary() for d in done)
+    if args.command == "statement":
+        return commands.reconcile_statements(where, args.files, args.by)
+    if args.command == "refuse-file":
+        return commands.refuse_file(where, args.file_name, args.reason, args.by, args.checker)
     return commands.settle_by_hand(
         where, args.payment_id, args.result, args.reason, args.by, args.checker
     )

@@ -35,6 +35,7 @@ import pandas as pd
 
 from bank.files import BankFile, BankRelease, bank_release, banks_of, holds
 from bank.formats import BankFormat, load_formats
+from bank.layouts import LAYOUTS
 from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256, write_atomic
@@ -179,7 +180,15 @@ def _decide(
                 budgets = budget_lines(connection, sent, policy, on)
             except OverBudget as over:
                 raise ApprovalRefused(str(over)) from over
-            files = bank_release(sent[sent["amount"] > 0], formats, batch_id, number, on).files
+            counting = [n for n, f in formats.items() if LAYOUTS[f.layout].by_line]
+            files = bank_release(
+                sent[sent["amount"] > 0],
+                formats,
+                batch_id,
+                number,
+                on,
+                store.counted_today(connection, counting, on),
+            ).files
             bank = BankRelease(files, held)
             decision = Approval(
                 batch_id,
@@ -204,6 +213,7 @@ def _decide(
                     rows=item.rows,
                     amount_fen=item.amount_fen,
                     sha256=sha,
+                    business_date=item.business_date,
                 )
             facts = ApprovalFacts(
                 batch_id,

@@ -1,6 +1,7 @@
 """The money loop's later steps in the audit log (SPEC §8 settled points): the upload to the bank
 recorded (`round_sent`), each return file applied (`bank_return`, one event per batch it
-touched), each settlement by hand (`settled_by_hand`), each with who and when.
+touched), each settlement by hand (`settled_by_hand`), each payment of a file the bank refused
+whole (`file_refused`), each with who and when.
 
 The registry records each change and commits first; the same command then appends the event
 to the batch's `audit.jsonl`. A command killed between the two leaves the event missing: the
@@ -26,7 +27,7 @@ from policy.money import fen_text
 from registry import events as store
 from registry.database import Connection, Registry
 
-KINDS = ("round_sent", "bank_return", "settled_by_hand")
+KINDS = ("round_sent", "bank_return", "settled_by_hand", "file_refused")
 AUDIT = "audit.jsonl"
 
 
@@ -90,7 +91,7 @@ def recorded(connection: Connection, batch_id: str) -> list[dict[str, Any]]:
         for sha, event in by_file.items():
             event["file"] = str(names.get(sha, ""))
             events.append((event["at"], event))
-    for number, pid, before, after, actor, reason, at in store.settled_by_hand(
+    for number, kind, pid, before, after, actor, reason, at in store.settled_by_hand(
         connection, batch_id
     ):
         moment = _moment(at)
@@ -98,7 +99,7 @@ def recorded(connection: Connection, batch_id: str) -> list[dict[str, Any]]:
             (
                 moment,
                 {
-                    "event": "settled_by_hand",
+                    "event": str(kind),
                     "batch_id": batch_id,
                     "registry_event": int(number),
                     "payment_id": str(pid),

@@ -155,6 +155,20 @@ def settle_by_hand(
     return f"付款 {payment_id} 已手工确认为 {state}"
 
 
+def refuse_file(where: Where, file_name: str, reason: str, by: str, checker: str) -> str:
+    from money.file_refusal import refuse_file as refuse
+
+    with registry_at(where) as registry:
+        return refuse(registry, file_name, reason, by, checker).summary()
+
+
+def reconcile_statements(where: Where, files: list[Path], by: str) -> str:
+    from money.statement import reconcile_statement
+
+    with registry_at(where) as registry:
+        return "\n".join(reconcile_statement(path, registry, by).summary() for path in files)
+
+
 def upgrade_registry(url: str) -> str:
     """`subsidy migrate`: the registry brought to this version's schema (`UpgradeFailed`)."""
     return upgrade(url)

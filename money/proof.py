@@ -16,6 +16,7 @@ import pandas as pd
 
 from bank.files import rows_of
 from bank.formats import load_formats
+from bank.layout import line_key
 from ledger.outputs import file_sha256
 from policy.money import fen_grouped
 from registry.database import Registry
@@ -138,6 +139,15 @@ def _bank_file_problems(mine: pd.DataFrame, files: pd.DataFrame, folder: Path | 
         return problems
     formats = load_formats()
     expected = dict(zip(released["payment_id"], carried, strict=True))
+    # A layout without a payment id (a bank core's) tells its lines apart by account and
+    # 当日次数: each payment is found under that key in its own file.
+    keyed = released[released["day_count"].notna()]
+    by_line = {
+        line_key(str(a), c): p
+        for p, a, c in zip(
+            keyed["payment_id"], keyed["sent_account"], keyed["day_count"], strict=True
+        )
+    }
     seen: dict[str, int] = {}
     for item in files.itertuples():
         path = folder / "bank" / str(item.file_name)
@@ -147,7 +157,8 @@ def _bank_file_problems(mine: pd.DataFrame, files: pd.DataFrame, folder: Path | 
         if file_sha256(path) != item.sha256:
             problems.append(f"银行文件 {path.name} 与登记库记录的 sha256 不符（被修改或替换）")
             continue
-        for payment_id, fen in rows_of(path.read_bytes(), formats[str(item.bank_format)]):
+        for key, fen in rows_of(path.read_bytes(), formats[str(item.bank_format)]):
+            payment_id = by_line.get(key, key)
             if payment_id in seen:
                 problems.append(f"付款 {payment_id} 出现在多个银行文件行中")
             seen[payment_id] = fen

@@ -18,6 +18,16 @@ from pathlib import Path
 import pandas as pd
 
 from bank.formats import BankFormat, load_formats
+from bank.matching import match
+from bank.outcomes import (
+    FAILED,
+    FAILED_ACCOUNT,
+    OUTCOMES,
+    PENDING,
+    REVERSED,
+    REVIEW,
+    UNKNOWN,
+)
 from bank.returns import read_return
 from ledger.faults import crash_point
 from ledger.outputs import file_sha256
@@ -51,9 +61,9 @@ class Reconciliation:
     not_applied: list[str] = field(default_factory=list)  # unknown, duplicate, settled …
     batches: set[str] = field(default_factory=set)
     unlogged: list[str] = field(default_factory=list)  # batches whose audit log was not found
+    still_at_bank: list[str] = field(default_factory=list)  # 转下批/处理中, 发送超时/状态未知
 
     def count(self, pid: str, state: str, discrepancy: str | None, batch_id: str) -> None:
-        self.batches.add(batch_id)
         if state == "paid":
             self.paid += 1
             if discrepancy:
@@ -73,10 +83,12 @@ class Reconciliation:
             return "\n".join([said, *self.unlogged_lines()])
         lines = [
             f"回盘文件 {self.file_name}：成功 {self.paid} 笔，失败 {self.failed} 笔，"
-            f"退汇 {self.reversed} 笔；未采用 {len(self.not_applied)} 行；"
+            f"退汇 {self.reversed} 笔；仍在银行处理或状态未知 {len(self.still_at_bank)} 笔；"
+            f"未采用 {len(self.not_applied)} 行；"
             f"金额、账号或户名不符 {len(self.discrepancies)} 笔（已记为支付成功，须人工核对）"
         ]
         lines += [f"  不符：{d}" for d in self.discrepancies]
+        lines += [f"  仍为已报送：{s}" for s in self.still_at_bank]
         lines += [f"  未采用：{n}" for n in self.not_applied]
         return "\n".join(lines + self.unlogged_lines())
 
@@ -120,28 +132,35 @@ def _apply(
     result: Reconciliation,
 ) -> None:
     """Apply the file's rows inside the reconciliation's transaction."""
-    known = store.payments_as_sent(connection, list(rows["payment_id"]))
+    rows = _identified(connection, rows, result)
+    known = store.payments_as_sent(connection, [p for p in rows["payment_id"] if p])
     now = dt.datetime.now(dt.UTC)
     changes, events = [], []
     done: set[str] = set()
     for row in rows.itertuples(index=False):  # in order: the first row for an id counts
         pid = str(row.payment_id)
+        if not pid:
+            continue  # matched to no payment for sure: listed by `_identified`
         payment = known.get(pid)
         outcome = _outcome(pid, row, payment, done)
         done.add(pid)  # a later row for this id is a duplicate, applied or not
         if isinstance(outcome, str):
             result.not_applied.append(outcome)
             continue
+        assert payment is not None  # an unknown id is refused by `_outcome`
         state, discrepancy = outcome
+        status = {PENDING: "pending", UNKNOWN: "unknown"}.get(str(row.outcome))
         paid = int(row.amount) if state == "paid" else payment["bank_amount_fen"]
         changes.append(
             {
                 "pid": pid,
                 "state": state,
-                "bank_reason": str(row.reason) or None,
+                "bank_reason": (str(row.reason) or None) if row.reason else None,
                 "discrepancy": discrepancy,
                 "bank_amount_fen": paid,
                 "updated_at": now,
+                "account_problem": row.outcome == FAILED_ACCOUNT if state == "failed" else None,
+                "bank_status": status,
             }
         )
         events.append(
@@ -156,12 +175,16 @@ def _apply(
                 "at": now,
             }
         )
-        result.count(pid, state, discrepancy, str(payment["batch_id"]))
+        if status:
+            result.still_at_bank.append(f"{pid}：{row.reason}（{OUTCOMES[str(row.outcome)]}）")
+        else:
+            result.count(pid, state, discrepancy, str(payment["batch_id"]))
+        result.batches.add(str(payment["batch_id"]))
     if changes:
         store.set_bank_results(connection, changes)
-        states = {c["pid"]: c["state"] for c in changes}
-        for pid in recovery.netted_among(connection, list(states)):
-            recovery.settle_offsets(connection, pid, paid=states[pid] == "paid")
+        settled = {c["pid"]: c["state"] for c in changes if c["state"] != "sent"}
+        for pid in recovery.netted_among(connection, list(settled)):
+            recovery.settle_offsets(connection, pid, paid=settled[pid] == "paid")
     payment_states.add_events(connection, events)
     store.record_return(
         connection,
@@ -174,6 +197,21 @@ def _apply(
     )
 
 
+def _identified(connection: Connection, rows: pd.DataFrame, result: Reconciliation) -> pd.DataFrame:
+    """The rows with their payment ids: a report of a layout without a reference field matched
+    on account, name, amount and 当日次数 among the payments of its format and business day."""
+    blank = rows["payment_id"].astype(str).str.strip() == ""
+    if not blank.any():
+        return rows
+    found = rows.copy()
+    for (format_name, day), group in rows[blank].groupby(["bank_format", "file_date"]):
+        lines = store.lines_of_day(connection, str(format_name), day)
+        matched = match(group, lines)
+        found.loc[group.index, "payment_id"] = matched.payment_ids
+        result.not_applied += matched.unmatched
+    return found
+
+
 def _outcome(
     pid: str,
     row: object,
@@ -181,7 +219,8 @@ def _outcome(
     done: set[str],
 ) -> tuple[str, str | None] | str:
     """The payment's new state and any discrepancy, or why the row is not applied."""
-    result = str(row.result)  # type: ignore[attr-defined]
+    outcome = str(row.outcome)  # type: ignore[attr-defined]
+    said = str(row.reason or row.result)  # type: ignore[attr-defined]
     if payment is None:
         return f"{pid}：登记库中没有该付款编号"
     if pid in done:
@@ -189,13 +228,17 @@ def _outcome(
     state = payment["state"] or "prepared"
     if state not in (*OPEN, *SETTLED):
         return f"{pid}：该支付未经批准拨付（状态：{state}），回盘结果未采用"
-    if result == "退汇":
+    if outcome == REVERSED:
         if state in ("paid", *OPEN):
             return "reversed", None
         return f"{pid}：已{_STATE_TEXT[state]}，不能退汇"
     if state in SETTLED:
-        return f"{pid}：已{_STATE_TEXT[state]}，再次出现的结果“{result}”未采用"
-    if result == "失败":
+        return f"{pid}：已{_STATE_TEXT[state]}，再次出现的结果“{said}”未采用"
+    if outcome == REVIEW:
+        return f"{pid}：银行处理结果“{said}”未在该银行格式中定义含义，仍为已报送，须人工核对"
+    if outcome in (PENDING, UNKNOWN):
+        return "sent", None
+    if outcome in (FAILED, FAILED_ACCOUNT):
         return "failed", None
     differences = []
     sent = _sent(payment)
@@ -205,7 +248,7 @@ def _outcome(
         )
     if str(row.account) != str(payment["sent_account"] or ""):  # type: ignore[attr-defined]
         differences.append("账号与银行文件不符")
-    if str(row.name) != str(payment["sent_name"] or ""):  # type: ignore[attr-defined]
+    if "".join(str(row.name).split()) != "".join(str(payment["sent_name"] or "").split()):  # type: ignore[attr-defined]
         differences.append("户名与银行文件不符")
     return "paid", "；".join(differences) or None
 
@@ -253,6 +296,7 @@ def settle_by_hand(
             bank_reason=reason.strip()[:255],
             bank_amount_fen=_sent(payment) if state == "paid" else None,
             updated_at=now,
+            bank_status=None,
         )
         recovery.settle_offsets(connection, payment_id, paid=state == "paid")
         event = {

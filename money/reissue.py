@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bank.outcomes import about_the_account
 from ledger.faults import crash_point
 from ledger.manifest import BankFile, Decreases, Manifest
 from ledger.outputs import file_sha256, payments_csv, write_atomic
@@ -35,16 +36,10 @@ from workbooks.corrections import read_corrections
 from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
 
 REISSUE = store.REISSUE
-ACCOUNT_WORDS = ("账号", "户名", "销户", "注销", "不存在", "无此", "不符", "开户行", "挂失")
 
 
 class ReissueRefused(Refusal):
     """A correction or re-issue that may not happen (message in Chinese)."""
-
-
-def about_the_account(reason: str | None) -> bool:
-    """Whether a bank's reason says the account itself is wrong (then a correction is needed)."""
-    return any(word in (reason or "") for word in ACCOUNT_WORDS)
 
 
 def enter_corrections(registry: Registry, path: Path, entered_by: str) -> int:
@@ -207,7 +202,7 @@ def _choose(
             waiting.append(f"{label}：同一受益对象另有支付在银行处理中")
             continue
         bank, account = str(row.bank), str(row.account)
-        if about_the_account(row.reason):
+        if _about_the_account(row):
             corrected = corrections.get((str(row.beneficiary_id), account))
             if corrected is None:
                 waiting.append(f"{label}：原因涉及账户，待账户更正经审核后重新支付")
@@ -279,3 +274,12 @@ def _write_folder(folder: Path, batch_id: str, chosen: pd.DataFrame, on: dt.date
     body = manifest.with_outputs(written).to_json()
     write_atomic(kept / "manifest.json", body)
     return write_atomic(folder / "manifest.json", body)
+
+
+def _about_the_account(row: object) -> bool:
+    """As the return's format decided when it was applied; by the shared defaults for a
+    failure recorded before formats said so (or settled by hand)."""
+    decided = getattr(row, "account_problem", None)
+    if decided is not None and not pd.isna(decided):
+        return bool(decided)
+    return about_the_account(getattr(row, "reason", None))

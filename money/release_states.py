@@ -29,6 +29,11 @@ def record_release(
     """Each payment of the round released (in a bank file, with what the file carried), netted
     to nothing (settled by its offsets alone), or held."""
     in_file = {pid: f.name for f in bank.files for pid in f.payment_ids}
+    day_counts = {
+        pid: count
+        for f in bank.files
+        for pid, count in zip(f.payment_ids, f.day_counts, strict=False)
+    }
     held = dict(zip(bank.held["payment_id"], bank.held["reason"], strict=True))
     now = dt.datetime.now(dt.UTC)
     states, events = [], []
@@ -50,6 +55,9 @@ def record_release(
                 "bank_reason": held.get(pid),
                 "discrepancy": None,
                 "updated_at": now,
+                "day_count": day_counts.get(pid),
+                "account_problem": None,
+                "bank_status": None,
             }
         )
         events.append(

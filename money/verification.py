@@ -198,13 +198,15 @@ def money_proof(folder: Path, registry_url: str) -> tuple[list[str], list[str]]:
     """The money loop's proof for the batch's rounds (SPEC §8): lines to show, and problems."""
     from money.proof import overpaid, prove
     from money.recovery import items_frame
+    from money.statement import statement_totals
 
     batch_id = Manifest.read(folder).batch_id
     with opened(registry_url) as registry:
         proofs = prove(registry, batch_id, folder)
         over = overpaid(registry)
         items = items_frame(registry)
-    lines = [line for proof in proofs for line in proof.lines()]
+        statement = statement_totals(registry)
+    lines = [line for proof in proofs for line in proof.lines()] + statement
     if not items.empty:
         by_status = items.groupby("status")["amount_fen"].agg(["size", "sum"])
         lines.append(

@@ -82,13 +82,17 @@ def return_file_names(connection: Connection, hashes: list[str]) -> dict[str, st
     }
 
 
+PERSON_EVENTS = ("settled_by_hand", "file_refused")
+
+
 def settled_by_hand(connection: Connection, batch_id: str) -> list[Row[Any]]:
-    """(event id, payment id, from, to, who, reason, when) of each payment of the batch settled
-    by hand."""
+    """(event id, kind, payment id, from, to, who, reason, when) of each payment of the batch
+    settled by a person: by hand, or failed with its whole file refused by the bank."""
     return list(
         connection.execute(
             select(
                 payment_events.c.id,
+                payment_events.c.event,
                 payment_events.c.payment_id,
                 payment_events.c.from_state,
                 payment_events.c.to_state,
@@ -97,7 +101,7 @@ def settled_by_hand(connection: Connection, batch_id: str) -> list[Row[Any]]:
                 payment_events.c.at,
             )
             .select_from(_JOINED)
-            .where(payments.c.batch_id == batch_id, payment_events.c.event == "settled_by_hand")
+            .where(payments.c.batch_id == batch_id, payment_events.c.event.in_(PERSON_EVENTS))
         ).all()
     )
 

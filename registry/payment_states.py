@@ -90,7 +90,7 @@ def released_amounts(connection: Connection) -> pd.DataFrame:
 
 def batch_states(connection: Connection, batch_id: str) -> pd.DataFrame:
     """Every payment of the batch with its state (None before approval): payment_id, round,
-    amount, state, bank_file, sent, discrepancy."""
+    amount, state, bank_file, sent, discrepancy, sent_account, day_count, bank_status."""
     return pd.DataFrame(
         connection.execute(
             select(
@@ -101,11 +101,25 @@ def batch_states(connection: Connection, batch_id: str) -> pd.DataFrame:
                 payment_states.c.bank_file,
                 payment_states.c.sent_fen,
                 payment_states.c.discrepancy,
+                payment_states.c.sent_account,
+                payment_states.c.day_count,
+                payment_states.c.bank_status,
             )
             .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
             .where(payments.c.batch_id == batch_id)
         ).all(),
-        columns=["payment_id", "round", "amount", "state", "bank_file", "sent", "discrepancy"],
+        columns=[
+            "payment_id",
+            "round",
+            "amount",
+            "state",
+            "bank_file",
+            "sent",
+            "discrepancy",
+            "sent_account",
+            "day_count",
+            "bank_status",
+        ],
     )
 
 

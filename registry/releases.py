@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, func, or_, select, update
 
 from registry.tables import (
     bank_files,
@@ -263,3 +263,30 @@ def free_claims(connection: Connection, batch_id: str, round_: int) -> None:
             and_(claims_table.c.batch_id == batch_id, claims_table.c.seq == seq.scalar_subquery())
         )
     )
+
+
+def counted_today(
+    connection: Connection, formats: list[str], day: Any
+) -> dict[tuple[str, str], int]:
+    """Per (format, account), the payments already written in files of these formats for the
+    bank's business day `day` (a bank core's 当日次数 goes on from them)."""
+    if not formats:
+        return {}
+    rows = connection.execute(
+        select(bank_files.c.bank_format, payment_states.c.sent_account, func.count())
+        .join(
+            payment_states,
+            and_(
+                payment_states.c.bank_file == bank_files.c.file_name,
+                payment_states.c.day_count.is_not(None),
+                # a file the bank refused whole was never loaded: it counts for nothing
+                or_(
+                    payment_states.c.bank_reason.is_(None),
+                    ~payment_states.c.bank_reason.startswith("整批退回"),
+                ),
+            ),
+        )
+        .where(bank_files.c.bank_format.in_(formats), bank_files.c.business_date == day)
+        .group_by(bank_files.c.bank_format, payment_states.c.sent_account)
+    ).all()
+    return {(str(f), str(a)): int(n) for f, a, n in rows}

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection, bindparam, select, update
 
-from registry.tables import bank_returns, payment_states, payments
+from registry.tables import bank_files, bank_returns, payment_states, payments
 
 CHUNK = 500
 
@@ -45,7 +46,8 @@ def payments_as_sent(connection: Connection, ids: list[str]) -> dict[str, dict[s
 
 def set_bank_results(connection: Connection, changes: list[dict[str, Any]]) -> None:
     """Each payment's state, bank reason, discrepancy and amount paid, as a return set them
-    (one statement for all: pid, state, bank_reason, discrepancy, bank_amount_fen, updated_at)."""
+    (one statement for all: pid, state, bank_reason, discrepancy, bank_amount_fen, updated_at,
+    account_problem, bank_status)."""
     if not changes:
         return
     connection.execute(
@@ -57,6 +59,8 @@ def set_bank_results(connection: Connection, changes: list[dict[str, Any]]) -> N
             discrepancy=bindparam("discrepancy"),
             bank_amount_fen=bindparam("bank_amount_fen"),
             updated_at=bindparam("updated_at"),
+            account_problem=bindparam("account_problem"),
+            bank_status=bindparam("bank_status"),
         ),
         changes,
     )
@@ -65,3 +69,35 @@ def set_bank_results(connection: Connection, changes: list[dict[str, Any]]) -> N
 def record_return(connection: Connection, **values: Any) -> None:
     """The return file applied: sha256, file_name, rows, applied, reconciled_by, reconciled_at."""
     connection.execute(bank_returns.insert().values(**values))
+
+
+def lines_of_day(connection: Connection, bank_format: str, day: Any) -> pd.DataFrame:
+    """The payments written in files of this format for the bank's business day `day`, as their
+    lines carried them: payment_id, account, name, amount (fen), day_count."""
+    rows = connection.execute(
+        select(
+            payment_states.c.payment_id,
+            payment_states.c.sent_account,
+            payment_states.c.sent_name,
+            payment_states.c.sent_fen,
+            payment_states.c.day_count,
+        )
+        .join(bank_files, bank_files.c.file_name == payment_states.c.bank_file)
+        .where(
+            bank_files.c.bank_format == bank_format,
+            bank_files.c.business_date == day,
+            payment_states.c.day_count.is_not(None),
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["payment_id", "account", "name", "amount", "day_count"])
+
+
+def payments_of_file(connection: Connection, file_name: str) -> list[dict[str, Any]]:
+    """The payments a recorded bank file carried, with their states (batch_id, state)."""
+    rows = connection.execute(
+        select(payment_states.c.payment_id, payments.c.batch_id, payment_states.c.state)
+        .join(payments, payments.c.payment_id == payment_states.c.payment_id)
+        .where(payment_states.c.bank_file == file_name)
+        .order_by(payment_states.c.payment_id)
+    ).mappings()
+    return [dict(row) for row in rows]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -242,6 +243,13 @@ payment_states = Table(
     Column("bank_reason", String(255), nullable=True),  # the bank's 失败原因 / 退汇原因
     Column("discrepancy", String(500), nullable=True),  # a 成功 that differs from what was sent
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The 当日次数 a bank core's line carried: with the account, how its return is matched.
+    Column("day_count", Integer, nullable=True),
+    # A failure about the account (a correction before re-issue), as its bank's format said.
+    Column("account_problem", Boolean, nullable=True),
+    # A sent payment the bank still processes (pending: 转下批/处理中) or cannot say (unknown:
+    # 发送超时/状态未知 — never re-issued until settled).
+    Column("bank_status", String(16), nullable=True),
 )
 
 # Every change of a payment's state, with who, when and from what (a return file's sha256).
@@ -273,6 +281,8 @@ bank_files = Table(
     Column("rows", Integer, nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
+    # The bank's business day the file must be loaded on (a bank core's 处理日期), else NULL.
+    Column("business_date", Date, nullable=True),
     UniqueConstraint("batch_id", "round", "file_name", name="uq_bank_file_once"),
 )
 
@@ -341,4 +351,36 @@ recovery_offsets = Table(
     Column("amount_fen", BigInteger, nullable=False),
     Column("status", String(8), nullable=False),  # pending | applied | reopened
     UniqueConstraint("item_id", "payment_id", name="uq_offset_once"),
+)
+
+# The payer account's statements (对账单, SPEC §8), by content: the same file twice changes
+# nothing. Each line is kept with what it was found to be against the payments.
+statements = Table(
+    "statements",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("first_date", Date, nullable=False),
+    Column("last_date", Date, nullable=False),
+    Column("recorded_by", String(120), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+statement_lines = Table(
+    "statement_lines",
+    metadata,
+    Column("sha256", String(64), nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("date", Date, nullable=False),
+    Column("direction", String(8), nullable=False),  # debit | credit
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("account", String(40), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("summary", String(255), nullable=False),
+    # matched | double | unrequested | ambiguous | reversal_credit | other_credit
+    Column("finding", String(16), nullable=False),
+    Column("payment_id", String(40), nullable=True),
+    UniqueConstraint("sha256", "line", name="uq_statement_line_once"),
+    Index("ix_statement_payment", "payment_id"),
 )

@@ -10,14 +10,20 @@ from python_calamine import CalamineError
 from workbooks.reader import UNREADABLE_MESSAGE, open_workbook
 
 
+def first_sheet(data: bytes) -> list[list[object]]:
+    """The first sheet's cells; a `ValueError` (a Chinese sentence) when the bytes are not a
+    workbook this system may read."""
+    book = open_workbook(data)  # WorkbookRefused is a ValueError
+    try:
+        return book.get_sheet_by_index(0).to_python() if book.sheet_names else []
+    except (CalamineError, IndexError, ValueError) as problem:
+        raise ValueError(UNREADABLE_MESSAGE) from problem
+
+
 def return_rows(data: bytes) -> pd.DataFrame:
     """The rows under the 付款编号 header; a `ValueError` (a Chinese sentence) when the bytes
     are not a workbook this system may read, or have no such header."""
-    book = open_workbook(data)  # WorkbookRefused is a ValueError
-    try:
-        rows = book.get_sheet_by_index(0).to_python() if book.sheet_names else []
-    except (CalamineError, IndexError, ValueError) as problem:
-        raise ValueError(UNREADABLE_MESSAGE) from problem
+    rows = first_sheet(data)
     for position, row in enumerate(rows):
         cells = [str(c).strip() for c in row]
         if "付款编号" in cells:

@@ -10,7 +10,7 @@ import pytest
 
 from bank.files import bank_release, rows_of
 from bank.formats import format_for, load_formats
-from bank.returns import read_return
+from bank.returns import COLUMNS, read_return
 from validators.output_check import OutputSchemaError
 from workbooks.bank_return_sheet import return_rows
 
@@ -73,6 +73,7 @@ def test_formats__chosen_by_the_beneficiarys_bank_name_generic_otherwise() -> No
     assert format_for("中国工商银行济南分行", FORMATS).name == "fixed_gb18030"
     assert format_for("中国建设银行淄博分行", FORMATS).name == "xlsx_template"
     assert format_for("齐鲁银行", FORMATS).name == "generic"
+    assert format_for("重庆农村商业银行", FORMATS).name == "rural_core"
 
 
 def test_release__one_file_per_format_and_account_type_totals_equal_what_is_released() -> None:
@@ -80,7 +81,7 @@ def test_release__one_file_per_format_and_account_type_totals_equal_what_is_rele
     names = sorted(f.name for f in release.files)
     assert names == [
         "B1-r0-fixed_gb18030-corporate-01.txt",
-        "B1-r0-generic-personal-01.csv",
+        "B1-r0-rural_core-personal-01.txt",
         "B1-r0-xlsx_template-corporate-01.xlsx",
     ]
     # Held, never written: a name outside the bank's GBK (not a "?"), a formula-like name in a
@@ -95,7 +96,16 @@ def test_release__one_file_per_format_and_account_type_totals_equal_what_is_rele
     for item in release.files:  # each file read back holds exactly its rows and amounts
         bank_format = FORMATS[item.bank_format]
         back = rows_of(item.data, bank_format)
-        assert [pid for pid, _ in back] == list(item.payment_ids)
+        # a bank core's lines carry no payment id: each is its account and 当日次数
+        ids = (
+            [
+                f"{PAYMENTS.set_index('payment_id').loc[pid, 'bank_account']}#{count}"
+                for pid, count in zip(item.payment_ids, item.day_counts, strict=True)
+            ]
+            if item.day_counts
+            else list(item.payment_ids)
+        )
+        assert [key for key, _ in back] == ids
         assert sum(fen for _, fen in back) == item.amount_fen
 
 
@@ -159,8 +169,11 @@ def test_max_rows__a_format_splits_its_files_and_each_keeps_its_own_totals() -> 
 
 def test_schema__a_payment_id_too_long_for_the_reference_field_stops_the_release() -> None:
     tight = {**FORMATS, "generic": dataclasses.replace(FORMATS["generic"], reference_length=2)}
+    one = pd.DataFrame(
+        [payment("P09", "new_hire", "齐鲁商贸公司", "齐鲁银行", "8600000000000009", 200)]
+    )
     with pytest.raises(OutputSchemaError, match="银行文件"):
-        bank_release(PAYMENTS[PAYMENTS["payment_id"] == "P04"], tight, "B1", 0, ON)
+        bank_release(one, tight, "B1", 0, ON)
 
 
 def test_returns__generic_fixed_and_xlsx_read_into_one_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -170,7 +183,8 @@ def test_returns__generic_fixed_and_xlsx_read_into_one_shape(tmp_path) -> None: 
         "P02,1602000000000002,瑞达机械有限公司,4000.00,失败,账户冻结\n".encode("gb18030")
     )
     frame = read_return(csv, FORMATS)
-    assert frame.to_dict("records")[1] == {
+    assert list(frame["outcome"]) == ["paid", "failed"]  # 账户冻结: not about the account
+    assert frame[COLUMNS].to_dict("records")[1] == {
         "payment_id": "P02",
         "account": "1602000000000002",
         "name": "瑞达机械有限公司",

@@ -15,7 +15,7 @@ import pytest
 
 from bank.files import bank_release, rows_of
 from bank.formats import FORMATS_DIR, load_formats
-from bank.returns import ReturnFileError, read_return
+from bank.returns import COLUMNS, ReturnFileError, read_return
 from bank.spec import BankFormat
 from tests.bank.test_files import PAYMENTS
 
@@ -102,7 +102,7 @@ def test_two_fixed_width_banks__each_return_is_read_with_its_own_widths(tmp_path
             [["P02", "1602000000000002", "瑞达机械有限公司", "400000", "01", "账户冻结"]],
         )
     )
-    assert read_return(icbc, formats).to_dict("records") == [
+    assert read_return(icbc, formats)[COLUMNS].to_dict("records") == [
         {
             "payment_id": "P01",
             "account": "1602000000000001",
@@ -112,7 +112,7 @@ def test_two_fixed_width_banks__each_return_is_read_with_its_own_widths(tmp_path
             "reason": "",
         }
     ]
-    assert read_return(abc, formats).to_dict("records") == [
+    assert read_return(abc, formats)[COLUMNS].to_dict("records") == [
         {
             "payment_id": "P02",
             "account": "1602000000000002",
@@ -164,7 +164,7 @@ def test_a_return_two_formats_read_differently_is_refused_not_guessed(tmp_path: 
 def test_a_format_naming_an_unknown_layout_or_column_is_a_setup_error(tmp_path: Path) -> None:
     from bank.spec import BankFormatError
 
-    with pytest.raises(BankFormatError, match="layout 须为 csv/fixed/xlsx"):
+    with pytest.raises(BankFormatError, match="layout 须为 bank_core/csv/fixed/xlsx"):
         formats_with(tmp_path / "a", pipe=SECOND_FIXED.replace("layout: fixed", "layout: pipe"))
     with pytest.raises(BankFormatError, match="不认识字段：开户行"):
         formats_with(tmp_path / "b", abc=SECOND_FIXED.replace("column: 用途", "column: 开户行"))

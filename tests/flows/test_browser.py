@@ -239,7 +239,7 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
 
     assert (batch / "ledger.xlsx").exists()
     written = sorted(p.name.rsplit("-", 1)[-1] for p in (batch / "bank").iterdir())
-    assert written == ["01.csv", "01.csv", "01.txt", "01.xlsx", "拨付审批单.xlsx"]
+    assert written == ["01.csv", "01.txt", "01.txt", "01.xlsx", "拨付审批单.xlsx"]
 
 
 def test_browser__the_nightly_run_page_carries_its_batch_summary_and_unprocessed_files(

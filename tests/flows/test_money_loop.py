@@ -10,6 +10,8 @@ import datetime as dt
 import io
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +39,7 @@ from policy.parameters import load_policy
 from registry.database import Registry
 from registry.tables import claims, payment_states, review_verdicts
 from tests.conftest import ACCEPTANCE, ROOT
+from tests.money.test_bank_core_loop import failure, report, success
 from tests.registry.test_registry import registry_url  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
@@ -65,13 +68,20 @@ def state_counts_of(registry: Registry, batch_id: str) -> dict[str, int]:
 
 
 def bank_rows(folder: Path) -> pd.DataFrame:
+    """Every bank file's rows: a bank core's lines, which carry no payment id, found by their
+    account (each beneficiary here has an account of its own)."""
     formats = load_formats()
+    by_account = dict(
+        zip(payments_of(folder)["bank_account"], payments_of(folder)["payment_id"], strict=True)
+    )
     rows = []
     for path in sorted((folder / "bank").glob(f"{folder.name}-r*")):
         if path.name.endswith("拨付审批单.xlsx"):
             continue
         name = path.name.removeprefix(folder.name).split("-")[2]
-        rows += [(path.name, pid, fen) for pid, fen in rows_of(path.read_bytes(), formats[name])]
+        for key, fen in rows_of(path.read_bytes(), formats[name]):
+            pid = by_account[key.split("#")[0]] if "#" in key else key
+            rows.append((path.name, pid, fen))
     return pd.DataFrame(rows, columns=["file", "payment_id", "amount"])
 
 
@@ -86,6 +96,21 @@ def assert_verified(folder: Path, url: str) -> None:
     the money proof of every round (SPEC §8 Proof), after every step of the loop."""
     assert folder_problems(folder, url) == []
     assert money_proof(folder, url)[1] == []
+
+
+def subsidy(*arguments: str) -> str:
+    """A `subsidy` command in a child process, as a clerk runs it: what it printed (it must
+    have succeeded)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def write_return(path: Path, rows: list[list[str]]) -> Path:
@@ -572,3 +597,79 @@ def test_flows__a_bank_return_with_failures_says_so_in_its_final_state(
     )
     assert again.message == "回盘文件此前已对账，本次未作任何更改"  # the same file: no change
     assert_verified(folder, url)
+
+
+def test_money_loop__a_bank_cores_file_its_two_reports_a_refused_file_and_the_statement(
+    registry_url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """SPEC §8 Banks as they are, end to end on acceptance case 1: the 鲁渝 workers' bank (a
+    农村商业银行) takes the core's `|` file; its two reports are matched without a payment id;
+    another bank refuses its file whole and its payments are re-issued to the same accounts;
+    the payer's statement is checked; `verify` passes after every step."""
+    folder = prepared(tmp_path / "out", registry_url)
+    with Registry(registry_url) as registry:
+        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        [core] = sorted((folder / "bank").glob("*-rural_core-personal-01.txt"))
+        lines = core.read_bytes().decode("gb18030").split("\r\n")
+        head = lines[0].split("|")
+        details = [line.split("|") for line in lines[1:-1]]
+        assert head[2:4] == ["20210105", "1046"] and int(head[6]) == len(details) > 1
+        assert sum(int(Decimal(d[2]) * 100) for d in details) == int(Decimal(head[7]) * 100)
+        assert_verified(folder, registry_url)
+        mark_sent(folder, PREPARER, registry)
+
+        # The core's answer: the first worker's name differs from the card's; the rest loaded.
+        first, rest = details[0], details[1:]
+        reports = tmp_path / "reports"
+        reports.mkdir()
+        paid_report = success(*[(d[1], d[3], d[2]) for d in rest])
+        failed_report = failure(
+            (first[1], first[3], first[2], int(first[7]), "户名不符,原户名为[某]")
+        )
+        report(reports, "0104620210105.txt", paid_report)
+        report(reports, "1104620210105.txt", failed_report)
+        done_returns = subsidy(
+            "bank-return", *sorted(str(p) for p in reports.iterdir()), "--registry", registry_url
+        )
+        assert f"成功 {len(rest)} 笔" in done_returns and "失败 1 笔" in done_returns
+        assert_verified(folder, registry_url)
+
+        # The ICBC file is refused whole (its total was wrong, the bank says): a second person
+        # checks the record; its payments fail, not about their accounts, and are re-issued.
+        [icbc] = [name for name, _, _ in done.files if "fixed_gb18030" in name]
+        refused = subsidy(
+            "refuse-file",
+            icbc,
+            "--reason",
+            "总金额或总笔数不符",
+            "--by",
+            PREPARER,
+            "--checker",
+            APPROVER,
+            "--registry",
+            registry_url,
+        )
+        assert "整批退回" in refused
+        assert_verified(folder, registry_url)
+        again = prepare_reissue(registry, tmp_path / "out", PREPARER, ON)
+        icbc_ids = {
+            pid for name, pid, _ in bank_rows(folder).itertuples(index=False) if name == icbc
+        }
+        assert set(again.payments["original_payment_id"]) == icbc_ids
+
+        # The payer's statement: one debit per paid payment of the core's file, one twice.
+        paid = [(d[3], d[1], d[2]) for d in rest]
+        statement = tmp_path / "对账单.csv"
+        statement.write_text(
+            "交易日期,借贷标志,交易金额,对方账号,对方户名,摘要\n"
+            + "".join(f"2021-01-05,借,{a},{acct},{n},代发\n" for acct, n, a in [*paid, paid[0]]),
+            encoding="utf-8",
+        )
+        checked = subsidy("statement", str(statement), "--registry", registry_url)
+        assert (
+            f"对应支付 {len(paid)} 笔" in checked
+            and "重复借方（同一支付第二次扣款） 1 笔" in checked
+        )
+        shown = subsidy("verify", str(folder), "--registry", registry_url)
+        assert f"借方 {len(paid) + 1} 笔" in shown and "重复借方 1 笔" in shown

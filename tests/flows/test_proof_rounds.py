@@ -192,7 +192,7 @@ def test_approve__a_file_already_in_bank_is_refused_not_rewritten(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = run_round(tmp_path / "out", url)
     (folder / "bank").mkdir()
-    stray = folder / "bank" / f"{folder.name}-r0-generic-personal-01.csv"
+    stray = folder / "bank" / f"{folder.name}-r0-rural_core-personal-01.txt"
     stray.write_bytes(b"left by a killed approval")
     with Registry(url) as registry, pytest.raises(ApprovalRefused, match="bank/ 中已有文件"):
         approve(folder, APPROVER, registry, POLICY, ON, round_=0)

@@ -1,0 +1,97 @@
+"""The registry's side of the payer account's statements (SPEC §8): the files recorded, their
+lines with what each was found to be, and the payments a debit may answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from registry.tables import (
+    bank_files,
+    payment_states,
+    payments,
+    releases,
+    statement_lines,
+    statements,
+)
+
+DEBITABLE = ("released", "sent", "paid", "failed", "reversed", "reissued")
+
+
+def statement_recorded(connection: Connection, sha: str) -> bool:
+    found = connection.execute(select(statements.c.sha256).where(statements.c.sha256 == sha))
+    return found.first() is not None
+
+
+def debitable(connection: Connection) -> pd.DataFrame:
+    """Every payment that went into a bank file: payment_id, state, account, amount (what the
+    bank paid, else what the file carried), sent_on (the day its round was recorded as sent to
+    the bank, Beijing time; NaT before), bank_format, and whether a recorded statement already
+    shows its debit."""
+    debited = select(statement_lines.c.payment_id).where(
+        statement_lines.c.finding == "matched", statement_lines.c.payment_id.is_not(None)
+    )
+    rows = connection.execute(
+        select(
+            payment_states.c.payment_id,
+            payment_states.c.state,
+            payment_states.c.sent_account,
+            func.coalesce(payment_states.c.bank_amount_fen, payment_states.c.sent_fen),
+            releases.c.sent_at,
+            bank_files.c.bank_format,
+            payment_states.c.payment_id.in_(debited),
+        )
+        .join(bank_files, bank_files.c.file_name == payment_states.c.bank_file)
+        .join(payments, payments.c.payment_id == payment_states.c.payment_id)
+        .join(
+            releases,
+            (releases.c.batch_id == payments.c.batch_id) & (releases.c.round == payments.c.round),
+        )
+        .where(payment_states.c.state.in_(DEBITABLE))
+    ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=["payment_id", "state", "account", "amount", "at", "bank_format", "debited"],
+    )
+    frame["sent_on"] = [_day(at) if at is not None else None for at in frame["at"]]
+    frame["debited"] = frame["debited"].astype(bool)
+    return frame.drop(columns="at")
+
+
+def _day(moment: Any) -> dt.date:
+    if moment.tzinfo is None:  # SQLite returns the UTC time without its zone
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+
+
+def record_statement(
+    connection: Connection, header: dict[str, Any], lines: list[dict[str, Any]]
+) -> None:
+    connection.execute(statements.insert().values(**header))
+    if lines:
+        connection.execute(statement_lines.insert(), lines)
+
+
+def first_statement_day(connection: Connection) -> dt.date | None:
+    return connection.execute(select(func.min(statements.c.first_date))).scalar_one_or_none()
+
+
+def last_statement_day(connection: Connection) -> dt.date | None:
+    return connection.execute(select(func.max(statements.c.last_date))).scalar_one_or_none()
+
+
+def findings(connection: Connection) -> pd.DataFrame:
+    """Every recorded statement line: direction, amount_fen, finding, payment_id, date."""
+    rows = connection.execute(
+        select(
+            statement_lines.c.direction,
+            statement_lines.c.amount_fen,
+            statement_lines.c.finding,
+            statement_lines.c.payment_id,
+            statement_lines.c.date,
+        )
+    ).all()
+    return pd.DataFrame(rows, columns=["direction", "amount_fen", "finding", "payment_id", "date"])
