@@ -39,6 +39,11 @@ DEFAULT_INBOX = _folder("SUBSIDY_INBOX", PROJECT_ROOT / "inbox")
 DEFAULT_INPUTS = [str(SAMPLE_INPUTS)] if is_demo() else []
 
 
+def reference_folder() -> Path | None:
+    """The reference folder of the environment (the demo's samples), None where none is set."""
+    return DEFAULT_REFERENCE if Path("") != DEFAULT_REFERENCE else None
+
+
 class SampleDataRefused(Refusal):
     """A production run given the project's sample folders: nothing is decided."""
 

@@ -57,6 +57,11 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     approve.add_argument("--registry", help=FOLDER_REGISTRY_HELP)
     approve.add_argument("--policy", type=Path, help="政策参数目录（预算；默认内置参数）")
+    approve.add_argument(
+        "--reference",
+        type=Path,
+        help="参考名单文件夹（社保卡持卡库：个人补贴发放至社保卡；默认环境变量 SUBSIDY_REFERENCE）",
+    )
     sent = commands.add_parser("sent", help="登记一轮已批准的银行文件已报送银行")
     sent.add_argument("folder", type=Path, help="批次输出目录（OUT/<批次号>）")
     sent.add_argument("--by", default=getpass.getuser(), help="报送人（默认当前登录用户）")
@@ -151,7 +156,7 @@ def _where(args: argparse.Namespace) -> Where:
 
 
 def _dispatch(args: argparse.Namespace, where: Where) -> str:
-    from flows.config import today
+    from flows.config import reference_folder, today
     from money import commands
     from policy.parameters import load_policy
 
@@ -166,6 +171,7 @@ def _dispatch(args: argparse.Namespace, where: Where) -> str:
             commands.SEND_BACK if args.send_back is not None else commands.APPROVE,
             args.send_back,
             ask_round="请用 --round ",
+            reference=args.reference or reference_folder(),
         )
         return done.summary()
     if args.command == "sent":

@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed
 
 from flows.alerts import HOOKS
-from flows.config import default_registry_folder, today
+from flows.config import default_registry_folder, reference_folder, today
 from flows.failures import reports_user_errors
 from flows.form import (
     ApprovalRound,
@@ -26,6 +26,7 @@ from flows.form import (
     Person,
     Policy,
     Reason,
+    Reference,
     ReturnFiles,
     Storage,
     StorageField,
@@ -47,9 +48,12 @@ def approve_round(
     decision: Decision = None,
     reason: Reason = None,
     policy: Policy = None,
+    reference: Reference = None,
     technical: StorageField = Storage(),  # noqa: B008  (a JSON default, never mutated)
 ) -> str:
     """Approve a round (its bank files are written) or send it back (nothing paid, claims freed).
+    Persons are paid through their 社保卡, from the 社保卡持卡库 in the reference folder given,
+    else the deployment's (SUBSIDY_REFERENCE).
 
     Args:
         batch: 批次输出目录（OUT/<批次号>）
@@ -58,6 +62,7 @@ def approve_round(
         decision: 须填写“批准”或“退回”（无默认）。批准：按预算核对后写出银行文件；退回：须填写原因
         reason: 退回时必填；批准时可不填
         policy: 政策参数文件夹（预算；留空为内置参数）
+        reference: 参考名单文件夹（社保卡持卡库，个人补贴发放至社保卡；留空为部署的参考名单文件夹）
         technical: 支付登记库（留空为批次目录旁的 registry.sqlite）
 
     Returns:
@@ -74,6 +79,7 @@ def approve_round(
         decision,
         reason,
         ask_round="请在“审批的复核轮次”中",
+        reference=Path(reference) if reference else reference_folder(),
     )
     summary = done.summary()
     name_this_run(f"approve-{done.batch_id}-r{done.round}")

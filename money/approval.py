@@ -42,6 +42,7 @@ from ledger.outputs import file_sha256, write_atomic
 from money import audit_steps as money_audit
 from money import completion, recovery, release_states
 from money.budget import BudgetLine, OverBudget, budget_lines
+from money.card_channel import through_cards
 from money.completion import APPROVE, BANK, SEND_BACK
 from money.round_files import ApprovalRefused, RoundFiles, round_files
 from policy.money import fen_grouped
@@ -49,6 +50,12 @@ from policy.parameters import PolicySet
 from registry import releases as store
 from registry.database import Connection, Registry, serialized
 from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
+from workbooks.social_cards import SocialCards
+
+NO_CARD_LIST = SocialCards(
+    pd.DataFrame(columns=["id_number", "name", "account", "bank", "activation", "status", "row"]),
+    "审批时未提供参考名单文件夹",
+)
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time
@@ -64,6 +71,8 @@ class Approval:
     files: list[tuple[str, int, int]] = field(default_factory=list)  # name, rows, fen
     netted_fen: int = 0  # owed back to the fund (追回), netted off this round's payments
     budgets: list[BudgetLine] = field(default_factory=list)
+    by_card: int = 0  # persons paid to their 社保卡
+    by_application: int = 0  # persons paid to the application's account (no card, allowed)
 
     @property
     def released(self) -> int:
@@ -82,6 +91,11 @@ class Approval:
             f"{self.released} 笔，{fen_grouped(self.released_fen)} 元，银行文件 {len(self.files)} 个"
         ]
         lines += [f"  {name}：{rows} 笔，{fen_grouped(fen)} 元" for name, rows, fen in self.files]
+        if self.by_card or self.by_application:
+            lines.append(
+                f"  个人补贴：发放至社保卡 {self.by_card} 笔；持卡库无社保卡、按申请账户发放 "
+                f"{self.by_application} 笔"
+            )
         if self.netted_fen:
             lines.append(
                 f"  抵扣待追回款项 {fen_grouped(self.netted_fen)} 元（银行文件为抵扣后金额）"
@@ -104,9 +118,11 @@ def approve(
     send_back: str | None = None,
     identity: str = "typed",
     formats: dict[str, BankFormat] | None = None,
+    cards: SocialCards | None = None,
 ) -> Approval:
     """批准 (or, with `send_back`, 退回) round `round_` of the batch in `folder`: the round the
-    approver names, which must be awaiting approval (SPEC §8 settled points)."""
+    approver names, which must be awaiting approval (SPEC §8 settled points). `cards`: the
+    社保卡持卡库 persons are paid through; without it every payment to a person is held."""
     approver = approver.strip()
     if not approver:
         raise ApprovalRefused("请填写审批人姓名")
@@ -115,7 +131,16 @@ def approve(
     finished = completion.complete(folder, registry)
     try:
         decision = _decide(
-            folder, approver, registry, policy, on, send_back, identity, round_, formats
+            folder,
+            approver,
+            registry,
+            policy,
+            on,
+            send_back,
+            identity,
+            round_,
+            formats,
+            cards or NO_CARD_LIST,
         )
     except ApprovalRefused as refused:
         if finished:
@@ -139,6 +164,7 @@ def _decide(
     identity: str,
     round_: int,
     formats: dict[str, BankFormat] | None,
+    cards: SocialCards,
 ) -> Approval:
     """The decision, committed to the registry with the approval's files staged."""
     try:
@@ -166,10 +192,14 @@ def _decide(
             reason: str | None = send_back.strip()
         else:
             formats = formats or load_formats()
-            # Payments a bank file cannot carry are held first; the others must fit the budget,
-            # carry what is owed back to the fund netted off, and one netted to nothing writes
-            # no bank row.
-            held = holds(listed, formats)
+            # Persons are paid through their 社保卡 (or held); payments a bank file cannot carry
+            # are held; the others must fit the budget, carry what is owed back to the fund
+            # netted off, and one netted to nothing writes no bank row.
+            allowed = bool(policy.value("payment.application_account_allowed", on))
+            channel = through_cards(listed, cards.cards, cards.missing, allowed)
+            listed = channel.payments
+            unheld = listed[~listed["payment_id"].isin(channel.held["payment_id"])]
+            held = pd.concat([channel.held, holds(unheld, formats)], ignore_index=True)
             payable = listed[~listed["payment_id"].isin(held["payment_id"])]
             netted = recovery.net(connection, payable)  # undone with the refusal's rollback
             sent = payable.assign(
@@ -199,6 +229,8 @@ def _decide(
                 files=[(f.name, f.rows, f.amount_fen) for f in files],
                 netted_fen=sum(netted.values()),
                 budgets=budgets,
+                by_card=channel.by_card,
+                by_application=channel.by_application,
             )
             sheet_name = approval_file_name(batch_id, number)
             pending = _pending(folder, [f.name for f in files] + [sheet_name], number)

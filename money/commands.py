@@ -20,6 +20,7 @@ from registry.database import Registry
 from registry.opening import REGISTRY_FILE, RegistryUnusable, opened, registry_url
 from registry.schema import upgrade
 from workbooks.recovery_sheet import FILE_NAME, recovery_workbook
+from workbooks.social_cards import read_social_cards
 
 APPROVE, SEND_BACK = approval.APPROVE, approval.SEND_BACK
 
@@ -67,10 +68,12 @@ def approve(
     decision: str | None,
     reason: str | None,
     ask_round: str,
+    reference: Path | None = None,
 ) -> approval.Approval:
     """Approve a round or send it back. Without a round, the refusal names the rounds that
     await approval (`ask_round` says where to type one); without a verdict, nothing is done.
-    The policy (for the budget) is loaded only for a round that may be decided."""
+    The policy (for the budget) and the 社保卡持卡库 (in `reference`) are read only for a round
+    that may be decided."""
     with registry_at(where) as registry:
         if round_ is None:
             raise approval.name_the_round(folder, registry, ask_round)
@@ -80,7 +83,14 @@ def approve(
             )
         send_back = (reason or "") if decision == approval.SEND_BACK else None
         return approval.approve(
-            folder, approver, registry, policy(), on, round_=round_, send_back=send_back
+            folder,
+            approver,
+            registry,
+            policy(),
+            on,
+            round_=round_,
+            send_back=send_back,
+            cards=read_social_cards(reference) if send_back is None else None,
         )
 
 

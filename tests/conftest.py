@@ -43,6 +43,18 @@ def prefect_harness():
                 os.environ["PREFECT_API_URL"] = before
 
 
+def cards_for_tests():  # type: ignore[no-untyped-def]
+    """The 社保卡持卡库 of the samples and of acceptance case 1 in one list: what the tests'
+    approvals pay persons through (SPEC §8)."""
+    import pandas as pd
+
+    from workbooks.social_cards import SocialCards, read_social_cards
+
+    lists = [read_social_cards(folder / "reference") for folder in (SAMPLES, ACCEPTANCE)]
+    assert all(found.usable for found in lists), [found.missing for found in lists]
+    return SocialCards(pd.concat([found.cards for found in lists]).drop_duplicates())
+
+
 def small_batch_dry_run(
     folder: Path, seed: int, scale: str = "small"
 ) -> tuple[dict[str, object], dict[str, object]]:

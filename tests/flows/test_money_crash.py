@@ -18,9 +18,11 @@ from ledger.faults import MONEY_POINTS
 from money.approval import approve, mark_sent
 from money.verification import folder_problems, money_proof
 from registry.database import Registry
+from tests.conftest import cards_for_tests
 from tests.flows.test_money_loop import payments_of, write_return
 from tests.flows.test_proof_rounds import APPROVER, ON, POLICY, PREPARER, run_round, subsidy
 
+CARDS = cards_for_tests()
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
 
@@ -60,7 +62,7 @@ def test_kill_9__after_the_commit_the_gap_is_named_and_the_next_command_complete
     listed = payments_of(folder)
     first, rest = listed.iloc[:1], listed.iloc[1:]
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         if point != "sent-committed":
             mark_sent(folder, PREPARER, registry, 0)
     registry_args = ("--registry", url)
@@ -105,7 +107,7 @@ def test_review_round__a_failed_payment_of_an_earlier_round_is_not_paid_again(
     listed = payments_of(folder)
     failed = listed.iloc[:1]
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         mark_sent(folder, PREPARER, registry, 0)
     lines = return_lines(failed, "失败")
     lines[0][-1] = "账号不存在"
@@ -134,7 +136,7 @@ def test_reissue__a_failed_payment_stays_re_issuable_when_a_later_round_pays_the
     enterprise = "913701029GAHH9GDH9"  # its worker on row 92 is held SFP_OVERLAP in round 0
     failed = listed[listed["beneficiary_id"] == enterprise]
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         mark_sent(folder, PREPARER, registry, 0)
     returned = write_return(tmp_path / "回盘.csv", return_lines(failed, "失败"))  # 系统故障
     assert subsidy("bank-return", str(returned), "--registry", url).returncode == 0

@@ -38,10 +38,11 @@ from money.verification import folder_problems, money_proof
 from policy.parameters import load_policy
 from registry.database import Registry
 from registry.tables import claims, payment_states, review_verdicts
-from tests.conftest import ACCEPTANCE, ROOT
+from tests.conftest import ACCEPTANCE, ROOT, cards_for_tests
 from tests.money.test_bank_core_loop import failure, report, success
 from tests.registry.test_registry import registry_url  # noqa: F401  (the fixture)
 
+CARDS = cards_for_tests()
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 ON = dt.date(2021, 1, 5)
 PREPARER, APPROVER = "经办员甲", "审批员乙"
@@ -130,8 +131,8 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
     assert not (folder / "bank").exists()  # no bank file before approval
     with Registry(registry_url) as registry:
         with pytest.raises(ApprovalRefused, match="经办人"):
-            approve(folder, PREPARER, registry, POLICY, ON, round_=0)
-        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+            approve(folder, PREPARER, registry, POLICY, ON, round_=0, cards=CARDS)
+        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         # Every prepared payment is in exactly one bank file, and the files total the batch.
         written = bank_rows(folder)
         assert done.held == [] and done.released == len(listed) == len(written)
@@ -140,7 +141,7 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
         assert sorted(written["file"].unique()) == sorted(name for name, _, _ in done.files)
         assert_verified(folder, registry_url)
         with pytest.raises(ApprovalRefused, match="不能再次审批"):
-            approve(folder, "另一审批员", registry, POLICY, ON, round_=0)
+            approve(folder, "另一审批员", registry, POLICY, ON, round_=0, cards=CARDS)
         assert mark_sent(folder, PREPARER, registry) == len(listed)
         assert_verified(folder, registry_url)
 
@@ -198,8 +199,8 @@ def test_money_loop__prepare_approve_send_return_twice_reissue_and_the_proof_bal
         for reissue in (first_reissue, second_reissue):
             assert reissue.folder is not None
             with pytest.raises(ApprovalRefused, match="经办人"):
-                approve(reissue.folder, PREPARER, registry, POLICY, ON, round_=0)
-            approve(reissue.folder, APPROVER, registry, POLICY, ON, round_=0)
+                approve(reissue.folder, PREPARER, registry, POLICY, ON, round_=0, cards=CARDS)
+            approve(reissue.folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
             assert_verified(reissue.folder, registry_url)
             mark_sent(reissue.folder, PREPARER, registry)
             assert_verified(reissue.folder, registry_url)
@@ -285,7 +286,7 @@ def test_money_loop__a_reviewer_of_the_round_may_not_approve_it(tmp_path: Path) 
                 )
             )
         with pytest.raises(ApprovalRefused, match="复核过本轮"):
-            approve(folder, "复核员丁", registry, POLICY, ON, round_=0)
+            approve(folder, "复核员丁", registry, POLICY, ON, round_=0, cards=CARDS)
 
 
 def new_hire_budget_of_20000(policy_folder: Path) -> Path:
@@ -310,7 +311,9 @@ def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released
     policy_folder = new_hire_budget_of_20000(tmp_path / "policy")
     with Registry(url) as registry:
         with pytest.raises(ApprovalRefused) as refused:
-            approve(folder, APPROVER, registry, load_policy(policy_folder), ON, round_=0)
+            approve(
+                folder, APPROVER, registry, load_policy(policy_folder), ON, round_=0, cards=CARDS
+            )
         message = str(refused.value)
         # new_hire: 21,000.00 in case 1 against a budget of 20,000.00.
         assert "一次性吸纳就业补贴 2020 年度预算 20,000.00 元" in message
@@ -320,7 +323,9 @@ def test_money_loop__over_budget_refused_with_the_shortfall_and_nothing_released
             assert (
                 connection.execute(select(func.count()).select_from(payment_states)).scalar() == 0
             )
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)  # within the budget: released
+        approve(
+            folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS
+        )  # within the budget: released
     assert_verified(folder, url)
 
 
@@ -354,7 +359,7 @@ def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -
                     created_at=dt.datetime.now(dt.UTC),
                 )
             )
-        done = approve(folder, APPROVER, registry, policy, ON, round_=0)
+        done = approve(folder, APPROVER, registry, policy, ON, round_=0, cards=CARDS)
         assert done.netted_fen == 150000
         [line] = [b for b in done.budgets if b.program == "new_hire"]
         assert (line.this, line.remaining) == (1950000, 50000)
@@ -376,7 +381,7 @@ def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
         with registry.engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(claims)).scalar() > 0
         with pytest.raises(ApprovalRefused, match="退回原因"):
-            approve(folder, APPROVER, registry, POLICY, ON, send_back=" ", round_=0)
+            approve(folder, APPROVER, registry, POLICY, ON, send_back=" ", round_=0, cards=CARDS)
         done = approve(
             folder, APPROVER, registry, POLICY, ON, send_back="开户行信息需核实", round_=0
         )
@@ -386,7 +391,7 @@ def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
         with registry.engine.connect() as connection:
             assert connection.execute(select(func.count()).select_from(claims)).scalar() == 0
         with pytest.raises(ApprovalRefused, match="退回"):
-            approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+            approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
     assert_verified(folder, url)
     # A rerun reproduces the round's files as they were and takes no claim again.
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
@@ -414,7 +419,7 @@ def test_money_loop__two_approvals_and_two_reconciliations_at_once_act_once(
                 outcomes.append(refused)
 
     def approving(registry: Registry) -> object:
-        return approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        return approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
 
     threads = [threading.Thread(target=one, args=(approving,)) for _ in range(2)]
     for thread in threads:
@@ -459,7 +464,7 @@ def test_settle_by_hand__needs_a_reason_and_a_second_person(tmp_path: Path) -> N
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         pid = str(payments_of(folder)["payment_id"].iloc[0])
         with pytest.raises(SettleRefused, match="另一人"):
             settle_by_hand(registry, pid, "成功", "回单 2021-001", "对账员", "对账员")
@@ -484,12 +489,18 @@ def test_flows__the_approve_flow_refuses_the_preparer_with_a_message_and_returns
         approver=PREPARER,
         round=0,
         decision="批准",
+        reference=str(ACCEPTANCE / "reference"),
         technical={"registry": url},
         return_state=True,
     )
     assert state.is_failed() and "不能审批自己经办的拨付" in str(state.message)
     summary = approve_round(
-        batch=str(folder), approver=APPROVER, round=0, decision="批准", technical={"registry": url}
+        batch=str(folder),
+        approver=APPROVER,
+        round=0,
+        decision="批准",
+        reference=str(ACCEPTANCE / "reference"),
+        technical={"registry": url},
     )
     assert "已由 审批员乙 批准" in summary
     # The bank's return dropped in the inbox's 回盘 folder is reconciled that night, then archived.
@@ -533,7 +544,7 @@ def test_recovery__a_wrong_payment_needs_two_people_and_the_list_shows_what_is_o
     with Registry(url) as registry:
         with pytest.raises(recovery.RecoveryRefused, match="已拨付"):
             recovery.mark_wrong(registry, pid, 100, "重复申领", "经办员", "科长")
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         with pytest.raises(recovery.RecoveryRefused, match="另一人"):
             recovery.mark_wrong(registry, pid, 100, "重复申领", "经办员", "经办员")
         with pytest.raises(recovery.RecoveryRefused, match="不超过"):
@@ -576,7 +587,12 @@ def test_flows__a_bank_return_with_failures_says_so_in_its_final_state(
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = prepared(tmp_path / "out", url)
     approve_round(
-        batch=str(folder), approver=APPROVER, round=0, decision="批准", technical={"registry": url}
+        batch=str(folder),
+        approver=APPROVER,
+        round=0,
+        decision="批准",
+        reference=str(ACCEPTANCE / "reference"),
+        technical={"registry": url},
     )
     listed = payments_of(folder)
     rows = [
@@ -609,7 +625,7 @@ def test_money_loop__a_bank_cores_file_its_two_reports_a_refused_file_and_the_st
     the payer's statement is checked; `verify` passes after every step."""
     folder = prepared(tmp_path / "out", registry_url)
     with Registry(registry_url) as registry:
-        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         [core] = sorted((folder / "bank").glob("*-rural_core-personal-01.txt"))
         lines = core.read_bytes().decode("gb18030").split("\r\n")
         head = lines[0].split("|")

@@ -25,8 +25,9 @@ from money.reconcile import reconcile
 from policy.parameters import load_policy
 from registry.database import Registry
 from registry.tables import payment_states
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, cards_for_tests
 
+CARDS = cards_for_tests()
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 OUTCOMES = ("成功", "失败", "退汇", "多付", "少付", "丢失")
 
@@ -47,7 +48,9 @@ def sent_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, pd
         )
     )
     with Registry(url) as registry:
-        approve(folder, "审批员", registry, load_policy(), dt.date(2021, 1, 5), round_=0)
+        approve(
+            folder, "审批员", registry, load_policy(), dt.date(2021, 1, 5), round_=0, cards=CARDS
+        )
         mark_sent(folder, "经办员", registry)
     listed = pd.read_csv(folder / "payments.csv", dtype=str, keep_default_na=False)
     listed["amount"] = [int(Decimal(a) * 100) for a in listed["amount"]]

@@ -22,6 +22,7 @@ from money.reconcile import reconcile, settle_by_hand
 from money.verification import folder_problems, money_proof
 from registry.database import Registry
 from registry.tables import releases
+from tests.conftest import ACCEPTANCE, cards_for_tests
 from tests.flows.test_money_loop import (
     APPROVER,
     ON,
@@ -34,6 +35,7 @@ from tests.flows.test_money_loop import (
 from tests.flows.test_operations import review_ledger
 from tests.registry.test_registry import registry_url  # noqa: F401  (the fixture)
 
+CARDS = cards_for_tests()
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 
 
@@ -103,19 +105,29 @@ def test_approve__the_approver_names_the_round_and_it_must_be_awaiting_approval(
     from flows.money_loop import approve_round
 
     state = approve_round(
-        batch=str(folder), approver=APPROVER, technical={"registry": url}, return_state=True
+        batch=str(folder),
+        approver=APPROVER,
+        reference=str(ACCEPTANCE / "reference"),
+        technical={"registry": url},
+        return_state=True,
     )
     assert state.is_failed() and "待审批的轮次：第 1 轮" in str(state.message)
     state = approve_round(  # the approver must choose: no default verdict
         batch=str(folder),
         approver=APPROVER,
         round=1,
+        reference=str(ACCEPTANCE / "reference"),
         technical={"registry": url},
         return_state=True,
     )
     assert state.is_failed() and "请选择审批结论" in str(state.message)
     summary = approve_round(
-        batch=str(folder), approver=APPROVER, round=1, decision="批准", technical={"registry": url}
+        batch=str(folder),
+        approver=APPROVER,
+        round=1,
+        decision="批准",
+        reference=str(ACCEPTANCE / "reference"),
+        technical={"registry": url},
     )
     assert "第 1 轮已由 审批员乙 批准" in summary
     assert decisions(url) == {0: "批准", 1: "批准"}
@@ -127,11 +139,11 @@ def test_approval_sheet__each_round_has_its_own_written_once_with_its_sha256_rec
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = two_rounds(tmp_path, url)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         sheets = sorted((folder / "bank").glob("*拨付审批单*"))
         assert len(sheets) == 1
         first = sheets[0].read_bytes()
-        approve(folder, APPROVER, registry, POLICY, ON, round_=1)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=1, cards=CARDS)
     sheets = sorted((folder / "bank").glob("*拨付审批单*"))
     batch_id = folder.name
     assert [s.name for s in sheets] == [
@@ -184,7 +196,7 @@ def test_audit__sent_each_return_and_each_hand_settlement_are_events_with_who_an
     listed = payments_of(folder)
     ids = list(listed["payment_id"])
     with Registry(registry_url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         mark_sent(folder, "报送员戊", registry, 0)
         [sent] = money_events(folder)
         assert (sent["round"], sent["by"], sent["payments"]) == (0, "报送员戊", len(ids))
@@ -226,7 +238,7 @@ def test_audit__a_kill_after_the_registry_commit_is_completed_by_the_next_comman
     folder = prepared(tmp_path / "out", url)
     listed = payments_of(folder)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         with monkeypatch.context() as patched:  # killed between the commit and the append
             calls: list[str] = []
             before_commit = money_audit.complete  # `sent` first completes what others left

@@ -28,9 +28,10 @@ from money.reconcile import reconcile
 from money.verification import folder_problems, money_proof
 from policy.parameters import load_policy
 from registry.database import Registry
-from tests.conftest import ACCEPTANCE, ROOT
+from tests.conftest import ACCEPTANCE, ROOT, cards_for_tests
 from tests.flows.test_operations import review_ledger
 
+CARDS = cards_for_tests()
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 ON = dt.date(2021, 1, 5)
 PREPARER, APPROVER = "经办员甲", "审批员乙"
@@ -60,7 +61,7 @@ def test_verify__every_round_checked_against_its_own_payments(
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = run_round(tmp_path / "out", url)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
     reviewed = review_ledger(folder / "ledger.xlsx", verdicts, tmp_path / "reviewed.xlsx")
     assert run_round(tmp_path / "out", url, reviewed) == folder
     assert folder_problems(folder, url) == []
@@ -69,7 +70,7 @@ def test_verify__every_round_checked_against_its_own_payments(
     assert any("第 0 轮（批准）" in line for line in lines)
     assert any("第 1 轮" in line for line in lines)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=1)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=1, cards=CARDS)
     assert folder_problems(folder, url) == []
     assert money_proof(folder, url)[1] == []
     events = [json.loads(line) for line in (folder / "audit.jsonl").read_text().splitlines()]
@@ -124,7 +125,7 @@ def test_kill_9__after_a_reissues_commit_the_next_reissue_completes_its_log(
     out = tmp_path / "out"
     folder = run_round(out, url)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         mark_sent(folder, PREPARER, registry, 0)
         listed = pd.read_csv(folder / "payments.csv", dtype=str, keep_default_na=False)
         row = listed.iloc[0]
@@ -152,7 +153,7 @@ def test_kill_9__after_a_reissues_commit_the_next_reissue_completes_its_log(
     assert subsidy(*reissuing).returncode == 0  # nothing left to re-issue; the log completed
     assert folder_problems(again_folder, url) == []
     with Registry(url) as registry:
-        approve(again_folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(again_folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
     assert folder_problems(again_folder, url) == []
 
 
@@ -170,12 +171,12 @@ def test_bank_folder__a_copy_or_a_stray_file_is_named_and_never_overwritten(
     with Registry(url) as registry:
         monkeypatch.setattr(release_states, "mark_reissued", killed)
         with pytest.raises(RuntimeError):
-            approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+            approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         monkeypatch.undo()
         assert not (folder / "bank").exists() or not list((folder / "bank").iterdir())
         assert folder_problems(folder, url) == []
         # The approval again (the next day, say): its files are the only ones in `bank/`.
-        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
     name = done.files[0][0]
     data = (folder / "bank" / name).read_bytes()
     assert folder_problems(folder, url) == []
@@ -195,7 +196,7 @@ def test_approve__a_file_already_in_bank_is_refused_not_rewritten(tmp_path: Path
     stray = folder / "bank" / f"{folder.name}-r0-rural_core-personal-01.txt"
     stray.write_bytes(b"left by a killed approval")
     with Registry(url) as registry, pytest.raises(ApprovalRefused, match="bank/ 中已有文件"):
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
     assert stray.read_bytes() == b"left by a killed approval"
     assert any("不是登记库记录的银行文件" in p for p in folder_problems(folder, url))
 
@@ -206,7 +207,7 @@ def test_sent__refused_after_a_bank_file_was_edited_or_deleted(tmp_path: Path, c
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = run_round(tmp_path / "out", url)
     with Registry(url) as registry:
-        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        done = approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         path = folder / "bank" / done.files[0][0]
         if change == "edit":
             path.write_bytes(path.read_bytes() + b"\n")
@@ -223,7 +224,7 @@ def test_verify__an_edited_approval_sheet_is_found(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = run_round(tmp_path / "out", url)
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
     [sheet] = (folder / "bank").glob("*拨付审批单.xlsx")
     workbook = load_workbook(sheet)
     workbook.active["A1"] = "审批人：某某 拨付 9,999,999.00 元"
@@ -243,7 +244,7 @@ def test_approve__every_file_of_the_round_must_be_as_recorded(tmp_path: Path, na
     path = folder / name
     path.write_bytes(path.read_bytes() + b"\0")
     with Registry(url) as registry, pytest.raises(ApprovalRefused, match=re.escape(name)):
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
     assert not (folder / "bank").exists()
 
 
@@ -256,5 +257,5 @@ def test_approve_and_sent__a_reviewer_filling_in_the_batchs_ledger_blocks_neithe
     folder = run_round(tmp_path / "out", url)
     review_ledger(folder / "ledger.xlsx", {14: ("通过", "已核实")}, folder / "ledger.xlsx")
     with Registry(url) as registry:
-        approve(folder, APPROVER, registry, POLICY, ON, round_=0)
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         assert mark_sent(folder, PREPARER, registry, 0) > 0

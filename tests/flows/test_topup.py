@@ -20,8 +20,9 @@ from flows.disburse import disburse
 from policy.parameters import DEFAULT_POLICY_DIR
 from registry.database import Registry
 from registry.tables import payments
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, cards_for_tests
 
+CARDS = cards_for_tests()
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 AS_OF = dt.date(2020, 12, 31)
 APPLICATIONS = SAMPLES / "稳岗返还申请.xlsx"
@@ -227,7 +228,7 @@ def test_topup__a_decrease_becomes_an_amount_owed_back_and_is_netted_off_a_later
     run(out, lower, topup_of=first.name, prepared_by="经办员")
     run(out, lower, topup_of=first.name, prepared_by="经办员")  # a rerun records nothing new
     with Registry(url) as registry:
-        approve(first, "审批员", registry, load_policy(), on, round_=0)
+        approve(first, "审批员", registry, load_policy(), on, round_=0, cards=CARDS)
         items = recovery.items_frame(registry)
         large = {code for code, size in _sizes().items() if size == "大型"}
         assert set(items["beneficiary_id"]) == large and (items["status"] == "待追回").all()
@@ -238,7 +239,7 @@ def test_topup__a_decrease_becomes_an_amount_owed_back_and_is_netted_off_a_later
     gross = {code: int(Decimal(r["amount"]) * 100) for code, r in bank_file(topup).items()}
     assert set(gross) == large
     with Registry(url) as registry:
-        done = approve(topup, "审批员", registry, load_policy(higher), on, round_=0)
+        done = approve(topup, "审批员", registry, load_policy(higher), on, round_=0, cards=CARDS)
         assert done.netted_fen == sum(min(gross[c], owed_back[c]) for c in large)
         assert done.released_fen == sum(max(gross[c] - owed_back[c], 0) for c in large)
         mark_sent(topup, "经办员", registry)
@@ -316,7 +317,7 @@ def test_topup__a_failed_payment_not_re_issued_is_not_granted_and_a_re_issue_is_
         return path
 
     with Registry(url) as registry:
-        approve(first, "审批员", registry, load_policy(half), on, round_=0)
+        approve(first, "审批员", registry, load_policy(half), on, round_=0, cards=CARDS)
         mark_sent(first, "经办员", registry)
         others = {c: ("成功", "") for c in listed if c not in (failed, reissued)}
         reconcile(
@@ -324,7 +325,7 @@ def test_topup__a_failed_payment_not_re_issued_is_not_granted_and_a_re_issue_is_
         )
         redo = prepare_reissue(registry, out, "经办员", on)
         assert redo.folder is not None and len(redo.payments) == 1
-        approve(redo.folder, "审批员", registry, load_policy(), on, round_=0)
+        approve(redo.folder, "审批员", registry, load_policy(), on, round_=0, cards=CARDS)
         reissue_id = str(redo.payments["payment_id"].iloc[0])
         # The other SME's payment fails after its neighbour's re-issue: never re-issued.
         reconcile(returned("回盘-2.csv", {failed: ("失败", "系统故障")}), registry, "对账员")
