@@ -67,7 +67,6 @@ lint: install
 
 samples: install
 	PYTHONPATH=. $(BIN)/python scripts/make_sample_inputs.py sample_inputs
-	PYTHONPATH=. $(BIN)/python scripts/make_card_list.py sample_inputs sample_inputs/reference
 	$(BIN)/python scripts/make_sample_return.py  # the bank's return for the demo batch
 
 templates: install

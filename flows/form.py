@@ -55,6 +55,8 @@ Inbox = Annotated[str, titled("收件箱文件夹")]
 ReviewedLedger = Annotated[str | None, *PLAIN_TEXT, optional("复核后的台账（复核后重新运行）")]
 TopupOf = Annotated[str | None, *PLAIN_TEXT, optional("补发：已支付批次的批次号")]
 Policy = Annotated[str | None, *PLAIN_TEXT, optional("政策参数文件夹")]
+# The approval's reference folder (the 社保卡持卡库), left empty for the deployment's own.
+ApprovalReference = Annotated[str | None, *PLAIN_TEXT, optional("参考名单文件夹")]
 DryRun = Annotated[bool, titled("试运行（只审核，不登记、不支付）")]
 PreparedBy = Annotated[str | None, *PLAIN_TEXT, optional("经办人")]
 Batch = Annotated[str, titled("已运行批次的输出目录")]

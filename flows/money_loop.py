@@ -19,6 +19,7 @@ from flows.alerts import HOOKS
 from flows.config import default_registry_folder, reference_folder, today
 from flows.failures import reports_user_errors
 from flows.form import (
+    ApprovalReference,
     ApprovalRound,
     Approver,
     BatchFolder,
@@ -26,7 +27,6 @@ from flows.form import (
     Person,
     Policy,
     Reason,
-    Reference,
     ReturnFiles,
     Storage,
     StorageField,
@@ -48,7 +48,7 @@ def approve_round(
     decision: Decision = None,
     reason: Reason = None,
     policy: Policy = None,
-    reference: Reference = None,
+    reference: ApprovalReference = None,
     technical: StorageField = Storage(),  # noqa: B008  (a JSON default, never mutated)
 ) -> str:
     """Approve a round (its bank files are written) or send it back (nothing paid, claims freed).

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from make_card_list import card_list
 from openpyxl import Workbook
 from sample_identities import (
     CITY_AREAS,
@@ -567,7 +568,7 @@ def contributions(folder: Path) -> None:
 
 
 def reference_list(
-    path: Path, sheet: str, header: tuple[str, str], rows: Sequence[Sequence[str]]
+    path: Path, sheet: str, header: tuple[str, ...], rows: Sequence[Sequence[str]]
 ) -> None:
     workbook = Workbook()
     target = workbook.active
@@ -601,6 +602,13 @@ def main(folder: Path) -> None:
         [(f["code"], f["name"]) for f in dishonest],
     )
     reference_list(references / "建档立卡名单.xlsx", "建档立卡名单", ("身份证号", "姓名"), registry)
+    cards = card_list(folder)  # every 鲁渝 worker's 社保卡, at the account the application gives
+    reference_list(
+        references / "社保卡持卡库.xlsx",
+        "社保卡持卡库",
+        tuple(cards.columns),
+        cards.values.tolist(),
+    )
     records(folder / "reference" / "records" / "参保缴费记录.xlsx", applied, dishonest[0])
 
 

@@ -14,12 +14,21 @@ from tests.conftest import ROOT
 
 @pytest.fixture
 def fake_bin(tmp_path: Path) -> Path:
-    """`prefect` and `python` that only note they were started."""
+    """`prefect` and `python` that only note they were started; the health check (python's
+    `urlopen`) answers once the server was started, as a real server does (else, on a busy
+    machine, the script's exit stopped the server before it had noted its start)."""
     folder = tmp_path / "bin"
     folder.mkdir()
+    started = tmp_path / "started"
+    health = (
+        'case "$*" in *urlopen*) for _ in $(seq 1 100); do '
+        f'grep -q "server start" "{started}" 2>/dev/null && exit 0; sleep 0.1; done; exit 1;; esac\n'
+    )
     for name in ("prefect", "python"):
         program = folder / name
-        program.write_text(f'#!/bin/sh\necho "$0 $*" >> "{tmp_path}/started"\n')
+        program.write_text(
+            f'#!/bin/sh\necho "$0 $*" >> "{started}"\n' + (health if name == "python" else "")
+        )
         program.chmod(0o755)
     return folder
 
