@@ -33,7 +33,7 @@ demo: install
 
 # Tests run in $(WORKERS) processes, each test file whole in one (its module fixtures made once);
 # each worker has its own Prefect home and PostgreSQL database (tests/conftest.py).
-WORKERS ?= 4
+WORKERS ?= 3
 
 # The inner loop: lint and every fast test (under 90 s on two cores).
 check: install

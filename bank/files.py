@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -69,13 +70,14 @@ def bank_release(
     frame = _routed(payments, formats)
     held = holds(frame, formats)
     kept = frame[~frame["payment_id"].isin(held["payment_id"])]
+    counts = _day_counts(kept, formats, earlier_today or {})
     files: list[BankFile] = []
     for (format_name, account_type), group in kept.groupby(["bank_format", "account_type"]):
         bank_format = formats[str(format_name)]
         layout = LAYOUTS[bank_format.layout]
         rows = _rows(group.sort_values("payment_id"), bank_format)
         if layout.by_line:
-            rows["day_count"] = _day_counts(rows, bank_format.name, earlier_today or {})
+            rows["day_count"] = rows["payment_id"].map(counts)
         checked(rows, BankRowSchema, f"银行文件（{bank_format.title}，{account_type}）")
         kind = "personal" if account_type == PERSONAL else "corporate"
         for part, start in enumerate(range(0, len(rows), bank_format.max_rows), start=1):
@@ -98,15 +100,27 @@ def bank_release(
 
 
 def _day_counts(
-    rows: pd.DataFrame, format_name: str, earlier_today: Mapping[tuple[str, str], int]
-) -> list[int]:
-    """Each row's 当日次数: this account's payments in the bank's day, from 1, after those already
-    written today, in file order."""
-    seen: dict[str, int] = {}
-    counts = []
-    for account in rows["account"]:
-        seen[account] = seen.get(account, earlier_today.get((format_name, account), 0)) + 1
-        counts.append(seen[account])
+    kept: pd.DataFrame,
+    formats: dict[str, BankFormat],
+    earlier_today: Mapping[tuple[str, str], int],
+) -> dict[str, int]:
+    """Each payment's 当日次数 in a layout that writes one: this account's payments in the
+    bank's day, from 1, after the highest already written today, across the format's files of
+    the round (対私 first, then 对公; each in file order)."""
+    counting = kept[
+        np.array([LAYOUTS[formats[f].layout].by_line for f in kept["bank_format"]], dtype=bool)
+    ]
+    seen: dict[tuple[str, str], int] = {}
+    counts: dict[str, int] = {}
+    ordered = counting.reset_index(drop=True).sort_values(
+        ["account_type", "payment_id"], ascending=[False, True]
+    )
+    for pid, fmt, account in zip(
+        ordered["payment_id"], ordered["bank_format"], ordered["account"], strict=True
+    ):
+        key = (str(fmt), str(account))
+        seen[key] = seen.get(key, earlier_today.get(key, 0)) + 1
+        counts[str(pid)] = seen[key]
     return counts
 
 

@@ -16,7 +16,11 @@ from policy.money import fen_text
 @dataclass(frozen=True)
 class Match:
     payment_ids: list[str]  # per return row, the payment it answers, or "" if none is sure
-    unmatched: list[str]  # per row not matched, why (Chinese), for a person
+    why: list[str]  # per return row, why it is not matched (Chinese), or "" when it is
+
+    @property
+    def unmatched(self) -> list[str]:
+        return [w for w in self.why if w]
 
 
 def match(rows: pd.DataFrame, lines: pd.DataFrame) -> Match:
@@ -34,13 +38,12 @@ def match(rows: pd.DataFrame, lines: pd.DataFrame) -> Match:
         if count is not None:
             candidates = [c for c in candidates if c[1] == count]
         found.append(candidates[0][0] if len(candidates) == 1 else "")
-        if len(candidates) != 1:
-            why.append(_why(row, count, len(candidates)))
+        why.append("" if len(candidates) == 1 else _why(row, count, len(candidates)))
     claimed = Counter(pid for pid in found if pid)
     for index, pid in enumerate(found):
         if pid and claimed[pid] > 1:
             found[index] = ""
-            why.append(f"{_label(rows.iloc[index])}：与另一行对应同一笔付款（{pid}），均未采用")
+            why[index] = f"{_label(rows.iloc[index])}：与另一行对应同一笔付款（{pid}），均未采用"
     return Match(found, why)
 
 

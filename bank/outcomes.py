@@ -67,13 +67,19 @@ def outcome_of(result: str, reason: str, bank_format: BankFormat | None) -> str:
     if reason.startswith(WHOLE_FILE):
         return FAILED
     own = dict(bank_format.outcomes) if bank_format else {}
+    found = REVIEW
     for table in (own, DEFAULTS):
-        for text in sorted((t for t in table if t != ANY_OTHER), key=len, reverse=True):
-            if text in reason:
-                return table[text]
-    if result == "失败" and ANY_OTHER in own:
-        return own[ANY_OTHER]
-    return REVIEW
+        texts = sorted((t for t in table if t != ANY_OTHER), key=len, reverse=True)
+        match = next((text for text in texts if text in reason), None)
+        if match is not None:
+            found = table[match]
+            break
+    else:
+        if result == "失败" and ANY_OTHER in own:
+            found = own[ANY_OTHER]
+    # Only a row the bank reports as a success pays: a reason text of a failure row never does
+    # (入账不成功 holds 成功).
+    return REVIEW if found == PAID else found
 
 
 def about_the_account(reason: str | None) -> bool:

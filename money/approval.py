@@ -73,6 +73,7 @@ class Approval:
     budgets: list[BudgetLine] = field(default_factory=list)
     by_card: int = 0  # persons paid to their 社保卡
     by_application: int = 0  # persons paid to the application's account (no card, allowed)
+    card_list: str = ""  # the 社保卡持卡库 read, with its sha256
 
     @property
     def released(self) -> int:
@@ -94,7 +95,7 @@ class Approval:
         if self.by_card or self.by_application:
             lines.append(
                 f"  个人补贴：发放至社保卡 {self.by_card} 笔；持卡库无社保卡、按申请账户发放 "
-                f"{self.by_application} 笔"
+                f"{self.by_application} 笔（社保卡持卡库：{self.card_list}）"
             )
         if self.netted_fen:
             lines.append(
@@ -231,6 +232,7 @@ def _decide(
                 budgets=budgets,
                 by_card=channel.by_card,
                 by_application=channel.by_application,
+                card_list=cards.source,
             )
             sheet_name = approval_file_name(batch_id, number)
             pending = _pending(folder, [f.name for f in files] + [sheet_name], number)

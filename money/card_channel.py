@@ -5,7 +5,8 @@ Chinese) when the list cannot be used, the person has no card or more than one, 
 financial function is not activated, the card is lost (挂失) or cancelled (注销), or the holder's
 name differs from the application's. The account an application gives is used only where the
 list has no card for the person and the dated parameter `payment.application_account_allowed`
-allows it on the approval date. Payments to enterprises are left as they are.
+allows it on the approval date. Payments to enterprises are left as they are, and so is a
+re-issue (the original's account, or a correction a second person approved).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def through_cards(
     by_card = by_application = 0
     for index, row in found.iterrows():
         if not PROGRAMS[str(row["program"])].pays_person:
+            continue
+        if str(row.get("original", "") or ""):
+            # A re-issue keeps the account its preparation chose: the original's, or the
+            # correction a second person approved — never the card that just failed.
             continue
         pid, person = str(row["payment_id"]), str(row["beneficiary_id"])
         if missing:

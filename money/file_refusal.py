@@ -4,8 +4,9 @@ payer account was wrong, so nothing in it was paid. Every payment it carried fai
 
 The bank says so on its teller screen or reply (e.g. H019 总金额或总笔数不符), not in a return
 file, so a clerk records it, with the bank's words, and a second person checks it: a file
-wrongly recorded as refused would have its payments paid twice. A file any of whose payments a
-return has already settled was not refused whole, and is not recorded as such.
+wrongly recorded as refused would have its payments paid twice. Only a file recorded as sent
+may be refused, and only while no return has answered any of its payments (a 转下批, a 发送超时
+or any result means the bank loaded it).
 """
 
 from __future__ import annotations
@@ -53,11 +54,21 @@ def refuse_file(
         carried = store.payments_of_file(connection, file_name)
         if not carried:
             raise SettleRefused(f"登记库中没有银行文件 {file_name}（请写文件名，如 …-01.txt）")
-        settled = [p["payment_id"] for p in carried if p["state"] not in OPEN]
-        if settled:
+        unsent = [p["payment_id"] for p in carried if p["state"] == "released"]
+        if unsent:
             raise SettleRefused(
-                f"银行文件 {file_name} 中已有 {len(settled)} 笔不在待回盘状态（如 "
-                f"{settled[0]}），该文件不是整批退回：请按回盘逐笔对账"
+                f"银行文件 {file_name} 尚未登记报送银行（subsidy sent），不能登记为整批退回："
+                "未报送的文件请勿上传，如需作废请退回本轮"
+            )
+        answered = [
+            p["payment_id"]
+            for p in carried
+            if p["state"] not in OPEN or p["bank_status"] or p["answered"]
+        ]
+        if answered:
+            raise SettleRefused(
+                f"银行文件 {file_name} 中已有 {len(answered)} 笔有银行回盘结果（如 "
+                f"{answered[0]}），说明银行已受理该文件，不是整批退回：请按回盘逐笔对账"
             )
         ids = [p["payment_id"] for p in carried]
         sent = store.payments_as_sent(connection, ids)

@@ -199,16 +199,27 @@ def _apply(
 
 def _identified(connection: Connection, rows: pd.DataFrame, result: Reconciliation) -> pd.DataFrame:
     """The rows with their payment ids: a report of a layout without a reference field matched
-    on account, name, amount and 当日次数 among the payments of its format and business day."""
+    on account, name, amount and 当日次数 among the payments of its format and business day; a
+    row of any other layout without a payment id is listed, not applied."""
     blank = rows["payment_id"].astype(str).str.strip() == ""
     if not blank.any():
         return rows
+    by_line = blank & rows["file_date"].notna()
+    for position in rows.index[blank & ~by_line]:
+        result.not_applied.append(f"第{position + 1}条回盘记录：付款编号为空，未采用")
     found = rows.copy()
-    for (format_name, day), group in rows[blank].groupby(["bank_format", "file_date"]):
-        lines = store.lines_of_day(connection, str(format_name), day)
-        matched = match(group, lines)
+    for (format_name, day), group in rows[by_line].groupby(["bank_format", "file_date"]):
+        matched = match(group, store.lines_of_day(connection, str(format_name), day))
         found.loc[group.index, "payment_id"] = matched.payment_ids
-        result.not_applied += matched.unmatched
+        # A payment the bank kept (转下批, 发送超时) is answered in a later day's report.
+        later = group[[not pid for pid in matched.payment_ids]]
+        kept = store.lines_still_at_bank(connection, str(format_name), day)
+        again = match(later, kept) if len(later) and len(kept) else None
+        for position, index in enumerate(later.index):
+            if again is not None and again.payment_ids[position]:
+                found.loc[index, "payment_id"] = again.payment_ids[position]
+            else:
+                result.not_applied.append(matched.why[list(group.index).index(index)])
     return found
 
 
@@ -235,7 +246,7 @@ def _outcome(
     if state in SETTLED:
         return f"{pid}：已{_STATE_TEXT[state]}，再次出现的结果“{said}”未采用"
     if outcome == REVIEW:
-        return f"{pid}：银行处理结果“{said}”未在该银行格式中定义含义，仍为已报送，须人工核对"
+        return f"{pid}：银行处理结果“{said}”须人工核对（未定义含义，或可能是重复报送），仍为已报送"
     if outcome in (PENDING, UNKNOWN):
         return "sent", None
     if outcome in (FAILED, FAILED_ACCOUNT):

@@ -7,12 +7,16 @@ credit that returns a payment (退汇) — with a note when the registry still h
 
 A debit answers a payment of the same counterparty account and amount (what the bank paid, else
 what the file carried). The statement is identified by its sha256: the same file again changes
-nothing; later statements see the debits earlier ones matched. `verify` shows the totals.
+nothing; later statements see the debits earlier ones matched, and a line an earlier statement
+already recorded (a monthly statement over the days of daily ones) is not counted again. A debit
+for a payment recorded as failed (the bank took the money after all: a refusal recorded wrongly,
+or a failure paid anyway) is listed. `verify` shows the totals.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +37,12 @@ FINDINGS = {
     "double": "重复借方（同一支付第二次扣款）",
     "unrequested": "无对应支付的借方",
     "ambiguous": "对应多笔支付，无法确定",
+    "failed_debit": "借方对应登记为支付失败或已重新支付的付款（可能重复支付）",
+    "seen_before": "此前的对账单已有同一笔交易",
     "reversal_credit": "退汇贷方",
     "other_credit": "其他贷方",
 }
+SETTLED_AS_FAILED = ("failed", "reissued")
 
 
 @dataclass
@@ -56,27 +63,40 @@ class StatementCheck:
         return "\n".join(lines)
 
 
-def found_lines(lines: pd.DataFrame, payments: pd.DataFrame) -> list[tuple[str, str | None]]:
+def found_lines(
+    lines: pd.DataFrame, payments: pd.DataFrame, seen: Counter[tuple[object, ...]] | None = None
+) -> list[tuple[str, str | None]]:
     """(finding, payment id) of each statement line, in order; `payments` as
-    `registry.statements.debitable` gives them (a debit matched earlier is `debited`)."""
+    `registry.statements.debitable` gives them (a debit matched earlier is `debited`); `seen`,
+    the lines earlier statements already recorded (an overlapping statement repeats them)."""
     debited = set(payments.loc[payments["debited"], "payment_id"])
+    states = dict(zip(payments["payment_id"], payments["state"], strict=True))
     by_key: dict[tuple[str, int], list[str]] = {}
     for row in payments.itertuples(index=False):
         by_key.setdefault((str(row.account), int(row.amount)), []).append(str(row.payment_id))
+    before = Counter(seen or {})
     found: list[tuple[str, str | None]] = []
     for line in lines.itertuples(index=False):
+        key = line_key(line)
+        if before[key] > 0:
+            before[key] -= 1
+            found.append(("seen_before", None))
+            continue
         candidates = by_key.get((str(line.account), int(line.amount)), [])
         if line.direction == CREDIT:
-            found.append(
-                ("reversal_credit", candidates[0])
-                if len(candidates) == 1
-                else ("other_credit", None)
-            )
+            if len(candidates) > 1:
+                found.append(("ambiguous", None))
+            elif candidates:
+                found.append(("reversal_credit", candidates[0]))
+            else:
+                found.append(("other_credit", None))
             continue
         open_ = [p for p in candidates if p not in debited]
         if len(open_) == 1:
             debited.add(open_[0])
-            found.append(("matched", open_[0]))
+            # A debit for a payment recorded as failed: the bank took the money after all.
+            kind = "failed_debit" if states.get(open_[0]) in SETTLED_AS_FAILED else "matched"
+            found.append((kind, open_[0]))
         elif len(open_) > 1:
             found.append(("ambiguous", None))
         elif candidates:
@@ -84,6 +104,12 @@ def found_lines(lines: pd.DataFrame, payments: pd.DataFrame) -> list[tuple[str, 
         else:
             found.append(("unrequested", None))
     return found
+
+
+def line_key(line: object) -> tuple[object, ...]:
+    """What makes two statements' lines the same transaction: date, direction, amount,
+    counterparty account and summary."""
+    return tuple(getattr(line, c) for c in ("date", "direction", "amount", "account", "summary"))
 
 
 def without_debit(
@@ -127,7 +153,8 @@ def reconcile_statement(
             check.already = True
             return check
         payments = store.debitable(connection)
-        found = found_lines(lines, payments)
+        seen = store.recorded_lines(connection, lines["date"].min(), lines["date"].max())
+        found = found_lines(lines, payments, Counter(line_key(row) for row in seen.itertuples()))
         since = min([lines["date"].min(), *filter(None, [store.first_statement_day(connection)])])
         until = lines["date"].max()
         matched = {pid for kind, pid in found if kind == "matched" and pid}
@@ -163,7 +190,7 @@ def reconcile_statement(
     for kind in FINDINGS:
         check.counts[kind] = sum(1 for k, _ in found if k == kind)
     for line, (kind, pid) in zip(lines.itertuples(index=False), found, strict=True):
-        if kind == "matched" or (kind == "other_credit" and not pid):
+        if kind in ("matched", "seen_before", "other_credit"):
             continue
         note = ""
         if kind == "reversal_credit" and states.get(str(pid)) == "paid":

@@ -126,9 +126,10 @@ def record_reissue_batch(
 
 
 def candidates(connection: Connection) -> pd.DataFrame:
-    """Failed or reversed payments not re-issued (or whose re-issues were all sent back), with
-    what was sent: original_payment_id, program, period, beneficiary_id, amount, state, city,
-    name, bank, account, reason; `at_bank` when the same beneficiary, programme and year has a
+    """Failed or reversed payments not re-issued (or whose re-issues were all sent back or held
+    at their approval), with what was sent: original_payment_id, program, period,
+    beneficiary_id, amount, state, city, name, bank, account, reason, account_problem (as the
+    bank's format said, None before it did); `at_bank` when the same beneficiary, programme and year has a
     payment released or sent; `attempt`, the re-issues tried before; `superseded`, a later
     payment that already paid a failed one's place ("" if none)."""
     reissued = (
@@ -136,7 +137,7 @@ def candidates(connection: Connection) -> pd.DataFrame:
         .outerjoin(payment_states, payment_states.c.payment_id == payments.c.payment_id)
         .where(
             payments.c.kind == REISSUE,
-            func.coalesce(payment_states.c.state, "prepared") != "sent_back",
+            func.coalesce(payment_states.c.state, "prepared").not_in(["sent_back", "held"]),
         )
     )
     frame = pd.DataFrame(
@@ -153,6 +154,7 @@ def candidates(connection: Connection) -> pd.DataFrame:
                 payment_states.c.sent_bank,
                 payment_states.c.sent_account,
                 payment_states.c.bank_reason,
+                payment_states.c.account_problem,
             )
             .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
             .where(
@@ -172,6 +174,7 @@ def candidates(connection: Connection) -> pd.DataFrame:
             "bank",
             "account",
             "reason",
+            "account_problem",
         ],
     )
     at_bank = set(

@@ -268,12 +268,17 @@ def free_claims(connection: Connection, batch_id: str, round_: int) -> None:
 def counted_today(
     connection: Connection, formats: list[str], day: Any
 ) -> dict[tuple[str, str], int]:
-    """Per (format, account), the payments already written in files of these formats for the
-    bank's business day `day` (a bank core's 当日次数 goes on from them)."""
+    """Per (format, account), the highest 当日次数 already written in files of these formats for
+    the bank's business day `day`, leaving out files the bank refused whole (a bank core's
+    当日次数 goes on from it, never repeating one)."""
     if not formats:
         return {}
     rows = connection.execute(
-        select(bank_files.c.bank_format, payment_states.c.sent_account, func.count())
+        select(
+            bank_files.c.bank_format,
+            payment_states.c.sent_account,
+            func.max(payment_states.c.day_count),
+        )
         .join(
             payment_states,
             and_(

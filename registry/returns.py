@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 
-from registry.tables import bank_files, bank_returns, payment_states, payments
+from registry.tables import bank_files, bank_returns, payment_events, payment_states, payments
 
 CHUNK = 500
 
@@ -74,6 +74,19 @@ def record_return(connection: Connection, **values: Any) -> None:
 def lines_of_day(connection: Connection, bank_format: str, day: Any) -> pd.DataFrame:
     """The payments written in files of this format for the bank's business day `day`, as their
     lines carried them: payment_id, account, name, amount (fen), day_count."""
+    return _lines(
+        connection,
+        bank_files.c.bank_format == bank_format,
+        bank_files.c.business_date == day,
+        # a file the bank refused whole was never loaded: no report answers its lines
+        or_(
+            payment_states.c.bank_reason.is_(None),
+            ~payment_states.c.bank_reason.startswith("整批退回"),
+        ),
+    )
+
+
+def _lines(connection: Connection, *conditions: Any) -> pd.DataFrame:
     rows = connection.execute(
         select(
             payment_states.c.payment_id,
@@ -83,21 +96,37 @@ def lines_of_day(connection: Connection, bank_format: str, day: Any) -> pd.DataF
             payment_states.c.day_count,
         )
         .join(bank_files, bank_files.c.file_name == payment_states.c.bank_file)
-        .where(
-            bank_files.c.bank_format == bank_format,
-            bank_files.c.business_date == day,
-            payment_states.c.day_count.is_not(None),
-        )
+        .where(payment_states.c.day_count.is_not(None), *conditions)
     ).all()
     return pd.DataFrame(rows, columns=["payment_id", "account", "name", "amount", "day_count"])
 
 
 def payments_of_file(connection: Connection, file_name: str) -> list[dict[str, Any]]:
-    """The payments a recorded bank file carried, with their states (batch_id, state)."""
+    """The payments a recorded bank file carried: payment_id, batch_id, state, bank_status,
+    answered (a bank return applied to it: the bank loaded the file)."""
+    answered = select(payment_events.c.payment_id).where(payment_events.c.event == "bank_return")
     rows = connection.execute(
-        select(payment_states.c.payment_id, payments.c.batch_id, payment_states.c.state)
+        select(
+            payment_states.c.payment_id,
+            payments.c.batch_id,
+            payment_states.c.state,
+            payment_states.c.bank_status,
+            payment_states.c.payment_id.in_(answered).label("answered"),
+        )
         .join(payments, payments.c.payment_id == payment_states.c.payment_id)
         .where(payment_states.c.bank_file == file_name)
         .order_by(payment_states.c.payment_id)
     ).mappings()
     return [dict(row) for row in rows]
+
+
+def lines_still_at_bank(connection: Connection, bank_format: str, before: Any) -> pd.DataFrame:
+    """The lines of this format's files of business days before `before` whose payments the
+    bank still holds (转下批/处理中) or could not answer (发送超时/状态未知), as `lines_of_day`."""
+    return _lines(
+        connection,
+        bank_files.c.bank_format == bank_format,
+        bank_files.c.business_date < before,
+        payment_states.c.state == "sent",
+        payment_states.c.bank_status.in_(["pending", "unknown"]),
+    )

@@ -95,3 +95,18 @@ def findings(connection: Connection) -> pd.DataFrame:
         )
     ).all()
     return pd.DataFrame(rows, columns=["direction", "amount_fen", "finding", "payment_id", "date"])
+
+
+def recorded_lines(connection: Connection, first: dt.date, last: dt.date) -> pd.DataFrame:
+    """The lines earlier statements recorded between these days: date, direction, amount,
+    account, summary."""
+    rows = connection.execute(
+        select(
+            statement_lines.c.date,
+            statement_lines.c.direction,
+            statement_lines.c.amount_fen,
+            statement_lines.c.account,
+            statement_lines.c.summary,
+        ).where(statement_lines.c.date >= first, statement_lines.c.date <= last)
+    ).all()
+    return pd.DataFrame(rows, columns=["date", "direction", "amount", "account", "summary"])

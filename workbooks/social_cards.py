@@ -9,6 +9,7 @@ as an empty list (an empty list, its header and no rows, is a valid one).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,7 @@ HEADER_SEARCH_ROWS = 10
 class SocialCards:
     cards: pd.DataFrame  # id_number, name, account, bank, activation, status, row
     missing: str = ""  # why the list cannot be used; "" when it can
+    source: str = ""  # the workbook it was read from and its sha256, as the approval names it
 
     @property
     def usable(self) -> bool:
@@ -44,26 +46,27 @@ def read_social_cards(folder: Path | None) -> SocialCards:
     if folder is None or not Path(folder).is_dir():
         where = "未指定参考名单文件夹" if folder is None else f"参考名单文件夹 {folder} 不存在"
         return _missing(where)
-    found: list[tuple[str, list[list[object]]]] = []
+    found: list[tuple[Path, list[list[object]]]] = []
     unreadable: list[str] = []
     for path in list_inputs([Path(folder)]).workbooks:
         try:
             book = open_workbook(path)
             if SHEET in book.sheet_names:
-                found.append((path.name, book.get_sheet_by_name(SHEET).to_python()))
+                found.append((path, book.get_sheet_by_name(SHEET).to_python()))
         except (CalamineError, OSError, ValueError):
             unreadable.append(path.name)
     if not found:
         also = f"（其中 {'、'.join(unreadable)} 无法读取）" if unreadable else ""
         return _missing(f"在 {folder} 中没有找到“{SHEET}”工作表{also}")
     if len(found) > 1:
-        names = "、".join(name for name, _ in found)
+        names = "、".join(path.name for path, _ in found)
         return _missing(f"“{SHEET}”出现在 {len(found)} 个工作簿中（{names}），无法确定以哪一份为准")
-    name, rows = found[0]
+    path, rows = found[0]
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
-        return SocialCards(_cards(rows))
+        return SocialCards(_cards(rows), source=f"{path} sha256 {digest}")
     except ValueError as problem:
-        return _missing(f"{name}：{problem}")
+        return _missing(f"{path.name}：{problem}")
 
 
 def _missing(why: str) -> SocialCards:

@@ -25,7 +25,7 @@ def statement_rows(data: bytes, header_words: tuple[str, ...]) -> pd.DataFrame:
                 if not any(str(c).strip() for c in found):
                     continue
                 for header, value in zip(cells, found, strict=False):
-                    if "账号" in header and _lost_digits(value):
+                    if any(w in header for w in ("账号", "帐号", "账户")) and _lost_digits(value):
                         raise ValueError(
                             f"第{number}行的“{header}”是超过15位的数字，已丢失位数：请银行以文本导出"
                         )

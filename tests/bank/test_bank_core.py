@@ -212,7 +212,26 @@ def test_outcomes__each_reason_means_one_thing(result: str, reason: str, outcome
     assert outcome_of(result, reason, FORMATS["generic"]) == outcome
 
 
+def test_bank_core__one_account_in_the_personal_and_the_corporate_file_never_repeats_a_count() -> (
+    None
+):
+    both = pd.DataFrame(
+        [
+            payment("P01", "张三", "6210000000000000001", 100),
+            payment("P02", "张三", "6210000000000000001", 200, "stabilization_refund"),
+        ]
+    )
+    release = bank_release(both, FORMATS, "b1", 0, ON, {("rural_core", "6210000000000000001"): 3})
+    counts = {
+        pid: c for f in release.files for pid, c in zip(f.payment_ids, f.day_counts, strict=True)
+    }
+    assert counts == {"P01": 4, "P02": 5}  # after the highest written today, 对私 first
+
+
 def test_outcomes__a_bank_cores_own_texts_and_an_unmapped_one() -> None:
+    # A failure report's text never pays, though it holds 成功 (入账不成功, 冲正成功).
+    assert outcome_of("失败", "入账不成功", CORE) == REVIEW
+    assert outcome_of("失败", "冲正成功", CORE) == REVERSED
     assert outcome_of("失败", "代理次数错误！应该为[2]", CORE) == FAILED
     assert outcome_of("失败", "介质状态异常！", CORE) == FAILED_ACCOUNT
     assert outcome_of("失败", "未处理记录重复", CORE) == REVIEW

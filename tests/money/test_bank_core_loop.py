@@ -114,19 +114,20 @@ def seeded(registry: Registry) -> None:
             )
 
 
-TITLE = "[1046-某某人社局]批量导入{kind}记录[0101-20210105]"
+TITLE = "[1046-某某人社局]批量导入{kind}记录[0101-{day}]"
 SUCCESS_HEAD = "│代理编号│客户姓名│交易金额│证件号码│账号│处理结果│"
 FAILURE_HEAD = "│代理编号│客户姓名│账号│金额│次数│处理结果│"
 
 
-def success(*rows: tuple[str, str, str]) -> str:
+def success(*rows: tuple[str, str, str], day: str = "20210105") -> str:
     body = [f"│ │{name}│{amount}│{WORKER}│{account}│成功│" for name, account, amount in rows]
-    return "\n".join([TITLE.format(kind="成功"), SUCCESS_HEAD, *body, "│合计│0│0.00│││││"]) + "\n"
+    title = TITLE.format(kind="成功", day=day)
+    return "\n".join([title, SUCCESS_HEAD, *body, "│合计│0│0.00│││││"]) + "\n"
 
 
-def failure(*rows: tuple[str, str, str, int, str]) -> str:
+def failure(*rows: tuple[str, str, str, int, str], day: str = "20210105") -> str:
     body = [f"│ │{n}│{a}│{amount}│{c}│{why}│" for n, a, amount, c, why in rows]
-    return "\n".join([TITLE.format(kind="失败"), FAILURE_HEAD, *body]) + "\n"
+    return "\n".join([TITLE.format(kind="失败", day=day), FAILURE_HEAD, *body]) + "\n"
 
 
 def states(registry: Registry) -> dict[str, tuple[str, str | None, bool | None]]:
@@ -181,6 +182,21 @@ def test_bank_core_loop__reports_matched_refusal_reissued_pending_then_paid_time
         assert found["P1"][0] == found["P2"][0] == "sent"
         assert_balances(registry)
 
+        # A file not recorded as sent cannot be refused (it was never uploaded).
+        with registry.engine.begin() as connection:
+            connection.execute(
+                update(payment_states)
+                .where(payment_states.c.bank_file == "F2")
+                .values(state="released")
+            )
+        with pytest.raises(SettleRefused, match="尚未登记报送"):
+            refuse_file(registry, "F2", "总金额或总笔数不符", "经办员", "复核员")
+        with registry.engine.begin() as connection:
+            connection.execute(
+                update(payment_states)
+                .where(payment_states.c.bank_file == "F2")
+                .values(state="sent")
+            )
         # The second file is refused whole by the bank: a second person must check it.
         with pytest.raises(SettleRefused, match="另一人复核"):
             refuse_file(registry, "F2", "总金额或总笔数不符", "经办员", "经办员")
@@ -188,18 +204,27 @@ def test_bank_core_loop__reports_matched_refusal_reissued_pending_then_paid_time
         assert refused.failed == 2 and refused.amount_fen == 400_000
         found = states(registry)
         assert found["P2"] == ("failed", None, False) and found["P7"] == ("failed", None, False)
-        with pytest.raises(SettleRefused, match="不是整批退回"):  # b1's file has paid payments
+        with pytest.raises(SettleRefused, match="银行已受理"):  # b1's file has answered payments
             refuse_file(registry, "F1", "总金额或总笔数不符", "经办员", "复核员")
         assert_balances(registry)
 
         # 转下批 then 成功 on a later day's report; 发送超时 for 钱七 stays sent.
-        later = success(("王五", "6210000000000000027", "1800.00"))
+        later = success(("王五", "6210000000000000027", "1800.00"), day="20210106")
         assert reconcile(report(tmp_path, "0later.txt", later), registry, "对账员").paid == 1
         assert states(registry)["P4"] == ("paid", None, None)
         timeout = failure(("钱七", "6210000000000000043", "1200.00", 1, "发送超时"))
         reconcile(report(tmp_path, "1timeout.txt", timeout), registry, "对账员")
         assert states(registry)["P6"] == ("sent", "unknown", None)
         assert_balances(registry)
+
+        # A CSV return row without a payment id is listed, never dropped in silence.
+        blank = tmp_path / "回盘.csv"
+        blank.write_text(
+            "付款编号,账号,户名,金额,结果,失败原因\n,6210000000000000043,钱七,1200.00,退汇,\n",
+            encoding="utf-8",
+        )
+        listed = reconcile(blank, registry, "对账员")
+        assert listed.applied == 0 and any("付款编号为空" in line for line in listed.not_applied)
 
         # Re-issue: the refused file's two to their own accounts (整批退回 is not about them);
         # 李四 waits for a corrected account; 钱七 (unknown) and the unmatched are not touched.
@@ -242,6 +267,8 @@ def test_statement__one_debit_per_paid_payment_doubles_unrequested_and_returns_l
             "double": 1,  # 李四 again: paid twice
             "unrequested": 1,
             "ambiguous": 1,  # 张三's card: P1 and P2 both carried 3000.00 — not guessed
+            "failed_debit": 0,
+            "seen_before": 0,
             "reversal_credit": 1,
             "other_credit": 0,
         }
@@ -255,4 +282,19 @@ def test_statement__one_debit_per_paid_payment_doubles_unrequested_and_returns_l
         assert again.already and "未作任何更改" in again.summary()
         [totals] = statement_totals(registry)
         assert "借方 4 笔" in totals and "重复借方 1 笔" in totals and "退汇贷方 1 笔" in totals
+        # A monthly statement over the same days repeats its lines: not counted again. A debit
+        # for P7, recorded as failed, means the bank took the money after all: listed.
+        with registry.engine.begin() as connection:
+            connection.execute(
+                update(payment_states)
+                .where(payment_states.c.payment_id == "P7")
+                .values(state="failed")
+            )
+        monthly = tmp_path / "月对账单.csv"
+        monthly.write_bytes(
+            (STATEMENT + "2021-01-08,借,1000.00,6210000000000000050,吴九,代发\n").encode("gb18030")
+        )
+        month = reconcile_statement(monthly, registry, "对账员")
+        assert month.counts["seen_before"] == 5 and month.counts["failed_debit"] == 1
+        assert any("P7" in line and "可能重复支付" in line for line in month.listed)
         assert_balances(registry)

@@ -78,6 +78,16 @@ def test_card_channel__each_card_state_and_a_person_without_a_card(tmp_path: Pat
     )
 
 
+def test_card_channel__a_reissue_keeps_the_account_its_preparation_chose(tmp_path: Path) -> None:
+    cards = read_social_cards(card_list(tmp_path / "reference"))
+    again = payments().assign(original=["PORIG0", "", "", "", "", "", ""])
+    again.loc[0, "bank_account"] = "6217999999999999999"  # a correction a second person approved
+    done = through_cards(again, cards.cards, cards.missing, application_allowed=False)
+    assert done.payments.loc[0, "bank_account"] == "6217999999999999999"
+    assert "P0" not in set(done.held["payment_id"])
+    assert "社保卡持卡库.xlsx sha256 " in cards.source  # what the approval names
+
+
 def test_card_channel__the_dated_parameter_ends_application_accounts_in_october_2024() -> None:
     policy = load_policy()
     assert policy.value("payment.application_account_allowed", dt.date(2024, 9, 30)) is True
