@@ -221,7 +221,8 @@ def statement_totals(registry: Registry) -> list[str]:
         f"{fen_grouped(int(debits['amount_fen'].sum()))} 元，其中对应支付 "
         f"{int(counts.get('matched', 0))} 笔；重复借方 {int(counts.get('double', 0))} 笔、"
         f"无对应支付 {int(counts.get('unrequested', 0))} 笔、无法确定 "
-        f"{int(counts.get('ambiguous', 0))} 笔；退汇贷方 {int(counts.get('reversal_credit', 0))} 笔"
+        f"{int(counts.get('ambiguous', 0))} 笔、对应支付失败的付款 "
+        f"{int(counts.get('failed_debit', 0))} 笔；退汇贷方 {int(counts.get('reversal_credit', 0))} 笔"
     ]
 
 
