@@ -266,8 +266,10 @@ def _write_folder(folder: Path, batch_id: str, chosen: pd.DataFrame, on: dt.date
     )
     written = {}
     data = payments_csv(chosen)
-    department = str(load_policy().value("publication.department", on))
-    request = funding_request_workbook(chosen, manifest, department)
+    policy = load_policy()
+    department = str(policy.value("publication.department", on))
+    sources = policy.value("payment.fund_source", on)
+    request = funding_request_workbook(chosen, manifest, department, sources)
     for name, content in (("payments.csv", data), (FUNDING_REQUEST, request)):
         written[name] = write_atomic(folder / name, content)
         written[f"rounds/0/{name}"] = write_atomic(kept / name, content)

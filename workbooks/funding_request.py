@@ -1,20 +1,24 @@
 """资金拨付申请表 (SPEC §8): the request a round's cash payments send to the finance department.
 
-One row per cash programme with its count of payments (first payments, 补发 top-ups and
-re-issues of failed or reversed payments apart)
-and their total, a 合计 row, the total in figures and in Chinese capitals (大写, from integer
-fen), and the signature block 经办人 / 复核人 / 审批人 / 日期. Relief and deferral move no money
-and are not on it. Written with the round's other files, before approval; the bank files come
-only with approval (§8).
+One request (a sheet) per fund source (SPEC §8 Fund sources: 稳岗返还 from the
+unemployment-insurance fund, the other cash programmes from 就业补助资金), each with one row per
+cash programme of that source with its count of payments (first payments, 补发 top-ups and
+re-issues of failed or reversed payments apart) and their total, a 合计 row, the source's total in
+figures and in Chinese capitals (大写, from integer fen), and its own signature block 经办人 /
+复核人 / 审批人 / 日期. Relief and deferral move no money and are not on it. Written with the
+round's other files, before approval; the bank files come only with approval (§8).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
 from ledger.manifest import Manifest
 from policy.catalogue import CATALOGUE
 from policy.money import capitals, fen_grouped
+from policy.programme import Programme
 from workbooks.print_setup import page_header, round_name
 from workbooks.xlsx import Column, Table, workbook_bytes
 
@@ -33,10 +37,39 @@ COLUMNS = [
 ]
 
 
-def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, department: str) -> bytes:
-    """The form for this round's payments (`program`, `kind`, `amount` in fen)."""
+# How each fund source's money reaches the payer account (SPEC §8).
+ROUTES = {"失业保险基金": "财政专户拨入失业保险基金支出户", "就业补助资金": "国库集中支付"}
+
+
+def funding_request_workbook(
+    payments: pd.DataFrame, manifest: Manifest, department: str, sources: Mapping[str, str]
+) -> bytes:
+    """The forms for this round's payments (`program`, `kind`, `amount` in fen), one per fund
+    source; `sources`: each cash programme's fund source (the dated `payment.fund_source`)."""
+    cash = [p for p in CATALOGUE if p.is_cash]
+    funds = list(dict.fromkeys(sources[p.code] for p in cash))
+    tables = [
+        _request(
+            payments[payments["program"].isin([p.code for p in cash if sources[p.code] == fund])],
+            [p for p in cash if sources[p.code] == fund],
+            manifest,
+            department,
+            fund,
+        )
+        for fund in funds
+    ]
+    return workbook_bytes(tables, page_head=page_header(SHEET, manifest.batch_id, manifest.round))
+
+
+def _request(
+    payments: pd.DataFrame,
+    programmes: list[Programme],
+    manifest: Manifest,
+    department: str,
+    fund: str,
+) -> Table:
     rows = []
-    for programme in (p for p in CATALOGUE if p.is_cash):
+    for programme in programmes:
         paid = payments[payments["program"] == programme.code]
         topups = int((paid["kind"] == "topup").sum())
         reissues = int((paid["kind"] == "reissue").sum())
@@ -53,13 +86,14 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
             ]
         )
     total = int(payments["amount"].sum())
-    table = Table(
-        SHEET,
+    return Table(
+        f"{SHEET}（{fund}）",
         COLUMNS,
         pd.DataFrame(rows, columns=[c.header for c in COLUMNS]),
         titled=True,
         lines_above=[
             (SHEET, _purpose(manifest)),
+            ("资金来源", f"{fund}（{ROUTES.get(fund, '')}）" if fund in ROUTES else fund),
             ("批次号", manifest.batch_id),
             ("申请单位", department),
             ("审核基准日", manifest.as_of),
@@ -70,7 +104,6 @@ def funding_request_workbook(payments: pd.DataFrame, manifest: Manifest, departm
         total=True,
         lines_below=[SIGNATURES],
     )
-    return workbook_bytes([table], page_head=page_header(SHEET, manifest.batch_id, manifest.round))
 
 
 def _purpose(manifest: Manifest) -> str:

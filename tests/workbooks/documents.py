@@ -53,7 +53,12 @@ def write_batch_documents(
     written.append(
         _write(
             folder / FUNDING_REQUEST,
-            funding_request_workbook(settled.payments, figures, DEPARTMENT),
+            funding_request_workbook(
+                settled.payments,
+                figures,
+                DEPARTMENT,
+                POLICY.value("payment.fund_source", dt.date.fromisoformat(figures.as_of)),
+            ),
         )
     )
     failing = settled.decisions[settled.decisions["outcome"] != "approved"]

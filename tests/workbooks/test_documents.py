@@ -81,5 +81,5 @@ def test_documents__print_whole_widths_with_headers_and_page_numbers(
         assert_prints_whole_widths(printed, shown, len(pages[path]), wide=across(path))
         counts[name] = len(pages[path])
     assert counts["case-1/ledger.xlsx"] <= 28  # registers split per city; 待复核 across pages
-    assert counts["case-1/资金拨付申请表.xlsx"] == 1
+    assert counts["case-1/资金拨付申请表.xlsx"] == 2  # one request per fund source
     print("\n".join(f"{n}: {c} 页" for n, c in sorted(counts.items())))
