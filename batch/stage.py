@@ -66,11 +66,8 @@ def stage_outputs(
     crash_point("staging")
     both("payments.csv", outputs.payments_csv(settled.payments))
     department = str(policy.value("publication.department", identity.as_of))
-    sources = policy.value("payment.fund_source", identity.as_of)
-    both(
-        FUNDING_REQUEST,
-        funding_request_workbook(settled.payments, manifest, department, sources),
-    )
+    funds = policy.value("payment.fund_source", identity.as_of)
+    both(FUNDING_REQUEST, funding_request_workbook(settled.payments, manifest, department, funds))
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
     issuer = Issuer(

@@ -37,6 +37,9 @@ COLUMNS = [
 ]
 
 
+# A cash programme the parameter names no fund source for gets a request of its own under this
+# name, for a person to see, never another source's.
+UNNAMED = "资金来源未指定"
 # How each fund source's money reaches the payer account (SPEC §8).
 ROUTES = {"失业保险基金": "财政专户拨入失业保险基金支出户", "就业补助资金": "国库集中支付"}
 
@@ -47,11 +50,12 @@ def funding_request_workbook(
     """The forms for this round's payments (`program`, `kind`, `amount` in fen), one per fund
     source; `sources`: each cash programme's fund source (the dated `payment.fund_source`)."""
     cash = [p for p in CATALOGUE if p.is_cash]
-    funds = list(dict.fromkeys(sources[p.code] for p in cash))
+    fund_of = {p.code: str(sources.get(p.code, UNNAMED)) for p in cash}
+    funds = list(dict.fromkeys(fund_of.values()))
     tables = [
         _request(
-            payments[payments["program"].isin([p.code for p in cash if sources[p.code] == fund])],
-            [p for p in cash if sources[p.code] == fund],
+            payments[payments["program"].isin([c for c, f in fund_of.items() if f == fund])],
+            [p for p in cash if fund_of[p.code] == fund],
             manifest,
             department,
             fund,
@@ -93,7 +97,7 @@ def _request(
         titled=True,
         lines_above=[
             (SHEET, _purpose(manifest)),
-            ("资金来源", f"{fund}（{ROUTES.get(fund, '')}）" if fund in ROUTES else fund),
+            ("资金来源", _source_line(fund)),
             ("批次号", manifest.batch_id),
             ("申请单位", department),
             ("审核基准日", manifest.as_of),
@@ -104,6 +108,12 @@ def _request(
         total=True,
         lines_below=[SIGNATURES],
     )
+
+
+def _source_line(fund: str) -> str:
+    if fund == UNNAMED:
+        return f"{UNNAMED}：请在政策参数 payment.fund_source 中为该项目指定资金来源"
+    return f"{fund}（{ROUTES[fund]}）" if fund in ROUTES else fund
 
 
 def _purpose(manifest: Manifest) -> str:
