@@ -50,12 +50,9 @@ from policy.parameters import PolicySet
 from registry import releases as store
 from registry.database import Connection, Registry, serialized
 from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
-from workbooks.social_cards import SocialCards
+from workbooks.social_cards import SocialCards, no_card_list
 
-NO_CARD_LIST = SocialCards(
-    pd.DataFrame(columns=["id_number", "name", "account", "bank", "activation", "status", "row"]),
-    "审批时未提供参考名单文件夹",
-)
+NO_CARD_LIST = no_card_list("审批时未提供参考名单文件夹")
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 RELEASE_LOCK = 0x5B51D2  # PostgreSQL advisory lock: approvals run one at a time

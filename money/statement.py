@@ -25,6 +25,7 @@ import pandas as pd
 
 from bank.formats import BankFormat, load_formats
 from bank.statement import CREDIT, DEBIT, read_statement
+from ledger.masking import mask_account
 from ledger.outputs import file_sha256
 from policy.money import fen_grouped
 from registry import statements as store
@@ -198,7 +199,7 @@ def reconcile_statement(
         which = f"（付款 {pid}）" if pid else ""
         check.listed.append(
             f"第{line.line}行 {line.date} {'借' if line.direction == DEBIT else '贷'} "
-            f"{fen_grouped(int(line.amount))} 元 {_masked(str(line.account))} {line.name}："
+            f"{fen_grouped(int(line.amount))} 元 {mask_account(str(line.account))} {line.name}："
             f"{FINDINGS[kind]}{which}{note}"
         )
     check.missing = [
@@ -224,7 +225,3 @@ def statement_totals(registry: Registry) -> list[str]:
         f"{int(counts.get('ambiguous', 0))} 笔、对应支付失败的付款 "
         f"{int(counts.get('failed_debit', 0))} 笔；退汇贷方 {int(counts.get('reversal_credit', 0))} 笔"
     ]
-
-
-def _masked(account: str) -> str:
-    return account[:4] + "****" + account[-4:] if len(account) > 8 else account

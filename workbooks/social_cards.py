@@ -45,7 +45,7 @@ class SocialCards:
 def read_social_cards(folder: Path | None) -> SocialCards:
     if folder is None or not Path(folder).is_dir():
         where = "未指定参考名单文件夹" if folder is None else f"参考名单文件夹 {folder} 不存在"
-        return _missing(where)
+        return no_card_list(where)
     found: list[tuple[Path, list[list[object]]]] = []
     unreadable: list[str] = []
     for path in list_inputs([Path(folder)]).workbooks:
@@ -57,19 +57,22 @@ def read_social_cards(folder: Path | None) -> SocialCards:
             unreadable.append(path.name)
     if not found:
         also = f"（其中 {'、'.join(unreadable)} 无法读取）" if unreadable else ""
-        return _missing(f"在 {folder} 中没有找到“{SHEET}”工作表{also}")
+        return no_card_list(f"在 {folder} 中没有找到“{SHEET}”工作表{also}")
     if len(found) > 1:
         names = "、".join(path.name for path, _ in found)
-        return _missing(f"“{SHEET}”出现在 {len(found)} 个工作簿中（{names}），无法确定以哪一份为准")
+        return no_card_list(
+            f"“{SHEET}”出现在 {len(found)} 个工作簿中（{names}），无法确定以哪一份为准"
+        )
     path, rows = found[0]
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
         return SocialCards(_cards(rows), source=f"{path} sha256 {digest}")
     except ValueError as problem:
-        return _missing(f"{path.name}：{problem}")
+        return no_card_list(f"{path.name}：{problem}")
 
 
-def _missing(why: str) -> SocialCards:
+def no_card_list(why: str) -> SocialCards:
+    """A list that cannot be used, and why: every person it would pay is held."""
     return SocialCards(pd.DataFrame(columns=[*HEADERS.values(), "row"]), why)
 
 

@@ -7,34 +7,32 @@ from __future__ import annotations
 
 import pandas as pd
 
+from validators.cleaning import LOST_DIGITS_MESSAGE, clean_account
 from workbooks.bank_return_sheet import cell_text, first_sheet
 
-MOST_EXACT_DIGITS = 15
+ACCOUNT_WORDS = ("账号", "帐号", "账户")
 
 
 def statement_rows(data: bytes, header_words: tuple[str, ...]) -> pd.DataFrame:
     """The rows under the first header row holding any of `header_words`; a `ValueError` (a
     Chinese sentence) when the bytes are not a workbook this system may read, have no such
-    header, or hold an account as a number that lost digits."""
+    header, or hold an account as a number that lost digits (`validators.cleaning`)."""
     rows = first_sheet(data)
     for position, row in enumerate(rows):
         cells = [str(c).strip() for c in row]
         if any(word in cells for word in header_words):
-            body = []
-            for number, found in enumerate(rows[position + 1 :], start=position + 2):
-                if not any(str(c).strip() for c in found):
-                    continue
-                for header, value in zip(cells, found, strict=False):
-                    if any(w in header for w in ("账号", "帐号", "账户")) and _lost_digits(value):
-                        raise ValueError(
-                            f"第{number}行的“{header}”是超过15位的数字，已丢失位数：请银行以文本导出"
-                        )
-                body.append([cell_text(c) for c in found])
-            return pd.DataFrame(body, columns=cells)
+            numbers = [
+                n
+                for n, r in enumerate(rows[position + 1 :], start=position + 2)
+                if any(str(c).strip() for c in r)
+            ]
+            body = [rows[n - 1] for n in numbers]
+            raw = pd.DataFrame([list(r) + [""] * (len(cells) - len(r)) for r in body], dtype=object)
+            for at, header in enumerate(cells):
+                if any(w in header for w in ACCOUNT_WORDS) and at in raw:
+                    damaged = clean_account(raw[at]).unreadable
+                    if damaged.any():
+                        number = numbers[int(damaged.to_numpy().nonzero()[0][0])]
+                        raise ValueError(f"第{number}行的“{header}”{LOST_DIGITS_MESSAGE}")
+            return pd.DataFrame([[cell_text(c) for c in r] for r in body], columns=cells)
     raise ValueError("对账单工作簿中找不到含“对方账号”的表头行")
-
-
-def _lost_digits(value: object) -> bool:
-    if isinstance(value, float):
-        return len(f"{value:.0f}".lstrip("-")) > MOST_EXACT_DIGITS or "e" in repr(value)
-    return isinstance(value, int) and len(str(abs(value))) > MOST_EXACT_DIGITS
