@@ -259,3 +259,32 @@ def test_approve_and_sent__a_reviewer_filling_in_the_batchs_ledger_blocks_neithe
     with Registry(url) as registry:
         approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
         assert mark_sent(folder, PREPARER, registry, 0) > 0
+
+
+def test_kill_9__after_a_file_refusals_commit_the_next_command_completes_its_log(
+    tmp_path: Path,
+) -> None:
+    """`refuse-file` killed after its registry commit: `verify` names the missing
+    `file_refused` events, and the next command on the batch (here `sent`, itself refused)
+    appends them, once."""
+    url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
+    folder = run_round(tmp_path / "out", url)
+    with Registry(url) as registry:
+        approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
+        mark_sent(folder, PREPARER, registry)
+    [icbc] = (folder / "bank").glob("*-fixed_gb18030-*")
+    refusing = ("refuse-file", icbc.name, "--reason", "总金额或总笔数不符")
+    people = ("--by", PREPARER, "--checker", APPROVER, "--registry", url)
+    killed = subsidy(*refusing, *people, crash_at="refusal-committed")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert folder_problems(folder, url) != []  # the log lacks what the registry committed
+    again = subsidy("sent", str(folder), "--by", PREPARER, "--registry", url)
+    assert again.returncode == 1 and "已报送银行" in again.stderr
+    events = [json.loads(line) for line in (folder / "audit.jsonl").read_text().splitlines()]
+    refused = [e for e in events if e["event"] == "file_refused"]
+    assert len(refused) == 3 and all("整批退回" in e["reason"] for e in refused)
+    assert folder_problems(folder, url) == []
+    assert money_proof(folder, url)[1] == []
+    subsidy("sent", str(folder), "--by", PREPARER, "--registry", url)  # nothing twice
+    lines = (folder / "audit.jsonl").read_text().splitlines()
+    assert sum('"event":"file_refused"' in line for line in lines) == 3
