@@ -1,8 +1,10 @@
 """The bank files of one approved round (SPEC §8), built in memory; `money.approval` writes them.
 
-Each payment goes to the format of its bank (`bank.formats.format_for`) and to 对公 (an
-enterprise) or 对私 (a worker's card) by its programme; one file per format and account type,
-split at the format's `max_rows`. A payment the file cannot carry faithfully is *held* instead
+Each payment goes to the format of its *paying bank* (`bank.formats.format_for`; the
+`paying_bank` column `money.paying` sets, else the beneficiary's bank) and to 对公 (an
+enterprise) or 对私 (a worker's card) by its programme; one file per format, account type and
+payer account (the `payer` column: the fund source's code, in the file name), split at the
+format's `max_rows`. A payment the file cannot carry faithfully is *held* instead
 of written: an account that is not 8–32 digits, an empty name, a name the format's encoding
 cannot hold (never written as `?`) or one longer than its field. Every row written is checked
 with a pandera schema first: a positive amount, an account of digits, a unique payment id that
@@ -20,7 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from bank.formats import BankFormat, format_for
+from bank.formats import GENERIC, BankFormat, format_for
 from bank.layouts import LAYOUTS
 from policy.catalogue import PROGRAMS
 from validators.output_check import checked
@@ -48,6 +50,8 @@ class BankFile:
     data: bytes
     business_date: dt.date | None = None  # the day the bank must load it (a bank core's file)
     day_counts: tuple[int, ...] = ()  # each payment's 当日次数, where the layout writes one
+    fund_source: str = ""  # the fund source whose payer account the file debits
+    payer_account: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,14 +69,18 @@ def bank_release(
     earlier_today: Mapping[tuple[str, str], int] | None = None,
 ) -> BankRelease:
     """`payments`: payment_id, program, beneficiary_id, beneficiary_name, bank_name,
-    bank_account, amount (fen). `earlier_today`: per (format, account), the payments already
+    bank_account, amount (fen); and, at approval, fund_source, payer, payer_account and
+    paying_bank (`money.paying`). `earlier_today`: per (format, account), the payments already
     written today in files of a layout that counts them (a bank core's 当日次数)."""
     frame = _routed(payments, formats)
     held = holds(frame, formats)
     kept = frame[~frame["payment_id"].isin(held["payment_id"])]
     counts = _day_counts(kept, formats, earlier_today or {})
     files: list[BankFile] = []
-    for (format_name, account_type), group in kept.groupby(["bank_format", "account_type"]):
+    keys = ["bank_format", "account_type", "payer", "fund_source", "payer_account", "bank_key"]
+    for (format_name, account_type, payer, source, payer_account, bank), group in kept.groupby(
+        keys
+    ):
         bank_format = formats[str(format_name)]
         layout = LAYOUTS[bank_format.layout]
         rows = _rows(group.sort_values("payment_id"), bank_format)
@@ -82,7 +90,9 @@ def bank_release(
         kind = "personal" if account_type == PERSONAL else "corporate"
         for part, start in enumerate(range(0, len(rows), bank_format.max_rows), start=1):
             chunk = rows.iloc[start : start + bank_format.max_rows]
-            name = f"{batch_id}-r{round_}-{bank_format.name}-{kind}-{part:02d}"
+            fund = f"-{payer}" if payer else ""
+            at = f"-{bank}" if bank else ""
+            name = f"{batch_id}-r{round_}-{bank_format.name}-{kind}{fund}{at}-{part:02d}"
             files.append(
                 BankFile(
                     name=f"{name}.{layout.suffix}",
@@ -94,6 +104,8 @@ def bank_release(
                     data=render(chunk, bank_format, on, f"批次 {batch_id} 第 {round_} 轮"),
                     business_date=on if layout.by_line else None,
                     day_counts=tuple(int(c) for c in chunk["day_count"]) if layout.by_line else (),
+                    fund_source=str(source),
+                    payer_account=str(payer_account),
                 )
             )
     return BankRelease(files, held)
@@ -125,15 +137,32 @@ def _day_counts(
 
 
 def _routed(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFrame:
-    """Each payment with its bank format, account type, and name and account as written."""
+    """Each payment with its bank format (its paying bank's), account type, payer, and name and
+    account as written."""
+    paying = payments["paying_bank"] if "paying_bank" in payments else payments["bank_name"]
+    payments = payments.assign(
+        **{c: payments.get(c, "") for c in ("payer", "fund_source", "payer_account")}
+    )
+    chosen = [format_for(str(b), formats).name for b in paying.fillna("")]
     return payments.assign(
-        bank_format=[format_for(str(b), formats).name for b in payments["bank_name"]],
+        bank_format=chosen,
+        # A specific format serves one bank (a format file per bank); the generic one serves
+        # every other bank, and each of those banks gets files of its own.
+        bank_key=[
+            _file_word(str(b)) if f == GENERIC else ""
+            for b, f in zip(paying.fillna(""), chosen, strict=True)
+        ],
         account_type=[
             PERSONAL if PROGRAMS[p].pays_person else CORPORATE for p in payments["program"]
         ],
         name=payments["beneficiary_name"].fillna("").astype(str).str.strip(),
         account=payments["bank_account"].fillna("").astype(str).str.strip(),
     )
+
+
+def _file_word(bank: str) -> str:
+    """A bank's name as a part of a file name: its letters and digits, at most 24."""
+    return "".join(c for c in bank if c.isalnum())[:24] or "未填开户银行"
 
 
 def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFrame:
@@ -218,9 +247,10 @@ def rows_of(data: bytes, bank_format: BankFormat) -> list[tuple[str, int]]:
     return LAYOUTS[bank_format.layout].rows_of(data, bank_format)
 
 
-def banks_of(file: BankFile, payments: pd.DataFrame) -> str:
-    """The banks a file pays into, in words for a person (`payments` holds `payment_id` and
-    `bank_name`): 中国工商银行、中国农业银行."""
+def banks_of(file: BankFile, payments: pd.DataFrame, column: str = "bank_name") -> str:
+    """The banks of a file's payments, in words for a person (`payments` holds `payment_id`
+    and `column`: the banks paid into, or `paying_bank`, the banks that execute it):
+    中国工商银行、中国农业银行."""
     rows = payments[payments["payment_id"].isin(file.payment_ids)]
-    names = sorted({str(n).strip() for n in rows["bank_name"] if str(n).strip()})
+    names = sorted({str(n).strip() for n in rows[column] if str(n).strip()})
     return "、".join(names) or "（未填开户银行）"

@@ -18,26 +18,41 @@ from bank.layouts import LAYOUTS
 from bank.outcomes import OUTCOMES
 from bank.spec import BankFormat, BankFormatError, Field
 
-__all__ = ["BankFormat", "BankFormatError", "Field", "format_for", "load_formats"]
+__all__ = ["GENERIC", "BankFormat", "BankFormatError", "Field", "format_for", "load_formats"]
 
 FORMATS_DIR = Path(__file__).resolve().parent / "formats"
 GENERIC = "generic"
 
 
 def load_formats(folder: Path = FORMATS_DIR) -> dict[str, BankFormat]:
+    """The formats shipped in `folder`, and, from the shipped folder, the department's own
+    (`SUBSIDY_BANK_FORMATS`: a folder of format files, one per bank, which replace a shipped
+    format of the same `name` — the 单位编号 a rural bank assigned goes there, not here)."""
     demo = os.environ.get("SUBSIDY_DEMO") == "1"
-    formats = {f.name: f for f in (_format(path, demo) for path in sorted(folder.glob("*.yaml")))}
+    paths = sorted(folder.glob("*.yaml"))
+    own = os.environ.get("SUBSIDY_BANK_FORMATS", "").strip()
+    if own and folder == FORMATS_DIR:
+        if not Path(own).is_dir():
+            raise BankFormatError(f"银行格式文件夹 SUBSIDY_BANK_FORMATS={own} 不存在")
+        paths += sorted(Path(own).glob("*.yaml"))
+    formats = {f.name: f for f in (_format(path, demo) for path in paths)}
     if GENERIC not in formats:
         raise BankFormatError(f"银行格式目录 {folder} 缺少通用格式 {GENERIC}.yaml")
     return formats
 
 
 def format_for(bank_name: str, formats: dict[str, BankFormat]) -> BankFormat:
-    """The format of the first (by name) specific format serving this bank, else generic."""
+    """The specific format serving this bank by its longest matching name (a format file of
+    one institution, `济南农村商业银行`, before the layout's template for every `农村商业银行`; a
+    tie goes to the first format by file name), else generic."""
+    best: tuple[int, str] | None = None
     for name in sorted(formats):
-        if name != GENERIC and formats[name].serves(bank_name):
-            return formats[name]
-    return formats[GENERIC]
+        if name == GENERIC:
+            continue
+        matched = [len(bank) for bank in formats[name].banks if bank and bank in bank_name]
+        if matched and (best is None or max(matched) > best[0]):
+            best = (max(matched), name)
+    return formats[best[1]] if best else formats[GENERIC]
 
 
 def _format(path: Path, demo: bool) -> BankFormat:

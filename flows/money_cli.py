@@ -88,6 +88,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     statement.add_argument("files", nargs="+", type=Path, help="对账单（CSV 或 Excel）")
     statement.add_argument("--registry", help=REGISTRY_HELP)
     statement.add_argument("--by", default=getpass.getuser(), help="核对人（默认当前登录用户）")
+    statement.add_argument(
+        "--payer-account",
+        help="对账单所属的付款账户账号（银行文件由多个资金来源的付款账户支付时必填）",
+    )
     _two_people(refused, "银行的退回原因（如：总金额或总笔数不符）")
     reissue = commands.add_parser(
         "reissue", help="重新支付失败、退汇的款项（另建一批，须经批准）；可附账户更正表"
@@ -195,7 +199,7 @@ def _dispatch(args: argparse.Namespace, where: Where) -> str:
         done = commands.reconcile_returns(where, args.files, args.by)
         return "\n".join(d.summary() for d in done)
     if args.command == "statement":
-        return commands.reconcile_statements(where, args.files, args.by)
+        return commands.reconcile_statements(where, args.files, args.by, args.payer_account)
     if args.command == "refuse-file":
         return commands.refuse_file(where, args.file_name, args.reason, args.by, args.checker)
     return commands.settle_by_hand(

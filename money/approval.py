@@ -36,6 +36,7 @@ import pandas as pd
 from bank.files import BankFile, BankRelease, bank_release, banks_of, holds
 from bank.formats import BankFormat, load_formats
 from bank.layouts import LAYOUTS
+from bank.payers import Payer, load_payers
 from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, Manifest
 from ledger.outputs import file_sha256, write_atomic
@@ -44,12 +45,13 @@ from money import completion, recovery, release_states
 from money.budget import BudgetLine, OverBudget, budget_lines
 from money.card_channel import through_cards
 from money.completion import APPROVE, BANK, SEND_BACK
+from money.paying import paying_banks
 from money.round_files import ApprovalRefused, RoundFiles, round_files
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
 from registry import releases as store
 from registry.database import Connection, Registry, serialized
-from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
+from workbooks.approval_sheet import ApprovalFacts, FileLine, approval_file_name, approval_workbook
 from workbooks.social_cards import SocialCards, no_card_list
 
 NO_CARD_LIST = no_card_list("审批时未提供参考名单文件夹")
@@ -117,10 +119,12 @@ def approve(
     identity: str = "typed",
     formats: dict[str, BankFormat] | None = None,
     cards: SocialCards | None = None,
+    payers: dict[str, Payer] | None = None,
 ) -> Approval:
     """批准 (or, with `send_back`, 退回) round `round_` of the batch in `folder`: the round the
     approver names, which must be awaiting approval (SPEC §8 settled points). `cards`: the
-    社保卡持卡库 persons are paid through; without it every payment to a person is held."""
+    社保卡持卡库 persons are paid through; without it every payment to a person is held.
+    `payers`: each fund source's payer account (`bank/payers.yaml` when not given)."""
     approver = approver.strip()
     if not approver:
         raise ApprovalRefused("请填写审批人姓名")
@@ -139,6 +143,7 @@ def approve(
             round_,
             formats,
             cards or NO_CARD_LIST,
+            payers,
         )
     except ApprovalRefused as refused:
         if finished:
@@ -163,6 +168,7 @@ def _decide(
     round_: int,
     formats: dict[str, BankFormat] | None,
     cards: SocialCards,
+    payers: dict[str, Payer] | None,
 ) -> Approval:
     """The decision, committed to the registry with the approval's files staged."""
     try:
@@ -190,14 +196,20 @@ def _decide(
             reason: str | None = send_back.strip()
         else:
             formats = formats or load_formats()
-            # Persons are paid through their 社保卡 (or held); payments a bank file cannot carry
-            # are held; the others must fit the budget, carry what is owed back to the fund
-            # netted off, and one netted to nothing writes no bank row.
+            # Persons are paid through their 社保卡 (or held); each payment is debited from its
+            # fund source's payer account and goes to its paying bank (held when no account is
+            # entered); payments a bank file cannot carry are held; the others must fit the
+            # budget, carry what is owed back to the fund netted off, and one netted to
+            # nothing writes no bank row.
             allowed = bool(policy.value("payment.application_account_allowed", on))
             channel = through_cards(listed, cards.cards, cards.missing, allowed)
-            listed = channel.payments
-            unheld = listed[~listed["payment_id"].isin(channel.held["payment_id"])]
-            held = pd.concat([channel.held, holds(unheld, formats)], ignore_index=True)
+            sources = policy.value("payment.fund_source", on) or {}
+            paying = paying_banks(channel.payments, sources, payers or load_payers())
+            listed = paying.payments
+            first = pd.concat([channel.held, paying.held], ignore_index=True)
+            first = first.drop_duplicates("payment_id")  # the card's reason first
+            unheld = listed[~listed["payment_id"].isin(first["payment_id"])]
+            held = pd.concat([first, holds(unheld, formats)], ignore_index=True)
             payable = listed[~listed["payment_id"].isin(held["payment_id"])]
             netted = recovery.net(connection, payable)  # undone with the refusal's rollback
             sent = payable.assign(
@@ -245,6 +257,8 @@ def _decide(
                     amount_fen=item.amount_fen,
                     sha256=sha,
                     business_date=item.business_date,
+                    fund_source=item.fund_source or None,
+                    payer_account=item.payer_account or None,
                 )
             facts = ApprovalFacts(
                 batch_id,
@@ -255,7 +269,19 @@ def _decide(
                 decision.released,
                 decision.released_fen,
                 decision.netted_fen,
-                [(f.name, f.rows, f.amount_fen, banks_of(f, sent), f.account_type) for f in files],
+                [
+                    FileLine(
+                        f.name,
+                        f.rows,
+                        f.amount_fen,
+                        banks_of(f, sent),
+                        f.account_type,
+                        f.fund_source,
+                        f.payer_account,  # the department's own account, shown whole
+                        banks_of(f, sent, "paying_bank"),
+                    )
+                    for f in files
+                ],
                 decision.held,
             )
             sheet = (

@@ -3,7 +3,11 @@ set), what is released already plus this release must stay within the budget in 
 approval date; otherwise the whole release is refused with the shortfall. A programme or year
 with no budget is never released. Released means released, sent, paid, failed or reversed (until
 re-issued: then the re-issue counts) or netted, each counted net of recovery offsets (only what
-goes to the bank)."""
+goes to the bank).
+
+Each fund source (SPEC §8 Fund sources) may have a budget of its own for the year
+(`budget.fund_source`): the programmes it pays for, released before (by the programmes' fund
+sources on the approval date) plus this release, must stay within it too."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from policy.budget import budget_of
+from policy.budget import budget_of, fund_budget_of
 from policy.catalogue import CODES, TITLES
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
@@ -32,10 +36,15 @@ class BudgetLine:
     before: int  # released before this approval
     this: int  # this release
     provisional: bool
+    fund_source: str = ""  # a fund source's line has no programme
 
     @property
     def label(self) -> str:
-        return f"{TITLES[self.program]} {self.period} 年度"
+        return f"{self.title} {self.period} 年度"
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.program] if self.program else f"{self.fund_source}（资金来源合计）"
 
     @property
     def remaining(self) -> int:
@@ -81,6 +90,45 @@ def budget_lines(
                 problems.append(
                     f"{title} {city} 预算 {fen_grouped(limit)} 元，超出 {fen_grouped(city_after - limit)} 元"
                 )
+    funds = _fund_lines(released, release, policy, on)
+    problems += [
+        f"{line.label}预算 {fen_grouped(line.budget)} 元，已拨付 {fen_grouped(line.before)} 元，"
+        f"本次 {fen_grouped(line.this)} 元，超出 {fen_grouped(-line.remaining)} 元"
+        for line in funds
+        if line.remaining < 0
+    ]
     if problems:
         raise OverBudget("超出预算或未设置预算，整批不予拨付：\n" + "\n".join(problems))
-    return sorted(lines, key=lambda line: (CODES.index(line.program), line.period))
+    sources = dict(policy.value("payment.fund_source", on) or {})
+    lines = sorted(lines, key=lambda line: (CODES.index(line.program), line.period))
+    return sorted(lines, key=lambda line: str(sources.get(line.program, ""))) + funds
+
+
+def _fund_lines(
+    released: pd.DataFrame, release: pd.DataFrame, policy: PolicySet, on: dt.date
+) -> list[BudgetLine]:
+    """Each fund source and year of this release that has a budget of its own."""
+    sources = dict(policy.value("payment.fund_source", on) or {})
+    fund_of = [str(sources.get(str(p), "")) for p in release["program"]]
+    before_fund = [str(sources.get(str(p), "")) for p in released["program"]]
+    found = []
+    for (fund, period), group in release.assign(fund=fund_of).groupby(["fund", "period"]):
+        budget = fund_budget_of(policy, str(fund), str(period), on)
+        if not fund or budget.total is None:
+            continue
+        before = released[
+            (pd.Series(before_fund, index=released.index, dtype=object) == fund)
+            & (released["period"] == period)
+        ]
+        found.append(
+            BudgetLine(
+                "",
+                str(period),
+                budget.total,
+                int(before["amount"].sum()),
+                int(group["amount"].sum()),
+                budget.provisional,
+                str(fund),
+            )
+        )
+    return sorted(found, key=lambda line: (line.fund_source, line.period))

@@ -172,11 +172,16 @@ def refuse_file(where: Where, file_name: str, reason: str, by: str, checker: str
         return refuse(registry, file_name, reason, by, checker).summary()
 
 
-def reconcile_statements(where: Where, files: list[Path], by: str) -> str:
+def reconcile_statements(
+    where: Where, files: list[Path], by: str, payer_account: str | None = None
+) -> str:
     from money.statement import reconcile_statement
 
     with registry_at(where) as registry:
-        return "\n".join(reconcile_statement(path, registry, by).summary() for path in files)
+        return "\n".join(
+            reconcile_statement(path, registry, by, payer_account=payer_account).summary()
+            for path in files
+        )
 
 
 def upgrade_registry(url: str) -> str:

@@ -9,6 +9,7 @@ the one recorded (sha256); no beneficiary is paid beyond what the registry says 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from ledger.outputs import file_sha256
 from policy.money import fen_grouped
 from registry.database import Registry
 from registry.payment_states import batch_states, owed_and_paid
-from registry.releases import batch_files, round_decisions
+from registry.releases import batch_files, round_decisions, sent_days
 
 STATES = ("released", "sent", "paid", "failed", "reversed", "reissued", "netted")
 STATE_NAMES = {
@@ -53,6 +54,7 @@ class RoundProof:
     unreconciled: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     discrepancies: list[str] = field(default_factory=list)  # paid, differing: for a person
+    at_bank: list[str] = field(default_factory=list)  # 转下批/处理中, 发送超时/状态未知, with age
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -78,15 +80,20 @@ class RoundProof:
             f" + 未对账 {fen_grouped(self.unreconciled)}  {'平衡' if self.balances else '不平衡'}",
             f"  （以上为应付金额；其中抵扣待追回款项 {fen_grouped(self.offsets)} 元，银行文件为抵扣后金额）",
             *[f"  支付成功但与银行文件不符（须人工核对）：{d}" for d in self.discrepancies],
+            *[f"  {line}" for line in self.at_bank],
             "  笔数："
             + "，".join(f"{STATE_NAMES.get(k, k)} {v}" for k, v in sorted(self.counts.items())),
         ]
 
 
-def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundProof]:
-    """The proof of each round of a batch that has a release record."""
+def prove(
+    registry: Registry, batch_id: str, folder: Path | None, today: dt.date | None = None
+) -> list[RoundProof]:
+    """The proof of each round of a batch that has a release record (`today`: the day the
+    ages of payments still at the bank are counted to, Beijing time)."""
     with registry.engine.connect() as connection:
         decided = round_decisions(connection, batch_id)
+        sent_on = sent_days(connection, batch_id)
         states = batch_states(connection, batch_id)
         files = batch_files(connection, batch_id)
     states["state"] = states["state"].fillna("prepared")
@@ -111,6 +118,7 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
         proof.reissued = total("reissued")
         proof.netted = total("netted")
         proof.unreconciled = total("released", "sent")
+        proof.at_bank = still_at_bank(mine, sent_on.get(int(number)), today or beijing_today())
         in_files = mine[mine["bank_file"].notna()]
         proof.offsets = int(
             (in_files["amount"] - in_files["sent"].fillna(in_files["amount"])).sum()
@@ -121,6 +129,31 @@ def prove(registry: Registry, batch_id: str, folder: Path | None) -> list[RoundP
         proof.problems += _approval_sheet_problems(int(number), (sheet, sheet_name), folder)
         proofs.append(proof)
     return proofs
+
+
+AT_BANK = {
+    "pending": "银行处理中（转下批/处理中），仍为已报送",
+    "unknown": "银行状态未知（发送超时/状态未知），结清前不得重发",
+}
+
+
+def still_at_bank(mine: pd.DataFrame, sent_on: dt.date | None, today: dt.date) -> list[str]:
+    """Each payment the bank still holds (SPEC §8: listed with its age), oldest first."""
+    waiting = mine[(mine["state"] == "sent") & mine["bank_status"].isin(list(AT_BANK))]
+    age = f"已报送 {(today - sent_on).days} 天（{sent_on} 报送）" if sent_on else "报送日期未登记"
+    return [
+        f"{AT_BANK[str(status)]}：付款 {pid}，{fen_grouped(int(fen))} 元，{age}"
+        for pid, status, fen in zip(
+            waiting["payment_id"],
+            waiting["bank_status"],
+            waiting["sent"].fillna(waiting["amount"]),
+            strict=True,
+        )
+    ]
+
+
+def beijing_today() -> dt.date:
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
 
 
 def _bank_file_problems(mine: pd.DataFrame, files: pd.DataFrame, folder: Path | None) -> list[str]:

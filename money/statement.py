@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bank.formats import BankFormat, load_formats
-from bank.statement import CREDIT, DEBIT, read_statement
+from bank.statement import CREDIT, DEBIT, StatementError, read_statement
 from ledger.masking import mask_account
 from ledger.outputs import file_sha256
 from policy.money import fen_grouped
@@ -53,12 +53,14 @@ class StatementCheck:
     counts: dict[str, int] = field(default_factory=dict)
     listed: list[str] = field(default_factory=list)  # for a person
     missing: list[str] = field(default_factory=list)  # paid, no debit after N business days
+    payer_account: str = ""  # the account the statement was reconciled as
 
     def summary(self) -> str:
         if self.already:
             return f"对账单 {self.file_name} 已于此前核对（sha256 相同），本次未作任何更改"
         said = "，".join(f"{FINDINGS[k]} {n} 笔" for k, n in self.counts.items() if n)
-        lines = [f"对账单 {self.file_name}：{said or '无交易'}"]
+        of = f"（付款账户 {self.payer_account}）" if self.payer_account else ""
+        lines = [f"对账单 {self.file_name}{of}：{said or '无交易'}"]
         lines += [f"  须核对：{line}" for line in self.listed]
         lines += [f"  未见借方：{line}" for line in self.missing]
         return "\n".join(lines)
@@ -143,7 +145,10 @@ def reconcile_statement(
     registry: Registry,
     by: str,
     formats: dict[str, BankFormat] | None = None,
+    payer_account: str | None = None,
 ) -> StatementCheck:
+    """`payer_account`: the account the statement is of; needed once the bank files debit
+    more than one (two fund sources), and then only that account's payments are looked for."""
     sha = file_sha256(path)
     lines = read_statement(path)
     check = StatementCheck(path.name)
@@ -153,10 +158,14 @@ def reconcile_statement(
         if store.statement_recorded(connection, sha):
             check.already = True
             return check
-        payments = store.debitable(connection)
-        seen = store.recorded_lines(connection, lines["date"].min(), lines["date"].max())
+        account = _payer_account(store.payer_accounts(connection), payer_account)
+        check.payer_account = account or ""
+        payments = store.debitable(connection, account)
+        first, last = lines["date"].min(), lines["date"].max()
+        seen = store.recorded_lines(connection, first, last, account)
         found = found_lines(lines, payments, Counter(line_key(row) for row in seen.itertuples()))
-        since = min([lines["date"].min(), *filter(None, [store.first_statement_day(connection)])])
+        earlier = store.first_statement_day(connection, account)
+        since = min([first, *filter(None, [earlier])])
         until = lines["date"].max()
         matched = {pid for kind, pid in found if kind == "matched" and pid}
         late = without_debit(payments, matched, since, until, formats)
@@ -170,6 +179,7 @@ def reconcile_statement(
                 "last_date": until,
                 "recorded_by": by,
                 "recorded_at": dt.datetime.now(dt.UTC),
+                "payer_account": account,
             },
             [
                 {
@@ -209,19 +219,40 @@ def reconcile_statement(
     return check
 
 
+def _payer_account(known: list[str], named: str | None) -> str | None:
+    """The payer account a statement is reconciled against: the one named, else the only one
+    the bank files debit (None before any file named one)."""
+    named = (named or "").strip() or None
+    if named is None:
+        if len(known) > 1:
+            shown = "、".join(known)  # the department's own accounts
+            raise StatementError(
+                f"银行文件由 {len(known)} 个付款账户支付（{shown}），"
+                "请用 --payer-account 指明本对账单所属的付款账户；未作任何核对"
+            )
+        return known[0] if known else None
+    if known and named not in known:
+        raise StatementError(f"付款账户 {named} 不是任何已拨付银行文件的付款账户；未作任何核对")
+    return named
+
+
 def statement_totals(registry: Registry) -> list[str]:
     """The statements' totals as `verify` shows them beside the proof (empty when none)."""
     with registry.engine.connect() as connection:
         lines = store.findings(connection)
     if lines.empty:
         return []
+    return [_totals(of, str(account)) for account, of in lines.groupby("payer_account", sort=True)]
+
+
+def _totals(lines: pd.DataFrame, account: str) -> str:
     debits = lines[lines["direction"] == DEBIT]
     counts = lines["finding"].value_counts()
-    return [
-        f"付款账户对账单（登记库全部）：借方 {len(debits)} 笔 "
+    return (
+        f"付款账户{(' ' + account) if account else ''}对账单（登记库全部）：借方 {len(debits)} 笔 "
         f"{fen_grouped(int(debits['amount_fen'].sum()))} 元，其中对应支付 "
         f"{int(counts.get('matched', 0))} 笔；重复借方 {int(counts.get('double', 0))} 笔、"
         f"无对应支付 {int(counts.get('unrequested', 0))} 笔、无法确定 "
         f"{int(counts.get('ambiguous', 0))} 笔、对应支付失败的付款 "
         f"{int(counts.get('failed_debit', 0))} 笔；退汇贷方 {int(counts.get('reversal_credit', 0))} 笔"
-    ]
+    )

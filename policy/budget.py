@@ -2,6 +2,8 @@
 
 `budget.<programme>` is a dated parameter whose value maps a policy year ("2020") to
 `{total: yuan, cities: {city: yuan}}`; the value in force on the approval date applies.
+`budget.fund_source` maps each fund source to its policy years' totals in the same shape: what
+the programmes paid from that fund may take together (SPEC §8 Fund sources).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from policy.money import yuan_to_fen
 from policy.parameters import PolicyError, PolicySet
 
 NAMESPACE = "budget"
+FUND_SOURCES = f"{NAMESPACE}.fund_source"
 
 
 @dataclass(frozen=True)
@@ -24,15 +27,26 @@ class Budget:
 
 
 def budget_of(policy: PolicySet, program: str, year: str, on: dt.date) -> Budget:
-    name = f"{NAMESPACE}.{program}"
+    return _budget(policy, f"{NAMESPACE}.{program}", None, year, on)
+
+
+def fund_budget_of(policy: PolicySet, fund_source: str, year: str, on: dt.date) -> Budget:
+    """A fund source's budget for the year; `total` None where none is set (the programmes'
+    own budgets still cap every release)."""
+    return _budget(policy, FUND_SOURCES, fund_source, year, on)
+
+
+def _budget(policy: PolicySet, name: str, under: str | None, year: str, on: dt.date) -> Budget:
+    """The year's entry of parameter `name` (of its key `under`, where it maps keys to years)."""
     if name not in policy.parameters:
         return Budget(None, {}, False)
     parameter = policy.parameter(name)
     try:
-        years: dict[Any, Any] = parameter.at(on) or {}
+        value: dict[Any, Any] = parameter.at(on) or {}
     except PolicyError:
         return Budget(None, {}, parameter.provisional)
-    entry = years.get(year) or years.get(int(year)) if year.isdigit() else years.get(year)
+    years = value if under is None else (value.get(under) or {})
+    entry = years.get(year) or (years.get(int(year)) if year.isdigit() else None)
     if not entry:
         return Budget(None, {}, parameter.provisional)
     cities = {str(c): yuan_to_fen(v) for c, v in (entry.get("cities") or {}).items()}

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -156,6 +157,22 @@ def round_decisions(
             .order_by(releases.c.round)
         ).all()
     ]
+
+
+def sent_days(connection: Connection, batch_id: str) -> dict[int, dt.date]:
+    """Each sent round's day of upload to the bank (Beijing time)."""
+    found = connection.execute(
+        select(releases.c.round, releases.c.sent_at).where(
+            releases.c.batch_id == batch_id, releases.c.sent_at.is_not(None)
+        )
+    ).all()
+    return {int(number): beijing_day(at) for number, at in found}
+
+
+def beijing_day(moment: dt.datetime) -> dt.date:
+    if moment.tzinfo is None:  # SQLite returns the UTC time without its zone
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 
 
 def batch_files(connection: Connection, batch_id: str) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from registry.releases import beijing_day
 from registry.tables import (
     bank_files,
     payment_states,
@@ -26,7 +27,18 @@ def statement_recorded(connection: Connection, sha: str) -> bool:
     return found.first() is not None
 
 
-def debitable(connection: Connection) -> pd.DataFrame:
+def payer_accounts(connection: Connection) -> list[str]:
+    """The payer accounts the bank files name (SPEC §8 Fund sources), in order."""
+    return sorted(
+        connection.execute(
+            select(bank_files.c.payer_account)
+            .where(bank_files.c.payer_account.is_not(None))
+            .distinct()
+        ).scalars()
+    )
+
+
+def debitable(connection: Connection, payer_account: str | None = None) -> pd.DataFrame:
     """Every payment that went into a bank file: payment_id, state, account, amount (what the
     bank paid, else what the file carried), sent_on (the day its round was recorded as sent to
     the bank, Beijing time; NaT before), bank_format, and whether a recorded statement already
@@ -50,21 +62,18 @@ def debitable(connection: Connection) -> pd.DataFrame:
             releases,
             (releases.c.batch_id == payments.c.batch_id) & (releases.c.round == payments.c.round),
         )
-        .where(payment_states.c.state.in_(DEBITABLE))
+        .where(
+            payment_states.c.state.in_(DEBITABLE),
+            *([bank_files.c.payer_account == payer_account] if payer_account else []),
+        )
     ).all()
     frame = pd.DataFrame(
         rows,
         columns=["payment_id", "state", "account", "amount", "at", "bank_format", "debited"],
     )
-    frame["sent_on"] = [_day(at) if at is not None else None for at in frame["at"]]
+    frame["sent_on"] = [beijing_day(at) if at is not None else None for at in frame["at"]]
     frame["debited"] = frame["debited"].astype(bool)
     return frame.drop(columns="at")
-
-
-def _day(moment: Any) -> dt.date:
-    if moment.tzinfo is None:  # SQLite returns the UTC time without its zone
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 
 
 def record_statement(
@@ -75,8 +84,15 @@ def record_statement(
         connection.execute(statement_lines.insert(), lines)
 
 
-def first_statement_day(connection: Connection) -> dt.date | None:
-    return connection.execute(select(func.min(statements.c.first_date))).scalar_one_or_none()
+def first_statement_day(connection: Connection, payer_account: str | None) -> dt.date | None:
+    return connection.execute(
+        select(func.min(statements.c.first_date)).where(_of(payer_account))
+    ).scalar_one_or_none()
+
+
+def _of(payer_account: str | None) -> Any:
+    column = statements.c.payer_account
+    return column.is_(None) if payer_account is None else column == payer_account
 
 
 def last_statement_day(connection: Connection) -> dt.date | None:
@@ -84,7 +100,8 @@ def last_statement_day(connection: Connection) -> dt.date | None:
 
 
 def findings(connection: Connection) -> pd.DataFrame:
-    """Every recorded statement line: direction, amount_fen, finding, payment_id, date."""
+    """Every recorded statement line: direction, amount_fen, finding, payment_id, date,
+    payer_account ("" where the statement named none)."""
     rows = connection.execute(
         select(
             statement_lines.c.direction,
@@ -92,14 +109,20 @@ def findings(connection: Connection) -> pd.DataFrame:
             statement_lines.c.finding,
             statement_lines.c.payment_id,
             statement_lines.c.date,
-        )
+            func.coalesce(statements.c.payer_account, ""),
+        ).join(statements, statements.c.sha256 == statement_lines.c.sha256)
     ).all()
-    return pd.DataFrame(rows, columns=["direction", "amount_fen", "finding", "payment_id", "date"])
+    return pd.DataFrame(
+        rows,
+        columns=["direction", "amount_fen", "finding", "payment_id", "date", "payer_account"],
+    )
 
 
-def recorded_lines(connection: Connection, first: dt.date, last: dt.date) -> pd.DataFrame:
-    """The lines earlier statements recorded between these days: date, direction, amount,
-    account, summary."""
+def recorded_lines(
+    connection: Connection, first: dt.date, last: dt.date, payer_account: str | None
+) -> pd.DataFrame:
+    """The lines earlier statements of the payer account recorded between these days: date,
+    direction, amount, account, summary."""
     rows = connection.execute(
         select(
             statement_lines.c.date,
@@ -107,6 +130,8 @@ def recorded_lines(connection: Connection, first: dt.date, last: dt.date) -> pd.
             statement_lines.c.amount_fen,
             statement_lines.c.account,
             statement_lines.c.summary,
-        ).where(statement_lines.c.date >= first, statement_lines.c.date <= last)
+        )
+        .join(statements, statements.c.sha256 == statement_lines.c.sha256)
+        .where(statement_lines.c.date >= first, statement_lines.c.date <= last, _of(payer_account))
     ).all()
     return pd.DataFrame(rows, columns=["date", "direction", "amount", "account", "summary"])

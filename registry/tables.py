@@ -283,6 +283,9 @@ bank_files = Table(
     Column("sha256", String(64), nullable=False),
     # The bank's business day the file must be loaded on (a bank core's 处理日期), else NULL.
     Column("business_date", Date, nullable=True),
+    # The fund source whose payer account the file debits, and that account (SPEC §8).
+    Column("fund_source", String(40), nullable=True),
+    Column("payer_account", String(40), nullable=True),
     UniqueConstraint("batch_id", "round", "file_name", name="uq_bank_file_once"),
 )
 
@@ -365,6 +368,8 @@ statements = Table(
     Column("last_date", Date, nullable=False),
     Column("recorded_by", String(120), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # The payer account the statement is of (NULL: the only one the bank files named).
+    Column("payer_account", String(40), nullable=True),
 )
 
 statement_lines = Table(

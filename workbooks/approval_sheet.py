@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from policy.catalogue import TITLES
 from policy.money import capitals, fen_grouped
 from workbooks.print_setup import page_header, round_name
 from workbooks.xlsx import Column, Table, workbook_bytes
@@ -45,6 +44,20 @@ COLUMNS = [
 
 
 @dataclass(frozen=True)
+class FileLine:
+    """A bank file as the approver reads it."""
+
+    name: str
+    rows: int
+    fen: int
+    banks: str  # the banks paid into
+    account_type: str  # 对公 / 对私
+    fund_source: str = ""
+    payer_account: str = ""  # the department's account, shown whole
+    paying_banks: str = ""  # the bank that executes the file
+
+
+@dataclass(frozen=True)
 class ApprovalFacts:
     batch_id: str
     round: int
@@ -54,7 +67,7 @@ class ApprovalFacts:
     released: int  # payments in bank files
     released_fen: int
     netted_fen: int
-    files: Sequence[tuple[str, int, int, str, str]]  # name, rows, fen, banks, account type
+    files: Sequence[FileLine]
     held: Sequence[tuple[str, str]]  # payment id, why
 
 
@@ -63,7 +76,7 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
     rows = pd.DataFrame(
         [
             [
-                TITLES[b.program],  # type: ignore[attr-defined]
+                b.title,  # type: ignore[attr-defined]
                 b.period,  # type: ignore[attr-defined]
                 b.budget,  # type: ignore[attr-defined]
                 b.before,  # type: ignore[attr-defined]
@@ -72,14 +85,20 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
                 "暂定" if b.provisional else "已下达",  # type: ignore[attr-defined]
             ]
             for b in budgets
+            if b.program  # type: ignore[attr-defined]
         ],
         columns=[c.header for c in COLUMNS],
     )
-    below = [f"银行代发文件 {len(facts.files)} 个（在批次目录 bank/ 下）："]
-    below += [
-        f"{number}. {banks}，{ACCOUNT_TYPES.get(kind, kind)}：{count} 笔，{fen_grouped(fen)} 元"
-        for number, (_, count, fen, banks, kind) in enumerate(facts.files, start=1)
+    # A fund source's budget spans its programmes' rows: said below, never added to 合计.
+    below = [
+        f"{b.title} {b.period} 年度预算 {fen_grouped(b.budget)} 元，"  # type: ignore[attr-defined]
+        f"此前已拨付 {fen_grouped(b.before)} 元，本次 {fen_grouped(b.this)} 元，"  # type: ignore[attr-defined]
+        f"拨付后余额 {fen_grouped(b.remaining)} 元" + ("（暂定）" if b.provisional else "")  # type: ignore[attr-defined]  # type: ignore[attr-defined]
+        for b in budgets
+        if not b.program  # type: ignore[attr-defined]
     ]
+    below += [f"银行代发文件 {len(facts.files)} 个（在批次目录 bank/ 下）："]
+    below += [_file_line(number, line) for number, line in enumerate(facts.files, start=1)]
     below += [f"暂缓支付：{pid}，{why}" for pid, why in facts.held]
     for line in SIGNATURES:
         below += ["", line]
@@ -101,3 +120,18 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
         total=True,
     )
     return workbook_bytes([table], page_head=page_header("拨付审批单", facts.batch_id, facts.round))
+
+
+def _file_line(number: int, line: FileLine) -> str:
+    """The bank that executes the file first, then what it pays, from which account, to which
+    banks: 1. 中国工商银行…营业部，对公代发：16 笔，…元；失业保险基金 付款账户 …；收款行：…"""
+    kind = ACCOUNT_TYPES.get(line.account_type, line.account_type)
+    said = f"{number}. {line.paying_banks or line.banks}，{kind}：{line.rows} 笔，{fen_grouped(line.fen)} 元"
+    if line.fund_source:
+        said += f"；{line.fund_source} 付款账户 {line.payer_account}；收款行：{_few(line.banks)}"
+    return said
+
+
+def _few(banks: str, most: int = 3) -> str:
+    names = banks.split("、")
+    return banks if len(names) <= most else f"{'、'.join(names[:most])}等 {len(names)} 家"

@@ -131,7 +131,7 @@ def test_generic_csv__bom_columns_total_line_and_a_formula_name_held_not_guarded
         ignore_index=True,
     )
     release = bank_release(payments, FORMATS, "B1", 0, ON)
-    [generic] = [f for f in release.files if f.name.endswith("generic-corporate-01.csv")]
+    [generic] = [f for f in release.files if f.name.endswith("generic-corporate-齐鲁银行-01.csv")]
     assert generic.data.startswith("\ufeff".encode())
     text = generic.data.decode("utf-8-sig").splitlines()
     assert text[0] == "付款编号,户名,账号,开户银行,金额,用途"

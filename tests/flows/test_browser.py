@@ -238,8 +238,15 @@ def test_browser__custom_run_from_the_deployment_page_shows_its_summary(
         browser.close()
 
     assert (batch / "ledger.xlsx").exists()
-    written = sorted(p.name.rsplit("-", 1)[-1] for p in (batch / "bank").iterdir())
-    assert written == ["01.csv", "01.txt", "01.txt", "01.xlsx", "拨付审批单.xlsx"]
+    written = sorted(p.name.removeprefix(f"{batch.name}-r0-") for p in (batch / "bank").iterdir())
+    # Enterprises by their fund source's payer bank (ICBC's fixed layout for 失业保险基金, CCB's
+    # workbook for 就业补助资金), persons by their 社保卡's bank (a rural bank's core).
+    assert written == [
+        "fixed_gb18030-corporate-uif-01.txt",
+        "rural_core-personal-esf-01.txt",
+        "xlsx_template-corporate-esf-01.xlsx",
+        "拨付审批单.xlsx",
+    ]
 
 
 def test_browser__the_nightly_run_page_carries_its_batch_summary_and_unprocessed_files(

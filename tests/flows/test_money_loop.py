@@ -368,8 +368,13 @@ def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -
             [{"program": "new_hire", "period": "2020", "city": "", "amount": 50000}]
         )
         with registry.engine.connect() as connection:
-            [after] = budget_lines(connection, more, policy, ON)
-        assert (after.before, after.remaining) == (1950000, 0)
+            [after, fund] = budget_lines(connection, more, policy, ON)
+        assert (after.program, after.before, after.remaining) == ("new_hire", 1950000, 0)
+        # The programme's fund source (就业补助资金) has a budget of its own: what its
+        # programmes released, net, plus this.
+        assert (fund.program, fund.fund_source, fund.this) == ("", "就业补助资金", 50000)
+        employment = [b for b in done.budgets if b.program not in ("", "stabilization_refund")]
+        assert len(employment) > 1 and fund.before == sum(b.this for b in employment)
 
 
 def test_money_loop__sent_back_releases_nothing_and_frees_the_rounds_claims(
@@ -626,7 +631,7 @@ def test_money_loop__a_bank_cores_file_its_two_reports_a_refused_file_and_the_st
     folder = prepared(tmp_path / "out", registry_url)
     with Registry(registry_url) as registry:
         done = approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
-        [core] = sorted((folder / "bank").glob("*-rural_core-personal-01.txt"))
+        [core] = sorted((folder / "bank").glob("*-rural_core-personal-esf-01.txt"))
         lines = core.read_bytes().decode("gb18030").split("\r\n")
         head = lines[0].split("|")
         details = [line.split("|") for line in lines[1:-1]]
@@ -682,7 +687,18 @@ def test_money_loop__a_bank_cores_file_its_two_reports_a_refused_file_and_the_st
             + "".join(f"2021-01-05,借,{a},{acct},{n},代发\n" for acct, n, a in [*paid, paid[0]]),
             encoding="utf-8",
         )
-        checked = subsidy("statement", str(statement), "--registry", registry_url)
+        # Two fund sources' payer accounts debit this round's files: the statement names its own.
+        with pytest.raises(AssertionError, match="请用 --payer-account 指明"):
+            subsidy("statement", str(statement), "--registry", registry_url)
+        employment_fund = "6227000000000000202"  # bank/payers.yaml's demo 就业补助资金 account
+        checked = subsidy(
+            "statement",
+            str(statement),
+            "--payer-account",
+            employment_fund,
+            "--registry",
+            registry_url,
+        )
         assert (
             f"对应支付 {len(paid)} 笔" in checked
             and "重复借方（同一支付第二次扣款） 1 笔" in checked

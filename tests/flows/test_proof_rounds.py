@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from bank.files import rows_of
+from bank.formats import load_formats
 from flows.disburse import disburse
 from flows.form import Technical
 from ledger.faults import CRASH_AT
@@ -193,7 +195,7 @@ def test_approve__a_file_already_in_bank_is_refused_not_rewritten(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'registry.sqlite'}"
     folder = run_round(tmp_path / "out", url)
     (folder / "bank").mkdir()
-    stray = folder / "bank" / f"{folder.name}-r0-rural_core-personal-01.txt"
+    stray = folder / "bank" / f"{folder.name}-r0-rural_core-personal-esf-01.txt"
     stray.write_bytes(b"left by a killed approval")
     with Registry(url) as registry, pytest.raises(ApprovalRefused, match="bank/ 中已有文件"):
         approve(folder, APPROVER, registry, POLICY, ON, round_=0, cards=CARDS)
@@ -282,9 +284,11 @@ def test_kill_9__after_a_file_refusals_commit_the_next_command_completes_its_log
     assert again.returncode == 1 and "已报送银行" in again.stderr
     events = [json.loads(line) for line in (folder / "audit.jsonl").read_text().splitlines()]
     refused = [e for e in events if e["event"] == "file_refused"]
-    assert len(refused) == 3 and all("整批退回" in e["reason"] for e in refused)
+    rows = len(rows_of(icbc.read_bytes(), load_formats()["fixed_gb18030"]))
+    assert rows > 1 and len(refused) == rows
+    assert all("整批退回" in e["reason"] for e in refused)
     assert folder_problems(folder, url) == []
     assert money_proof(folder, url)[1] == []
     subsidy("sent", str(folder), "--by", PREPARER, "--registry", url)  # nothing twice
     lines = (folder / "audit.jsonl").read_text().splitlines()
-    assert sum('"event":"file_refused"' in line for line in lines) == 3
+    assert sum('"event":"file_refused"' in line for line in lines) == rows

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from money.file_refusal import refuse_file
-from money.proof import prove
+from money.proof import beijing_today, prove
 from money.reconcile import SettleRefused, reconcile
 from money.reissue import prepare_reissue
 from money.statement import reconcile_statement, statement_totals
@@ -178,6 +178,10 @@ def test_bank_core_loop__reports_matched_refusal_reissued_pending_then_paid_time
         assert found["P5"] == ("paid", None, None)
         assert found["P3"] == ("failed", None, True)  # 户名不符: about the account
         assert found["P4"] == ("sent", "pending", None)  # 转下批: still at the bank
+        # `verify` lists it with its age (the round was sent today, Beijing time).
+        [proof] = prove(registry, "b1", None, today=beijing_today() + dt.timedelta(days=2))
+        [line] = [line for line in proof.lines() if "付款 P4" in line]
+        assert "转下批" in line and "1,800.00 元，已报送 2 天" in line
         assert found["P6"] == ("sent", None, None)  # both of its rows listed, neither applied
         assert found["P1"][0] == found["P2"][0] == "sent"
         assert_balances(registry)
@@ -215,6 +219,9 @@ def test_bank_core_loop__reports_matched_refusal_reissued_pending_then_paid_time
         timeout = failure(("钱七", "6210000000000000043", "1200.00", 1, "发送超时"))
         reconcile(report(tmp_path, "1timeout.txt", timeout), registry, "对账员")
         assert states(registry)["P6"] == ("sent", "unknown", None)
+        [proof] = prove(registry, "b1", None)
+        [line] = [line for line in proof.lines() if "付款 P6" in line]
+        assert "状态未知" in line and "不得重发" in line and "1,200.00 元，已报送 0 天" in line
         assert_balances(registry)
 
         # A CSV return row without a payment id is listed, never dropped in silence.

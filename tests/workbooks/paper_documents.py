@@ -14,7 +14,7 @@ import pandas as pd
 from money.budget import BudgetLine
 from tests.conftest import ACCEPTANCE, SAMPLES
 from tests.workbooks.documents import write_batch_documents, write_finds, write_whatif
-from workbooks.approval_sheet import ApprovalFacts, approval_file_name, approval_workbook
+from workbooks.approval_sheet import ApprovalFacts, FileLine, approval_file_name, approval_workbook
 from workbooks.recovery_sheet import FILE_NAME as RECOVERY_FILE
 from workbooks.recovery_sheet import recovery_workbook
 from workbooks.templates import write_templates
@@ -47,19 +47,25 @@ def _approval_facts() -> ApprovalFacts:
         released_fen=123_456_789,
         netted_fen=50_000,
         files=[
-            (
-                "batch-1-r0-fixed_gb18030-corporate-01.txt",
+            FileLine(
+                "batch-1-r0-fixed_gb18030-corporate-uif-01.txt",
                 8,
                 120_000_000,
-                "中国工商银行",
+                "中国工商银行、中国农业银行、中国银行、齐鲁银行",
                 "对公",
+                "失业保险基金",
+                "6222020000000000101",
+                "中国工商银行示例省分行营业部",
             ),
-            (
-                "batch-1-r0-generic-personal-01.csv",
+            FileLine(
+                "batch-1-r0-generic-personal-esf-中国农业银行-01.csv",
                 4,
                 3_456_789,
-                "中国农业银行、中国银行",
+                "中国农业银行",
                 "对私",
+                "就业补助资金",
+                "6227000000000000202",
+                "中国农业银行",
             ),
         ],
         held=[("P-000123", "账号与户名不一致，待核实")],
@@ -72,6 +78,8 @@ def _budgets() -> list[BudgetLine]:
             "stabilization_refund", "2020", 500_000_000_00, 120_000_000_00, 1_200_000_00, False
         ),
         BudgetLine("new_hire", "2020", 20_000_000_00, 3_000_000_00, 34_567_89, True),
+        BudgetLine("", "2020", 80_000_000_00, 12_000_000_00, 1_200_000_00, True, "失业保险基金"),
+        BudgetLine("", "2020", 45_000_000_00, 3_000_000_00, 34_567_89, True, "就业补助资金"),
     ]
 
 
