@@ -14,6 +14,7 @@ fits the bank's reference field.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -77,10 +78,18 @@ def bank_release(
     kept = frame[~frame["payment_id"].isin(held["payment_id"])]
     counts = _day_counts(kept, formats, earlier_today or {})
     files: list[BankFile] = []
-    keys = ["bank_format", "account_type", "payer", "fund_source", "payer_account", "bank_key"]
-    for (format_name, account_type, payer, source, payer_account, bank), group in kept.groupby(
+    keys = ["bank_format", "account_type", "payer", "fund_source", "payer_account", "paying"]
+    # A format's file names its paying bank where the round has several for it (always for
+    # the generic format, which serves every bank no format names).
+    banks = kept.groupby(keys[:-1])["paying"].nunique()
+    for (format_name, account_type, payer, source, payer_account, paying), group in kept.groupby(
         keys
     ):
+        several = (
+            format_name == GENERIC
+            or banks[(format_name, account_type, payer, source, payer_account)] > 1
+        )
+        bank = _file_word(str(paying)) if several else ""
         bank_format = formats[str(format_name)]
         layout = LAYOUTS[bank_format.layout]
         rows = _rows(group.sort_values("payment_id"), bank_format)
@@ -143,15 +152,12 @@ def _routed(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFr
     payments = payments.assign(
         **{c: payments.get(c, "") for c in ("payer", "fund_source", "payer_account")}
     )
-    chosen = [format_for(str(b), formats).name for b in paying.fillna("")]
+    paying = paying.fillna("").astype(str).str.strip()
     return payments.assign(
-        bank_format=chosen,
-        # A specific format serves one bank (a format file per bank); the generic one serves
-        # every other bank, and each of those banks gets files of its own.
-        bank_key=[
-            _file_word(str(b)) if f == GENERIC else ""
-            for b, f in zip(paying.fillna(""), chosen, strict=True)
-        ],
+        bank_format=[format_for(b, formats).name for b in paying],
+        # One file per paying bank (SPEC §8): a format may serve several (every 农村商业银行,
+        # each its own core and 单位编号), and their payments never share a file.
+        paying=paying.to_numpy(),
         account_type=[
             PERSONAL if PROGRAMS[p].pays_person else CORPORATE for p in payments["program"]
         ],
@@ -161,8 +167,15 @@ def _routed(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFr
 
 
 def _file_word(bank: str) -> str:
-    """A bank's name as a part of a file name: its letters and digits, at most 24."""
-    return "".join(c for c in bank if c.isalnum())[:24] or "未填开户银行"
+    """A bank's name as a part of a file name: its letters and digits; a longer name than 24
+    is cut to 20 and four hex digits of its hash (two names never share a file name)."""
+    word = "".join(c for c in bank if c.isalnum()) or "未填开户银行"
+    if len(word) <= WORD_LENGTH:
+        return word
+    return word[: WORD_LENGTH - 4] + hashlib.sha256(bank.encode()).hexdigest()[:4]
+
+
+WORD_LENGTH = 24
 
 
 def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFrame:
@@ -175,8 +188,33 @@ def holds(payments: pd.DataFrame, formats: dict[str, BankFormat]) -> pd.DataFram
         "银行账号应为8至32位数字，未写入银行文件" if bad else _why_held(name, account, formats[fmt])
         for name, account, fmt, bad in rows
     ]
+    reasons = [
+        reason or _payer_differs(formats[fmt], str(payer), str(source))
+        for reason, fmt, payer, source in zip(
+            reasons, frame["bank_format"], frame["payer_account"], frame["fund_source"], strict=True
+        )
+    ]
     found = frame.assign(reason=reasons)
     return found[found["reason"] != ""][["payment_id", "reason"]].reset_index(drop=True)
+
+
+def _payer_differs(bank_format: BankFormat, payer_account: str, fund_source: str) -> str:
+    """A format whose bank debits an account it binds to the department (a bank core's 单位编号
+    names it, the file does not) pays only from that account: a payment of another fund
+    source's account, or with none bound, is held."""
+    if not payer_account or "payer_account" not in dict(bank_format.parameters):
+        return ""
+    bound = bank_format.parameter("payer_account")
+    if not bound:
+        return (
+            f"“{bank_format.title}”未登记其单位编号对应的付款账户（payer_account），未写入银行文件"
+        )
+    if bound != payer_account:
+        return (
+            f"“{bank_format.title}”的单位编号绑定付款账户 {bound}，不是资金来源“{fund_source}”"
+            f"的付款账户 {payer_account}，未写入银行文件"
+        )
+    return ""
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "'")  # and the apostrophe that would guard them

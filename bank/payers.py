@@ -11,6 +11,7 @@ file of its own (`SUBSIDY_PAYERS`, the shape of the shipped one); the demo and t
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,11 @@ def load_payers(path: Path | None = None) -> dict[str, Payer]:
                 f"{path.name}：资金来源“{source}”的 code 须为唯一的英文字母或数字（用于银行文件名）"
             )
         codes.add(code)
+        account = str(values.get("account") or "").strip()
+        if account and not re.fullmatch(r"[0-9]{8,32}", account):
+            raise BankFormatError(
+                f"{path.name}：资金来源“{source}”的付款账号须为8至32位数字（未登记时留空）"
+            )
         payers[str(source)] = Payer(
             str(source),
             code,

@@ -55,10 +55,12 @@ from money.verification import folder_problems
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet, load_policy
 from policy.refusal import Refusal
+from policy.screening import Screening, missing_checks
 from registry.database import BatchRecord, Registry
 from registry.opening import REGISTRY_FILE, opened, output_registry_url, registry_url
 from workbooks.reader import Listing, References, list_inputs, read_references
 from workbooks.review import ReviewedLedger, read_reviewed_ledger
+from workbooks.screening_lists import ScreeningLists, read_screening_lists
 
 DRY_RUN_SUFFIX = ".dry-run"
 
@@ -136,6 +138,9 @@ class Request:
     # Who prepared the round (SPEC §8): the CLI's --prepared-by or the OS user; a scheduled run
     # its deployment's service account. Its payments are released only by someone else.
     prepared_by: str = ""
+    # The key shared with the partner province for paid-elsewhere hashes (SPEC §2): from the
+    # environment or a Secret, never a flow parameter; None: that check is not run.
+    partner_key: bytes | None = field(default=None, repr=False)
 
     @property
     def registry_url(self) -> str | None:
@@ -156,6 +161,7 @@ class Plan:
     as_of: dt.date
     review: ReviewedLedger | None = None
     original: BatchRecord | None = None  # the paid batch a top-up continues
+    screening: ScreeningLists | None = None  # the screening lists (SPEC §2)
 
     @property
     def paths(self) -> list[Path]:
@@ -175,6 +181,8 @@ class Batch:
     review: ReviewInput | None = None
     unissued_columns: list[str] = field(default_factory=list)  # files whose columns were blanked
     prepared_by: str = ""
+    screening: ScreeningLists | None = None
+    partner_key: bytes | None = field(default=None, repr=False)
 
     def decided(self) -> Batch:
         """The batch once its files are decided: their sheets let go (a province's read frames
@@ -232,6 +240,7 @@ def plan(request: Request, registry: Registry | None) -> Plan:
         as_of,
         review,
         original,
+        read_screening_lists(request.reference),
     )
 
 
@@ -257,9 +266,10 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
     files = with_references(selected(files, plan.request.programs), plan.references)
     issued = registry.issued([f.sha256 for f in files]) if registry else set()
     files, blanked = without_unissued_system_columns(files, issued)
+    screened = plan.screening.sha256 if plan.screening else {}
     identity = batch_identity(
         [(f.name, f.sha256) for f in files],
-        plan.references.sha256,
+        {**plan.references.sha256, **screened},
         plan.policy.version,
         plan.as_of,
         lineage=plan.original.lineage if plan.original else None,
@@ -297,6 +307,8 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
         verdicts,
         sorted(set(blanked)),
         plan.request.prepared_by or getpass.getuser(),
+        plan.screening,
+        plan.request.partner_key,
     )
 
 
@@ -330,14 +342,18 @@ def settle_and_publish(
     commit the staged folder is published. A crash anywhere leaves either nothing or a staging
     folder `recover_crashed` finishes. Returns the settled batch and the manifest as written.
     """
-    prepared = prepare(results)
+    screening = screening_of(batch, registry)
+    missing = missing_checks(screening) if screening else {}
+    prepared = prepare(results, screening)
     with staging_for(batch.folder, registry.url if registry else None) as staging:
         if registry is None or prepared.empty:
             settled = settle_alone(prepared, batch.identity, batch.review)
+            settled = replace(settled, screening_missing=missing)
             manifest = _stage(staging, batch, settled, results)
         else:
             with registry.claiming(record_of(batch.identity), prepared.candidates) as claims:
                 settled = settle_claims(prepared, batch.identity, claims, batch.review)
+                settled = replace(settled, screening_missing=missing)
                 manifest = _stage(staging, batch, settled, results)
                 claims.seal(settled.round, file_sha256(staging / "manifest.json"))
                 claims.prepared(settled.round, batch.prepared_by)
@@ -353,6 +369,19 @@ def settle_and_publish(
         publish(staging, batch.folder)
     crash_point("published")
     return settled, manifest
+
+
+def screening_of(batch: Batch, registry: Registry | None) -> Screening | None:
+    """What the batch's rows are screened against before payment (SPEC §2)."""
+    if batch.screening is None:
+        return None
+    earlier = registry.accounts_before(batch.identity.batch_id) if registry else None
+    return Screening(
+        batch.screening,
+        batch.identity.as_of,
+        *([earlier] if earlier is not None else []),
+        partner_key=batch.partner_key,
+    )
 
 
 def _stage(

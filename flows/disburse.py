@@ -41,7 +41,7 @@ from flows.form import (
     TopupOf,
 )
 from flows.naming import name_this_run, service_account
-from flows.secrets import registry_address
+from flows.secrets import partner_key, registry_address
 from flows.tasks import append_audit, decide_programs, forget_reads, settle_and_write
 
 
@@ -93,6 +93,7 @@ def disburse(
         policy,
         topup_of,
         prepared_by or service_account(),
+        partner_key(),
     )
     request.out.mkdir(parents=True, exist_ok=True)
     with run.open_registry(request) as opened:

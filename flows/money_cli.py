@@ -28,6 +28,7 @@ COMMANDS = (
     "recover",
     "recovered",
     "recoveries",
+    "export-paid-hashes",
 )
 # No password on a command line (`ps` and the shell's history show it): the address of a
 # PostgreSQL registry with a password is set once in SUBSIDY_REGISTRY_URL.
@@ -93,6 +94,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         help="对账单所属的付款账户账号（银行文件由多个资金来源的付款账户支付时必填）",
     )
     _two_people(refused, "银行的退回原因（如：总金额或总笔数不符）")
+    hashes = commands.add_parser(
+        "export-paid-hashes",
+        help="导出本省已发放鲁渝劳务协作补贴人员的核查哈希（HMAC，不含证件号码），供合作省份核查",
+    )
+    hashes.add_argument("--year", required=True, help="政策年度，如 2020")
+    hashes.add_argument(
+        "--out", dest="workbook", required=True, type=Path, help="写出的工作簿（外省已发放名单）"
+    )
+    hashes.add_argument("--registry", help=REGISTRY_HELP)
     reissue = commands.add_parser(
         "reissue", help="重新支付失败、退汇的款项（另建一批，须经批准）；可附账户更正表"
     )
@@ -198,6 +208,10 @@ def _dispatch(args: argparse.Namespace, where: Where) -> str:
     if args.command == "bank-return":
         done = commands.reconcile_returns(where, args.files, args.by)
         return "\n".join(d.summary() for d in done)
+    if args.command == "export-paid-hashes":
+        from flows.secrets import partner_key
+
+        return commands.export_paid_hashes(where, args.year, args.workbook, partner_key())
     if args.command == "statement":
         return commands.reconcile_statements(where, args.files, args.by, args.payer_account)
     if args.command == "refuse-file":

@@ -7,15 +7,17 @@ import argparse
 import getpass
 import sys
 
-from flows.secrets import ALERT_BLOCK, REGISTRY_BLOCK
+from flows.secrets import ALERT_BLOCK, PARTNER_BLOCK, REGISTRY_BLOCK
+from policy.paid_hashes import MIN_KEY_BYTES
 
 COMMANDS = ("secret", "alert-test")
-BLOCKS = {"registry": REGISTRY_BLOCK, "alert": ALERT_BLOCK}
+BLOCKS = {"registry": REGISTRY_BLOCK, "alert": ALERT_BLOCK, "partner": PARTNER_BLOCK}
 PROMPTS = {
     "registry": "支付登记库地址（postgresql+psycopg://用户:密码@主机/库名，输入不回显）：",
     "alert": "告警机器人 Webhook 地址（企业微信或钉钉群机器人，输入不回显）：",
+    "partner": f"与合作省份共同持有的核查密钥（至少 {MIN_KEY_BYTES} 字节，输入不回显）：",
 }
-SCHEMES = {"registry": ("postgresql", "sqlite"), "alert": ("https://", "http://")}
+SCHEMES = {"registry": ("postgresql", "sqlite"), "alert": ("https://", "http://"), "partner": ("",)}
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,7 +25,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "secret", help="保存 Prefect Secret 块（从键盘或标准输入读取，不回显、不留在命令行）"
     )
     secret.add_argument(
-        "which", choices=list(BLOCKS), help="registry：支付登记库；alert：告警机器人"
+        "which",
+        choices=list(BLOCKS),
+        help="registry：支付登记库；alert：告警机器人；partner：与合作省份的核查密钥",
     )
     commands.add_parser("alert-test", help="向告警机器人发送一条测试消息，并报告是否送达")
 
@@ -40,6 +44,9 @@ def _save_secret(which: str) -> int:
     value = (
         getpass.getpass(PROMPTS[which]) if sys.stdin.isatty() else sys.stdin.readline()
     ).strip()
+    if which == "partner" and len(value.encode()) < MIN_KEY_BYTES:
+        print(f"未保存：核查密钥至少 {MIN_KEY_BYTES} 字节", file=sys.stderr)
+        return 1
     if not value.startswith(SCHEMES[which]):
         print(f"未保存：地址应以 {' 或 '.join(SCHEMES[which])} 开头", file=sys.stderr)
         return 1

@@ -16,6 +16,9 @@ from policy.refusal import Refusal
 REGISTRY_ENV = "SUBSIDY_REGISTRY_URL"
 REGISTRY_BLOCK = "subsidy-registry-url"
 ALERT_BLOCK = "subsidy-alert-webhook"  # the alert robot's address (its key is a secret)
+# The key shared with the partner province for paid-elsewhere hashes (SPEC §2), as agreed text.
+PARTNER_ENV = "SUBSIDY_PARTNER_KEY"
+PARTNER_BLOCK = "subsidy-partner-key"
 
 
 class SecretInParameter(Refusal, ValueError):
@@ -70,3 +73,24 @@ def configured(variable: str, block: str) -> str:
         return str(Secret.load(block).get())
     except ValueError:  # no such block
         return ""
+
+
+class PartnerKeyTooShort(Refusal, ValueError):
+    """A partner key too short to keep the IDs behind the hashes secret."""
+
+
+def partner_key() -> bytes | None:
+    """The key shared with the partner province (UTF-8 bytes of the agreed text), None when
+    none is set up: the paid-elsewhere check is then not run, and the run says so."""
+    from policy.paid_hashes import MIN_KEY_BYTES
+
+    value = configured(PARTNER_ENV, PARTNER_BLOCK)
+    if not value:
+        return None
+    key = value.encode()
+    if len(key) < MIN_KEY_BYTES:
+        raise PartnerKeyTooShort(
+            f"与合作省份共同持有的核查密钥（{PARTNER_ENV} 或 Secret 块 {PARTNER_BLOCK}）"
+            f"至少 {MIN_KEY_BYTES} 字节，当前不足，未运行"
+        )
+    return key

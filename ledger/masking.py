@@ -12,19 +12,18 @@ import re
 
 import pandas as pd
 
+from policy.masking import mask_account, mask_id
+
+__all__ = [
+    "mask_account",
+    "mask_accounts",
+    "mask_credit_codes",
+    "mask_id",
+    "mask_ids",
+    "mask_text",
+]
+
 _LONG_DIGITS = re.compile(r"\d{6}[\dX*]{4,}(\d{3}[\dXx])|\d{8,}")
-
-
-def mask_id(value: str) -> str:
-    if not value or len(value) < 10:
-        return "*" * len(value or "")
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def mask_account(value: str) -> str:
-    if not value or len(value) <= 4:
-        return "*" * len(value or "")
-    return "*" * (len(value) - 4) + value[-4:]
 
 
 def _stars(counts: pd.Series) -> pd.Series:

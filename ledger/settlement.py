@@ -37,6 +37,7 @@ from policy.claim_rounds import (
 from policy.claims import KEY, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED
+from policy.screening import Screening, held_for_risks, risk_flags
 from registry.claims import Claims
 from registry.database import BatchRecord, Registry
 from validators.checks import SHANDONG_CITIES
@@ -120,6 +121,8 @@ class SettledBatch:
     new_round: bool = True
     conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONFLICT_COLUMNS))
     review_notes: list[str] = field(default_factory=list)
+    # The screening checks that could not run, and why (SPEC §2: REFERENCE_MISSING).
+    screening_missing: dict[str, str] = field(default_factory=dict)
 
 
 def combined(results: list[ProgramDecisions]) -> pd.DataFrame:
@@ -164,11 +167,15 @@ class Prepared:
         )
 
 
-def prepare(results: list[ProgramDecisions]) -> Prepared:
+def prepare(results: list[ProgramDecisions], screening: Screening | None = None) -> Prepared:
+    """The batch's rows in one frame, repeats inside it marked, and — with `screening` — each
+    otherwise eligible row screened before payment (SPEC §2: risk holds)."""
     if not results:
         return Prepared([], pd.DataFrame(columns=DECISION_COLUMNS), {})
     decisions = combined(results)
     decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
+    if screening is not None:
+        decisions = held_for_risks(decisions, risk_flags(decisions, screening))
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
     return Prepared(results, decisions, caps)
 

@@ -45,12 +45,13 @@ from money import completion, recovery, release_states
 from money.budget import BudgetLine, OverBudget, budget_lines
 from money.card_channel import through_cards
 from money.completion import APPROVE, BANK, SEND_BACK
-from money.paying import paying_banks
+from money.paying import fund_sources, paying_banks
 from money.round_files import ApprovalRefused, RoundFiles, round_files
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
 from registry import releases as store
 from registry.database import Connection, Registry, serialized
+from registry.payment_states import first_as_of
 from workbooks.approval_sheet import ApprovalFacts, FileLine, approval_file_name, approval_workbook
 from workbooks.social_cards import SocialCards, no_card_list
 
@@ -203,7 +204,8 @@ def _decide(
             # nothing writes no bank row.
             allowed = bool(policy.value("payment.application_account_allowed", on))
             channel = through_cards(listed, cards.cards, cards.missing, allowed)
-            sources = policy.value("payment.fund_source", on) or {}
+            prepared_on = first_as_of(connection, list(channel.payments["payment_id"].astype(str)))
+            sources = fund_sources(channel.payments, prepared_on, policy)
             paying = paying_banks(channel.payments, sources, payers or load_payers())
             listed = paying.payments
             first = pd.concat([channel.held, paying.held], ignore_index=True)

@@ -7,7 +7,7 @@ goes to the bank).
 
 Each fund source (SPEC §8 Fund sources) may have a budget of its own for the year
 (`budget.fund_source`): the programmes it pays for, released before (by the programmes' fund
-sources on the approval date) plus this release, must stay within it too."""
+sources their preparations named) plus this release, must stay within it too."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from money.paying import fund_sources
 from policy.budget import budget_of, fund_budget_of
 from policy.catalogue import CODES, TITLES
 from policy.money import fen_grouped
 from policy.parameters import PolicySet
 from registry.database import Connection
-from registry.payment_states import released_amounts
+from registry.payment_states import first_as_of, released_amounts
 
 
 class OverBudget(Exception):
@@ -90,7 +91,7 @@ def budget_lines(
                 problems.append(
                     f"{title} {city} 预算 {fen_grouped(limit)} 元，超出 {fen_grouped(city_after - limit)} 元"
                 )
-    funds = _fund_lines(released, release, policy, on)
+    funds = _fund_lines(connection, released, release, policy, on)
     problems += [
         f"{line.label}预算 {fen_grouped(line.budget)} 元，已拨付 {fen_grouped(line.before)} 元，"
         f"本次 {fen_grouped(line.this)} 元，超出 {fen_grouped(-line.remaining)} 元"
@@ -99,18 +100,22 @@ def budget_lines(
     ]
     if problems:
         raise OverBudget("超出预算或未设置预算，整批不予拨付：\n" + "\n".join(problems))
-    sources = dict(policy.value("payment.fund_source", on) or {})
     lines = sorted(lines, key=lambda line: (CODES.index(line.program), line.period))
-    return sorted(lines, key=lambda line: str(sources.get(line.program, ""))) + funds
+    return lines + funds
 
 
 def _fund_lines(
-    released: pd.DataFrame, release: pd.DataFrame, policy: PolicySet, on: dt.date
+    connection: Connection,
+    released: pd.DataFrame,
+    release: pd.DataFrame,
+    policy: PolicySet,
+    on: dt.date,
 ) -> list[BudgetLine]:
-    """Each fund source and year of this release that has a budget of its own."""
-    sources = dict(policy.value("payment.fund_source", on) or {})
-    fund_of = [str(sources.get(str(p), "")) for p in release["program"]]
-    before_fund = [str(sources.get(str(p), "")) for p in released["program"]]
+    """Each fund source and year of this release that has a budget of its own: each payment,
+    released before or now, counted under the fund source its preparation named
+    (`money.paying.fund_sources`)."""
+    fund_of = _funds(connection, release, policy)
+    before_fund = _funds(connection, released, policy)
     found = []
     for (fund, period), group in release.assign(fund=fund_of).groupby(["fund", "period"]):
         budget = fund_budget_of(policy, str(fund), str(period), on)
@@ -132,3 +137,10 @@ def _fund_lines(
             )
         )
     return sorted(found, key=lambda line: (line.fund_source, line.period))
+
+
+def _funds(connection: Connection, payments: pd.DataFrame, policy: PolicySet) -> list[str]:
+    if "fund_source" in payments:
+        return [str(f) for f in payments["fund_source"]]
+    ids = [str(p) for p in payments["payment_id"]]
+    return fund_sources(payments, first_as_of(connection, ids), policy)

@@ -184,6 +184,22 @@ def reconcile_statements(
         )
 
 
+def export_paid_hashes(where: Where, year: str, out: Path, key: bytes | None) -> str:
+    from money.paid_hashes import NoPartnerKey
+    from money.paid_hashes import export_paid_hashes as export
+
+    if key is None:
+        raise NoPartnerKey(
+            "未配置与合作省份共同持有的核查密钥（SUBSIDY_PARTNER_KEY 或 subsidy secret partner），"
+            "未导出"
+        )
+    with registry_at(where) as registry:
+        count = export(registry, key, year, out)
+    return (
+        f"已导出 {year} 年度已发放鲁渝劳务协作补贴人员的核查哈希 {count} 条：{out}（不含证件号码）"
+    )
+
+
 def upgrade_registry(url: str) -> str:
     """`subsidy migrate`: the registry brought to this version's schema (`UpgradeFailed`)."""
     return upgrade(url)

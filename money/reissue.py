@@ -25,11 +25,13 @@ from ledger.manifest import BankFile, Decreases, Manifest
 from ledger.outputs import file_sha256, payments_csv, write_atomic
 from ledger.payments import reissue_payment_id
 from money import completion
+from money.paying import fund_sources
 from policy.money import fen_text
 from policy.parameters import load_policy
 from policy.refusal import Refusal
 from registry import reissues as store
 from registry.database import SETTLE_LOCK, Connection, Registry, serialized
+from registry.payment_states import first_as_of
 from validators.cleaning import LOST_DIGITS_MESSAGE
 from workbooks.corrections import COLUMNS as CORRECTION_COLUMNS
 from workbooks.corrections import read_corrections
@@ -145,7 +147,12 @@ def _record(
     on: dt.date,
 ) -> None:
     """Write the re-issue batch's folder and record its batch, round, payments and release."""
-    manifest = _write_folder(folder, batch_id, chosen, on)
+    # Each re-issue is paid from its original's fund source, as the original's request named it.
+    originals = chosen.assign(payment_id=chosen["original_payment_id"])
+    first = first_as_of(connection, list(originals["payment_id"].astype(str)))
+    funds = fund_sources(originals, first, load_policy())
+    sources = dict(zip(chosen["program"], funds, strict=True))
+    manifest = _write_folder(folder, batch_id, chosen, on, sources)
     rows = [
         {
             "payment_id": row.payment_id,
@@ -154,6 +161,7 @@ def _record(
             "beneficiary_id": row.beneficiary_id,
             "amount_fen": int(row.amount),
             "bank_name": row.bank_name,
+            "bank_account": str(row.bank_account)[:40],
             "original_payment_id": row.original_payment_id,
         }
         for row in chosen.itertuples()
@@ -246,7 +254,9 @@ def _choose(
     ), waiting
 
 
-def _write_folder(folder: Path, batch_id: str, chosen: pd.DataFrame, on: dt.date) -> str:
+def _write_folder(
+    folder: Path, batch_id: str, chosen: pd.DataFrame, on: dt.date, sources: dict[str, str]
+) -> str:
     """payments.csv, the 资金拨付申请表 and a manifest listing both, as a batch's round 0;
     returns the manifest's sha256."""
     kept = folder / "rounds" / "0"
@@ -268,7 +278,6 @@ def _write_folder(folder: Path, batch_id: str, chosen: pd.DataFrame, on: dt.date
     data = payments_csv(chosen)
     policy = load_policy()
     department = str(policy.value("publication.department", on))
-    sources = policy.value("payment.fund_source", on)
     request = funding_request_workbook(chosen, manifest, department, sources)
     for name, content in (("payments.csv", data), (FUNDING_REQUEST, request)):
         written[name] = write_atomic(folder / name, content)

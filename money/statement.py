@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bank.formats import BankFormat, load_formats
+from bank.payers import load_payers
 from bank.statement import CREDIT, DEBIT, StatementError, read_statement
 from ledger.masking import mask_account
 from ledger.outputs import file_sha256
@@ -158,7 +159,8 @@ def reconcile_statement(
         if store.statement_recorded(connection, sha):
             check.already = True
             return check
-        account = _payer_account(store.payer_accounts(connection), payer_account)
+        entered = sorted({p.account for p in load_payers().values() if p.entered})
+        account = _payer_account(store.payer_accounts(connection), payer_account, entered)
         check.payer_account = account or ""
         payments = store.debitable(connection, account)
         first, last = lines["date"].min(), lines["date"].max()
@@ -219,20 +221,24 @@ def reconcile_statement(
     return check
 
 
-def _payer_account(known: list[str], named: str | None) -> str | None:
-    """The payer account a statement is reconciled against: the one named, else the only one
-    the bank files debit (None before any file named one)."""
+def _payer_account(known: list[str], named: str | None, entered: list[str]) -> str | None:
+    """The payer account a statement is reconciled against: the one named — a payer account
+    entered (`bank.payers`) or one the bank files debit —, else the only one there is (None
+    before any is entered or named by a file)."""
     named = (named or "").strip() or None
+    accounts = sorted(set(known) | set(entered))
     if named is None:
-        if len(known) > 1:
-            shown = "、".join(known)  # the department's own accounts
+        if len(accounts) > 1:
+            shown = "、".join(accounts)  # the department's own accounts
             raise StatementError(
-                f"银行文件由 {len(known)} 个付款账户支付（{shown}），"
+                f"付款账户有 {len(accounts)} 个（{shown}），"
                 "请用 --payer-account 指明本对账单所属的付款账户；未作任何核对"
             )
-        return known[0] if known else None
-    if known and named not in known:
-        raise StatementError(f"付款账户 {named} 不是任何已拨付银行文件的付款账户；未作任何核对")
+        return accounts[0] if accounts else None
+    if accounts and named not in accounts:
+        raise StatementError(
+            f"{named} 不是登记的付款账户，也不是任何已拨付银行文件的付款账户；未作任何核对"
+        )
     return named
 
 

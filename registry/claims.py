@@ -306,10 +306,13 @@ class Claims:
                 "beneficiary_id": paid["beneficiary_id"],
                 "amount_fen": paid["amount"].astype("int64"),
                 "bank_name": paid["bank_name"].fillna("").astype(str),
+                "bank_account": paid["bank_account"].fillna("").astype(str).str.slice(0, 40),
                 "kind": paid["kind"],
-                "original_payment_id": paid["original_payment_id"].where(
-                    paid["original_payment_id"] != "", None
-                ),
+                # A missing original is NULL: never "" or a float NaN (PostgreSQL stores 'NaN').
+                "original_payment_id": [
+                    str(o) if isinstance(o, str) and o else None
+                    for o in paid["original_payment_id"]
+                ],
                 "round": round_number,
                 "seq": seq,
             }

@@ -139,3 +139,46 @@ def owed_and_paid(connection: Connection) -> pd.DataFrame:
         ).all(),
         columns=["program", "period", "beneficiary", "owed", "state", "bank"],
     )
+
+
+def first_as_of(connection: Connection, payment_ids: list[str]) -> dict[str, Any]:
+    """Each payment's assessment date as its first preparation had it: its batch's `as_of`,
+    or, for a re-issue, the `as_of` of the payment it re-issues, followed back to the first."""
+    from registry.tables import batches
+
+    found: dict[str, Any] = {}
+    asked = {pid: pid for pid in payment_ids}  # payment → the one looked up for it
+    while asked:
+        rows = connection.execute(
+            select(payments.c.payment_id, payments.c.original_payment_id, batches.c.as_of)
+            .join(batches, batches.c.batch_id == payments.c.batch_id)
+            .where(payments.c.payment_id.in_(sorted(set(asked.values()))))
+        ).all()
+        by_id = {pid: (original, as_of) for pid, original, as_of in rows}
+        following = {}
+        for mine, looked in asked.items():
+            original, as_of = by_id.get(looked, (None, None))
+            if original and original != looked:
+                following[mine] = original
+            elif as_of is not None:
+                found[mine] = as_of
+        if following == asked:  # a loop would never end: nothing more is found
+            break
+        asked = following
+    return found
+
+
+def paid_beneficiaries(connection: Connection, program: str, period: str) -> list[str]:
+    """The beneficiaries a programme's payments for a period were paid to (state paid)."""
+    return sorted(
+        connection.execute(
+            select(payments.c.beneficiary_id)
+            .join(payment_states, payment_states.c.payment_id == payments.c.payment_id)
+            .where(
+                payments.c.program == program,
+                payments.c.period == period,
+                payment_states.c.state == "paid",
+            )
+            .distinct()
+        ).scalars()
+    )

@@ -64,7 +64,16 @@ def debitable(connection: Connection, payer_account: str | None = None) -> pd.Da
         )
         .where(
             payment_states.c.state.in_(DEBITABLE),
-            *([bank_files.c.payer_account == payer_account] if payer_account else []),
+            # A file recorded before fund sources (no payer account) belongs to any account:
+            # there was one.
+            *(
+                [
+                    (bank_files.c.payer_account == payer_account)
+                    | bank_files.c.payer_account.is_(None)
+                ]
+                if payer_account
+                else []
+            ),
         )
     ).all()
     frame = pd.DataFrame(
@@ -91,8 +100,11 @@ def first_statement_day(connection: Connection, payer_account: str | None) -> dt
 
 
 def _of(payer_account: str | None) -> Any:
+    """A payer account's statements, and those recorded before statements named one."""
     column = statements.c.payer_account
-    return column.is_(None) if payer_account is None else column == payer_account
+    return (
+        column.is_(None) if payer_account is None else (column == payer_account) | column.is_(None)
+    )
 
 
 def last_statement_day(connection: Connection) -> dt.date | None:

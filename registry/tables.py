@@ -142,6 +142,9 @@ payments = Table(
     # The beneficiary's bank (开户银行), which chooses the bank file's format at approval
     # (SPEC §8); payments.csv keeps the columns SPEC §4 lists.
     Column("bank_name", String(120), nullable=True),
+    # The account the application gave (SPEC §2 `RISK_SHARED_ACCOUNT`: one account given for
+    # different beneficiaries in this batch or an earlier one); NULL before it was recorded.
+    Column("bank_account", String(40), nullable=True),
     # A retroactive top-up (补发) names the payment it adds to; NULL kind is an ordinary payment.
     Column("kind", String(16), nullable=True),
     Column("original_payment_id", String(40), nullable=True),

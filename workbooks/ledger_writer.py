@@ -45,6 +45,7 @@ from workbooks.ledger_details import (
     table_frame,
 )
 from workbooks.print_setup import page_header, round_name
+from workbooks.risk_sheet import risk_summary, risk_table
 from workbooks.xlsx import EXCEL_MAX_ROWS, Column, Table, workbook_bytes
 
 LEDGER = "ledger.xlsx"
@@ -189,6 +190,7 @@ def ledger_workbooks(
         chart_table(cities),
         *sheets,
         review,
+        risk_table(decisions, settled.screening_missing),
         *decreases,
         _parameters(parameter_rows),
     ]
@@ -263,6 +265,7 @@ def _summary(
         *_next_steps(decisions, manifest),
         ("本批银行支付", _bank_file_line(settled.payments)),
         ("大写金额", "人民币" + capitals(int(settled.payments["amount"].sum()))),
+        ("风险核查", _risk_line(decisions, settled.screening_missing)),
         *[(CONFLICT_LABEL, line) for line in _conflict_lines(settled)],
         *[("复核结论未采用", note) for note in settled.review_notes],
         *notes,
@@ -339,6 +342,19 @@ def _conflict_lines(settled: SettledBatch) -> list[str]:
         f"{c.file} {c.sheet} 第{int(c.row)}行：采用“{c.in_force or '无'}”，未采用“{c.ignored}”（{c.reason}）"
         for c in settled.conflicts.itertuples()
     ]
+
+
+def _risk_line(decisions: pd.DataFrame, missing: Mapping[str, str]) -> str:
+    """SPEC §2 screening on 汇总: rows held for risk and their amount, the checks not run."""
+    count, fen = risk_summary(decisions)
+    said = (
+        f"暂缓支付 {count} 行，{fen_grouped(fen)} 元（见“风险核查”工作表）"
+        if count
+        else "未发现风险"
+    )
+    if missing:
+        said += f"；未核查 {len(missing)} 项（名单或密钥缺失：{'、'.join(missing)}）"
+    return said
 
 
 def _next_steps(decisions: pd.DataFrame, manifest: Manifest) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from python_calamine import CalamineSheet, CalamineWorkbook, SheetVisibleEnum
 
 from policy.catalogue import PROGRAMS
 from policy.outcomes import HELD, REASONS, REJECTED
+from policy.screening import RISKS
 from validators.cleaning import normalize_header
 from validators.registered_checks import CHECK_MESSAGES, CHECK_REASONS
 from validators.sheets import SheetSpec
@@ -107,8 +108,18 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
 }
 # Reasons about the row as a whole: a repeat, a claim held elsewhere, a reviewer's refusal.
 ROW_LEVEL = frozenset(
-    {"DUPLICATE_ROW", "DUPLICATE_CLAIM", "REVIEW_REJECTED", "REVIEW_RESUBMITTED", "CLAIM_PENDING"}
+    {
+        "DUPLICATE_ROW",
+        "DUPLICATE_CLAIM",
+        "REVIEW_REJECTED",
+        "REVIEW_RESUBMITTED",
+        "CLAIM_PENDING",
+        *RISKS,  # screening before payment: held for the department, never a cell to correct
+    }
 )
+# A risk's evidence (a death list's date, another party's account) is the department's: the
+# applicant reads the risk's reason alone.
+RISK_EVIDENCE = "风险核查："
 # Validation reasons: their message names the column, `<header>：<text>` (validators.validate).
 BY_MESSAGE = frozenset(
     {"INVALID_CREDIT_CODE", "INVALID_ID_NUMBER", "INVALID_CITY", "INVALID_VALUE", "MISSING_VALUE"}
@@ -227,7 +238,7 @@ def _problems_of(
         prefix, colon, text = segment.partition("：")
         header = headers.get(normalize_header(prefix)) if colon else None
         if header is None:
-            if segment not in REASONS.values():
+            if segment not in REASONS.values() and not segment.startswith(RISK_EVIDENCE):
                 details.append(segment)
             continue
         code = _TEXT_CODES.get(text, "INVALID_VALUE")

@@ -45,7 +45,7 @@ PAYMENTS = pd.DataFrame(
             "P02",
             "new_hire",
             "瑞达机械有限公司",
-            "中国工商银行历下支行",
+            "中国工商银行济南分行",
             "1602000000000002",
             400_000,
         ),
@@ -259,3 +259,54 @@ def test_every_format__an_account_in_another_scripts_digits_is_held() -> None:
     )
     release = bank_release(rows, FORMATS, "B1", 0, ON)
     assert release.files == [] and len(release.held) == 3
+
+
+def test_release__each_paying_bank_its_own_files_a_bank_core_pays_only_from_its_bound_account() -> (
+    None
+):
+    """SPEC §8: one file per paying bank — two rural banks share the core's format but never a
+    file —, named by the bank where a format has several; a bank core's 单位编号 binds one payer
+    account, and a payment of another fund source's account is held, not sent from it."""
+    core = FORMATS["rural_core"]
+    bound = core.parameter("payer_account")
+    rows = pd.DataFrame(
+        [
+            payment(
+                "W1",
+                "chongqing_labor",
+                "黄伟娜",
+                "重庆农村商业银行",
+                "6290642782431439916",
+                450_000,
+            ),
+            payment(
+                "W2", "chongqing_labor", "张三", "济南农村商业银行", "6210000000000000001", 300_000
+            ),
+            payment(
+                "W3", "chongqing_labor", "李四", "济南农村商业银行", "6210000000000000019", 250_000
+            ),
+            payment("E1", "new_hire", "瑞达机械有限公司", "齐鲁银行", "8600000000000006", 100_000),
+        ]
+    ).assign(
+        paying_bank=lambda f: f["bank_name"],
+        payer="esf",
+        fund_source="就业补助资金",
+        payer_account=[bound, bound, bound, "6222020000000000101"],
+    )
+    rows.loc[rows["payment_id"] == "E1", "paying_bank"] = "某某农村商业银行"
+    release = bank_release(rows, FORMATS, "B1", 0, ON)
+    assert sorted((f.name, f.payment_ids) for f in release.files) == [
+        ("B1-r0-rural_core-personal-esf-济南农村商业银行-01.txt", ("W2", "W3")),
+        ("B1-r0-rural_core-personal-esf-重庆农村商业银行-01.txt", ("W1",)),
+    ]
+    [(pid, why)] = zip(release.held["payment_id"], release.held["reason"], strict=True)
+    assert pid == "E1" and f"绑定付款账户 {bound}" in why and "6222020000000000101" in why
+    unbound = {
+        **FORMATS,
+        "rural_core": dataclasses.replace(
+            core, parameters=(("unit_number", "1"), ("payer_account", ""))
+        ),
+    }
+    held = bank_release(rows, unbound, "B1", 0, ON).held
+    assert set(held["payment_id"]) == {"W1", "W2", "W3", "E1"}
+    assert all("未登记其单位编号对应的付款账户" in r for r in held["reason"])

@@ -365,7 +365,15 @@ def test_money_loop__the_budget_counts_net_of_recovery_offsets(tmp_path: Path) -
         assert (line.this, line.remaining) == (1950000, 50000)
         # Released before counts net too: 19,500.00, so 500.00 is left of the 20,000.00.
         more = pd.DataFrame(
-            [{"program": "new_hire", "period": "2020", "city": "", "amount": 50000}]
+            [
+                {
+                    "program": "new_hire",
+                    "period": "2020",
+                    "city": "",
+                    "amount": 50000,
+                    "fund_source": "就业补助资金",
+                }
+            ]
         )
         with registry.engine.connect() as connection:
             [after, fund] = budget_lines(connection, more, policy, ON)

@@ -25,6 +25,7 @@ from tests.registry.test_registry import registry_url  # noqa: F401  (the fixtur
 
 ON = dt.date(2021, 1, 5)
 WORKER = "370102199001011234"
+EMPLOYMENT_FUND = "6227000000000000202"  # bank/payers.yaml's demo 就业补助资金 account
 # (payment, batch, file, name, account, fen, 当日次数): two batches approved the same day, so
 # 张三's card has a payment in each file (次数 1 and 2) of the same amount.
 LINES = [
@@ -268,7 +269,7 @@ def test_statement__one_debit_per_paid_payment_doubles_unrequested_and_returns_l
                 )
         path = tmp_path / "对账单.csv"
         path.write_bytes(STATEMENT.encode("gb18030"))
-        check = reconcile_statement(path, registry, "对账员")
+        check = reconcile_statement(path, registry, "对账员", payer_account=EMPLOYMENT_FUND)
         assert check.counts == {
             "matched": 1,  # 李四's first debit
             "double": 1,  # 李四 again: paid twice
@@ -285,7 +286,7 @@ def test_statement__one_debit_per_paid_payment_doubles_unrequested_and_returns_l
         # Sent on Monday 2021-01-04, paid, no debit by Thursday (3 business days): listed.
         assert any("P4" in line for line in check.missing)
         assert not any("P3" in line for line in check.missing)
-        again = reconcile_statement(path, registry, "对账员")
+        again = reconcile_statement(path, registry, "对账员", payer_account=EMPLOYMENT_FUND)
         assert again.already and "未作任何更改" in again.summary()
         [totals] = statement_totals(registry)
         assert "借方 4 笔" in totals and "重复借方 1 笔" in totals and "退汇贷方 1 笔" in totals
@@ -301,7 +302,7 @@ def test_statement__one_debit_per_paid_payment_doubles_unrequested_and_returns_l
         monthly.write_bytes(
             (STATEMENT + "2021-01-08,借,1000.00,6210000000000000050,吴九,代发\n").encode("gb18030")
         )
-        month = reconcile_statement(monthly, registry, "对账员")
+        month = reconcile_statement(monthly, registry, "对账员", payer_account=EMPLOYMENT_FUND)
         assert month.counts["seen_before"] == 5 and month.counts["failed_debit"] == 1
         assert any("P7" in line and "可能重复支付" in line for line in month.listed)
         assert_balances(registry)

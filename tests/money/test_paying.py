@@ -3,6 +3,7 @@ whose fund source has no payer account entered is held, never sent from a guesse
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,8 @@ import pytest
 
 from bank.formats import BankFormatError, format_for, load_formats
 from bank.payers import PAYERS_FILE, load_payers
-from money.paying import NO_FUND_SOURCE, paying_banks
+from money.paying import NO_FUND_SOURCE, fund_sources, paying_banks
+from policy.parameters import load_policy
 
 SOURCES = {"stabilization_refund": "失业保险基金", "new_hire": "就业补助资金"}
 PAYMENTS = pd.DataFrame(
@@ -24,7 +26,8 @@ PAYMENTS = pd.DataFrame(
 
 def test_paying_bank__an_enterprise_the_payer_accounts_bank_a_person_the_accounts_own() -> None:
     payers = load_payers()  # the tests run with SUBSIDY_DEMO=1: the made-up accounts
-    found = paying_banks(PAYMENTS, {**SOURCES, "chongqing_labor": "就业补助资金"}, payers)
+    sources = {**SOURCES, "chongqing_labor": "就业补助资金"}
+    found = paying_banks(PAYMENTS, [sources[p] for p in PAYMENTS["program"]], payers)
     assert found.held.empty
     rows = found.payments.set_index("payment_id")
     assert rows.loc["E1", "paying_bank"] == payers["失业保险基金"].bank  # not 齐鲁银行
@@ -40,7 +43,8 @@ def test_paying_bank__no_account_entered_or_no_fund_source_holds_the_payment(
     monkeypatch.setenv("SUBSIDY_DEMO", "0")  # production: the shipped file's accounts are empty
     payers = load_payers()
     assert not any(p.entered for p in payers.values())
-    found = paying_banks(PAYMENTS, SOURCES, payers)  # chongqing_labor names no fund source
+    # chongqing_labor names no fund source here
+    found = paying_banks(PAYMENTS, [SOURCES.get(p, "") for p in PAYMENTS["program"]], payers)
     held = dict(zip(found.held["payment_id"], found.held["reason"], strict=True))
     assert set(held) == {"E1", "E2", "W1", "X1"}
     assert "失业保险基金" in held["E1"] and "bank/payers.yaml" in held["E1"]
@@ -84,3 +88,21 @@ def test_formats__the_longest_matching_bank_name_wins_and_the_departments_folder
     monkeypatch.setenv("SUBSIDY_BANK_FORMATS", str(tmp_path / "不存在"))
     with pytest.raises(BankFormatError, match="不存在"):
         load_formats()
+
+
+def test_fund_source__as_the_first_preparation_named_it_whatever_the_approval_date() -> None:
+    """A re-issue keeps its original's fund source; a payment with no recorded preparation
+    has none (and is held)."""
+    policy = load_policy()
+    found = fund_sources(PAYMENTS, {"E1": dt.date(2020, 12, 31), "W1": dt.date(2021, 3, 1)}, policy)
+    assert found == ["失业保险基金", "", "就业补助资金", ""]
+
+
+def test_payers__an_account_that_is_not_8_to_32_digits_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = tmp_path / "payers.yaml"
+    own.write_text("payers:\n  失业保险基金: {code: uif, account: 待填}\n", encoding="utf-8")
+    monkeypatch.setenv("SUBSIDY_PAYERS", str(own))
+    with pytest.raises(BankFormatError, match="8至32位数字"):
+        load_payers()

@@ -60,6 +60,7 @@ def test_ledger__has_every_sheet_in_order(ledger) -> None:
         "缓缴明细",
         "不予受理",
         "待复核",
+        "风险核查",
         "参数",
     ]
 
