@@ -255,7 +255,7 @@ def _totals(lines: pd.DataFrame, account: str) -> str:
     debits = lines[lines["direction"] == DEBIT]
     counts = lines["finding"].value_counts()
     return (
-        f"付款账户{(' ' + account) if account else ''}对账单（登记库全部）：借方 {len(debits)} 笔 "
+        f"付款账户{(' ' + account + ' 的') if account else ''}对账单（登记库全部）：借方 {len(debits)} 笔 "
         f"{fen_grouped(int(debits['amount_fen'].sum()))} 元，其中对应支付 "
         f"{int(counts.get('matched', 0))} 笔；重复借方 {int(counts.get('double', 0))} 笔、"
         f"无对应支付 {int(counts.get('unrequested', 0))} 笔、无法确定 "

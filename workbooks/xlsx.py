@@ -251,6 +251,7 @@ def workbook_bytes(
     wrapped = rx.Format().set_text_wrap().set_align("top")
     title = rx.Format().set_bold().set_font_size(16).set_align("vcenter")
     entries, formats, widths, header_rows, merges, freeze, validations = [], {}, {}, {}, {}, {}, {}
+    below: dict[str, list[tuple[int, int]]] = {}  # rows under a table merged across it
     heights: dict[str, dict[int, float]] = {}  # 0-based row → points, set in the sheet XML
     engine_heights: dict[str, dict[int, float]] = {}  # a header's, where the engine sets it well
     for table in tables:
@@ -289,12 +290,14 @@ def workbook_bytes(
             for row, (_, value) in enumerate(table.lines_above)
             if _lines(value, room) > 1
         }
-        if wraps[0]:  # the lines under the table sit in the first column: as tall as they wrap
+        if wraps[0]:  # the lines under the table run across its printed width (merged after
+            # writing: the engine merges only above the header), as tall as they wrap there
             first = header_rows[table.name] + len(table.rows) + 3 + (1 if table.total else 0)
+            across = max(sum(widths[table.name][: last + 1]), 10.0)
+            below[table.name] = [(first + n, last) for n in range(len(table.lines_below))]
             for offset, line in enumerate(table.lines_below):
-                if _lines(line, widths[table.name][0]) > 1:
-                    lines = _lines(line, widths[table.name][0])
-                    heights[table.name][first + offset] = LINE_HEIGHT * lines
+                if _lines(line, across) > 1:
+                    heights[table.name][first + offset] = LINE_HEIGHT * _lines(line, across)
         if table.titled and table.lines_above:
             heights[table.name][0] = max(heights[table.name].get(0, 0.0), TITLE_HEIGHT)
         heights[table.name] |= _wrapped_heights(
@@ -363,6 +366,8 @@ def workbook_bytes(
             # a merged row above the header once it writes the next one, and repeats a last row
             # given a height (a duplicate row Excel would repair).
             _add(patches, f"xl/worksheets/sheet{number}.xml", _heights(heights[table.name]))
+        if below.get(table.name):
+            _add(patches, f"xl/worksheets/sheet{number}.xml", _merged(below[table.name]))
         columns = [position + 1 for position, c in enumerate(table.columns) if c.hidden]
         if columns:
             _add(patches, f"xl/worksheets/sheet{number}.xml", _hiding(columns))
@@ -392,6 +397,50 @@ def _heights(rows: dict[int, float]) -> Patch:
         return b'<row r="%d" ht="%s" customHeight="1"' % (number, str(wanted[number]).encode())
 
     return lambda sheet: re.sub(rb'<row r="(\d+)"', with_height, sheet)
+
+
+# What follows <mergeCells> in a sheet's XML (ECMA-376 order): it goes before the first of them.
+_AFTER_MERGES = (
+    b"<phoneticPr",
+    b"<conditionalFormatting",
+    b"<dataValidations",
+    b"<hyperlinks",
+    b"<printOptions",
+    b"<pageMargins",
+    b"<pageSetup",
+    b"<headerFooter",
+    b"<drawing",
+)
+
+
+def _merged(rows: list[tuple[int, int]]) -> Patch:
+    """Rows (0-based) merged from the first column to `last`, added to the sheet's merges."""
+    refs = b"".join(
+        b'<mergeCell ref="A%d:%s%d"/>' % (row + 1, _column_name(last).encode(), row + 1)
+        for row, last in rows
+    )
+
+    def patch(sheet: bytes) -> bytes:
+        found = re.search(rb'<mergeCells count="(\d+)">', sheet)
+        if found:
+            count = int(found.group(1)) + len(rows)
+            sheet = sheet.replace(found.group(0), b'<mergeCells count="%d">' % count, 1)
+            return sheet.replace(b"</mergeCells>", refs + b"</mergeCells>", 1)
+        at = min((sheet.find(tag) for tag in _AFTER_MERGES if tag in sheet), default=-1)
+        block = b'<mergeCells count="%d">%s</mergeCells>' % (len(rows), refs)
+        return sheet[:at] + block + sheet[at:] if at >= 0 else sheet
+
+    return patch
+
+
+def _column_name(index: int) -> str:
+    """Excel's name of a 0-based column: 0 → A, 26 → AA."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
 
 
 def _protected(sheet: bytes) -> bytes:
