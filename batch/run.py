@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import hashlib
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -254,6 +256,23 @@ def paid_batch(registry: Registry | None, batch_id: str) -> BatchRecord:
     return found
 
 
+def screened_with(plan: Plan) -> dict[str, str]:
+    """What screening reads that decides rows: the usable lists' workbooks (sha256) and, where
+    a partner key is set, its fingerprint (an HMAC of a fixed text: the key is not in it). A
+    rerun with other lists or another key is another batch, never the same one decided anew."""
+    screened = dict(plan.screening.sha256) if plan.screening else {}
+    key = plan.request.partner_key
+    if key:
+        screened[PARTNER_KEY_NAME] = hmac.new(key, FINGERPRINT_TEXT, hashlib.sha256).hexdigest()[
+            :16
+        ]
+    return screened
+
+
+PARTNER_KEY_NAME = "外省核查密钥"
+FINGERPRINT_TEXT = b"subsidy partner key fingerprint"
+
+
 def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batch:
     """The batch the read files (in `plan.paths`' order) make: each named by its path under the
     folder named; files of programmes not chosen are listed, as are those whose reference
@@ -266,13 +285,14 @@ def admit(plan: Plan, files: list[InputFile], registry: Registry | None) -> Batc
     files = with_references(selected(files, plan.request.programs), plan.references)
     issued = registry.issued([f.sha256 for f in files]) if registry else set()
     files, blanked = without_unissued_system_columns(files, issued)
-    screened = plan.screening.sha256 if plan.screening else {}
+    screened = screened_with(plan)
     identity = batch_identity(
         [(f.name, f.sha256) for f in files],
         {**plan.references.sha256, **screened},
         plan.policy.version,
         plan.as_of,
         lineage=plan.original.lineage if plan.original else None,
+        screening=screened,
     )
     if registry is not None and plan.original is None:
         recorded = registry.batches_of_lineage(identity.lineage)

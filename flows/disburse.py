@@ -156,6 +156,8 @@ def _log_review(settled: run.SettledBatch) -> None:
     logger = get_run_logger()
     for problem in settled.review_notes:
         logger.warning("复核结论未采用：%s", problem)
+    for code, why in settled.screening_missing.items():  # SPEC §2: never read as an empty list
+        logger.warning("风险核查未做（%s，REFERENCE_MISSING）：%s", code, why)
     for conflict in settled.conflicts.itertuples():
         logger.warning(
             "复核冲突：%s %s 第%d行，采用“%s”，未采用“%s”（%s）",

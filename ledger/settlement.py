@@ -86,16 +86,21 @@ def batch_identity(
     policy_version: str,
     as_of: dt.date,
     lineage: str | None = None,
+    screening: dict[str, str] | None = None,
 ) -> BatchIdentity:
     """The batch id and lineage that make reruns repeatable (SPEC §6).
 
     The lineage names the applications: inputs, reference lists and `as_of`; a rerun under new
     parameters (补发) shares it, so earlier payments are recognised as the applications' own
-    and only differences are paid. The batch id adds the parameters' version. Verdicts are not
+    and only differences are paid. The batch id adds the parameters' version and what the rows
+    were screened with (SPEC §2). Verdicts are not
     part of either: review rounds are numbered inside the batch.
     """
     lineage = lineage or digest([sorted(inputs), sorted(references.items()), as_of.isoformat()])
-    return BatchIdentity(digest([lineage, policy_version]), lineage, as_of, policy_version)
+    # What the rows were screened with (the lists' workbooks, the partner key's fingerprint)
+    # names a top-up too, whose lineage is its original's: other lists, another batch.
+    named = [lineage, policy_version, *([sorted(screening.items())] if screening else [])]
+    return BatchIdentity(digest(named), lineage, as_of, policy_version)
 
 
 def digest(parts: list[object]) -> str:

@@ -88,4 +88,14 @@ def decide(
             "credit_code": pd.Series("", index=frame.index),
         },
     )
-    return ProgramDecisions(programme.code, decisions, reads)
+    # The days the row counts (screening before payment: custody within them): employment
+    # within the policy year, to the assessment date where it has not ended.
+    start = pd.to_datetime(frame["start_date"]).clip(lower=pd.Timestamp(year, 1, 1))
+    end = pd.to_datetime(frame["end_date"]).fillna(pd.Timestamp(as_of))
+    worked = pd.DataFrame(
+        {
+            "start": start,
+            "end": end.clip(upper=min(pd.Timestamp(year, 12, 31), pd.Timestamp(as_of))),
+        }
+    )
+    return ProgramDecisions(programme.code, decisions, reads, worked=worked)

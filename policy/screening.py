@@ -5,10 +5,11 @@ rejected — with every risk that applies, each with a Chinese reason naming its
 list, its row and date, the other party):
 
 - `RISK_DECEASED`: a person paid who died before the assessment date, or a worker counted for
-  days after death (a roster row's last day worked after the date of death; a row without days,
-  a death before the assessment date);
-- `RISK_IN_CUSTODY`: a worker counted for days in custody (入监 to 出监, open while not released;
-  a row without days: in custody on the assessment date);
+  days after death (a row's last day counted after the date of death; a person listed twice,
+  the earliest date);
+- `RISK_IN_CUSTODY`: a worker counted for days in custody (入监 to 出监, both days included,
+  open while not released) — a roster row's days, a 鲁渝 worker's employment in the year; a
+  row that counts no days (a new hire) is not screened for it;
 - `RISK_ENTITY_CLOSED`: an enterprise 注销/吊销 on or before the assessment date;
 - `RISK_SHARED_ACCOUNT`: one bank account given for different beneficiaries, in this batch or in
   any earlier one the registry holds: every party in the batch is held;
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -61,7 +63,7 @@ class Screening:
     earlier_accounts: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["beneficiary_id", "bank_account", "batch_id"])
     )
-    partner_key: bytes | None = None
+    partner_key: bytes | None = field(default=None, repr=False)
 
 
 def missing_checks(screening: Screening) -> dict[str, str]:
@@ -112,7 +114,9 @@ def _deceased(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
     listed = screening.lists.rows(DECEASED)
     if listed is None or listed.empty:
         return _flags([])
-    by_id = {str(r.id_number): r for r in listed.itertuples(index=False)}
+    by_id: dict[str, Any] = {}  # a person listed twice: the earliest date counts
+    for r in listed.sort_values("died", kind="stable").itertuples(index=False):
+        by_id.setdefault(str(r.id_number), r)
     found = []
     for index, row in _people(rows).iterrows():
         entry = by_id.get(str(row["id_number"]))
@@ -120,12 +124,12 @@ def _deceased(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
             continue
         died: dt.date = entry.died
         _, end = _days(row, screening.as_of)
-        if end is not None and not PROGRAMS[str(row["program"])].pays_person:
-            if died >= end:
+        if PROGRAMS[str(row["program"])].pays_person:  # the person paid
+            if died >= screening.as_of:
                 continue
-            after = f"本行计算至{end}"
-        elif died < screening.as_of:
             after = f"早于审核基准日{screening.as_of}"
+        elif end is not None and died < end:  # a worker counted for days after death
+            after = f"本行计算至{end}"
         else:
             continue
         said = f"{DECEASED}第{entry.row}行：{entry.name}于{died}死亡，{after}"
@@ -143,8 +147,8 @@ def _in_custody(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
     found = []
     for index, row in _people(rows).iterrows():
         start, end = _days(row, screening.as_of)
-        if start is None or end is None:
-            start = end = screening.as_of
+        if start is None or end is None:  # a row that counts no days (SPEC: "counted for days")
+            continue
         for entered, left, number in spells.get(str(row["id_number"]), []):
             if entered <= end and (left is None or start <= left):
                 released = f"{left}出监" if left else "尚未出监"
@@ -216,7 +220,8 @@ def _shared_account(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
             f"{_party(o.beneficiary_id)}（{'批次 ' + o.batch_id if o.batch_id else '本批次'}）"
             for o in others.drop_duplicates("beneficiary_id").head(3).itertuples(index=False)
         )
-        more = f"等 {others['beneficiary_id'].nunique()} 个对象" if len(others) > 3 else ""
+        parties = others["beneficiary_id"].nunique()
+        more = f"等 {parties} 个对象" if parties > 3 else ""
         found.append(
             (
                 index,

@@ -283,12 +283,12 @@ class Registry:
             return [row[0] for row in rows]
 
     def accounts_before(self, batch_id: str) -> pd.DataFrame:
-        """The bank accounts the payments of batches recorded before this one gave (all
-        recorded batches when it is new): beneficiary_id, bank_account, batch_id — what a
-        rerun of it sees is what its first run saw (SPEC §2 `RISK_SHARED_ACCOUNT`)."""
+        """The bank accounts the payments recorded before this batch's first round gave (all
+        payments when it is new): beneficiary_id, bank_account, batch_id — what a rerun of it
+        sees is what its first run saw (SPEC §2 `RISK_SHARED_ACCOUNT`)."""
         with self.engine.connect() as connection:
-            mine = connection.execute(
-                select(batches.c.seq).where(batches.c.batch_id == batch_id)
+            mine = connection.execute(  # its first round's place in the registry's order
+                select(func.min(rounds.c.seq)).where(rounds.c.batch_id == batch_id)
             ).scalar_one_or_none()
             query = (
                 select(payments.c.beneficiary_id, payments.c.bank_account, payments.c.batch_id)
@@ -296,8 +296,8 @@ class Registry:
                 .where(payments.c.bank_account.is_not(None), payments.c.bank_account != "")
                 .distinct()
             )
-            if mine is not None:
-                query = query.where(batches.c.seq < mine)
+            if mine is not None:  # what was recorded before its first round, rounds included
+                query = query.where(payments.c.seq < mine)
             rows = connection.execute(query).all()
         return pd.DataFrame(rows, columns=["beneficiary_id", "bank_account", "batch_id"])
 

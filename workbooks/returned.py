@@ -120,6 +120,9 @@ ROW_LEVEL = frozenset(
 # A risk's evidence (a death list's date, another party's account) is the department's: the
 # applicant reads the risk's reason alone.
 RISK_EVIDENCE = "风险核查："
+# What the applicant reads for a risk hold: not which risk (a worker's death or prison term, a
+# third party's account are not the applicant's to learn from us).
+RISK_TEXT = "暂缓发放，正在复核"
 # Validation reasons: their message names the column, `<header>：<text>` (validators.validate).
 BY_MESSAGE = frozenset(
     {"INVALID_CREDIT_CODE", "INVALID_ID_NUMBER", "INVALID_CITY", "INVALID_VALUE", "MISSING_VALUE"}
@@ -147,12 +150,16 @@ class Problem:
     @property
     def text(self) -> str:
         """The reason in Chinese only (SPEC §4: no code on an applicant's paper)."""
+        if self.code in RISKS:
+            return RISK_TEXT
         reason = REASONS.get(self.code, "其他原因")
         return f"{reason}：{self.detail}" if self.detail not in ("", reason) else reason
 
     @property
     def coded(self) -> str:
         """The reason with its code, for a cell's comment (on screen, never printed)."""
+        if self.code in RISKS:  # the code itself would tell (a death, a prison term)
+            return RISK_TEXT
         reason = REASONS.get(self.code, self.code)
         shown = f"{reason}（{self.code}）"
         return f"{shown}：{self.detail}" if self.detail not in ("", reason) else shown

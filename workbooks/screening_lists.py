@@ -33,6 +33,7 @@ LISTS = {
         {"统一社会信用代码": "credit_code", "名称": "name", "状态": "status", "日期": "date"},
         codes=("credit_code",),
         dates=("date",),
+        optional=("date",),  # a 存续 row may have none; a closure may not (below)
     ),
     PAID_ELSEWHERE: Columns({"哈希": "digest"}),
 }
@@ -58,7 +59,15 @@ def read_screening_lists(folder: Path | None) -> ScreeningLists:
     if closed.usable:  # other states (迁出, 存续 …) are not a closure
         rows = closed.rows
         mask = rows["status"].map(lambda s: any(c in str(s) for c in CLOSURES)).astype(bool)
-        tables[CLOSED] = replace(closed, rows=rows[mask])
+        undated = rows[mask & rows["date"].isna()]
+        if len(undated):
+            row = int(undated["row"].iloc[0])
+            tables[CLOSED] = unusable(
+                LISTS[CLOSED],
+                f"“{CLOSED}”第{row}行注销或吊销，但“日期”为空，无法判断是否早于审核基准日",
+            )
+        else:
+            tables[CLOSED] = replace(closed, rows=rows[mask])
     return ScreeningLists(
         {sheet: t.rows for sheet, t in tables.items() if t.usable},
         {sheet: t.missing for sheet, t in tables.items() if not t.usable},

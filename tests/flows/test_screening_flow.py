@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,14 @@ def test_screening__held_with_evidence_then_the_reviewers_verdicts_decide(tmp_pa
     )
     assert "暂缓支付 2 行" in summary and "未核查 2 项" in summary
     book.close()
+
+    # The applicant's returned workbook says only that the row waits for review: not the risk,
+    # not its evidence (a worker's death is not the employer's to learn from us).
+    returned = next((folder / "returned").glob("*鲁渝劳务协作补贴*.xlsx"))
+    parts = zipfile.ZipFile(returned)
+    text_of = b"".join(parts.read(n) for n in parts.namelist()).decode("utf-8", "ignore")
+    assert "暂缓发放，正在复核" in text_of
+    assert not any(word in text_of for word in ("死亡", "RISK_", "2020-06-01"))
 
     reviewed = fill_verdicts(
         folder / "ledger.xlsx",

@@ -203,8 +203,12 @@ def test_missing_list__stops_only_its_check_and_is_named() -> None:
 def test_held_for_risks__an_approved_row_waits_with_its_amount_proposed_and_every_risk_named() -> (
     None
 ):
+    employed = {"start": pd.Timestamp("2020-03-01"), "end": pd.Timestamp("2020-12-31")}
     decisions = pd.DataFrame(
-        [row(0, "chongqing_labor", id_number=PERSON, beneficiary_id=PERSON), row(1, "new_hire")]
+        [
+            row(0, "chongqing_labor", id_number=PERSON, beneficiary_id=PERSON, **employed),
+            row(1, "new_hire"),
+        ]
     )
     deceased = [{"id_number": PERSON, "name": "张三", "died": dt.date(2020, 6, 1), "row": 2}]
     custody = [{"id_number": PERSON, "entered": dt.date(2020, 1, 1), "left": None, "row": 4}]
@@ -215,3 +219,21 @@ def test_held_for_risks__an_approved_row_waits_with_its_amount_proposed_and_ever
     assert first["reason_codes"] == "RISK_DECEASED;RISK_IN_CUSTODY"
     assert "死亡人员名单第2行" in first["message"] and "服刑人员名单第4行" in first["message"]
     assert held.iloc[1]["outcome"] == APPROVED and held.iloc[1]["risks"] == ""
+
+
+def test_deceased_and_custody__a_row_counting_no_days_is_not_a_worker_counted() -> None:
+    """SPEC §2: "a worker counted for days" — a new hire's row counts none; a person listed
+    twice in the death list has the earliest date."""
+    hire = row(0, "new_hire", id_number=WORKER)
+    person = row(1, "chongqing_labor", id_number=PERSON, beneficiary_id=PERSON)
+    deceased = [
+        {"id_number": WORKER, "name": "李四", "died": dt.date(2020, 6, 1), "row": 2},
+        {"id_number": PERSON, "name": "张三", "died": dt.date(2021, 3, 1), "row": 3},
+        {"id_number": PERSON, "name": "张三", "died": dt.date(2020, 6, 1), "row": 4},
+    ]
+    custody = [{"id_number": WORKER, "entered": dt.date(2020, 1, 1), "left": None, "row": 2}]
+    found = risk_flags(
+        pd.DataFrame([hire, person]), Screening(lists(deceased=deceased, custody=custody), AS_OF)
+    )
+    assert list(zip(found["index"], found["code"], strict=True)) == [(1, "RISK_DECEASED")]
+    assert "第4行" in found["evidence"].iloc[0]
