@@ -15,15 +15,15 @@ from policy.outcomes import HELD, REASONS
 from workbooks.xlsx import Column, Table
 
 SHEET = "风险核查"
-COLUMNS = [
-    Column("名称", width=16, wrap=True),
-    Column("项目", width=14, wrap=True),
-    Column("风险", width=16, wrap=True),
-    Column("依据", width=44, wrap=True),
-    Column("拟发放金额（元）", "money", width=12),
-    Column("文件", width=16),
-    Column("工作表"),
-    Column("行号", "number"),
+COLUMNS = [  # each printed column on one page width: the row is found by 文件 and 行号
+    Column("名称", width=14, wrap=True),
+    Column("项目", width=12, wrap=True),
+    Column("风险", width=12, wrap=True),
+    Column("依据", width=34, wrap=True),
+    Column("拟发放金额（元）", "money", width=11),
+    Column("文件", width=14, wrap=True),
+    Column("工作表", width=9, wrap=True),
+    Column("行号", "number", width=5),
     Column("风险代码", printed=False),
 ]
 
