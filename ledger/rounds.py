@@ -15,6 +15,7 @@ import pandas as pd
 
 from policy.catalogue import WORKER_CLAIMS
 from policy.claim_rounds import (
+    REVIEW_APPROVE,
     Before,
     against_earlier,
     apply_verdicts,
@@ -137,7 +138,7 @@ def decide_rounds(
     inherited = verdicts[~own & (verdicts["seq"] < first_seq)].sort_values("seq")
     if len(inherited):
         latest = inherited.drop_duplicates(ROW, keep="last")[[*ROW, "verdict", "comment"]]
-        result = apply_verdicts(result, latest, seen, first_seq)
+        result = apply_verdicts(result, _not_over_risks(latest, decisions), seen, first_seq)
     for number, seq in rounds[1:]:
         seen = before(recorded, seq, lineage)
         mine = verdicts[own & (verdicts["round"] == number)]
@@ -218,3 +219,17 @@ def edited_amounts(
                 f"仍按核定的 {fen_text(int(proposed))} 元"
             )
     return notes
+
+
+def _not_over_risks(verdicts: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """An earlier batch's 通过 does not release a row this batch holds for a risk (SPEC §2
+    screening before payment): the reviewer of that batch did not see this evidence, so the
+    row waits for this batch's own verdict. A 驳回 still stands."""
+    if "risks" not in decisions or verdicts.empty:
+        return verdicts
+    risky = decisions.loc[decisions["risks"].fillna("") != "", ROW]
+    if risky.empty:
+        return verdicts
+    flagged = verdicts.merge(risky.drop_duplicates(), on=ROW, how="left", indicator=True)
+    keep = ~((flagged["_merge"] == "both") & (flagged["verdict"] == REVIEW_APPROVE)).to_numpy()
+    return verdicts[keep]

@@ -237,3 +237,23 @@ def test_deceased_and_custody__a_row_counting_no_days_is_not_a_worker_counted() 
     )
     assert list(zip(found["index"], found["code"], strict=True)) == [(1, "RISK_DECEASED")]
     assert "第4行" in found["evidence"].iloc[0]
+
+
+def test_an_earlier_batchs_approval_does_not_release_a_row_now_held_for_a_risk() -> None:
+    """A top-up inherits its original's verdicts; a 通过 given before a risk was found (the
+    reviewer never saw its evidence) leaves the row held; a 驳回 still stands."""
+    from ledger.rounds import _not_over_risks
+
+    decisions = pd.DataFrame(
+        [row(0, "chongqing_labor"), row(1, "chongqing_labor"), row(2, "chongqing_labor")]
+    ).assign(risks=["RISK_DECEASED\t死亡人员名单第2行", "", "RISK_IN_CUSTODY\t服刑人员名单第3行"])
+    verdicts = pd.DataFrame(
+        [
+            ("chongqing_labor", "a.xlsx", "s", 2, "通过", "卡号已核实"),
+            ("chongqing_labor", "a.xlsx", "s", 3, "通过", "卡号已核实"),
+            ("chongqing_labor", "a.xlsx", "s", 4, "驳回", "不符合"),
+        ],
+        columns=["program", "file", "sheet", "row", "verdict", "comment"],
+    )
+    kept = _not_over_risks(verdicts, decisions)
+    assert list(zip(kept["row"], kept["verdict"], strict=True)) == [(3, "通过"), (4, "驳回")]
