@@ -55,21 +55,47 @@ class ReferenceTable:
 
 
 def read_reference_table(folder: Path | None, sheet: str, columns: Columns) -> ReferenceTable:
+    return read_reference_tables(folder, {sheet: columns})[sheet]
+
+
+def read_reference_tables(
+    folder: Path | None, wanted: Mapping[str, Columns]
+) -> dict[str, ReferenceTable]:
+    """Each wanted list, the folder's workbooks opened once for all of them. A workbook that
+    cannot be read makes every list missing (it may hold one of them: which copy counts would
+    be a guess)."""
     if folder is None or not Path(folder).is_dir():
         where = "未指定参考名单文件夹" if folder is None else f"参考名单文件夹 {folder} 不存在"
-        return unusable(columns, where)
-    found: list[tuple[Path, list[list[object]]]] = []
+        return {sheet: unusable(columns, where) for sheet, columns in wanted.items()}
+    found: dict[str, list[tuple[Path, list[list[object]]]]] = {sheet: [] for sheet in wanted}
     unreadable: list[str] = []
     for path in list_inputs([Path(folder)]).workbooks:
         try:
             book = open_workbook(path)
-            if sheet in book.sheet_names:
-                found.append((path, book.get_sheet_by_name(sheet).to_python()))
+            for sheet in (s for s in wanted if s in book.sheet_names):
+                found[sheet].append((path, book.get_sheet_by_name(sheet).to_python()))
         except (CalamineError, OSError, ValueError):
             unreadable.append(path.name)
+    return {
+        sheet: _one(folder, sheet, columns, found[sheet], unreadable)
+        for sheet, columns in wanted.items()
+    }
+
+
+def _one(
+    folder: Path,
+    sheet: str,
+    columns: Columns,
+    found: list[tuple[Path, list[list[object]]]],
+    unreadable: list[str],
+) -> ReferenceTable:
+    if unreadable:
+        return unusable(
+            columns,
+            f"{folder} 中的 {'、'.join(unreadable)} 无法读取，无法确定其中是否也有“{sheet}”工作表",
+        )
     if not found:
-        also = f"（其中 {'、'.join(unreadable)} 无法读取）" if unreadable else ""
-        return unusable(columns, f"在 {folder} 中没有找到“{sheet}”工作表{also}")
+        return unusable(columns, f"在 {folder} 中没有找到“{sheet}”工作表")
     if len(found) > 1:
         names = "、".join(path.name for path, _ in found)
         return unusable(

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from policy.screening_lists import CLOSED, CUSTODY, DECEASED, PAID_ELSEWHERE, ScreeningLists
-from workbooks.reference_tables import Columns, read_reference_table, unusable
+from workbooks.reference_tables import Columns, read_reference_tables, unusable
 
 LISTS = {
     DECEASED: Columns(
@@ -42,7 +42,7 @@ DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 def read_screening_lists(folder: Path | None) -> ScreeningLists:
-    tables = {sheet: read_reference_table(folder, sheet, LISTS[sheet]) for sheet in LISTS}
+    tables = read_reference_tables(folder, LISTS)
     hashes = tables[PAID_ELSEWHERE]
     if hashes.usable:
         digests = hashes.rows["digest"].str.lower()
