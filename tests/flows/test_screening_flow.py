@@ -13,30 +13,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from flows.disburse import disburse
 from flows.form import Technical
 from tests.conftest import ACCEPTANCE, SAMPLES
+from tests.screening_workbooks import write_list
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
 AS_OF = dt.date(2020, 12, 31)
 WORKER = "50010319821021041X"  # 鲁渝劳务协作补贴.xlsx row 4, approved without screening
 CLOSED, LATER = "9137040293AGDG6999", "91370502283FEFC638"  # 稳岗返还申请.xlsx rows 5 and 4
-
-
-def write_list(folder: Path, sheet: str, header: list[str], rows: list[list[object]]) -> None:
-    book = Workbook()
-    page = book.active
-    page.title = sheet
-    page.append(header)
-    for line in rows:
-        page.append(line)
-    for cells in page.iter_rows(min_row=2):  # IDs and codes as text, as a clerk is told to
-        for cell in cells:
-            if isinstance(cell.value, str):
-                cell.number_format = "@"
-    book.save(folder / f"{sheet}.xlsx")
 
 
 def reference_with_lists(tmp_path: Path) -> Path:

@@ -6,22 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from policy.screening_lists import CLOSED, DECEASED
+from tests.screening_workbooks import write_list
 from workbooks.screening_lists import read_screening_lists
 
 WORKER = "370102199001011237"
 
 
 def write(folder: Path, name: str, sheet: str, header: list[str], rows: list[list[object]]) -> None:
-    book = Workbook()
-    page = book.active
-    page.title = sheet
-    page.append(header)
-    for line in rows:
-        page.append(line)
-    book.save(folder / name)
+    write_list(folder, sheet, header, rows, name)
 
 
 def test_screening_lists__read_with_dates_and_closures_only(tmp_path: Path) -> None:
