@@ -25,6 +25,7 @@ class RoundFiles:
     manifest: Manifest
     manifest_sha256: str
     payments: pd.DataFrame  # payments.csv of the round, amounts in fen
+    risk_held: int = 0  # rows the round holds for a risk (SPEC §2), from its decisions.csv
 
 
 def round_files(folder: Path, round_: int | None = None, shown: bool = True) -> RoundFiles:
@@ -54,7 +55,16 @@ def round_files(folder: Path, round_: int | None = None, shown: bool = True) -> 
             "缺失或与该轮清单记录的 sha256 不符（文件被修改或替换），不能据此拨付"
         )
     frame = read_payments_csv(path.read_bytes())
-    return RoundFiles(manifest, manifest_sha256, frame)
+    return RoundFiles(manifest, manifest_sha256, frame, _risk_held(kept / "decisions.csv"))
+
+
+def _risk_held(path: Path) -> int:
+    """The rows the round holds for a risk: held, with a `RISK_` code."""
+    if not path.is_file():
+        return 0
+    decisions = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    held = decisions[decisions["outcome"] == "held"]
+    return int(held["reason_codes"].str.contains("RISK_", regex=False).sum())
 
 
 def shown_files(folder: Path, number: int, manifest: Manifest, sha256: str) -> dict[str, str]:

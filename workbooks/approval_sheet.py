@@ -69,6 +69,7 @@ class ApprovalFacts:
     netted_fen: int
     files: Sequence[FileLine]
     held: Sequence[tuple[str, str]]  # payment id, why
+    risk_held: int = 0  # rows the round holds for a risk before any payment (SPEC §2)
 
 
 def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
@@ -100,6 +101,11 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
     below += [f"银行代发文件 {len(facts.files)} 个（在批次目录 bank/ 下）："]
     below += [_file_line(number, line) for number, line in enumerate(facts.files, start=1)]
     below += [f"暂缓支付：{pid}，{why}" for pid, why in facts.held]
+    if facts.risk_held:
+        below.append(
+            f"风险核查暂缓 {facts.risk_held} 行（死亡、服刑、注销吊销、共用账户、外省已发放），"
+            "未列入本次拨付：依据见台账“风险核查”工作表，复核通过后在下一轮拨付"
+        )
     for line in SIGNATURES:
         below += ["", line]
     table = Table(

@@ -17,10 +17,14 @@ from openpyxl import load_workbook
 
 from flows.disburse import disburse
 from flows.form import Technical
-from tests.conftest import ACCEPTANCE, SAMPLES
+from money.approval import approve
+from policy.parameters import load_policy
+from registry.database import Registry
+from tests.conftest import ACCEPTANCE, SAMPLES, cards_for_tests
 from tests.screening_workbooks import write_list
 
 pytestmark = [pytest.mark.flow, pytest.mark.usefixtures("prefect_harness")]
+CARDS = cards_for_tests()
 AS_OF = dt.date(2020, 12, 31)
 WORKER = "50010319821021041X"  # 鲁渝劳务协作补贴.xlsx row 4, approved without screening
 CLOSED, LATER = "9137040293AGDG6999", "91370502283FEFC638"  # 稳岗返还申请.xlsx rows 5 and 4
@@ -106,6 +110,16 @@ def test_screening__held_with_evidence_then_the_reviewers_verdicts_decide(tmp_pa
     text_of = b"".join(parts.read(n) for n in parts.namelist()).decode("utf-8", "ignore")
     assert "暂缓发放，正在复核" in text_of
     assert not any(word in text_of for word in ("死亡", "RISK_", "2020-06-01"))
+
+    # The round's 拨付审批单 says how many rows screening held out of this release.
+    with Registry(url) as registry:
+        done = approve(folder, "审批员乙", registry, load_policy(), AS_OF, round_=0, cards=CARDS)
+    assert done.released > 0
+    [sheet] = (folder / "bank").glob("*拨付审批单.xlsx")
+    approval = load_workbook(sheet, read_only=True)
+    said = "\n".join(str(v) for r in approval.active.iter_rows(values_only=True) for v in r if v)
+    approval.close()
+    assert "风险核查暂缓 2 行" in said and "未列入本次拨付" in said
 
     reviewed = fill_verdicts(
         folder / "ledger.xlsx",
