@@ -118,7 +118,8 @@ def _deceased(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
     for r in listed.sort_values("died", kind="stable").itertuples(index=False):
         by_id.setdefault(str(r.id_number), r)
     found = []
-    for index, row in _people(rows).iterrows():
+    listed_people = _people(rows)
+    for index, row in listed_people[listed_people["id_number"].isin(by_id)].iterrows():
         entry = by_id.get(str(row["id_number"]))
         if entry is None:
             continue
@@ -145,7 +146,8 @@ def _in_custody(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
     for r in listed.itertuples(index=False):
         spells.setdefault(str(r.id_number), []).append((r.entered, r.left, int(r.row)))
     found = []
-    for index, row in _people(rows).iterrows():
+    people = _people(rows)
+    for index, row in people[people["id_number"].isin(spells)].iterrows():
         start, end = _days(row, screening.as_of)
         if start is None or end is None:  # a row that counts no days (SPEC: "counted for days")
             continue
@@ -176,6 +178,7 @@ def _closed(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
     # The enterprise paid or relieved (a roster row's too): a 鲁渝 worker's employer is not
     # the one paid.
     paid = rows[rows["credit_code"].astype(str) == rows["beneficiary_id"].astype(str)]
+    paid = paid[paid["credit_code"].isin(by_code)]  # a province batch: only the listed
     for index, code in paid["credit_code"].astype(str).items():
         entry = by_code.get(code)
         if entry is not None:
@@ -208,10 +211,8 @@ def _shared_account(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
     parties = together.groupby("bank_account")["beneficiary_id"].nunique()
     shared = set(parties[parties > 1].index)
     found = []
-    for index, row in mine.iterrows():
+    for index, row in mine[mine["bank_account"].astype(str).isin(shared)].iterrows():
         account = str(row["bank_account"])
-        if account not in shared:
-            continue
         others = together[
             (together["bank_account"] == account)
             & (together["beneficiary_id"] != str(row["beneficiary_id"]))
@@ -247,15 +248,18 @@ def _paid_elsewhere(rows: pd.DataFrame, screening: Screening) -> pd.DataFrame:
     digests = dict(zip(listed["digest"], listed["row"], strict=True))
     workers = _people(rows[rows["program"] == PAID_ELSEWHERE_PROGRAMME])
     found = []
-    for index, row in workers.iterrows():
-        digest = paid_hash(screening.partner_key, str(row["id_number"]), str(row["period"]))
+    key = screening.partner_key
+    for index, person, period in zip(
+        workers.index, workers["id_number"], workers["period"], strict=True
+    ):
+        digest = paid_hash(key, str(person), str(period))
         if digest in digests:
             found.append(
                 (
                     index,
                     "RISK_PAID_ELSEWHERE",
                     f"{PAID_ELSEWHERE}第{digests[digest]}行：该证件号码"
-                    f"与政策年度 {row['period']} 的核查哈希已在合作省份发放名单中",
+                    f"与政策年度 {period} 的核查哈希已在合作省份发放名单中",
                 )
             )
     return _flags(found)
