@@ -2,9 +2,10 @@
 
 Each payment goes to the format of its *paying bank* (`bank.formats.format_for`; the
 `paying_bank` column `money.paying` sets, else the beneficiary's bank) and to 对公 (an
-enterprise) or 对私 (a worker's card) by its programme; one file per format, account type and
-payer account (the `payer` column: the fund source's code, in the file name), split at the
-format's `max_rows`. A payment the file cannot carry faithfully is *held* instead
+enterprise) or 对私 (a worker's card) by its programme; one file per paying bank, format,
+account type and payer account (the `payer` column: the fund source's code, in the file name;
+the paying bank's name too where a format has several in the round), split at the format's
+`max_rows`. A bank core's format pays only from the payer account its 单位编号 binds. A payment the file cannot carry faithfully is *held* instead
 of written: an account that is not 8–32 digits, an empty name, a name the format's encoding
 cannot hold (never written as `?`) or one longer than its field. Every row written is checked
 with a pandera schema first: a positive amount, an account of digits, a unique payment id that
