@@ -610,6 +610,37 @@ def main(folder: Path) -> None:
         cards.values.tolist(),
     )
     records(folder / "reference" / "records" / "参保缴费记录.xlsx", applied, dishonest[0])
+    screening_lists(references)
+
+
+def screening_lists(references: Path) -> None:
+    """The screening lists (SPEC §2), as a department receives them: each names people and an
+    enterprise who did not apply, so the demo's 风险核查 finds nothing and shows what was
+    checked (the partner province's hash list needs the key both provinces hold: not here)."""
+    reference_list(
+        references / "死亡人员名单.xlsx",
+        "死亡人员名单",
+        ("证件号码", "姓名", "死亡日期"),
+        [
+            ("370102195001011230", "王某某", "2020-03-15"),
+            ("500101196502021234", "李某某", "2020-07-01"),
+        ],
+    )
+    reference_list(
+        references / "服刑人员名单.xlsx",
+        "服刑人员名单",
+        ("证件号码", "入监日期", "出监日期"),
+        [
+            ("370203198803031235", "2019-11-20", ""),
+            ("500102199004041236", "2018-05-06", "2020-01-10"),
+        ],
+    )
+    reference_list(
+        references / "市场主体注销吊销名单.xlsx",
+        "市场主体注销吊销名单",
+        ("统一社会信用代码", "名称", "状态", "日期"),
+        [("91370100MA3C7X0001", "济南示例商贸有限公司", "注销", "2020-06-30")],
+    )
 
 
 if __name__ == "__main__":

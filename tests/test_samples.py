@@ -18,6 +18,6 @@ def test_make_sample_inputs__reproduces_the_committed_files(tmp_path: Path) -> N
     )
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.xlsx"))
     committed = sorted(p.relative_to(SAMPLES) for p in SAMPLES.rglob("*.xlsx"))
-    assert made == committed and len(made) == 11
+    assert made == committed and len(made) == 14
     for relative in made:
         assert (tmp_path / relative).read_bytes() == (SAMPLES / relative).read_bytes(), relative
