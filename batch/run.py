@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pandas as pd
+
 from batch.inputs import (
     InputFile,
     selected,
@@ -49,6 +51,7 @@ from ledger.settlement import (
     batch_identity,
     prepare,
     record_of,
+    screened,
     settle_alone,
     settle_claims,
 )
@@ -362,18 +365,21 @@ def settle_and_publish(
     commit the staged folder is published. A crash anywhere leaves either nothing or a staging
     folder `recover_crashed` finishes. Returns the settled batch and the manifest as written.
     """
-    screening = screening_of(batch, registry)
-    missing = missing_checks(screening) if screening else {}
-    prepared = prepare(results, screening)
+    prepared = prepare(results)
     with staging_for(batch.folder, registry.url if registry else None) as staging:
         if registry is None or prepared.empty:
-            settled = settle_alone(prepared, batch.identity, batch.review)
-            settled = replace(settled, screening_missing=missing)
+            screening = screening_of(batch, None)
+            settled = settle_alone(screened(prepared, screening), batch.identity, batch.review)
+            settled = replace(settled, screening_missing=_missing(screening))
             manifest = _stage(staging, batch, settled, results)
         else:
             with registry.claiming(record_of(batch.identity), prepared.candidates) as claims:
+                # Screened under the registry's lock: the accounts earlier batches gave are
+                # read in the transaction that records this one.
+                screening = screening_of(batch, claims.accounts_before())
+                prepared = screened(prepared, screening)
                 settled = settle_claims(prepared, batch.identity, claims, batch.review)
-                settled = replace(settled, screening_missing=missing)
+                settled = replace(settled, screening_missing=_missing(screening))
                 manifest = _stage(staging, batch, settled, results)
                 claims.seal(settled.round, file_sha256(staging / "manifest.json"))
                 claims.prepared(settled.round, batch.prepared_by)
@@ -391,17 +397,21 @@ def settle_and_publish(
     return settled, manifest
 
 
-def screening_of(batch: Batch, registry: Registry | None) -> Screening | None:
-    """What the batch's rows are screened against before payment (SPEC §2)."""
+def screening_of(batch: Batch, earlier: pd.DataFrame | None) -> Screening | None:
+    """What the batch's rows are screened against before payment (SPEC §2); `earlier`: the
+    accounts earlier batches gave (none in a dry run)."""
     if batch.screening is None:
         return None
-    earlier = registry.accounts_before(batch.identity.batch_id) if registry else None
     return Screening(
         batch.screening,
         batch.identity.as_of,
         *([earlier] if earlier is not None else []),
         partner_key=batch.partner_key,
     )
+
+
+def _missing(screening: Screening | None) -> dict[str, str]:
+    return missing_checks(screening) if screening else {}
 
 
 def _stage(

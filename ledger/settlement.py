@@ -172,15 +172,21 @@ class Prepared:
         )
 
 
-def prepare(results: list[ProgramDecisions], screening: Screening | None = None) -> Prepared:
-    """The batch's rows in one frame, repeats inside it marked, and — with `screening` — each
-    otherwise eligible row screened before payment (SPEC §2: risk holds)."""
+def screened(prepared: Prepared, screening: Screening | None) -> Prepared:
+    """Each otherwise eligible row screened before payment (SPEC §2: risk holds); the claims
+    the batch takes are the same (a held row holds its claim)."""
+    if screening is None or prepared.empty:
+        return prepared
+    decisions = prepared.decisions
+    return replace(prepared, decisions=held_for_risks(decisions, risk_flags(decisions, screening)))
+
+
+def prepare(results: list[ProgramDecisions]) -> Prepared:
+    """The batch's rows in one frame and repeats inside it marked."""
     if not results:
         return Prepared([], pd.DataFrame(columns=DECISION_COLUMNS), {})
     decisions = combined(results)
     decisions = mark_duplicate_claims(decisions, within_batch_duplicates(decisions))
-    if screening is not None:
-        decisions = held_for_risks(decisions, risk_flags(decisions, screening))
     caps = {r.program: r.enterprise_cap for r in results if r.enterprise_cap is not None}
     return Prepared(results, decisions, caps)
 

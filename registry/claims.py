@@ -293,6 +293,12 @@ class Claims:
                 .values(decided_seq=int(row["seq"]), verdict=row["verdict"], comment=row["comment"])
             )
 
+    def accounts_before(self) -> pd.DataFrame:
+        """The accounts earlier payments gave (`registry.payment_states.accounts_before`)."""
+        from registry.payment_states import accounts_before
+
+        return accounts_before(self.connection, self.batch.batch_id)
+
     def pay(self, paid: pd.DataFrame, round_number: int, seq: int) -> None:
         """Record a round's payments; a rerun inserts nothing new (same payment ids)."""
         if paid.empty:

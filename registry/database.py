@@ -282,25 +282,6 @@ class Registry:
             )
             return [row[0] for row in rows]
 
-    def accounts_before(self, batch_id: str) -> pd.DataFrame:
-        """The bank accounts the payments recorded before this batch's first round gave (all
-        payments when it is new): beneficiary_id, bank_account, batch_id — what a rerun of it
-        sees is what its first run saw (SPEC §2 `RISK_SHARED_ACCOUNT`)."""
-        with self.engine.connect() as connection:
-            mine = connection.execute(  # its first round's place in the registry's order
-                select(func.min(rounds.c.seq)).where(rounds.c.batch_id == batch_id)
-            ).scalar_one_or_none()
-            query = (
-                select(payments.c.beneficiary_id, payments.c.bank_account, payments.c.batch_id)
-                .join(batches, batches.c.batch_id == payments.c.batch_id)
-                .where(payments.c.bank_account.is_not(None), payments.c.bank_account != "")
-                .distinct()
-            )
-            if mine is not None:  # what was recorded before its first round, rounds included
-                query = query.where(payments.c.seq < mine)
-            rows = connection.execute(query).all()
-        return pd.DataFrame(rows, columns=["beneficiary_id", "bank_account", "batch_id"])
-
     def payments_of(self, batch_id: str, round_: int) -> dict[str, int]:
         """The payments a round of a batch recorded: payment id → amount in fen."""
         with self.engine.connect() as connection:

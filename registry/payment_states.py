@@ -182,3 +182,24 @@ def paid_beneficiaries(connection: Connection, program: str, period: str) -> lis
             .distinct()
         ).scalars()
     )
+
+
+def accounts_before(connection: Connection, batch_id: str) -> pd.DataFrame:
+    """The bank accounts the payments recorded before this batch's first round gave (all
+    payments when it is new): beneficiary_id, bank_account, batch_id — what a rerun of it sees
+    is what its first run saw (SPEC §2 `RISK_SHARED_ACCOUNT`). Read inside the settling
+    transaction, under its lock: two batches settling at once see each other in order."""
+    from registry.tables import rounds
+
+    mine = connection.execute(  # its first round's place in the registry's order
+        select(func.min(rounds.c.seq)).where(rounds.c.batch_id == batch_id)
+    ).scalar_one_or_none()
+    query = (
+        select(payments.c.beneficiary_id, payments.c.bank_account, payments.c.batch_id)
+        .where(payments.c.bank_account.is_not(None), payments.c.bank_account != "")
+        .distinct()
+    )
+    if mine is not None:  # what was recorded before its first round, rounds included
+        query = query.where(payments.c.seq < mine)
+    rows = connection.execute(query).all()
+    return pd.DataFrame(rows, columns=["beneficiary_id", "bank_account", "batch_id"])
