@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, case, func, select, update
 
-from registry.tables import payment_events, payment_states, payments
+from registry.tables import batches, payment_events, payment_states, payments, rounds
 
 RELEASED_STATES = ("released", "sent", "paid", "failed", "reversed", "netted")
 CHUNK = 500
@@ -144,8 +144,6 @@ def owed_and_paid(connection: Connection) -> pd.DataFrame:
 def first_as_of(connection: Connection, payment_ids: list[str]) -> dict[str, Any]:
     """Each payment's assessment date as its first preparation had it: its batch's `as_of`,
     or, for a re-issue, the `as_of` of the payment it re-issues, followed back to the first."""
-    from registry.tables import batches
-
     found: dict[str, Any] = {}
     asked = {pid: pid for pid in payment_ids}  # payment → the one looked up for it
     while asked:
@@ -189,8 +187,6 @@ def accounts_before(connection: Connection, batch_id: str) -> pd.DataFrame:
     payments when it is new): beneficiary_id, bank_account, batch_id — what a rerun of it sees
     is what its first run saw (SPEC §2 `RISK_SHARED_ACCOUNT`). Read inside the settling
     transaction, under its lock: two batches settling at once see each other in order."""
-    from registry.tables import rounds
-
     mine = connection.execute(  # its first round's place in the registry's order
         select(func.min(rounds.c.seq)).where(rounds.c.batch_id == batch_id)
     ).scalar_one_or_none()

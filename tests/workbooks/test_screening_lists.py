@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from policy.screening_lists import CLOSED, DECEASED
 from tests.screening_workbooks import write_list
 from workbooks.screening_lists import read_screening_lists
@@ -44,46 +46,40 @@ def test_screening_lists__read_with_dates_and_closures_only(tmp_path: Path) -> N
     assert set(lists.sha256) == {"a.xlsx", "b.xlsx"}
 
 
-def test_screening_lists__a_list_that_cannot_be_read_whole_is_missing(tmp_path: Path) -> None:
-    cases = {
-        "date": [[WORKER, "张三", "不详"]],
-        "digits": [[370102199001011237, "张三", "2020-06-01"]],  # typed as a number
-    }
-    for case, rows in cases.items():
-        folder = tmp_path / case
-        folder.mkdir()
-        write(folder, "a.xlsx", DECEASED, ["证件号码", "姓名", "死亡日期"], rows)
-        why = read_screening_lists(folder).missing[DECEASED]
-        assert ("不是可识别的日期" if case == "date" else "15位") in why, why
-    twice = tmp_path / "twice"
-    twice.mkdir()
-    for name in ("a.xlsx", "b.xlsx"):
-        write(
-            twice,
-            name,
-            DECEASED,
-            ["证件号码", "姓名", "死亡日期"],
-            [[WORKER, "张三", "2020-06-01"]],
-        )
-    assert "2 个工作簿" in read_screening_lists(twice).missing[DECEASED]
-    broken = tmp_path / "broken"
-    broken.mkdir()
-    write(
-        broken,
-        "a.xlsx",
-        DECEASED,
-        ["证件号码", "姓名", "死亡日期"],
-        [[WORKER, "张三", "2020-06-01"]],
-    )
-    (broken / "b.xlsx").write_bytes(b"not a workbook")
-    assert "b.xlsx 无法读取" in read_screening_lists(broken).missing[DECEASED]
-    undated = tmp_path / "undated"
-    undated.mkdir()
-    write(
-        undated,
-        "c.xlsx",
-        CLOSED,
-        ["统一社会信用代码", "名称", "状态", "日期"],
-        [["91370102MA3C00001X", "甲", "注销", None]],
-    )
-    assert "“日期”为空" in read_screening_lists(undated).missing[CLOSED]
+DEATHS = ["证件号码", "姓名", "死亡日期"]
+ONE_DEATH = [[WORKER, "张三", "2020-06-01"]]
+
+
+def deaths(folder: Path, *rows: list[object], name: str = "a.xlsx") -> None:
+    write(folder, name, DECEASED, DEATHS, list(rows) or ONE_DEATH)
+
+
+def one_of_each_problem(folder: Path, case: str) -> tuple[str, str]:
+    """A reference folder with one problem; the list it makes missing and the words of why."""
+    if case == "date":
+        deaths(folder, [WORKER, "张三", "不详"])
+        return DECEASED, "不是可识别的日期"
+    if case == "digits":  # an ID typed as a number
+        deaths(folder, [370102199001011237, "张三", "2020-06-01"])
+        return DECEASED, "15位"
+    if case == "twice":
+        deaths(folder, name="a.xlsx")
+        deaths(folder, name="b.xlsx")
+        return DECEASED, "2 个工作簿"
+    if case == "unreadable":
+        deaths(folder)
+        (folder / "b.xlsx").write_bytes(b"not a workbook")
+        return DECEASED, "b.xlsx 无法读取"
+    header = ["统一社会信用代码", "名称", "状态", "日期"]  # a closure without its date
+    write(folder, "c.xlsx", CLOSED, header, [["91370102MA3C00001X", "甲", "注销", None]])
+    return CLOSED, "“日期”为空"
+
+
+@pytest.mark.parametrize("case", ["date", "digits", "twice", "unreadable", "undated"])
+def test_screening_lists__a_list_that_cannot_be_read_whole_is_missing(
+    tmp_path: Path, case: str
+) -> None:
+    sheet, words = one_of_each_problem(tmp_path, case)
+    lists = read_screening_lists(tmp_path)
+    assert words in lists.missing[sheet], lists.missing[sheet]
+    assert lists.rows(sheet) is None
