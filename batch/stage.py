@@ -30,7 +30,7 @@ from workbooks.returned import Issuer, returned_name, returned_workbook
 
 RETURNED = "returned"
 ROUNDS = "rounds"  # rounds/<n>/: each review round's ledger, decisions, payments and manifest
-PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message"]
+PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message", "how_to_qualify"]
 PARALLEL_ABOVE = 8  # files to return before worker processes pay for their start-up
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from policy.catalogue import CODES
 from policy.money import fen_texts, text_to_fen
+from policy.qualify import how_to_qualify
 
 DECISIONS_HEADER = [
     "program",
@@ -29,6 +30,7 @@ DECISIONS_HEADER = [
     "outcome",
     "reason_codes",
     "amount",
+    "how_to_qualify",
 ]
 PAYMENTS_HEADER = [
     "payment_id",
@@ -109,6 +111,8 @@ def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: boo
 
 
 def decisions_csv(decisions: pd.DataFrame) -> bytes:
+    if "how_to_qualify" not in decisions:
+        decisions = decisions.assign(how_to_qualify=how_to_qualify(decisions))
     ordered = sort_decisions(decisions)[DECISIONS_HEADER]
     trusted = {"program", "sheet", "row", "outcome", "reason_codes"}
     frame = ordered.assign(row=ordered["row"].astype("int64"))

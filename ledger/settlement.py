@@ -37,6 +37,7 @@ from policy.claim_rounds import (
 from policy.claims import KEY, mark_duplicate_claims, within_batch_duplicates
 from policy.decisions import DECISION_COLUMNS, ProgramDecisions
 from policy.outcomes import APPROVED
+from policy.qualify import how_to_qualify
 from policy.screening import Screening, held_for_risks, risk_flags
 from registry.claims import Claims
 from registry.database import BatchRecord, Registry
@@ -362,9 +363,9 @@ def _settled(
         amounts[result.program] = int(mine["amount"].sum())
     if decreases is None:
         decreases = pd.DataFrame(columns=DECREASE_COLUMNS)
-    return SettledBatch(
-        decisions.reset_index(drop=True), payments, amounts, registers, all_paid, decreases
-    )
+    explained = decisions.reset_index(drop=True)
+    explained["how_to_qualify"] = how_to_qualify(explained)
+    return SettledBatch(explained, payments, amounts, registers, all_paid, decreases)
 
 
 def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:

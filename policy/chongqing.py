@@ -18,6 +18,7 @@ from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
 from policy.programme import Programme, References
+from policy.qualify import Change, days, remedies
 from validators.checks import is_chongqing_id, luhn_valid
 from validators.validate import ValidatedSheet
 
@@ -59,13 +60,25 @@ def decide(
     value = reads.scoped(programme.namespace, as_of)
     year = int(value("year"))
     months = employed_months(frame["start_date"], frame["end_date"], as_of, year)
-    ineligible = {
-        "CQ_NOT_CHONGQING": ~is_chongqing_id(frame["id_number"]),
-        "CQ_NOT_REGISTERED": ~frame["id_number"].isin(poverty_registry),
-        "CQ_TOO_SHORT": months < value("min_months"),
-    }
+
+    def conditions(rows: pd.DataFrame) -> dict[str, pd.Series]:
+        counted = employed_months(rows["start_date"], rows["end_date"], as_of, year)
+        return {
+            "CQ_NOT_CHONGQING": ~is_chongqing_id(rows["id_number"]),
+            "CQ_NOT_REGISTERED": ~rows["id_number"].isin(poverty_registry),
+            "CQ_TOO_SHORT": counted < value("min_months"),
+        }
+
+    ineligible = conditions(frame)
     holds = {"CARD_CHECKSUM": ~luhn_valid(frame["card_number"])}
     settled = settle(frame.index, sheet.reasons, ineligible, holds)
+    found = remedies(
+        frame,
+        settled,
+        sheet.valid,
+        conditions,
+        [months_change(frame, months, int(value("min_months")), year)],
+    )
     per_month = money.yuan_to_fen(value("cross_province_per_month"))
     cross_province = np.minimum(
         months.to_numpy(np.int64) * per_month, money.yuan_to_fen(value("cross_province_cap"))
@@ -87,6 +100,7 @@ def decide(
             "bank_account": frame["card_number"],
             "credit_code": pd.Series("", index=frame.index),
         },
+        remedy=found.text,
     )
     # The days the row counts (screening before payment: custody within them): employment
     # within the policy year, to the assessment date where it has not ended.
@@ -98,4 +112,31 @@ def decide(
             "end": end.clip(upper=min(pd.Timestamp(year, 12, 31), pd.Timestamp(as_of))),
         }
     )
-    return ProgramDecisions(programme.code, decisions, reads, worked=worked)
+    return ProgramDecisions(programme.code, decisions, reads, worked=worked, changes=found.chosen)
+
+
+def months_change(frame: pd.DataFrame, months: pd.Series, least: int, year: int) -> Change:
+    """Too few months in the year is met by employment lasting to the day that completes the
+    minimum (SPEC §2 "what would make it eligible"); none where that day is past the year."""
+    first = frame["start_date"].clip(lower=pd.Timestamp(year, 1, 1))
+    until = first + pd.DateOffset(months=least) - pd.Timedelta(days=1)
+    for _ in range(3):  # a month end shorter than the start's day: a day later until whole
+        short = whole_months(first, until) < least
+        until = until.where(~short, until + pd.Timedelta(days=1))
+    possible = until <= pd.Timestamp(year, 12, 31)
+    said = (
+        f"{year} 年内在鲁就业 "
+        + months.astype(str)
+        + f" 个月，不足 {least} 个月：在鲁就业至 "
+        + days(until)
+        + f"（满 {least} 个月）即符合"
+    )
+    return Change(
+        "CQ_TOO_SHORT",
+        "end_date",
+        until.where(possible),
+        said.where(
+            possible,
+            f"{year} 年内在鲁就业 " + months.astype(str) + f" 个月，本年度内已不能满 {least} 个月",
+        ),
+    )

@@ -36,6 +36,7 @@ DECISION_COLUMNS = [
     "proposed",
     "amount",
     "basis",
+    "remedy",  # what would make the row eligible, by its programme's rule (policy.qualify)
 ]
 
 
@@ -50,6 +51,8 @@ class ProgramDecisions:
     enterprise_cap: int | None = None
     # Each row's days worked (`start`, `end`) where a programme judges overlapping claims.
     worked: pd.DataFrame | None = None
+    # The single change of one input that flips each row where one does (policy.qualify).
+    changes: pd.DataFrame | None = None
 
 
 def assemble(
@@ -64,6 +67,7 @@ def assemble(
     basis: str,
     details: pd.Series | None = None,
     extra: dict[str, pd.Series] | None = None,
+    remedy: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Build the standard decision frame from a settled sheet (columns absent → empty text)."""
     frame = sheet.frame
@@ -86,6 +90,7 @@ def assemble(
         "proposed": proposed.where(settled.outcome != "rejected", 0).astype("int64"),
         "amount": proposed.where(approved, 0).astype("int64"),
         "basis": basis,
+        "remedy": "" if remedy is None else remedy.reindex(frame.index, fill_value=""),
     }
     result = pd.DataFrame(columns, index=frame.index)
     text_columns = ["credit_code", "id_number", "name", "city", "bank_name", "bank_account"]

@@ -21,7 +21,14 @@ from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
 from policy.programme import Programme, References
-from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
+from policy.qualify import Change, months, remedies
+from policy.size import (
+    derive_size,
+    effective_size,
+    size_change,
+    size_mismatch,
+    with_mismatch_messages,
+)
 from validators.validate import ValidatedSheet
 
 NAMES = {name: key for key, name in INSURANCES.items()}
@@ -75,19 +82,27 @@ def decide(
     value = reads.scoped(programme.namespace, as_of)
     derived = derive_size(frame, reads, as_of)
     classes = unit_class(frame["unit_type"], effective_size(frame, derived))
-    ends = term_end(
-        frame["first_month"], int(value("deferral_max_months")), value("deferral_latest_month")
-    )
-    period_ok = (
-        (frame["first_month"] >= pd.Timestamp(value("deferral_earliest_month")))
-        & (frame["last_month"] >= frame["first_month"])
-        & (frame["last_month"] <= ends)
-    ).fillna(False)
-    ineligible = {
-        "DF_NO_HARDSHIP": frame["hardship"].eq(False).fillna(False),
-        "DF_EXCLUDED_UNIT": frame["unit_type"] == EXCLUDED_UNIT,
-        "DF_PERIOD": ~period_ok & frame["first_month"].notna() & frame["last_month"].notna(),
-    }
+    max_months = int(value("deferral_max_months"))
+    earliest = pd.Timestamp(value("deferral_earliest_month"))
+    latest = value("deferral_latest_month")
+    ends = term_end(frame["first_month"], max_months, latest)
+
+    def conditions(rows: pd.DataFrame) -> dict[str, pd.Series]:
+        last_allowed = term_end(rows["first_month"], max_months, latest)
+        period_ok = (
+            (rows["first_month"] >= earliest)
+            & (rows["last_month"] >= rows["first_month"])
+            & (rows["last_month"] <= last_allowed)
+        ).fillna(False)
+        return {
+            "DF_NO_HARDSHIP": rows["hardship"].eq(False).fillna(False),
+            "DF_EXCLUDED_UNIT": rows["unit_type"] == EXCLUDED_UNIT,
+            "DF_PERIOD": ~period_ok & rows["first_month"].notna() & rows["last_month"].notna(),
+            "SIZE_MISMATCH": size_mismatch(rows, derive_size(rows, reads, as_of)),
+        }
+
+    ineligible = conditions(frame)
+    mismatch = ineligible.pop("SIZE_MISMATCH")
     candidates = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
     schedule = month_schedule(frame, candidates)
     rows = frame.loc[schedule["application"]].reset_index(drop=True)
@@ -108,8 +123,14 @@ def decide(
         schedule["deferred"].to_numpy(np.int64), fee_n * schedule["days"].to_numpy(np.int64), fee_d
     )
     proposed = schedule.groupby("application")["deferred"].sum().reindex(frame.index, fill_value=0)
-    settled = settle(
-        frame.index, sheet.reasons, ineligible, size_mismatch=size_mismatch(frame, derived)
+    settled = settle(frame.index, sheet.reasons, ineligible, size_mismatch=mismatch)
+    found = remedies(
+        frame,
+        settled,
+        sheet.valid,
+        conditions,
+        [*period_changes(frame, ends, earliest, max_months), size_change(frame, derived)],
+        holds=frozenset({"SIZE_MISMATCH"}),
     )
     decisions = assemble(
         programme.code,
@@ -122,7 +143,52 @@ def decide(
         # The policy year is the year of the first deferred month (SPEC §2 Claims).
         period=frame["first_month"].dt.year.astype("Int64").astype(str).replace("<NA>", ""),
         basis=reads.parameter(f"{programme.namespace}.deferral_max_months").reference,
+        remedy=found.text,
     )
     return ProgramDecisions(
-        programme.code, decisions, reads, register=schedule.set_index("application")
+        programme.code,
+        decisions,
+        reads,
+        register=schedule.set_index("application"),
+        changes=found.chosen,
     )
+
+
+def period_changes(
+    frame: pd.DataFrame, ends: pd.Series, earliest: pd.Timestamp, max_months: int
+) -> list[Change]:
+    """A deferral period outside the term is met by ending it at the term's last month, or by
+    starting it no earlier than the earliest month (SPEC §2 "what would make it eligible")."""
+    first, last = frame["first_month"], frame["last_month"]
+    asked = "申请缓缴所属期 " + months(first) + " 至 " + months(last)
+    end_to = last.clip(lower=first).clip(upper=ends)
+    too_late = ends < first
+    return [
+        Change(
+            "DF_PERIOD",
+            "last_month",
+            end_to.where((first >= earliest) & ~too_late),
+            (
+                asked
+                + f" 超出缓缴期限（自首个所属期起最长 {max_months} 个月）：截止所属期在 "
+                + months(first)
+                + " 至 "
+                + months(ends)
+                + " 之间即符合"
+            )
+            .where(first >= earliest, asked + f"：首个所属期不早于 {earliest:%Y-%m} 即符合")
+            .where(~too_late, asked + "：首个所属期晚于可缓缴的最晚所属期 " + months(ends)),
+        ),
+        Change(
+            "DF_PERIOD",
+            "first_month",
+            pd.Series(earliest, index=frame.index).where(first < earliest),
+            asked + f"：首个所属期不早于 {earliest:%Y-%m} 即符合",
+        ),
+        Change(
+            "DF_NO_HARDSHIP",
+            "hardship",
+            pd.Series(True, index=frame.index),
+            "未声明受疫情影响生产经营困难：确受影响、生产经营困难的，如实声明即符合",
+        ),
+    ]

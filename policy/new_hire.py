@@ -17,6 +17,7 @@ from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
 from policy.programme import Programme, References
+from policy.qualify import Change, days, remedies, span_text
 from policy.roster import attach_enterprise
 from validators.validate import ValidatedSheet
 
@@ -56,16 +57,21 @@ def decide(
     frame = sheet.frame
     value = reads.scoped(programme.namespace, as_of)
     window = value("window")
-    ineligible = {
-        "NH_RESUME_DATE": ~inside(frame["resume_date"], window),
-        "NH_HIRE_DATE": ~inside(frame["hire_date"], window)
-        | (frame["hire_date"] < frame["resume_date"]).fillna(False),
-        "NH_NO_CONTRACT": frame["contract_signed"].eq(False).fillna(False),
-        "NH_NOT_INSURED": frame["insured"].eq(False).fillna(False),
-    }
+
+    def conditions(rows: pd.DataFrame) -> dict[str, pd.Series]:
+        return {
+            "NH_RESUME_DATE": ~inside(rows["resume_date"], window),
+            "NH_HIRE_DATE": ~inside(rows["hire_date"], window)
+            | (rows["hire_date"] < rows["resume_date"]).fillna(False),
+            "NH_NO_CONTRACT": rows["contract_signed"].eq(False).fillna(False),
+            "NH_NOT_INSURED": rows["insured"].eq(False).fillna(False),
+        }
+
+    ineligible = conditions(frame)
     eligible = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
     ineligible["DUPLICATE_CLAIM"] = later_claims(frame, eligible)
     settled = settle(frame.index, sheet.reasons, ineligible)
+    found = remedies(frame, settled, sheet.valid, conditions, changes(frame, window))
     proposed = pd.Series(money.yuan_to_fen(value("per_person")), index=frame.index)
     decisions = assemble(
         programme.code,
@@ -76,5 +82,52 @@ def decide(
         claim_key=frame["id_number"],
         period=str(window_year(value("window"))),
         basis=reads.parameter(f"{programme.namespace}.per_person").reference,
+        remedy=found.text,
     )
-    return ProgramDecisions(programme.code, decisions, reads)
+    return ProgramDecisions(programme.code, decisions, reads, changes=found.chosen)
+
+
+def changes(frame: pd.DataFrame, window: dict) -> list[Change]:
+    """What meets each condition a 新招用人员 row can change (SPEC §2 "what would make it
+    eligible"): a date moved to the nearest day inside the window (a hire no earlier than the
+    resumption), a labour contract signed, social insurance enrolled."""
+    first, last = pd.Timestamp(window["start"]), pd.Timestamp(window["end"])
+    resume, hire = frame["resume_date"], frame["hire_date"]
+    latest_resume = hire.clip(upper=last).fillna(last)
+    resume_to = resume.fillna(first).clip(lower=first).clip(upper=latest_resume)
+    earliest_hire = resume.clip(lower=first).fillna(first)
+    hire_to = hire.fillna(earliest_hire).clip(lower=earliest_hire).clip(upper=last)
+    span = span_text(window)
+    yes = pd.Series(True, index=frame.index)
+    return [
+        Change(
+            "NH_RESUME_DATE",
+            "resume_date",
+            resume_to.where(latest_resume >= first),
+            (
+                "复工复产日期 "
+                + days(resume)
+                + f" 不在 {span} 之间：复工复产日期在 {first:%Y-%m-%d} 至 "
+            )
+            + days(latest_resume)
+            + " 之间即符合",
+            sheet="企业信息",
+        ),
+        Change(
+            "NH_HIRE_DATE",
+            "hire_date",
+            hire_to.where(earliest_hire <= last),
+            (
+                "入职日期 "
+                + days(hire)
+                + " 不在复工复产后的政策期间内：入职日期在 "
+                + days(earliest_hire)
+                + f" 至 {last:%Y-%m-%d} 之间即符合"
+            ).where(
+                earliest_hire <= last,
+                "入职日期须在 " + span + " 之间且不早于复工复产日期 " + days(resume),
+            ),
+        ),
+        Change("NH_NO_CONTRACT", "contract_signed", yes, "未签订劳动合同：签订劳动合同即符合"),
+        Change("NH_NOT_INSURED", "insured", yes, "未参加社会保险：为其参加社会保险即符合"),
+    ]

@@ -23,7 +23,14 @@ from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
 from policy.programme import Programme, References
-from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
+from policy.qualify import Change, remedies
+from policy.size import (
+    derive_size,
+    effective_size,
+    size_change,
+    size_mismatch,
+    with_mismatch_messages,
+)
 from validators.validate import ValidatedSheet
 
 
@@ -60,6 +67,14 @@ def decide(
         size_mismatch=size_mismatch(frame, derived),
         notes={"CR_EXCLUDED_UNIT": frame["unit_type"] == EXCLUDED_UNIT},
     )
+    found = remedies(
+        frame,
+        settled,
+        sheet.valid,
+        lambda rows: {"SIZE_MISMATCH": size_mismatch(rows, derive_size(rows, reads, as_of))},
+        [size_change(frame, derived), month_change(months, first)],
+        holds=frozenset({"SIZE_MISMATCH"}),
+    )
     month_text = months.dt.strftime("%Y-%m")
     decisions = assemble(
         programme.code,
@@ -76,10 +91,23 @@ def decide(
         basis=reads.parameter(
             f"{programme.namespace}.relief_share_pension_unemployment_injury"
         ).reference,
+        remedy=found.text,
     )
     register = pd.DataFrame({"month": month_text}, index=frame.index)
     for insurance in INSURANCES:
         register[f"{insurance}_due"] = amounts.due[insurance]
         register[f"{insurance}_relief"] = amounts.relief[insurance]
         register[f"{insurance}_payable"] = amounts.payable(insurance)
-    return ProgramDecisions(programme.code, decisions, reads, register=register)
+    return ProgramDecisions(
+        programme.code, decisions, reads, register=register, changes=found.chosen
+    )
+
+
+def month_change(months: pd.Series, first: pd.Timestamp) -> Change:
+    """A month before the relief began is relieved by no change of the row: said, not offered."""
+    return Change(
+        "INVALID_VALUE",
+        "month",
+        pd.Series(pd.NaT, index=months.index),
+        "所属期 " + months.dt.strftime("%Y-%m") + f" 早于政策执行的首个所属期 {first:%Y-%m}",
+    )

@@ -12,6 +12,7 @@ import datetime as dt
 import pandas as pd
 
 from policy.parameters import ParameterReads
+from policy.qualify import Change
 
 TIERS = ("大型", "中型", "小型")
 MEASURE_COLUMNS = {"staff": ("staff", 1), "revenue": ("revenue", 100), "assets": ("assets", 100)}
@@ -71,3 +72,20 @@ def with_mismatch_messages(
         + "，待人工复核"
     )
     return messages.where(~size_mismatch(frame, derived) | (messages != ""), text)
+
+
+def size_change(frame: pd.DataFrame, derived: pd.Series) -> Change:
+    """A held size mismatch is met by declaring the size the standard gives (SPEC §2)."""
+    declared = frame["declared_size"].astype(object).fillna("未填")
+    return Change(
+        "SIZE_MISMATCH",
+        "declared_size",
+        derived.where(derived.notna()),
+        "申报规模为"
+        + declared
+        + "，按划型标准测算为"
+        + derived.astype(object).fillna("")
+        + "：申报规模填写为"
+        + derived.astype(object).fillna("")
+        + "即无须人工复核",
+    )

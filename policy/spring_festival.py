@@ -19,6 +19,7 @@ from policy.new_hire import window_year
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
 from policy.programme import Programme, References
+from policy.qualify import Change, numbers, remedies, span_text
 from policy.roster import attach_enterprise
 from validators.validate import ValidatedSheet
 
@@ -65,15 +66,20 @@ def decide(
     frame = sheet.frame
     value = reads.scoped(programme.namespace, as_of)
     window = value("window")
-    overlap = window_overlap_days(frame["start_date"], frame["end_date"], window)
     days = frame["days"].fillna(0).astype("int64")
-    ineligible = {
-        "SFP_NOT_KEY_ENTERPRISE": ~frame["credit_code"].isin(key_enterprises),
-        "SFP_DAYS_EXCEED_WINDOW": days > overlap,
-    }
+
+    def conditions(rows: pd.DataFrame) -> dict[str, pd.Series]:
+        overlap = window_overlap_days(rows["start_date"], rows["end_date"], window)
+        return {
+            "SFP_NOT_KEY_ENTERPRISE": ~rows["credit_code"].isin(key_enterprises),
+            "SFP_DAYS_EXCEED_WINDOW": rows["days"].fillna(0).astype("int64") > overlap,
+        }
+
+    ineligible = conditions(frame)
     eligible = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
     holds = {"SFP_OVERLAP": overlapping_claims(frame, eligible)}
     settled = settle(frame.index, sheet.reasons, ineligible, holds)
+    found = remedies(frame, settled, sheet.valid, conditions, [days_change(frame, window)])
     per_day = money.yuan_to_fen(value("per_person_day"))
     proposed = pd.Series(days.to_numpy(np.int64) * per_day, index=frame.index)
     decisions = assemble(
@@ -85,9 +91,36 @@ def decide(
         claim_key=frame["credit_code"].fillna("") + ":" + frame["id_number"].fillna(""),
         period=str(window_year(window)),
         basis=reads.parameter(f"{programme.namespace}.per_person_day").reference,
+        remedy=found.text,
     )
     cap = money.yuan_to_fen(value("per_enterprise_cap"))
     worked = frame[["start_date", "end_date"]].rename(
         columns={"start_date": "start", "end_date": "end"}
     )
-    return ProgramDecisions(programme.code, decisions, reads, enterprise_cap=cap, worked=worked)
+    return ProgramDecisions(
+        programme.code, decisions, reads, enterprise_cap=cap, worked=worked, changes=found.chosen
+    )
+
+
+def days_change(frame: pd.DataFrame, window: dict) -> Change:
+    """Days claimed beyond the window are met by claiming the days inside it; a stay that
+    does not meet the window has none to claim (SPEC §2 "what would make it eligible")."""
+    overlap = window_overlap_days(frame["start_date"], frame["end_date"], window)
+    span = f"春节生产期间（{span_text(window)}）"
+    said = (
+        "出勤 "
+        + numbers(frame["days"])
+        + " 天，超过到岗期间与"
+        + span
+        + "重叠的 "
+        + overlap.astype(str)
+        + " 天：出勤天数不超过 "
+        + overlap.astype(str)
+        + " 天即符合"
+    )
+    return Change(
+        "SFP_DAYS_EXCEED_WINDOW",
+        "days",
+        overlap.where(overlap > 0),
+        said.where(overlap > 0, "到岗期间与" + span + "没有重叠"),
+    )

@@ -17,6 +17,8 @@ without it (the standard application) keep the end-of-year base of SPEC §2.1.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,14 @@ from policy.decisions import ProgramDecisions, assemble
 from policy.outcomes import settle
 from policy.parameters import ParameterReads
 from policy.programme import Programme, References
-from policy.size import derive_size, effective_size, size_mismatch, with_mismatch_messages
+from policy.qualify import Change, limit_percent, percent, remedies
+from policy.size import (
+    derive_size,
+    effective_size,
+    size_change,
+    size_mismatch,
+    with_mismatch_messages,
+)
 from validators.validate import ValidatedSheet
 
 
@@ -80,22 +89,33 @@ def decide(
     value = reads.scoped(programme.namespace, as_of)
     derived = derive_size(frame, reads, as_of)
     size = effective_size(frame, derived)
-    base = frame["start_headcount"].fillna(frame["insured_headcount"])
     paid = frame["employer_ui_paid"].fillna(0) + frame["employee_ui_paid"].fillna(0)
     proposed = refund_amount(paid.astype("int64"), size, value("refund_share"))
-    ineligible = {
-        "SR_DISHONEST": frame["credit_code"].isin(dishonest),
-        "SR_INSURED_MONTHS": frame["insured_months"].fillna(0) < value("min_months_insured"),
-        "SR_LAYOFF_RATE": layoff_rate_exceeded(
-            frame["layoffs"],
-            base,
-            value("small_headcount"),
-            value("small_layoff_rate_max"),
-            value("layoff_rate_max"),
-        ),
-    }
-    settled = settle(
-        frame.index, sheet.reasons, ineligible, size_mismatch=size_mismatch(frame, derived)
+
+    def conditions(rows: pd.DataFrame) -> dict[str, pd.Series]:
+        return {
+            "SR_DISHONEST": rows["credit_code"].isin(dishonest),
+            "SR_INSURED_MONTHS": rows["insured_months"].fillna(0) < value("min_months_insured"),
+            "SR_LAYOFF_RATE": layoff_rate_exceeded(
+                rows["layoffs"],
+                layoff_base(rows),
+                value("small_headcount"),
+                value("small_layoff_rate_max"),
+                value("layoff_rate_max"),
+            ),
+            "SIZE_MISMATCH": size_mismatch(rows, derive_size(rows, reads, as_of)),
+        }
+
+    ineligible = conditions(frame)
+    mismatch = ineligible.pop("SIZE_MISMATCH")
+    settled = settle(frame.index, sheet.reasons, ineligible, size_mismatch=mismatch)
+    found = remedies(
+        frame,
+        settled,
+        sheet.valid,
+        conditions,
+        [*changes(frame, value), size_change(frame, derived)],
+        holds=frozenset({"SIZE_MISMATCH"}),
     )
     decisions = assemble(
         programme.code,
@@ -107,5 +127,50 @@ def decide(
         claim_key=frame["credit_code"],
         period=str(value("year")),
         basis=reads.parameter(f"{programme.namespace}.refund_share").reference,
+        remedy=found.text,
     )
-    return ProgramDecisions(programme.code, decisions, reads)
+    return ProgramDecisions(programme.code, decisions, reads, changes=found.chosen)
+
+
+def layoff_base(frame: pd.DataFrame) -> pd.Series:
+    """The headcount layoffs are measured against: the start of the previous year where the
+    row gives it, else its end (see the module's note)."""
+    return frame["start_headcount"].fillna(frame["insured_headcount"])
+
+
+def changes(frame: pd.DataFrame, value: Callable[[str], Any]) -> list[Change]:
+    """What meets each condition a 稳岗返还 row can change (SPEC §2 "what would make it
+    eligible"): insured months up to the minimum, layoffs down to the most the limit allows."""
+    least = int(value("min_months_insured"))
+    insured = frame["insured_months"].fillna(0).astype("int64")
+    base = layoff_base(frame).fillna(0).astype("int64")
+    layoffs = frame["layoffs"].fillna(0).astype("int64")
+    small = base <= int(value("small_headcount"))
+    small_p, small_q = money.ratio(value("small_layoff_rate_max"))
+    p, q = money.ratio(value("layoff_rate_max"))
+    most = (base * small_p // small_q).where(small, base * p // q)
+    limit = pd.Series(limit_percent(value("layoff_rate_max")), index=frame.index).where(
+        ~small, limit_percent(value("small_layoff_rate_max"))
+    )
+    rate = percent(layoffs, base)
+    said = ("裁员率 " + rate + "，高于上限 " + limit).where(
+        base > 0, "裁员 " + layoffs.astype(str) + " 人，参保职工人数为 0"
+    )
+    return [
+        Change(
+            "SR_INSURED_MONTHS",
+            "insured_months",
+            pd.Series(least, index=frame.index),
+            "连续参保 "
+            + insured.astype(str)
+            + f" 个月，不足 {least} 个月：再连续参保 "
+            + (least - insured).astype(str)
+            + " 个月即符合",
+        ),
+        Change(
+            "SR_LAYOFF_RATE",
+            "layoffs",
+            most,
+            said + "：裁员人数不超过 " + most.astype(str) + " 人即符合",
+        ),
+    ]

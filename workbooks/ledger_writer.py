@@ -33,6 +33,7 @@ from policy.claim_rounds import REVIEW_APPROVE, REVIEW_REJECT
 from policy.money import capitals, fen_grouped
 from policy.outcomes import APPROVED, HELD, REJECTED
 from policy.parameters import short_name
+from policy.qualify import how_to_qualify
 from validators.checks import city_rank
 from workbooks.city_chart import chart_table, city_table
 from workbooks.ledger_details import (
@@ -78,6 +79,7 @@ ROW_COLUMNS = [
 LEDGER_KEYWORD = "subsidy-ledger"
 WRITER_NAME = "subsidy-disbursement"
 ROW_KEY_HEADER = "行键"
+QUALIFY_HEADER = "如何符合条件"  # SPEC §2 "what would make it eligible"
 AMOUNT_HEADER = "拟支付金额（元）"  # cash; relief and deferral have their own (SPEC §4)
 # Each held row's amount under its kind, never relief or deferral under 拟支付; 合计 per kind.
 KIND_HEADERS = {RELIEF.code: "拟减免金额（元）", DEFERRAL.code: "拟缓缴金额（元）"}
@@ -408,10 +410,23 @@ def _row_details(rows: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _rejected(decisions: pd.DataFrame) -> Detail:
-    columns = [*ROW_COLUMNS, Column("原因说明", width=60)]
+    columns = [
+        *ROW_COLUMNS,
+        Column("原因说明", width=36, wrap=True),
+        Column(QUALIFY_HEADER, width=36, wrap=True),
+    ]
     rejected = decisions[decisions["outcome"] == REJECTED]
-    rows = pd.DataFrame(_row_details(rejected)).reset_index(drop=True)
+    rows = pd.DataFrame({**_row_details(rejected), "qualify": _qualify(rejected)}).reset_index(
+        drop=True
+    )
     return Detail(Table("不予受理", columns, rows), rejected["city"].reset_index(drop=True))
+
+
+def _qualify(rows: pd.DataFrame) -> pd.Series:
+    """What would make each row eligible (SPEC §2), as the batch settled it."""
+    if "how_to_qualify" in rows:
+        return rows["how_to_qualify"].fillna("")
+    return how_to_qualify(rows) if len(rows) else pd.Series("", index=rows.index, dtype=object)
 
 
 def _review(decisions: pd.DataFrame) -> Table:

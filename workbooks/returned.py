@@ -49,9 +49,11 @@ FILLS = {
     HELD: PatternFill("solid", fgColor="FFEB9C"),
 }
 WHOLE_ROW = "整行"
+QUALIFY_HEADER = "如何符合条件"  # SPEC §2 "what would make it eligible"
 SUMMARY_COLUMNS = [
     *map(Column, ("工作表", "行号", "列", "结果")),
-    Column("说明", width=60),
+    Column("说明", width=40, wrap=True),
+    Column(QUALIFY_HEADER, width=36, wrap=True),
     Column("原因代码"),  # for machines: outside the print area (SPEC §4)
 ]
 HELD_TEXT = "正在复核，无需修改"
@@ -146,6 +148,7 @@ class Problem:
     code: str
     detail: str = ""
     cause: bool = False  # the cell of another sheet that caused a row's outcome, not a row decided
+    qualify: str = ""  # what would make the row eligible (SPEC §2), for a rejected row
 
     @property
     def text(self) -> str:
@@ -189,12 +192,23 @@ def returned_workbook(
         book = load_workbook(path, data_only=True)
     headers = {name: _header(source, spec) for name, spec in specs.items()}
     columns = {name: found for name, (_, found) in headers.items()}
-    decisions = problems[["sheet", "row", "outcome", "reason_codes", "message"]]
+    if "how_to_qualify" not in problems:
+        problems = problems.assign(how_to_qualify="")
+    decisions = problems[["sheet", "row", "outcome", "reason_codes", "message", "how_to_qualify"]]
     found = [
         problem
-        for sheet, row, outcome, codes, message in decisions.itertuples(index=False, name=None)
+        for sheet, row, outcome, codes, message, qualify in decisions.itertuples(
+            index=False, name=None
+        )
         for problem in _problems_of(
-            Problem(str(sheet), int(row), "", str(outcome), ""),
+            Problem(
+                str(sheet),
+                int(row),
+                "",
+                str(outcome),
+                "",
+                qualify=_text(qualify) if outcome == REJECTED else "",
+            ),
             [c for c in _text(codes).split(";") if c],
             _text(message),
             specs.get(str(sheet)),
@@ -296,7 +310,13 @@ def _with_causes_elsewhere(
         caused = f"该单位在“{problem.sheet}”中的人员因此{OUTCOME_TEXT[problem.outcome]}"
         shown.append(
             replace(
-                problem, sheet=cause_sheet, row=rows[0], header=header, detail=caused, cause=True
+                problem,
+                sheet=cause_sheet,
+                row=rows[0],
+                header=header,
+                detail=caused,
+                cause=True,
+                qualify="",
             )
         )
     return shown
@@ -411,6 +431,8 @@ def _explain_rows(book: Workbook, problems: list[Problem], header_rows: dict[str
         rows = by_sheet.setdefault(problem.sheet, {})
         shown = HELD_TEXT if problem.outcome == HELD else f"{where}：{problem.text}"
         rows.setdefault(problem.row, []).append(shown)
+        if problem.qualify:
+            rows[problem.row].append(f"{QUALIFY_HEADER}：{problem.qualify}")
     for name, rows in by_sheet.items():
         sheet = book[name]
         column = sheet.max_column + 1
@@ -489,19 +511,27 @@ def _add_summary(
         into = held if item[0].outcome == HELD else grouped
         into.setdefault((item[0].sheet, item[0].row, item[0].header), []).append(item)
     rank = {name: i for i, name in enumerate(order)}
-    table = [
-        [
-            sheet_name,
-            row,
-            header or WHOLE_ROW,
-            OUTCOME_TEXT.get(items[0][0].outcome, items[0][0].outcome),
-            "；".join(dict.fromkeys(p.text + note for p, note in items)),
-            ";".join(dict.fromkeys(p.code for p, _ in items)),
-        ]
-        for (sheet_name, row, header), items in sorted(
-            grouped.items(), key=lambda g: (rank.get(g[0][0], len(rank)), g[0][0], g[0][1])
+    said: set[tuple[str, int]] = set()  # a row's 如何符合条件 on its first line only
+    table = []
+    for (sheet_name, row, header), items in sorted(
+        grouped.items(), key=lambda g: (rank.get(g[0][0], len(rank)), g[0][0], g[0][1])
+    ):
+        qualify = next((p.qualify for p, _ in items if p.qualify), "")
+        if (sheet_name, row) in said:
+            qualify = ""
+        elif qualify:
+            said.add((sheet_name, row))
+        table.append(
+            [
+                sheet_name,
+                row,
+                header or WHOLE_ROW,
+                OUTCOME_TEXT.get(items[0][0].outcome, items[0][0].outcome),
+                "；".join(dict.fromkeys(p.text + note for p, note in items)),
+                qualify,
+                ";".join(dict.fromkeys(p.code for p, _ in items)),
+            ]
         )
-    ]
     start = len(lines) + 2
     write_table(sheet, SUMMARY_COLUMNS, table, start_row=start)
     if held:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ HEADER_FONT = Font(bold=True)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIXED_TIME = dt.datetime(2020, 1, 1)
 MAX_WIDTH = 60
+LINE_HEIGHT = 15  # points: one line of 11-point text
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Column:
     header: str
     money: bool = False
     width: int | None = None
+    wrap: bool = False  # long text: wrapped within `width`, each row as tall as it needs
 
 
 def display_width(text: str) -> int:
@@ -51,12 +54,20 @@ def write_table(
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for offset, values in enumerate(rows, start=1):
+        lines = 1
         for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = sheet.cell(row=start_row + offset, column=index)
             set_value(cell, value)
             if column.money:
                 cell.number_format = MONEY_FORMAT
-            widths[index - 1] = max(widths[index - 1], display_width(_shown(value, column)))
+            shown = display_width(_shown(value, column))
+            if column.wrap and column.width:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = max(lines, math.ceil(shown * 1.15 / (column.width - 1)))
+            else:
+                widths[index - 1] = max(widths[index - 1], shown)
+        if lines > 1:  # nothing sizes rows when the file is opened
+            sheet.row_dimensions[start_row + offset].height = LINE_HEIGHT * lines
     for index, column in enumerate(columns, start=1):
         width = column.width or min(MAX_WIDTH, widths[index - 1] + 2)
         sheet.column_dimensions[get_column_letter(index)].width = width

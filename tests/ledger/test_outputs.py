@@ -49,7 +49,8 @@ def test_decisions_csv__programme_order_then_file_sheet_row_and_no_bom() -> None
     )
     text = decisions_csv(frame).decode("utf-8").splitlines()
     assert [line.split(",")[3] for line in text[1:]] == ["5", "3", "10"]
-    assert text[1].endswith(",0.05")
+    assert text[0].endswith(",amount,how_to_qualify")
+    assert text[1].endswith(",0.05,")  # approved: nothing to qualify for
 
 
 def test_read_payments_csv__the_formula_guard_is_how_a_cell_is_written_not_its_value() -> None:

@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from policy.catalogue import PROGRAMS
 from policy.outcomes import REASONS
+from policy.qualify import how_to_qualify
 from tests.conftest import ACCEPTANCE, DATA
 from tests.pipeline import decide
 from validators.cleaning import normalize_header
@@ -33,7 +34,7 @@ from workbooks.returned import (
 
 LEGACY = DATA / "special" / "鲁渝劳务协作补贴.xls"
 COLOURS = {"FFC7CE": "rejected", "FFEB9C": "held"}
-SUMMARY_HEADER = ("工作表", "行号", "列", "结果", "说明", "原因代码")
+SUMMARY_HEADER = ("工作表", "行号", "列", "结果", "说明", "如何符合条件", "原因代码")
 PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message"]
 
 
@@ -49,7 +50,8 @@ def acceptance() -> dict[str, tuple[str, pd.DataFrame]]:
 
 
 def _problems(decisions: pd.DataFrame) -> pd.DataFrame:
-    return decisions[decisions["outcome"].isin(["rejected", "held"])]
+    problems = decisions[decisions["outcome"].isin(["rejected", "held"])]
+    return problems.assign(how_to_qualify=how_to_qualify(problems))
 
 
 def _headers(sheet: Worksheet, program: str) -> dict[int, str]:
@@ -75,7 +77,7 @@ def _marks(cell: Cell) -> str | None:
 
 
 def _summary_rows(book: Workbook) -> list[tuple]:
-    """The rows to correct (工作表, 行号, 列, 结果, 说明, 原因代码), then the rows held for the
+    """The rows to correct (工作表, 行号, 列, 结果, 说明, 如何符合条件, 原因代码), then the rows held for the
     department's review, listed apart (工作表, 行号, 整行, 正在复核，无需修改)."""
     rows = list(book["退回说明"].iter_rows(values_only=True))
     start = rows.index(SUMMARY_HEADER)
@@ -83,7 +85,7 @@ def _summary_rows(book: Workbook) -> list[tuple]:
     for row in rows[start + 1 :]:
         if row[0] is None:
             break
-        table.append(row[:6])
+        table.append(row[:7])
     held = []
     if any(row[0] == "以下各行正在复核，无需修改：" for row in rows):
         at = next(i for i, row in enumerate(rows) if row[0] == "以下各行正在复核，无需修改：")
@@ -167,8 +169,10 @@ def test_returned_workbook__marks_exactly_the_rejected_and_held_rows_of_a_real_a
         if decision.outcome == "held":  # apart, with nothing to correct
             assert [r[3] for r in shown] == ["正在复核，无需修改"]
             continue
-        listed = {c for r in shown for c in r[5].split(";")}
+        listed = {c for r in shown for c in r[6].split(";")}
         assert listed == set(decision.reason_codes.split(";"))
+        # What would make it eligible, once, on the row's first line (SPEC §2).
+        assert [r[5] for r in shown if r[5]] == [decision.how_to_qualify]
         assert {r[3] for r in shown} == {"不予受理"}
         assert not any(re.search(r"[A-Z]{2,}_", str(r[4])) for r in shown)  # Chinese only
     counts = problems.groupby("outcome").size()
@@ -299,7 +303,7 @@ def test_returned_workbook__marks_cells_under_messy_headers(tmp_path: Path) -> N
     assert notes["B9"] == "同一工作表内重复申报（DUPLICATE_ROW）：与第5行重复"
     summary = _summary_rows(book)
     absent = next(r for r in summary if r[2] == "银行账号")  # no column to mark: listed only
-    assert absent[:4] + absent[5:] == ("稳岗返还", 5, "银行账号", "不予受理", "MISSING_VALUE")
+    assert absent[:4] + absent[6:] == ("稳岗返还", 5, "银行账号", "不予受理", "MISSING_VALUE")
     assert "没有“银行账号”列" in absent[4]
     to_correct = [r[1] for r in summary if r[3] == "不予受理"]
     assert to_correct == sorted(to_correct)
@@ -316,14 +320,16 @@ def test_returned_workbook__a_sheet_without_its_header_is_listed_not_marked(
     book.active["A1"] = "2020年失业保险稳岗返还申请表"
     book.save(tmp_path / "稳岗返还申请.xlsx")
     problems = pd.DataFrame(
-        [("稳岗返还", 4, "rejected", "SIZE_MISMATCH", None)], columns=PROBLEM_COLUMNS
+        [("稳岗返还", 4, "rejected", "SIZE_MISMATCH", None, "申报规模填写为大型即无须人工复核")],
+        columns=[*PROBLEM_COLUMNS, "how_to_qualify"],
     )
     data = returned_workbook(tmp_path / "稳岗返还申请.xlsx", problems, "stabilization_refund")
     book = load_workbook(io.BytesIO(data))
     sheet = book["稳岗返还"]
     assert not any(_marks(c) or c.comment for row in sheet.iter_rows() for c in row)
-    ((*fields, note, code),) = _summary_rows(book)
+    ((*fields, note, qualify, code),) = _summary_rows(book)
     assert (fields, code) == (["稳岗返还", 4, "整行", "不予受理"], "SIZE_MISMATCH")
+    assert qualify == "申报规模填写为大型即无须人工复核"
     assert "找不到该工作表或其表头" in note
     assert book["退回说明"]["A5"].value.startswith("1 行不予受理")
 
@@ -384,10 +390,13 @@ def test_returned_workbook__legacy_xls_becomes_an_annotated_xlsx(tmp_path: Path)
     marked = {c.coordinate: _marks(c) for row in sheet.iter_rows() for c in row if _marks(c)}
     assert marked == {"F5": "rejected", "G5": "rejected"}
     assert "CQ_TOO_SHORT" in sheet["F5"].comment.text
+    qualify = "2020 年内在鲁就业 2 个月，不足 3 个月：在鲁就业至 2020-08-09（满 3 个月）即符合"
     assert _summary_rows(book) == [
-        ("鲁渝劳务协作", 5, "就业开始日期", "不予受理", "年度内在鲁稳定就业不足规定月数", "CQ_TOO_SHORT"),
-        ("鲁渝劳务协作", 5, "就业结束日期", "不予受理", "年度内在鲁稳定就业不足规定月数", "CQ_TOO_SHORT"),
+        ("鲁渝劳务协作", 5, "就业开始日期", "不予受理", "年度内在鲁稳定就业不足规定月数", qualify, "CQ_TOO_SHORT"),
+        ("鲁渝劳务协作", 5, "就业结束日期", "不予受理", "年度内在鲁稳定就业不足规定月数", None, "CQ_TOO_SHORT"),
     ]  # fmt: skip
+    # The row's own 退回说明 cell, printed with it, says it too.
+    assert f"如何符合条件：{qualify}" in sheet.cell(5, sheet.max_column).value
     _assert_inert(data)
 
 
@@ -492,7 +501,7 @@ def test_returned_workbook__a_cause_on_another_sheet_is_marked_where_it_is(
         notes = [c.comment.text for c in workers[int(worker_row)] if c.comment]
         assert any(f"原因在“企业信息”第{row}行的“复工复产日期”" in n for n in notes)
     listed = [r for r in _summary_rows(book) if r[0] == "企业信息"]
-    assert [(r[1], r[2], r[5]) for r in listed] == [(row, "复工复产日期", "NH_RESUME_DATE")]
+    assert [(r[1], r[2], r[6]) for r in listed] == [(row, "复工复产日期", "NH_RESUME_DATE")]
 
 
 def test_returned_workbook__each_marked_row_says_why_in_a_column_that_prints(
