@@ -6,6 +6,7 @@ Between the settled batch and the writers (`ledger.outputs`, `workbooks.ledger_w
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pandas as pd
@@ -151,6 +152,7 @@ def run_facts(
         note,
         manifest.totals,
         manifest.outputs,
+        risk_holds=asdict(manifest.risk_holds),
     )
 
 

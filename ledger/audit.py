@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +231,8 @@ class RunFacts:
     totals: dict[str, str]
     outputs: dict[str, str]
     round: int = 0
+    # The rows screening held before payment, per risk (SPEC §2), as the manifest records them.
+    risk_holds: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,8 @@ def run_bodies(
 ) -> Iterator[str]:
     """A run's events as canonical JSON (SPEC §4): the run step, one event per input file with
     the Merkle root of its decisions, one per reviewer verdict the round applied, the round's
-    review conflicts (verdicts ignored, SPEC §6), outputs written. The log grows with files
+    review conflicts (verdicts ignored, SPEC §6), the rows held for a risk and per risk (SPEC §2;
+    each row's flags are in its file's Merkle root), outputs written. The log grows with files
     and verdicts, never with rows."""
     time = now()
     run = {"time": time, "flow_run_id": facts.flow_run_id, "batch_id": facts.batch_id}
@@ -328,6 +331,8 @@ def run_bodies(
                 "reason": str(conflict.reason),
             }
         )
+    if facts.risk_holds.get("rows"):
+        yield canonical({"event": "risk_holds", **run, "round": facts.round, **facts.risk_holds})
     yield canonical(
         {"event": "outputs_written", **run, "totals": facts.totals, "outputs": facts.outputs}
     )

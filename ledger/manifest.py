@@ -62,6 +62,16 @@ class Decreases:
 
 
 @dataclass(frozen=True)
+class RiskHolds:
+    """Rows screening held before payment (SPEC §2): how many, what they would be paid or
+    granted, and the rows per risk code (a row may carry several)."""
+
+    rows: int = 0
+    amount: str = "0.00"
+    by_risk: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Conflict:
     """A later verdict that contradicted the one in force, and so was not applied (SPEC §6)."""
 
@@ -86,6 +96,7 @@ class Manifest:
     bank_file: BankFile
     decreases: Decreases
     review_conflicts: list[Conflict] = field(default_factory=list)
+    risk_holds: RiskHolds = field(default_factory=RiskHolds)
     outputs: dict[str, str] = field(default_factory=dict)  # file → sha256, written last
 
     def with_outputs(self, written: dict[str, str]) -> Manifest:
@@ -120,6 +131,7 @@ class Manifest:
             bank_file=BankFile(**data["bank_file"]),
             decreases=Decreases(**data["decreases"]),
             review_conflicts=[Conflict(**c) for c in data.get("review_conflicts", [])],
+            risk_holds=RiskHolds(**data.get("risk_holds", {})),
             outputs=dict(data.get("outputs", {})),
         )
 
@@ -161,7 +173,8 @@ def build_manifest(
 ) -> Manifest:
     """The manifest of SPEC §4, plus the review round it describes (SPEC §6), the provisional
     parameters used, the bank file's sum, its top-ups (补发), the decreases left for review
-    (never clawed back) and the verdicts this round ignored as conflicts."""
+    (never clawed back), the verdicts this round ignored as conflicts and the rows held for
+    a risk (SPEC §2)."""
     topups = bank_file[bank_file["kind"] == "topup"]
     return Manifest(
         batch_id=batch_id,
@@ -190,4 +203,21 @@ def build_manifest(
             )
             for c in (conflicts if conflicts is not None else pd.DataFrame()).itertuples()
         ],
+        risk_holds=risk_holds(decisions),
+    )
+
+
+def risk_holds(decisions: pd.DataFrame) -> RiskHolds:
+    """The rows held for a risk (a `RISK_` code) and what their approval would release."""
+    if not len(decisions):
+        return RiskHolds()
+    held = decisions[
+        (decisions["outcome"] == HELD)
+        & decisions["reason_codes"].astype(str).str.contains("RISK_", regex=False)
+    ]
+    codes = held["reason_codes"].astype(str).str.split(";").explode()
+    counts = codes[codes.str.startswith("RISK_")].value_counts()
+    amount = int(held["proposed"].sum()) if "proposed" in held else 0
+    return RiskHolds(
+        len(held), fen_text(amount), {str(c): int(n) for c, n in sorted(counts.items())}
     )

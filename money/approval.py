@@ -177,7 +177,7 @@ def _decide(
     except ApprovalRefused as refused:
         raise ApprovalRefused(f"{refused}；{awaiting_text(folder, registry)}") from refused
     manifest = files.manifest
-    risk_held = files.risk_held  # rows held for a risk: said on the 拨付审批单
+    risk_held = files.risk_holds  # rows held for a risk: said on the 拨付审批单
     batch_id, number = manifest.batch_id, manifest.round
     with registry.engine.begin() as connection:
         serialized(connection, RELEASE_LOCK)

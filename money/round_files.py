@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ledger.manifest import MANIFEST, Manifest
+from ledger.manifest import MANIFEST, Manifest, RiskHolds
 from ledger.outputs import file_sha256, read_payments_csv
 from policy.refusal import Refusal
 
@@ -25,7 +25,11 @@ class RoundFiles:
     manifest: Manifest
     manifest_sha256: str
     payments: pd.DataFrame  # payments.csv of the round, amounts in fen
-    risk_held: int = 0  # rows the round holds for a risk (SPEC §2), from its decisions.csv
+
+    @property
+    def risk_holds(self) -> RiskHolds:
+        """The rows the round holds for a risk (SPEC §2), as its manifest records them."""
+        return self.manifest.risk_holds
 
 
 def round_files(folder: Path, round_: int | None = None, shown: bool = True) -> RoundFiles:
@@ -55,16 +59,7 @@ def round_files(folder: Path, round_: int | None = None, shown: bool = True) -> 
             "缺失或与该轮清单记录的 sha256 不符（文件被修改或替换），不能据此拨付"
         )
     frame = read_payments_csv(path.read_bytes())
-    return RoundFiles(manifest, manifest_sha256, frame, _risk_held(kept / "decisions.csv"))
-
-
-def _risk_held(path: Path) -> int:
-    """The rows the round holds for a risk: held, with a `RISK_` code."""
-    if not path.is_file():
-        return 0
-    decisions = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    held = decisions[decisions["outcome"] == "held"]
-    return int(held["reason_codes"].str.contains("RISK_", regex=False).sum())
+    return RoundFiles(manifest, manifest_sha256, frame)
 
 
 def shown_files(folder: Path, number: int, manifest: Manifest, sha256: str) -> dict[str, str]:

@@ -173,7 +173,8 @@ def how_to_qualify(decisions: pd.DataFrame) -> pd.Series:
     """The `how_to_qualify` of every decision row (SPEC §2, §4): empty for approved rows; a
     reason no change meets (`FIXED`) says so; else the rule's remedy; an unreadable row is
     corrected first; a held row without a code awaits its review."""
-    remedy = decisions.get("remedy", pd.Series("", index=decisions.index)).fillna("")
+    remedy = decisions.get("remedy", pd.Series("", index=decisions.index)).astype(object)
+    remedy = remedy.where(remedy.notna(), "")
     result = []
     for outcome, codes, said in zip(
         decisions["outcome"], decisions["reason_codes"].fillna(""), remedy, strict=True

@@ -35,13 +35,15 @@ from policy.outcomes import APPROVED, HELD, REASONS
 from policy.paid_hashes import paid_hash
 from policy.screening_lists import CLOSED, CUSTODY, DECEASED, PAID_ELSEWHERE, ScreeningLists
 
-RISKS = (
-    "RISK_DECEASED",
-    "RISK_IN_CUSTODY",
-    "RISK_ENTITY_CLOSED",
-    "RISK_SHARED_ACCOUNT",
-    "RISK_PAID_ELSEWHERE",
-)
+# Each risk and its short name on a page that counts them (the 拨付审批单).
+RISK_NAMES = {
+    "RISK_DECEASED": "死亡",
+    "RISK_IN_CUSTODY": "服刑",
+    "RISK_ENTITY_CLOSED": "注销吊销",
+    "RISK_SHARED_ACCOUNT": "共用账户",
+    "RISK_PAID_ELSEWHERE": "外省已发放",
+}
+RISKS = tuple(RISK_NAMES)
 NEEDS = {
     "RISK_DECEASED": DECEASED,
     "RISK_IN_CUSTODY": CUSTODY,

@@ -10,11 +10,13 @@ the signature block."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from policy.money import capitals, fen_grouped
+from ledger.manifest import RiskHolds
+from policy.money import capitals, fen_grouped, text_to_fen
+from policy.screening import RISK_NAMES
 from workbooks.print_setup import page_header, round_name
 from workbooks.xlsx import Column, Table, workbook_bytes
 
@@ -69,7 +71,8 @@ class ApprovalFacts:
     netted_fen: int
     files: Sequence[FileLine]
     held: Sequence[tuple[str, str]]  # payment id, why
-    risk_held: int = 0  # rows the round holds for a risk before any payment (SPEC §2)
+    # Rows the round holds for a risk before any payment (SPEC §2), from its manifest.
+    risk_held: RiskHolds = field(default_factory=RiskHolds)
 
 
 def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
@@ -101,10 +104,12 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
     below += [f"银行代发文件 {len(facts.files)} 个（在批次目录 bank/ 下）："]
     below += [_file_line(number, line) for number, line in enumerate(facts.files, start=1)]
     below += [f"暂缓支付：{pid}，{why}" for pid, why in facts.held]
-    if facts.risk_held:
+    if facts.risk_held.rows:
+        held = facts.risk_held
+        kinds = "、".join(f"{RISK_NAMES[c]} {n} 行" for c, n in held.by_risk.items())
         below.append(
-            f"风险核查暂缓 {facts.risk_held} 行（死亡、服刑、注销吊销、共用账户、外省已发放），"
-            "未列入本次拨付：依据见台账“风险核查”工作表，复核通过后在下一轮拨付"
+            f"风险核查暂缓 {held.rows} 行，拟发放 {fen_grouped(text_to_fen(held.amount))} 元"
+            f"（{kinds}），未列入本次拨付：依据见台账“风险核查”工作表，复核通过后在下一轮拨付"
         )
     for line in SIGNATURES:
         below += ["", line]

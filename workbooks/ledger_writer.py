@@ -410,10 +410,13 @@ def _row_details(rows: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _rejected(decisions: pd.DataFrame) -> Detail:
+    # Landscape at 75 % on one page width: the programme's title and both texts wrap.
     columns = [
-        *ROW_COLUMNS,
-        Column("原因说明", width=36, wrap=True),
-        Column(QUALIFY_HEADER, width=36, wrap=True),
+        Column("项目", width=14, wrap=True) if c.header == "项目" else c for c in ROW_COLUMNS
+    ]
+    columns += [
+        Column("原因说明", width=28, wrap=True),
+        Column(QUALIFY_HEADER, width=34, wrap=True),
     ]
     rejected = decisions[decisions["outcome"] == REJECTED]
     rows = pd.DataFrame({**_row_details(rejected), "qualify": _qualify(rejected)}).reset_index(

@@ -53,6 +53,7 @@ def write_table(
         cell = sheet.cell(row=start_row, column=index, value=column.header)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    wrapping = any(c.wrap for c in columns)
     for offset, values in enumerate(rows, start=1):
         lines = 1
         for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
@@ -61,8 +62,9 @@ def write_table(
             if column.money:
                 cell.number_format = MONEY_FORMAT
             shown = display_width(_shown(value, column))
+            if wrapping:  # a row of several lines reads from its top
+                cell.alignment = Alignment(wrap_text=column.wrap, vertical="top")
             if column.wrap and column.width:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
                 lines = max(lines, math.ceil(shown * 1.15 / (column.width - 1)))
             else:
                 widths[index - 1] = max(widths[index - 1], shown)

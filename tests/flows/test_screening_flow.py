@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -93,7 +95,8 @@ def test_screening__held_with_evidence_then_the_reviewers_verdicts_decide(tmp_pa
     book = load_workbook(folder / "ledger.xlsx", read_only=True)
     lines = [[v for v in r] for r in book["风险核查"].iter_rows(values_only=True)]
     text = "\n".join(" ".join(str(v) for v in line if v is not None) for line in lines)
-    assert "暂缓支付 2 行" in text
+    (amount,) = re.findall(r"暂缓支付 2 行，拟发放 ([\d,.]+) 元", text)
+    assert amount != "0.00"
     assert "死亡人员名单第2行：某某于2020-06-01死亡，早于审核基准日2020-12-31" in text
     assert "市场主体注销吊销名单第2行：甲公司于2020-12-31吊销" in text
     assert "REFERENCE_MISSING" in text and "服刑人员名单" in text  # the checks not run
@@ -119,7 +122,19 @@ def test_screening__held_with_evidence_then_the_reviewers_verdicts_decide(tmp_pa
     approval = load_workbook(sheet, read_only=True)
     said = "\n".join(str(v) for r in approval.active.iter_rows(values_only=True) for v in r if v)
     approval.close()
-    assert "风险核查暂缓 2 行" in said and "未列入本次拨付" in said
+    assert (
+        f"风险核查暂缓 2 行，拟发放 {amount} 元（死亡 1 行、注销吊销 1 行），未列入本次拨付" in said
+    )
+    # The manifest records them (what the 拨付审批单 reads), per risk.
+    holds = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["risk_holds"]
+    assert holds == {
+        "rows": 2,
+        "amount": amount.replace(",", ""),
+        "by_risk": {"RISK_DECEASED": 1, "RISK_ENTITY_CLOSED": 1},
+    }
+    events = [json.loads(line) for line in (folder / "audit.jsonl").read_text().splitlines()]
+    (logged,) = [e for e in events if e["event"] == "risk_holds"]
+    assert (logged["round"], logged["rows"], logged["by_risk"]) == (0, 2, holds["by_risk"])
 
     reviewed = fill_verdicts(
         folder / "ledger.xlsx",
