@@ -32,11 +32,17 @@ def whole_months(start: pd.Series, end: pd.Series) -> pd.Series:
 
 
 def employed_months(start: pd.Series, end: pd.Series, as_of: dt.date, year: int) -> pd.Series:
-    """Whole months employed within `year`; a blank end date means still employed on `as_of`."""
-    still_employed = pd.Series(pd.Timestamp(as_of), index=end.index)
-    last = end.where(end.notna(), still_employed).clip(upper=pd.Timestamp(year, 12, 31))
+    """Whole months employed within `year` up to `as_of` (SPEC §2.4: "months up to as_of");
+    a blank end date means still employed on `as_of`, and an end date after it counts no
+    month not yet worked (never paid on a guess)."""
+    last = end.fillna(pd.Timestamp(as_of)).clip(upper=counted_until(as_of, year))
     first = start.clip(lower=pd.Timestamp(year, 1, 1))
     return whole_months(first, last)
+
+
+def counted_until(as_of: dt.date, year: int) -> pd.Timestamp:
+    """The last day a month of employment can count on: the year's end or `as_of`."""
+    return min(pd.Timestamp(year, 12, 31), pd.Timestamp(as_of))
 
 
 def decide(
@@ -77,7 +83,7 @@ def decide(
         settled,
         sheet.valid,
         conditions,
-        [months_change(frame, months, int(value("min_months")), year)],
+        months_change(frame, months, int(value("min_months")), year, as_of),
     )
     per_month = money.yuan_to_fen(value("cross_province_per_month"))
     cross_province = np.minimum(
@@ -115,28 +121,40 @@ def decide(
     return ProgramDecisions(programme.code, decisions, reads, worked=worked, changes=found.chosen)
 
 
-def months_change(frame: pd.DataFrame, months: pd.Series, least: int, year: int) -> Change:
-    """Too few months in the year is met by employment lasting to the day that completes the
-    minimum (SPEC §2 "what would make it eligible"); none where that day is past the year."""
+def months_change(
+    frame: pd.DataFrame, months: pd.Series, least: int, year: int, as_of: dt.date
+) -> list[Change]:
+    """Too few months is met by an end date that completes the minimum, where that day has
+    come (else the row may succeed on a later run, SPEC §2.4); where the year has no room
+    after the start, by a start early enough (SPEC §2 "what would make it eligible")."""
+    bound = counted_until(as_of, year)
+    year_end = pd.Timestamp(year, 12, 31)
     first = frame["start_date"].clip(lower=pd.Timestamp(year, 1, 1))
     until = first + pd.DateOffset(months=least) - pd.Timedelta(days=1)
     for _ in range(3):  # a month end shorter than the start's day: a day later until whole
         short = whole_months(first, until) < least
         until = until.where(~short, until + pd.Timedelta(days=1))
-    possible = until <= pd.Timestamp(year, 12, 31)
-    said = (
-        f"{year} 年内在鲁就业 "
-        + months.astype(str)
-        + f" 个月，不足 {least} 个月：在鲁就业至 "
-        + days(until)
-        + f"（满 {least} 个月）即符合"
-    )
-    return Change(
-        "CQ_TOO_SHORT",
-        "end_date",
-        until.where(possible),
-        said.where(
-            possible,
-            f"{year} 年内在鲁就业 " + months.astype(str) + f" 个月，本年度内已不能满 {least} 个月",
+    last = frame["end_date"].fillna(pd.Timestamp(as_of)).clip(upper=bound)
+    start_to = last + pd.Timedelta(days=1) - pd.DateOffset(months=least)
+    for _ in range(3):
+        short = whole_months(start_to, last) < least
+        start_to = start_to.where(~short, start_to - pd.Timedelta(days=1))
+    has = f"{year} 年内在鲁就业 " + months.astype(str) + f" 个月，不足 {least} 个月"
+    later = until.between(bound + pd.Timedelta(days=1), year_end)
+    by_start = (until > year_end) & (start_to >= pd.Timestamp(year, 1, 1))
+    return [
+        Change(
+            "CQ_TOO_SHORT",
+            "end_date",
+            until.where(until <= bound),
+            (has + "：在鲁就业至 " + days(until) + f"（满 {least} 个月）即符合")
+            .where(~later, has + "：在鲁就业至 " + days(until) + f" 满 {least} 个月后可再次申请")
+            .where(until <= year_end, has + f"，本年度内已不能满 {least} 个月"),
         ),
-    )
+        Change(
+            "CQ_TOO_SHORT",
+            "start_date",
+            start_to.where(by_start),
+            has + "：就业开始日期不晚于 " + days(start_to) + " 即符合",
+        ),
+    ]

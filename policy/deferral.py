@@ -129,7 +129,10 @@ def decide(
         settled,
         sheet.valid,
         conditions,
-        [*period_changes(frame, ends, earliest, max_months), size_change(frame, derived)],
+        [
+            *period_changes(frame, ends, earliest, pd.Timestamp(latest), max_months),
+            size_change(frame, derived),
+        ],
         holds=frozenset({"SIZE_MISMATCH"}),
     )
     decisions = assemble(
@@ -155,19 +158,32 @@ def decide(
 
 
 def period_changes(
-    frame: pd.DataFrame, ends: pd.Series, earliest: pd.Timestamp, max_months: int
+    frame: pd.DataFrame,
+    ends: pd.Series,
+    earliest: pd.Timestamp,
+    latest: pd.Timestamp,
+    max_months: int,
 ) -> list[Change]:
-    """A deferral period outside the term is met by ending it at the term's last month, or by
-    starting it no earlier than the earliest month (SPEC §2 "what would make it eligible")."""
+    """A deferral period outside the term is met by ending it within the term that its first
+    month starts, or by starting it where a term would reach its last month (SPEC §2 "what
+    would make it eligible"); else the row is told the whole condition."""
     first, last = frame["first_month"], frame["last_month"]
     asked = "申请缓缴所属期 " + months(first) + " 至 " + months(last)
     end_to = last.clip(lower=first).clip(upper=ends)
-    too_late = ends < first
+    by_end = (first >= earliest) & (ends >= first)
+    lowest = (last - pd.DateOffset(months=max_months - 1)).clip(lower=earliest)
+    start_to = first.clip(lower=lowest).clip(upper=last)
+    by_start = (lowest <= last) & (last <= latest)
+    whole = (
+        asked
+        + f"：缓缴所属期须在 {earliest:%Y-%m} 至 {latest:%Y-%m} 之间，"
+        + f"自首个所属期起最长 {max_months} 个月"
+    )
     return [
         Change(
             "DF_PERIOD",
             "last_month",
-            end_to.where((first >= earliest) & ~too_late),
+            end_to.where(by_end),
             (
                 asked
                 + f" 超出缓缴期限（自首个所属期起最长 {max_months} 个月）：截止所属期在 "
@@ -175,16 +191,17 @@ def period_changes(
                 + " 至 "
                 + months(ends)
                 + " 之间即符合"
-            )
-            .where(first >= earliest, asked + f"：首个所属期不早于 {earliest:%Y-%m} 即符合")
-            .where(~too_late, asked + "：首个所属期晚于可缓缴的最晚所属期 " + months(ends)),
+            ).where(by_end, ""),
         ),
         Change(
             "DF_PERIOD",
             "first_month",
-            pd.Series(earliest, index=frame.index).where(first < earliest),
-            asked + f"：首个所属期不早于 {earliest:%Y-%m} 即符合",
+            start_to.where(by_start),
+            (
+                asked + "：首个所属期在 " + months(lowest) + " 至 " + months(last) + " 之间即符合"
+            ).where(by_start, ""),
         ),
+        Change("DF_PERIOD", "first_month", pd.Series(pd.NaT, index=frame.index), whole),
         Change(
             "DF_NO_HARDSHIP",
             "hardship",

@@ -71,7 +71,17 @@ def decide(
     eligible = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
     ineligible["DUPLICATE_CLAIM"] = later_claims(frame, eligible)
     settled = settle(frame.index, sheet.reasons, ineligible)
-    found = remedies(frame, settled, sheet.valid, conditions, changes(frame, window))
+
+    def decided_again(rows: pd.DataFrame) -> dict[str, pd.Series]:
+        """The conditions, and whether another eligible claim on the person hired earlier."""
+        again = conditions(rows)
+        meets = ~pd.DataFrame(again).any(axis=1)
+        others = frame[eligible & ~frame.index.isin(rows.index)]
+        pool = pd.concat([others, rows[meets]])
+        again["DUPLICATE_CLAIM"] = later_claims(pool, pd.Series(True, index=pool.index))
+        return again
+
+    found = remedies(frame, settled, sheet.valid, decided_again, changes(frame, window))
     proposed = pd.Series(money.yuan_to_fen(value("per_person")), index=frame.index)
     decisions = assemble(
         programme.code,
@@ -108,9 +118,9 @@ def changes(frame: pd.DataFrame, window: dict) -> list[Change]:
                 "复工复产日期 "
                 + days(resume)
                 + f" 不在 {span} 之间：复工复产日期在 {first:%Y-%m-%d} 至 "
-            )
-            + days(latest_resume)
-            + " 之间即符合",
+                + days(latest_resume)
+                + " 之间即符合"
+            ).where(latest_resume >= first, f"复工复产日期在 {span} 之间且不晚于入职日期"),
             sheet="企业信息",
         ),
         Change(
@@ -125,7 +135,7 @@ def changes(frame: pd.DataFrame, window: dict) -> list[Change]:
                 + f" 至 {last:%Y-%m-%d} 之间即符合"
             ).where(
                 earliest_hire <= last,
-                "入职日期须在 " + span + " 之间且不早于复工复产日期 " + days(resume),
+                f"入职日期在 {span} 之间且不早于复工复产日期",
             ),
         ),
         Change("NH_NO_CONTRACT", "contract_signed", yes, "未签订劳动合同：签订劳动合同即符合"),

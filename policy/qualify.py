@@ -40,7 +40,7 @@ FIXED: dict[str, str] = {
     "RISK_PAID_ELSEWHERE": "风险核查待人工核实",
     "REVIEW_RESUBMITTED": "此前复核驳回，待重新复核",
     "CLAIM_PENDING": "同一申请在其他批次中待复核",
-    "DUPLICATE_CLAIM": "该对象已享受本项政策",
+    "DUPLICATE_CLAIM": "该对象已在其他申请或批次中申请或享受本项政策",
     "REVIEW_REJECTED": "复核未通过",
 }
 # A row whose inputs could not be read is judged by no rule: it is corrected first.
@@ -148,7 +148,11 @@ def _needs(reasons: pd.DataFrame, changes: list[Change]) -> pd.Series:
     )
     for code in codes:
         said = pd.Series("", index=reasons.index, dtype=object)
-        for change in (c for c in changes if c.code == code):
+        mine = [c for c in changes if c.code == code]
+        for change in mine:  # a condition's change that has a value for the row says it best
+            offered = change.value.reindex(reasons.index).notna()
+            said = said.where((said != "") | ~offered, change.said(reasons.index))
+        for change in mine:
             said = said.where(said != "", change.said(reasons.index))
         said = said.where(reasons[code], "")
         for index in said.index[said != ""]:
@@ -158,7 +162,7 @@ def _needs(reasons: pd.DataFrame, changes: list[Change]) -> pd.Series:
 
 def _condition(sentence: str) -> str:
     """ "裁员率 6.1%，高于上限 5.5%：裁员人数不超过 27 人即符合" → "裁员人数不超过 27 人"."""
-    return sentence.split("：", 1)[-1].removesuffix("即符合")
+    return sentence.split("：", 1)[-1].removesuffix("即符合").strip()
 
 
 def _joined(parts: list[str]) -> str:
@@ -187,6 +191,8 @@ def _qualify(outcome: str, codes: str, remedy: str) -> str:
     if outcome == APPROVED:
         return ""
     listed = [c for c in codes.split(";") if c]
+    if "REVIEW_REJECTED" in listed:  # the reviewer's refusal decides; earlier holds are moot
+        listed = ["REVIEW_REJECTED"]
     fixed = list(dict.fromkeys(FIXED[c] for c in listed if c in FIXED))
     if fixed:
         return f"{NO_SINGLE_CHANGE}：" + "；".join(fixed)
@@ -199,13 +205,24 @@ def _qualify(outcome: str, codes: str, remedy: str) -> str:
     return NO_SINGLE_CHANGE
 
 
-def percent(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+def percent(
+    numerator: pd.Series, denominator: pd.Series, limit: pd.Series | None = None
+) -> pd.Series:
     """numerator / denominator as a percentage to one decimal, half-up, in integers ("6.1%");
-    empty where the denominator is 0."""
+    where that would read as no more than `limit` (a ratio the value exceeds), to two decimals
+    rounded up ("5.55%", never "5.5%，高于上限 5.5%"); empty where the denominator is 0."""
     n = numerator.astype("int64")
     d = denominator.astype("int64")
-    tenths = (n * 2000 + d) // (2 * d).where(d > 0, 1)
+    safe = d.where(d > 0, 1)
+    tenths = (n * 2000 + safe) // (2 * safe)
     text = (tenths // 10).astype(str) + "." + (tenths % 10).astype(str) + "%"
+    if limit is not None:
+        shown_within = [
+            Decimal(int(t)) / 1000 <= Decimal(str(v)) for t, v in zip(tenths, limit, strict=True)
+        ]
+        hundredths = (n * 10000 + safe - 1) // safe
+        finer = (hundredths // 100).astype(str) + "." + (hundredths % 100).astype(str).str.zfill(2)
+        text = text.where(~pd.Series(shown_within, index=text.index), finer + "%")
     return text.where(d > 0, "")
 
 

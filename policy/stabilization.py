@@ -149,13 +149,16 @@ def changes(frame: pd.DataFrame, value: Callable[[str], Any]) -> list[Change]:
     small_p, small_q = money.ratio(value("small_layoff_rate_max"))
     p, q = money.ratio(value("layoff_rate_max"))
     most = (base * small_p // small_q).where(small, base * p // q)
-    limit = pd.Series(limit_percent(value("layoff_rate_max")), index=frame.index).where(
-        ~small, limit_percent(value("small_layoff_rate_max"))
+    ratio = pd.Series(value("layoff_rate_max"), index=frame.index, dtype=object).where(
+        ~small, value("small_layoff_rate_max")
     )
-    rate = percent(layoffs, base)
+    limit = ratio.map(limit_percent)
+    rate = percent(layoffs, base, ratio)
     said = ("裁员率 " + rate + "，高于上限 " + limit).where(
         base > 0, "裁员 " + layoffs.astype(str) + " 人，参保职工人数为 0"
     )
+    # Layoffs the contribution records derive (上年初 − 上年末: SPEC §7) are no cell to change.
+    derived = frame["start_headcount"].notna()
     return [
         Change(
             "SR_INSURED_MONTHS",
@@ -170,7 +173,9 @@ def changes(frame: pd.DataFrame, value: Callable[[str], Any]) -> list[Change]:
         Change(
             "SR_LAYOFF_RATE",
             "layoffs",
-            most,
-            said + "：裁员人数不超过 " + most.astype(str) + " 人即符合",
+            most.where(~derived),
+            (said + "：裁员人数不超过 " + most.astype(str) + " 人即符合").where(
+                ~derived, said + "（按参保缴费记录测算）"
+            ),
         ),
     ]

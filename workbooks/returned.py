@@ -426,13 +426,16 @@ def _explain_rows(book: Workbook, problems: list[Problem], header_rows: dict[str
     """A 退回说明 column right of the applicant's table: each marked row's reasons, so that they
     print with the row (a cell comment does not print)."""
     by_sheet: dict[str, dict[int, list[str]]] = {}
+    qualify: dict[tuple[str, int], str] = {}  # said after all the row's reasons
     for problem in problems:
         where = problem.header or WHOLE_ROW
         rows = by_sheet.setdefault(problem.sheet, {})
         shown = HELD_TEXT if problem.outcome == HELD else f"{where}：{problem.text}"
         rows.setdefault(problem.row, []).append(shown)
         if problem.qualify:
-            rows[problem.row].append(f"{QUALIFY_HEADER}：{problem.qualify}")
+            qualify[problem.sheet, problem.row] = f"{QUALIFY_HEADER}：{problem.qualify}"
+    for (name, row), said in qualify.items():
+        by_sheet[name][row].append(said)
     for name, rows in by_sheet.items():
         sheet = book[name]
         column = sheet.max_column + 1

@@ -194,11 +194,13 @@ def test_qualify__a_single_reason_is_met_by_its_change(file, rows, code):
     met = met_alone(file, rows, code)
     if code:
         assert code in met
-    else:  # still employed on 30 June since 10 May: a month short, met by working to 9 August
+    else:  # still employed on 30 June since 10 May: a month short until 9 August comes
         decisions = decide_rows(
             suite["program"], case_rows(suite, case), suite["references"], as_of
         ).decisions
-        assert decisions["remedy"].iloc[0].endswith("在鲁就业至 2020-08-09（满 3 个月）即符合")
+        assert decisions["remedy"].iloc[0] == (
+            "无单项修改可使其符合：在鲁就业至 2020-08-09 满 3 个月后可再次申请"
+        )
 
 
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -287,10 +289,14 @@ def test_qualify__chongqing_months_change_flips_and_is_least(start, end, as_of):
     while whole_months(first, pd.Series([day])).iloc[0] < 3:
         day += pd.Timedelta(days=1)
     chosen = result.changes
-    if day <= pd.Timestamp(2020, 12, 31):
-        assert chosen is not None and chosen["value"].tolist() == [day]
-    else:
-        assert chosen is not None and chosen.empty
+    assert chosen is not None
+    if day <= min(pd.Timestamp(2020, 12, 31), pd.Timestamp(as_of)):
+        assert chosen[["column", "value"]].values.tolist() == [["end_date", day]]
+    elif day <= pd.Timestamp(2020, 12, 31):  # that day has not come: a later run may pay
+        assert chosen.empty
+        assert result.decisions["remedy"].iloc[0].endswith(f"{day:%Y-%m-%d} 满 3 个月后可再次申请")
+    else:  # no room left in the year after the start: only an earlier start
+        assert chosen.empty or chosen["column"].tolist() == ["start_date"]
 
 
 MONTHS = st.sampled_from([f"{y}-{m:02d}" for y in (2019, 2020, 2021) for m in range(1, 13)])
@@ -343,7 +349,7 @@ def test_qualify__every_rule_reason_is_met_by_a_stated_change_or_is_fixed():
 def test_how_to_qualify__fixed_reasons_override_and_approved_rows_are_empty():
     decisions = pd.DataFrame(
         {
-            "outcome": [APPROVED, REJECTED, REJECTED, HELD, HELD, REJECTED],
+            "outcome": [APPROVED, REJECTED, REJECTED, HELD, HELD, REJECTED, REJECTED],
             "reason_codes": [
                 "",
                 "SR_DISHONEST;SR_LAYOFF_RATE",
@@ -351,8 +357,9 @@ def test_how_to_qualify__fixed_reasons_override_and_approved_rows_are_empty():
                 "RISK_DECEASED;SIZE_MISMATCH",
                 "",
                 "SR_LAYOFF_RATE;DUPLICATE_CLAIM",
+                "RISK_DECEASED;REVIEW_REJECTED",
             ],
-            "remedy": ["", "x", "", "申报规模…即无须人工复核", "", "裁员人数不超过 3 人即符合"],
+            "remedy": ["", "x", "", "申报规模…即无须人工复核", "", "裁员人数不超过 3 人即符合", ""],
         }
     )
     assert how_to_qualify(decisions).tolist() == [
@@ -361,5 +368,29 @@ def test_how_to_qualify__fixed_reasons_override_and_approved_rows_are_empty():
         "申报信息有误，须先更正后重新申报，方可按规则测算",
         f"{NO_SINGLE_CHANGE}：风险核查待人工核实",
         "待复核结果，无需修改申报",
-        f"{NO_SINGLE_CHANGE}：该对象已享受本项政策",
+        f"{NO_SINGLE_CHANGE}：该对象已在其他申请或批次中申请或享受本项政策",
+        f"{NO_SINGLE_CHANGE}：复核未通过",  # the risk behind a refusal is not the applicant's
     ]
+
+
+def test_qualify__a_change_that_would_lose_to_an_earlier_hire_is_not_offered():
+    """The earliest eligible hire of a person wins (SPEC §2.3): moving a late hire into the
+    window would only make it the later claim, so no single change is stated."""
+    suite = suite_of("new_hire.yaml")
+    other = {"credit_code": "913701029GAHH9GDH9", "name": "乙公司"}
+    rows = {
+        "企业信息": [{**suite["defaults"]["企业信息"]}, {**suite["defaults"]["企业信息"], **other}],
+        "新招用人员": [
+            {**suite["defaults"]["新招用人员"], "hire_date": "2020-02-15"},
+            {
+                **suite["defaults"]["新招用人员"],
+                "credit_code": other["credit_code"],
+                "hire_date": "2020-03-20",
+            },
+        ],
+    }
+    result = decide_rows(suite["program"], rows, {}, suite["as_of"])
+    late = result.decisions.iloc[1]
+    assert (late["outcome"], late["reason_codes"]) == (REJECTED, "NH_HIRE_DATE")
+    assert late["remedy"].startswith(NO_SINGLE_CHANGE)
+    assert result.changes is not None and result.changes.empty
