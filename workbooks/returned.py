@@ -460,8 +460,11 @@ def _widen(sheet: Worksheet) -> None:
     needed: dict[int, float] = {}
     for cell in sheet._cells.values():  # the cells that exist
         if cell.value is not None and not isinstance(cell, MergedCell):
-            shown = cell.value.isoformat()[:10] if hasattr(cell.value, "isoformat") else cell.value
-            width = min(display_width(str(shown)) + 2, WIDEST_COLUMN)
+            if hasattr(cell.value, "isoformat"):  # a date shows as its cell's format says
+                pattern = str(cell.number_format).replace("\\", "")
+                width = min(max(12, display_width(pattern) + 4), WIDEST_COLUMN)
+            else:
+                width = min(display_width(str(cell.value)) + 2, WIDEST_COLUMN)
             needed[cell.column] = max(needed.get(cell.column, 0), width)
     for column, width in needed.items():
         dimension = sheet.column_dimensions[get_column_letter(column)]
