@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from batch.run import InputsMissing, NoUsableInput
 from flows.disburse import disburse
@@ -54,6 +55,28 @@ def test_disburse__acceptance_case_1_is_reproduced_exactly(tmp_path):
         if any(want[key][c] != got[key][c] for c in columns)
     ]
     assert mismatches == []
+    # What would make it eligible (SPEC §2, §4): the last column, empty exactly for approved
+    # rows, and on the ledger's 不予受理 beside each refused row.
+    assert all((r["outcome"] == "approved") == (r["how_to_qualify"] == "") for r in got.values())
+    assert (
+        got[("stabilization_refund", "稳岗返还申请.xlsx", "稳岗返还", "20")]["how_to_qualify"]
+        == "裁员率 6.0%，高于上限 5.5%：裁员人数不超过 11 人即符合"
+    )
+    book = load_workbook(folder / "ledger.xlsx", read_only=True)
+    rows = list(book["不予受理"].iter_rows(values_only=True))
+    book.close()
+    header = list(rows[0])
+    shown = {
+        (r[header.index("文件")], str(int(r[header.index("行号")]))): r[
+            header.index("如何符合条件")
+        ]
+        for r in rows[1:]
+        if r[0]
+    }
+    refused = {
+        (k[1], k[3]): r["how_to_qualify"] for k, r in got.items() if r["outcome"] == "rejected"
+    }
+    assert shown == refused
 
 
 def test_disburse__rerun_is_byte_identical_and_pays_nobody_twice(tmp_path):
