@@ -83,7 +83,9 @@ def decide(
         settled,
         sheet.valid,
         conditions,
-        months_change(frame, months, int(value("min_months")), year, as_of),
+        lambda rows: months_change(
+            rows, months.loc[rows.index], int(value("min_months")), year, as_of
+        ),
     )
     per_month = money.yuan_to_fen(value("cross_province_per_month"))
     cross_province = np.minimum(

@@ -129,9 +129,9 @@ def decide(
         settled,
         sheet.valid,
         conditions,
-        [
-            *period_changes(frame, ends, earliest, pd.Timestamp(latest), max_months),
-            size_change(frame, derived),
+        lambda rows: [
+            *period_changes(rows, ends.loc[rows.index], earliest, pd.Timestamp(latest), max_months),
+            size_change(rows, derived.loc[rows.index]),
         ],
         holds=frozenset({"SIZE_MISMATCH"}),
     )

@@ -81,7 +81,7 @@ def decide(
         again["DUPLICATE_CLAIM"] = later_claims(pool, pd.Series(True, index=pool.index))
         return again
 
-    found = remedies(frame, settled, sheet.valid, decided_again, changes(frame, window))
+    found = remedies(frame, settled, sheet.valid, decided_again, lambda rows: changes(rows, window))
     proposed = pd.Series(money.yuan_to_fen(value("per_person")), index=frame.index)
     decisions = assemble(
         programme.code,

@@ -86,17 +86,20 @@ def remedies(
     settled: Settled,
     valid: pd.Series,
     conditions: Conditions,
-    changes: list[Change],
+    offer: Callable[[pd.DataFrame], list[Change]],
     holds: frozenset[str] = frozenset(),
 ) -> Remedies:
-    """Try each change on the rows whose condition it answers; keep the first that, with the
-    rule's `conditions` run again, leaves a rejected row with no rejection (`holds` aside) and
-    a held row with nothing at all. Rows with a `FIXED` reason are left to `how_to_qualify`."""
+    """Try each change `offer` makes for the rows left to explain (only those: a province's
+    approved rows cost nothing) on the rows whose condition it answers; keep the first that,
+    with the rule's `conditions` run again, leaves a rejected row with no rejection (`holds`
+    aside) and a held row with nothing at all. Rows with a `FIXED` reason are left to
+    `how_to_qualify`."""
     text = pd.Series("", index=frame.index, dtype=object)
     chosen: list[pd.DataFrame] = []
     reasons = settled.reasons
     fixed = reasons[[c for c in reasons.columns if c in FIXED]].any(axis=1)
     pending = (settled.outcome != APPROVED) & valid.reindex(frame.index, fill_value=False) & ~fixed
+    changes = offer(frame.loc[pending]) if pending.any() else []
     for change in changes:
         if change.code not in reasons:
             continue

@@ -72,7 +72,10 @@ def decide(
         settled,
         sheet.valid,
         lambda rows: {"SIZE_MISMATCH": size_mismatch(rows, derive_size(rows, reads, as_of))},
-        [size_change(frame, derived), month_change(months, first)],
+        lambda rows: [
+            size_change(rows, derived.loc[rows.index]),
+            month_change(months.loc[rows.index], first),
+        ],
         holds=frozenset({"SIZE_MISMATCH"}),
     )
     month_text = months.dt.strftime("%Y-%m")

@@ -79,7 +79,9 @@ def decide(
     eligible = sheet.valid & ~pd.DataFrame(ineligible).any(axis=1)
     holds = {"SFP_OVERLAP": overlapping_claims(frame, eligible)}
     settled = settle(frame.index, sheet.reasons, ineligible, holds)
-    found = remedies(frame, settled, sheet.valid, conditions, [days_change(frame, window)])
+    found = remedies(
+        frame, settled, sheet.valid, conditions, lambda rows: [days_change(rows, window)]
+    )
     per_day = money.yuan_to_fen(value("per_person_day"))
     proposed = pd.Series(days.to_numpy(np.int64) * per_day, index=frame.index)
     decisions = assemble(

@@ -114,7 +114,7 @@ def decide(
         settled,
         sheet.valid,
         conditions,
-        [*changes(frame, value), size_change(frame, derived)],
+        lambda rows: [*changes(rows, value), size_change(rows, derived.loc[rows.index])],
         holds=frozenset({"SIZE_MISMATCH"}),
     )
     decisions = assemble(
