@@ -180,14 +180,18 @@ def how_to_qualify(decisions: pd.DataFrame) -> pd.Series:
     """The `how_to_qualify` of every decision row (SPEC §2, §4): empty for approved rows; a
     reason no change meets (`FIXED`) says so; else the rule's remedy; an unreadable row is
     corrected first; a held row without a code awaits its review."""
-    remedy = decisions.get("remedy", pd.Series("", index=decisions.index)).astype(object)
+    result = pd.Series("", index=decisions.index, dtype=object)
+    open_ = decisions["outcome"] != APPROVED  # only these are looked at (a province's are few)
+    rows = decisions[open_]
+    remedy = rows.get("remedy", pd.Series("", index=rows.index)).astype(object)
     remedy = remedy.where(remedy.notna(), "")
-    result = []
-    for outcome, codes, said in zip(
-        decisions["outcome"], decisions["reason_codes"].fillna(""), remedy, strict=True
-    ):
-        result.append(_qualify(str(outcome), str(codes), str(said)))
-    return pd.Series(result, index=decisions.index, dtype=object)
+    result[open_] = [
+        _qualify(str(outcome), str(codes), str(said))
+        for outcome, codes, said in zip(
+            rows["outcome"], rows["reason_codes"].fillna(""), remedy, strict=True
+        )
+    ]
+    return result
 
 
 def _qualify(outcome: str, codes: str, remedy: str) -> str:
