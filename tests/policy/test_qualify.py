@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from policy.catalogue import PROGRAMS
-from policy.chongqing import whole_months
 from policy.decisions import ProgramDecisions
 from policy.outcomes import APPROVED, HELD, REASONS, REJECTED, VALIDATION_CODES
 from policy.qualify import FIXED, NO_SINGLE_CHANGE, how_to_qualify
@@ -86,6 +85,13 @@ def check_row_changes(
     program: str, rows: Rows, references: dict[str, list[str]], as_of: dt.date
 ) -> set[str]:
     """Every stated change flips its row and is the least that does; the codes it met."""
+    return checked_decisions(program, rows, references, as_of)[0]
+
+
+def checked_decisions(
+    program: str, rows: Rows, references: dict[str, list[str]], as_of: dt.date
+) -> tuple[set[str], ProgramDecisions]:
+    """`check_row_changes`, and the decisions it checked."""
     result = decide_rows(program, rows, references, as_of)
     decisions, chosen = result.decisions, result.changes
     assert chosen is not None
@@ -122,7 +128,7 @@ def check_row_changes(
             ]
             assert before["outcome"] in outcomes, (before["remedy"], backs)
         met.add(change["code"])
-    return met
+    return met, result
 
 
 def _typed(old: Any, like: Any) -> Any:
@@ -278,16 +284,16 @@ def test_qualify__new_hire_changes_flip_and_are_least(resume, hire, contract, in
 def test_qualify__chongqing_months_change_flips_and_is_least(start, end, as_of):
     suite = suite_of("chongqing_labor.yaml")
     rows = case_rows(suite, {"rows": {"鲁渝劳务协作": [{"start_date": start, "end_date": end}]}})
-    check_row_changes(suite["program"], rows, suite["references"], as_of)
-    result = decide_rows(suite["program"], rows, suite["references"], as_of)
+    _, result = checked_decisions(suite["program"], rows, suite["references"], as_of)
     if result.decisions["reason_codes"].iloc[0] != "CQ_TOO_SHORT":
         return
     # Day by day, the first end date that completes three whole months in 2020: the change
     # stated must be that day wherever it falls inside the year.
-    first = pd.Series([pd.Timestamp(max(start, dt.date(2020, 1, 1)))])
-    day = first.iloc[0]
-    while whole_months(first, pd.Series([day])).iloc[0] < 3:
-        day += pd.Timedelta(days=1)
+    first = max(start, dt.date(2020, 1, 1))
+    day = first
+    while spec_months(first, day) < 3:
+        day += dt.timedelta(days=1)
+    day = pd.Timestamp(day)
     chosen = result.changes
     assert chosen is not None
     if day <= min(pd.Timestamp(2020, 12, 31), pd.Timestamp(as_of)):
@@ -297,6 +303,13 @@ def test_qualify__chongqing_months_change_flips_and_is_least(start, end, as_of):
         assert result.decisions["remedy"].iloc[0].endswith(f"{day:%Y-%m-%d} 满 3 个月后可再次申请")
     else:  # no room left in the year after the start: only an earlier start
         assert chosen.empty or chosen["column"].tolist() == ["start_date"]
+
+
+def spec_months(first: dt.date, last: dt.date) -> int:
+    """SPEC §2.4's whole months of the inclusive span, written out: 05-10…08-09 is 3."""
+    after = last + dt.timedelta(days=1)
+    months = (after.year - first.year) * 12 + after.month - first.month
+    return max(0, months - (after.day < first.day))
 
 
 MONTHS = st.sampled_from([f"{y}-{m:02d}" for y in (2019, 2020, 2021) for m in range(1, 13)])
