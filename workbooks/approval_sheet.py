@@ -106,7 +106,7 @@ def approval_workbook(facts: ApprovalFacts, budgets: Sequence[object]) -> bytes:
     below += [f"暂缓支付：{pid}，{why}" for pid, why in facts.held]
     if facts.risk_held.rows:
         held = facts.risk_held
-        kinds = "、".join(f"{RISK_NAMES[c]} {n} 行" for c, n in held.by_risk.items())
+        kinds = "、".join(f"{RISK_NAMES.get(c, c)} {n} 行" for c, n in held.by_risk.items())
         below.append(
             f"风险核查暂缓 {held.rows} 行，拟发放 {fen_grouped(text_to_fen(held.amount))} 元"
             f"（{kinds}），未列入本次拨付：依据见台账“风险核查”工作表，复核通过后在下一轮拨付"
