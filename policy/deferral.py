@@ -98,7 +98,7 @@ def decide(
             "DF_NO_HARDSHIP": rows["hardship"].eq(False).fillna(False),
             "DF_EXCLUDED_UNIT": rows["unit_type"] == EXCLUDED_UNIT,
             "DF_PERIOD": ~period_ok & rows["first_month"].notna() & rows["last_month"].notna(),
-            "SIZE_MISMATCH": size_mismatch(rows, derive_size(rows, reads, as_of)),
+            "SIZE_MISMATCH": size_mismatch(rows, derived.reindex(rows.index)),
         }
 
     ineligible = conditions(frame)

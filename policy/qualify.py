@@ -112,8 +112,8 @@ def remedies(
         held = settled.outcome[rows] == HELD
         still = pd.Series(False, index=trial.index)
         for code, flag in failing.items():
-            counts = ~pd.Series(code in holds, index=trial.index) | held
-            still |= flag.reindex(trial.index, fill_value=False).fillna(False).astype(bool) & counts
+            fails = flag.reindex(trial.index, fill_value=False).fillna(False).astype(bool)
+            still |= fails & held if code in holds else fails
         flipped = still.index[~still]
         text[flipped] = change.said(flipped)
         chosen.append(

@@ -71,7 +71,7 @@ def decide(
         frame,
         settled,
         sheet.valid,
-        lambda rows: {"SIZE_MISMATCH": size_mismatch(rows, derive_size(rows, reads, as_of))},
+        lambda rows: {"SIZE_MISMATCH": size_mismatch(rows, derived.reindex(rows.index))},
         lambda rows: [
             size_change(rows, derived.loc[rows.index]),
             month_change(months.loc[rows.index], first),

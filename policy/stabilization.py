@@ -103,7 +103,7 @@ def decide(
                 value("small_layoff_rate_max"),
                 value("layoff_rate_max"),
             ),
-            "SIZE_MISMATCH": size_mismatch(rows, derive_size(rows, reads, as_of)),
+            "SIZE_MISMATCH": size_mismatch(rows, derived.reindex(rows.index)),
         }
 
     ineligible = conditions(frame)

@@ -34,6 +34,7 @@ from workbooks.styling import (
     FORMULA_PREFIXES,
     HEADER_FILL,
     HEADER_FONT,
+    LINE_HEIGHT,
     Column,
     display_width,
     set_value,
@@ -76,7 +77,6 @@ EXTRACT_ABOVE_ROWS = 1_000
 COMMENT_WIDTH = 320  # pixels; about 40 CJK characters a line
 EXPLANATION_WIDTH = 40  # the 退回说明 column of an applicant's sheet
 WIDEST_COLUMN = 24
-LINE_HEIGHT = 15.0  # points
 
 # Rule reasons name no column in their message: the columns an applicant would correct. Those
 # not in the applicant's sheet are passed over (复工复产日期 lives on 企业信息, 就业结束日期 is

@@ -26,7 +26,7 @@ HEADER_FONT = Font(bold=True)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIXED_TIME = dt.datetime(2020, 1, 1)
 MAX_WIDTH = 60
-LINE_HEIGHT = 15  # points: one line of 11-point text
+LINE_HEIGHT = 15.0  # points: one line of 11-point text
 
 
 @dataclass(frozen=True)
