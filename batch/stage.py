@@ -52,6 +52,53 @@ def stage_outputs(
     and `subsidy verify` can check the folder against it.
     """
     crash_point("claimed")
+    department = str(policy.value("publication.department", identity.as_of))
+    issuer = Issuer(
+        department,
+        identity.as_of.isoformat(),
+        str(policy.value("publication.return_contact", identity.as_of)),
+    )
+    returned = _returned_jobs(settled, files, sources, issuer)
+    # The applicants' workbooks are annotated in worker processes from the start, while this
+    # one checks the outputs and writes the CSV files, the ledger and its registers.
+    with process_pool(len(returned), len(returned) > PARALLEL_ABOVE) as pool:
+        pending = (
+            [(name, pool.submit(returned_workbook, *job)) for name, job in returned] if pool else []
+        )
+        try:
+            manifest, written = _stage_ledger(
+                staging, settled, results, policy, identity, files, department
+            )
+        except BaseException:
+            for _, future in pending:
+                future.cancel()
+            raise
+        for name, future in pending:
+            written[name] = stage(staging, name, future.result())
+        if pool is None:
+            for name, job in returned:
+                written[name] = stage(staging, name, returned_workbook(*job))
+    manifest = manifest.with_outputs(written)
+    kept = f"{ROUNDS}/{settled.round}"
+    data = manifest.to_json()
+    stage(staging, f"{kept}/{MANIFEST}", data)
+    stage(staging, MANIFEST, data)
+    crash_point("staged")
+    return manifest
+
+
+def _stage_ledger(
+    staging: Path,
+    settled: SettledBatch,
+    results: list[ProgramDecisions],
+    policy: PolicySet,
+    identity: BatchIdentity,
+    files: list[InputFile],
+    department: str,
+) -> tuple[Manifest, dict[str, str]]:
+    """The batch's decisions, payments, funding request, ledger and registers, staged, each
+    of the whole batch also kept for its round; returns the manifest's figures and the staged
+    files' sha256 by name."""
     checked(settled.decisions, DecisionsOutputSchema, "本批次的审核决定")
     checked(settled.payments, PaymentsOutputSchema, "本批次的支付清单")
     manifest = batch_manifest(identity, files, settled, results)
@@ -66,41 +113,18 @@ def stage_outputs(
     both("decisions.csv", outputs.decisions_csv(settled.decisions))
     crash_point("staging")
     both("payments.csv", outputs.payments_csv(settled.payments))
-    department = str(policy.value("publication.department", identity.as_of))
     funds = policy.value("payment.fund_source", identity.as_of)
     both(FUNDING_REQUEST, funding_request_workbook(settled.payments, manifest, department, funds))
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
-    issuer = Issuer(
-        department,
-        identity.as_of.isoformat(),
-        str(policy.value("publication.return_contact", identity.as_of)),
-    )
-    returned = _returned_jobs(settled, files, sources, issuer)
-    # The applicants' workbooks are annotated in worker processes while this one writes the
-    # ledger and registers: neither waits on the other.
-    with process_pool(len(returned), len(returned) > PARALLEL_ABOVE) as pool:
-        pending = (
-            [(name, pool.submit(returned_workbook, *job)) for name, job in returned] if pool else []
-        )
-        for relative, data in ledger_workbooks(
-            settled, manifest, provisional, describe(policy, used), policy_title=policy.description
-        ):
-            if relative == LEDGER:
-                both(relative, data)
-            else:
-                written[relative] = stage(staging, relative, data)
-        for name, future in pending:
-            written[name] = stage(staging, name, future.result())
-        if pool is None:
-            for name, job in returned:
-                written[name] = stage(staging, name, returned_workbook(*job))
-    manifest = manifest.with_outputs(written)
-    data = manifest.to_json()
-    stage(staging, f"{kept}/{MANIFEST}", data)
-    stage(staging, MANIFEST, data)
-    crash_point("staged")
-    return manifest
+    for relative, data in ledger_workbooks(
+        settled, manifest, provisional, describe(policy, used), policy_title=policy.description
+    ):
+        if relative == LEDGER:
+            both(relative, data)
+        else:
+            written[relative] = stage(staging, relative, data)
+    return manifest, written
 
 
 def _returned_jobs(

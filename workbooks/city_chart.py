@@ -10,11 +10,11 @@ cells, which hold the city rows only (a 合计 bar would dwarf the cities).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import pandas as pd
 
-from ledger.settlement import SettledBatch, city_amounts
 from policy.catalogue import CATALOGUE, DEFERRAL, RELIEF
 from validators.checks import city_rank
 from workbooks.xlsx import Chart, Column, Table
@@ -31,8 +31,8 @@ CHARTS = (  # cash across the page (its legend names four programmes), then the 
 )
 
 
-def city_table(settled: SettledBatch) -> Table:
-    amounts = city_amounts(settled)
+def city_table(amounts: Mapping[tuple[str, str], int]) -> Table:
+    """地市金额: each city's amount per programme (`ledger.settlement.city_amounts`)."""
     cities = sorted({city for city, _ in amounts}, key=city_rank)
     columns = [Column(CITY_HEADER), *(Column(p.title, "money") for p in CATALOGUE)]
     rows = pd.DataFrame(

@@ -184,10 +184,11 @@ def ledger_workbooks(
         with ThreadPoolExecutor(max_workers=2) as pool:
             yield from pool.map(lambda part: _register(part, manifest), parts)
     summary = _summary(settled, decisions, manifest, provisional, notes, described, policy_title)
-    cities = city_table(settled)
+    amounts = city_amounts(settled)  # both city sheets' (a pass over every decision)
+    cities = city_table(amounts)
     tables = [
         summary,
-        _by_city(settled, decisions),
+        _by_city(amounts, decisions),
         cities,
         chart_table(cities),
         *sheets,
@@ -307,10 +308,9 @@ def _apart(program: str, amount: int) -> list[int]:
     return [amount if program in kind else 0 for kind in kinds]
 
 
-def _by_city(settled: SettledBatch, decisions: pd.DataFrame) -> Table:
+def _by_city(amounts: Mapping[tuple[str, str], int], decisions: pd.DataFrame) -> Table:
     """地市明细: each city's rows and amount per programme, cities in the official order."""
     counts = _city_counts(decisions)
-    amounts = city_amounts(settled)
     rows = [
         [
             city,
@@ -388,7 +388,7 @@ def _city_counts(decisions: pd.DataFrame) -> pd.DataFrame:
     if not len(decisions):
         return pd.DataFrame()
     city = city_or_none(decisions["city"])
-    rank = city.map(lambda name: city_rank(name)[0])
+    rank = city.map({name: city_rank(name)[0] for name in city.unique()})
     order = decisions["program"].map({p: i for i, p in enumerate(CODES)})
     counts = pd.crosstab([rank, city, order, decisions["program"]], decisions["outcome"])
     return counts.droplevel([0, 2])

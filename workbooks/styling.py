@@ -13,12 +13,16 @@ import math
 import re
 import zipfile
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from workbooks.zipped import copy_member
 
 MONEY_FORMAT = "#,##0.00"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -27,6 +31,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIXED_TIME = dt.datetime(2020, 1, 1)
 MAX_WIDTH = 60
 LINE_HEIGHT = 15.0  # points: one line of 11-point text
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o640 << 16
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,8 @@ class Column:
 
 
 def display_width(text: str) -> int:
+    if text.isascii():  # codes, accounts, numbers: one unit a character
+        return len(text)
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
@@ -54,16 +62,25 @@ def write_table(
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     wrapping = any(c.wrap for c in columns)
+    # Each column's cell style is set once, on its first data cell, and copied to the others:
+    # openpyxl looks a style up in the workbook's lists at every assignment (a returned
+    # province workbook's 退回说明 has tens of thousands of cells).
+    styles: list[StyleArray | None] = [None] * len(columns)
     for offset, values in enumerate(rows, start=1):
         lines = 1
         for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = sheet.cell(row=start_row + offset, column=index)
-            set_value(cell, value)
-            if column.money:
-                cell.number_format = MONEY_FORMAT
+            style = styles[index - 1]
+            if style is None:
+                if column.money:
+                    cell.number_format = MONEY_FORMAT
+                if wrapping:  # a row of several lines reads from its top
+                    cell.alignment = Alignment(wrap_text=column.wrap, vertical="top")
+                styles[index - 1] = copy(cell._style)
+            else:
+                cell._style = copy(style)
+            set_value(cell, value)  # after the style: a formula-like text adds its quote prefix
             shown = display_width(_shown(value, column))
-            if wrapping:  # a row of several lines reads from its top
-                cell.alignment = Alignment(wrap_text=column.wrap, vertical="top")
             if column.wrap and column.width:
                 lines = max(lines, math.ceil(shown * 1.15 / (column.width - 1)))
             else:
@@ -103,13 +120,13 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     fixed = io.BytesIO()
     with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():
-            data = source.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                data = _pin_modified(data)
-            info = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            if item.filename != "docProps/core.xml":  # copied compressed, as openpyxl wrote it
+                copy_member(source, out, item, ZIP_TIME, FILE_MODE)
+                continue
+            info = zipfile.ZipInfo(item.filename, date_time=ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o640 << 16
-            out.writestr(info, data)
+            info.external_attr = FILE_MODE
+            out.writestr(info, _pin_modified(source.read(item.filename)))
     return fixed.getvalue()
 
 

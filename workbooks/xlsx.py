@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import struct
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,7 @@ import rustpy_xlsxwriter as rx
 
 from workbooks.print_setup import page_setup
 from workbooks.styling import display_width
+from workbooks.zipped import copy_member
 
 Patch = Callable[[bytes], bytes]
 
@@ -45,6 +45,8 @@ WHOLE_WORDS = ("账号", "代码", "编号", "身份证", "卡号", "批次")
 CORE_PROPERTIES = "docProps/core.xml"
 LINE_HEIGHT = 15.0  # points, one line of text
 TITLE_HEIGHT = 28.0  # points, a document's title line
+LARGE_MEMBER = 8 << 20  # bytes of XML: a sheet of about ten thousand rows
+FAST_DEFLATE = 1
 MAX_ROW_HEIGHT = 409.0  # points: Excel's limit (a taller row makes it repair the file)
 
 
@@ -586,32 +588,9 @@ def _xml(text: str) -> bytes:
 
 
 def _rewrite(target: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
+    """A member written anew; a large sheet deflated at the fastest level (a province
+    register's 64 MB of XML: 0.4 s against 0.9 s, the file a third larger)."""
     fixed = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     fixed.compress_type = zipfile.ZIP_DEFLATED
-    target.writestr(fixed, data)
-
-
-def copy_member(source: zipfile.ZipFile, target: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Copy one member's compressed bytes as they are (no inflate, no deflate)."""
-    assert source.fp is not None and target.fp is not None
-    source.fp.seek(info.header_offset)
-    local = source.fp.read(30)
-    name_length, extra_length = struct.unpack("<HH", local[26:30])
-    source.fp.seek(info.header_offset + 30 + name_length + extra_length)
-    raw = source.fp.read(info.compress_size)
-    copied = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    copied.compress_type = info.compress_type
-    copied.flag_bits = info.flag_bits & ~0x08  # sizes go in the local header, no descriptor
-    copied.CRC, copied.compress_size, copied.file_size = (
-        info.CRC,
-        info.compress_size,
-        info.file_size,
-    )
-    copied.external_attr, copied.create_system = info.external_attr, info.create_system
-    copied.header_offset = target.fp.tell()
-    target.fp.write(copied.FileHeader())
-    target.fp.write(raw)
-    target.filelist.append(copied)
-    target.NameToInfo[copied.filename] = copied
-    target.start_dir = target.fp.tell()
-    target._didModify = True
+    level = FAST_DEFLATE if len(data) > LARGE_MEMBER else None
+    target.writestr(fixed, data, compresslevel=level)
