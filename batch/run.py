@@ -371,6 +371,7 @@ def settle_and_publish(
             screening = screening_of(batch, None)
             settled = settle_alone(screened(prepared, screening), batch.identity, batch.review)
             settled = replace(settled, screening_missing=_missing(screening))
+            del prepared  # the combined rows: the settled batch holds what is written
             manifest = _stage(staging, batch, settled, results)
         else:
             with registry.claiming(record_of(batch.identity), prepared.candidates) as claims:
@@ -380,6 +381,7 @@ def settle_and_publish(
                 prepared = screened(prepared, screening)
                 settled = settle_claims(prepared, batch.identity, claims, batch.review)
                 settled = replace(settled, screening_missing=_missing(screening))
+                del prepared
                 manifest = _stage(staging, batch, settled, results)
                 claims.seal(settled.round, file_sha256(staging / "manifest.json"))
                 claims.prepared(settled.round, batch.prepared_by)

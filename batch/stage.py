@@ -6,6 +6,7 @@ Between the settled batch and the writers (`ledger.outputs`, `workbooks.ledger_w
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -59,15 +60,16 @@ def stage_outputs(
         str(policy.value("publication.return_contact", identity.as_of)),
     )
     returned = _returned_jobs(settled, files, sources, issuer)
-    # The applicants' workbooks are annotated in worker processes from the start, while this
-    # one checks the outputs and writes the CSV files, the ledger and its registers.
+    # The applicants' workbooks are annotated in worker processes from the start, and a
+    # province's city registers join them there, while this process checks the outputs and
+    # writes the CSV files and the ledger.
     with process_pool(len(returned), len(returned) > PARALLEL_ABOVE) as pool:
         pending = (
             [(name, pool.submit(returned_workbook, *job)) for name, job in returned] if pool else []
         )
         try:
             manifest, written = _stage_ledger(
-                staging, settled, results, policy, identity, files, department
+                staging, settled, results, policy, identity, files, department, pool
             )
         except BaseException:
             for _, future in pending:
@@ -95,6 +97,7 @@ def _stage_ledger(
     identity: BatchIdentity,
     files: list[InputFile],
     department: str,
+    pool: Executor | None,
 ) -> tuple[Manifest, dict[str, str]]:
     """The batch's decisions, payments, funding request, ledger and registers, staged, each
     of the whole batch also kept for its round; returns the manifest's figures and the staged
@@ -118,7 +121,12 @@ def _stage_ledger(
     provisional = {r.program: r.reads.provisional() for r in results}
     used = sorted({name for r in results for name in r.reads.used})
     for relative, data in ledger_workbooks(
-        settled, manifest, provisional, describe(policy, used), policy_title=policy.description
+        settled,
+        manifest,
+        provisional,
+        describe(policy, used),
+        policy_title=policy.description,
+        pool=pool,
     ):
         if relative == LEDGER:
             both(relative, data)

@@ -113,7 +113,7 @@ def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: boo
 def decisions_csv(decisions: pd.DataFrame) -> bytes:
     if "how_to_qualify" not in decisions:
         decisions = decisions.assign(how_to_qualify=how_to_qualify(decisions))
-    ordered = sort_decisions(decisions)[DECISIONS_HEADER]
+    ordered = sort_decisions(decisions[DECISIONS_HEADER])
     trusted = {"program", "sheet", "row", "outcome", "reason_codes"}
     frame = ordered.assign(row=ordered["row"].astype("int64"))
     return csv_bytes(frame, ["amount"], trusted, bom=False)

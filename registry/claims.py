@@ -300,31 +300,48 @@ class Claims:
         return accounts_before(self.connection, self.batch.batch_id)
 
     def pay(self, paid: pd.DataFrame, round_number: int, seq: int) -> None:
-        """Record a round's payments; a rerun inserts nothing new (same payment ids)."""
+        """Record a round's payments; a rerun inserts nothing new (same payment ids).
+
+        Through a temporary table (COPY on PostgreSQL) and one INSERT … SELECT, like the
+        claims: a province's hundred thousand payments, not a parameter set each. COPY reads
+        an empty text as NULL, so the texts that are never NULL are made "" again."""
         if paid.empty:
             return
         rows = pd.DataFrame(
             {
-                "payment_id": paid["payment_id"],
-                "batch_id": self.batch.batch_id,
-                "program": paid["program"],
-                "period": paid["period"],
-                "beneficiary_id": paid["beneficiary_id"],
+                "payment_id": paid["payment_id"].astype(str),
+                "program": paid["program"].astype(str),
+                "period": paid["period"].astype(str),
+                "beneficiary_id": paid["beneficiary_id"].astype(str),
                 "amount_fen": paid["amount"].astype("int64"),
                 "bank_name": paid["bank_name"].fillna("").astype(str),
                 "bank_account": paid["bank_account"].fillna("").astype(str).str.slice(0, 40),
-                "kind": paid["kind"],
+                "kind": paid["kind"].astype(object).where(paid["kind"].notna(), None),
                 # A missing original is NULL: never "" or a float NaN (PostgreSQL stores 'NaN').
                 "original_payment_id": [
                     str(o) if isinstance(o, str) and o else None
                     for o in paid["original_payment_id"]
                 ],
-                "round": round_number,
-                "seq": seq,
             }
         )
+        fill_temporary(
+            self.connection,
+            "payment_stage",
+            "payment_id VARCHAR(40), program VARCHAR(40), period VARCHAR(16),"
+            " beneficiary_id VARCHAR(40), amount_fen BIGINT, bank_name VARCHAR(120),"
+            " bank_account VARCHAR(40), kind VARCHAR(16), original_payment_id VARCHAR(40)",
+            rows,
+        )
         self.connection.execute(
-            self._insert(payments).on_conflict_do_nothing(), rows.to_dict("records")
+            text(
+                "INSERT INTO payments (payment_id, batch_id, program, period, beneficiary_id,"
+                " amount_fen, bank_name, bank_account, kind, original_payment_id, round, seq)"
+                " SELECT payment_id, :batch_id, program, period, beneficiary_id, amount_fen,"
+                " COALESCE(bank_name, ''), COALESCE(bank_account, ''), kind,"
+                " original_payment_id, :round, :seq FROM payment_stage WHERE true"
+                " ON CONFLICT DO NOTHING"
+            ),
+            {"batch_id": self.batch.batch_id, "round": round_number, "seq": seq},
         )
 
     def seal(self, round_number: int, manifest_sha256: str) -> None:

@@ -147,6 +147,7 @@ class Registry:
                 .on_conflict_do_nothing()
             )
             self._stage(connection, candidates)
+            del candidates  # staged: a province's million rows need not wait for the commit
             yield Claims(connection, batch, postgresql if self._postgres else sqlite)
 
     @property

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
+from itertools import repeat
 
 import pandas as pd
 
@@ -146,14 +147,20 @@ def ledger_workbooks(
     parameter_rows: list[dict[str, str]],
     max_sheet_rows: int = EXCEL_MAX_ROWS - 1,
     policy_title: str = "",
+    pool: Executor | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """The main ledger and any per-city workbooks, as (path relative to the batch, bytes).
 
     Yielded one at a time so that a province's registers never sit in memory all at once;
-    the per-city workbooks are written two at a time (the engine runs outside the GIL for
-    much of its work). The main ledger comes last.
+    the per-city workbooks are written in the run's worker processes (`pool`), else two at
+    a time here (the engine runs outside the GIL for much of its work). The main ledger
+    comes last.
     """
-    decisions = sort_decisions(settled.decisions) if len(settled.decisions) else settled.decisions
+    # Only the rows not approved are listed row by row (不予受理, 待复核, 风险核查): they alone
+    # are put in order (a province's million approved rows are counted, never sorted).
+    decisions = settled.decisions
+    failing = decisions[decisions["outcome"] != APPROVED] if len(decisions) else decisions
+    failing = sort_decisions(failing) if len(failing) else failing
     described = {row["name"]: row["description"] for row in parameter_rows}
     # Provisional parameters by their Chinese name (the description up to its first note).
     named = {
@@ -164,9 +171,9 @@ def ledger_workbooks(
         payments_detail(settled.payments, named),
         relief_detail(settled.registers.get(RELIEF.code), named),
         deferral_detail(settled.registers.get(DEFERRAL.code)),
-        _rejected(decisions),
+        _rejected(failing),
     ]
-    review = _review(decisions)
+    review = _review(failing)
     decreases = [decreases_table(settled.decreases)] if len(settled.decreases) else []
     if len(review.rows) > max_sheet_rows:
         raise ValueError(f"待复核 {len(review.rows)} 行，超过一张工作表的上限，请分批复核")
@@ -181,8 +188,11 @@ def ledger_workbooks(
         notes.append(
             ("分地市明细", f"{detail.table.name}共 {len(detail.table.rows)} 行，按地市另存")
         )
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            yield from pool.map(lambda part: _register(part, manifest), parts)
+        if pool is not None:
+            yield from pool.map(_register, parts, repeat(manifest))
+            continue
+        with ThreadPoolExecutor(max_workers=2) as threads:
+            yield from threads.map(_register, parts, repeat(manifest))
     summary = _summary(settled, decisions, manifest, provisional, notes, described, policy_title)
     amounts = city_amounts(settled)  # both city sheets' (a pass over every decision)
     cities = city_table(amounts)
@@ -193,7 +203,7 @@ def ledger_workbooks(
         chart_table(cities),
         *sheets,
         review,
-        risk_table(decisions, settled.screening_missing),
+        risk_table(failing, settled.screening_missing),
         *decreases,
         _parameters(parameter_rows),
     ]
