@@ -35,6 +35,7 @@ from batch.inputs import (
     with_references,
     without_unissued_system_columns,
 )
+from batch.memory import release_freed_memory
 from batch.stage import run_facts, stage_outputs
 from ledger import audit
 from ledger.decision_roots import batch_secret, file_roots
@@ -365,6 +366,7 @@ def settle_and_publish(
     commit the staged folder is published. A crash anywhere leaves either nothing or a staging
     folder `recover_crashed` finishes. Returns the settled batch and the manifest as written.
     """
+    release_freed_memory()  # the read frames, let go once decided
     prepared = prepare(results)
     with staging_for(batch.folder, registry.url if registry else None) as staging:
         if registry is None or prepared.empty:
@@ -372,6 +374,7 @@ def settle_and_publish(
             settled = settle_alone(screened(prepared, screening), batch.identity, batch.review)
             settled = replace(settled, screening_missing=_missing(screening))
             del prepared  # the combined rows: the settled batch holds what is written
+            release_freed_memory()
             manifest = _stage(staging, batch, settled, results)
         else:
             with registry.claiming(record_of(batch.identity), prepared.candidates) as claims:
@@ -382,6 +385,7 @@ def settle_and_publish(
                 settled = settle_claims(prepared, batch.identity, claims, batch.review)
                 settled = replace(settled, screening_missing=_missing(screening))
                 del prepared
+                release_freed_memory()
                 manifest = _stage(staging, batch, settled, results)
                 claims.seal(settled.round, file_sha256(staging / "manifest.json"))
                 claims.prepared(settled.round, batch.prepared_by)
@@ -436,6 +440,7 @@ def audit_run(
     published (salted with the batch's secret); each verdict this round applied, and each of
     its conflicts, gets an event of its own. A rerun records the roots again (the same) but no
     verdict twice."""
+    release_freed_memory()  # what writing the outputs let go
     rerun = registry is not None and not settled.new_round
     facts = replace(
         run_facts(manifest, batch.files, batch.sources, flow_run_id, rerun), round=settled.round

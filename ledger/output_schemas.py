@@ -24,6 +24,7 @@ class DecisionsOutputSchema(pa.DataFrameModel):
     reason_codes: Series[str]
     amount: Series[int] = pa.Field(ge=0)
     proposed: Series[int] = pa.Field(ge=0)
+    message: Series[str] = pa.Field(nullable=True)  # read by the check that a reason is given
 
     class Config:
         unique = ("program", "file", "sheet", "row")

@@ -106,8 +106,13 @@ def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: boo
         return frame[name] if name in trusted else safe_texts(frame[name])
 
     columns = {name: cells(name) for name in frame.columns}
-    text = pd.DataFrame(columns).to_csv(index=False, lineterminator="\n")
-    return ("\ufeff" if bom else "").encode() + text.encode("utf-8")
+    # Encoded chunk by chunk into one buffer: a province's decisions are 150 MB of UTF-8, and
+    # as one Python string (two bytes a character once a name is Chinese) then encoded and
+    # joined they were three copies at once.
+    buffer = io.BytesIO()
+    buffer.write("\ufeff".encode() if bom else b"")
+    pd.DataFrame(columns).to_csv(buffer, index=False, lineterminator="\n", encoding="utf-8")
+    return buffer.getvalue()
 
 
 def decisions_csv(decisions: pd.DataFrame) -> bytes:
