@@ -223,6 +223,9 @@ def main() -> None:
     print(f"run finished in {wall:.1f} s; now phase by phase…", flush=True)
     manifest = Manifest.read(folder)
     input_rows = sum(p.input_rows for p in manifest.programs.values())
+    # A fresh output folder and registry: a registry left by an earlier benchmark would make
+    # this a rerun of a recorded batch (claims looked up, none taken), another path.
+    shutil.rmtree(args.work / "phases", ignore_errors=True)
     phases, _ = run_phases(batch / "inputs", batch / "reference", args.work / "phases")
     claims = _claims(args.work / "phases" / REGISTRY_FILE)
     read_seconds, cells_rows = bare_read(paths, workers)
