@@ -8,8 +8,11 @@ everything in the run's own process, which gives the same bytes: `tests/batch/te
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -33,5 +36,26 @@ def process_pool(jobs: int, worth_it: bool = True) -> Iterator[Executor | None]:
     if count <= 1 or not worth_it:
         yield None
         return
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield pool
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent: int) -> None:
+    """A worker's first step: end when the run's process ends (Linux). A run killed mid-batch
+    (kill -9, the out-of-memory killer) would otherwise leave its workers waiting for work
+    for ever, holding its output streams open."""
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: a killed run's workers stay
+        return
+    if os.getppid() != parent:  # the run ended before the request took effect
+        os._exit(1)
