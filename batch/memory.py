@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-from collections.abc import Callable
 from functools import cache
 
 
 @cache
-def _trim() -> Callable[[int], int] | None:
-    """glibc's `malloc_trim`, or None where the C library has none (macOS, musl)."""
+def libc() -> ctypes.CDLL | None:
+    """The C library, loaded once; None where it cannot be found."""
     name = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
+        return ctypes.CDLL(name) if name else None
+    except OSError:
         return None
 
 
 def release_freed_memory() -> None:
     """Return the heap's free pages to the operating system (glibc's `malloc_trim(0)`)."""
-    trim = _trim()
+    trim = getattr(libc(), "malloc_trim", None)  # none outside glibc (macOS, musl)
     if trim is not None:
         trim(0)

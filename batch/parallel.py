@@ -8,14 +8,14 @@ everything in the run's own process, which gives the same bytes: `tests/batch/te
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
+
+from batch.memory import libc
 
 WORKERS_SETTING = "SUBSIDY_WORKERS"
 
@@ -52,10 +52,9 @@ def die_with_parent(parent: int) -> None:
     """A worker's first step: end when the run's process ends (Linux). A run killed mid-batch
     (kill -9, the out-of-memory killer) would otherwise leave its workers waiting for work
     for ever, holding its output streams open."""
-    name = ctypes.util.find_library("c")
-    try:
-        ctypes.CDLL(name).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: a killed run's workers stay
+    prctl = getattr(libc(), "prctl", None)
+    if prctl is None:  # not Linux: a killed run's workers stay
         return
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the run ended before the request took effect
         os._exit(1)

@@ -14,8 +14,8 @@ class OutputSchemaError(Exception):
 
 def checked(frame: pd.DataFrame, schema: type[pa.DataFrameModel], what: str) -> pd.DataFrame:
     """The frame, or `OutputSchemaError` listing every failure (lazy validation). Only the
-    schema's columns are checked (a frame-wide check reads no other): a province's decisions
-    carry twenty-six more that no check reads."""
+    schema's columns are checked (a frame-wide check reads no other): the decisions carry many
+    more that no check reads, and a province has a million rows of them."""
     if frame.empty:
         return frame
     named = schema.to_schema().columns

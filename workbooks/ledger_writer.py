@@ -159,8 +159,9 @@ def ledger_workbooks(
     # Only the rows not approved are listed row by row (不予受理, 待复核, 风险核查): they alone
     # are put in order (a province's million approved rows are counted, never sorted).
     decisions = settled.decisions
-    failing = decisions[decisions["outcome"] != APPROVED] if len(decisions) else decisions
-    failing = sort_decisions(failing) if len(failing) else failing
+    failing = (
+        sort_decisions(decisions[decisions["outcome"] != APPROVED]) if len(decisions) else decisions
+    )
     described = {row["name"]: row["description"] for row in parameter_rows}
     # Provisional parameters by their Chinese name (the description up to its first note).
     named = {
