@@ -22,6 +22,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from workbooks.openpyxl_rows import save_bytes
 from workbooks.zipped import copy_member
 
 MONEY_FORMAT = "#,##0.00"
@@ -115,8 +116,9 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     workbook.properties.modified = FIXED_TIME
     workbook.properties.creator = "subsidy-disbursement"
     workbook.properties.lastModifiedBy = "subsidy-disbursement"
-    raw = io.BytesIO()
-    workbook.save(raw)
+    if workbook.write_only or workbook.read_only:
+        raise TypeError("a write-only or read-only workbook is saved by openpyxl itself")
+    raw = io.BytesIO(save_bytes(workbook))
     fixed = io.BytesIO()
     with zipfile.ZipFile(raw) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():
