@@ -7,6 +7,7 @@ written to a temporary name and renamed, so a crash never leaves half a file beh
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -42,6 +43,7 @@ PAYMENTS_HEADER = [
     "amount",
 ]
 CSV_INJECTION_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_CHUNK_ROWS = 50_000
 
 
 def file_sha256(path: Path) -> str:
@@ -100,18 +102,29 @@ def unguarded_texts(values: pd.Series) -> pd.Series:
 def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: bool) -> bytes:
     """CSV text; `trusted` columns hold only codes this system wrote (no formula guard needed)."""
 
-    def cells(name: str) -> pd.Series:
+    def cells(name: str) -> list[object]:
         if name in money:
-            return fen_texts(frame[name])
-        return frame[name] if name in trusted else safe_texts(frame[name])
+            return fen_texts(frame[name]).tolist()
+        if name in trusted:
+            values = frame[name]
+            return values.where(values.notna(), "").tolist()  # a blank is empty, never "nan"
+        return safe_texts(frame[name]).tolist()
 
-    columns = {name: cells(name) for name in frame.columns}
-    # Encoded chunk by chunk into one buffer: a province's decisions are 150 MB of UTF-8, and
-    # as one Python string (two bytes a character once a name is Chinese) then encoded and
-    # joined they were three copies at once.
+    columns = [cells(name) for name in frame.columns]
+    # Encoded a chunk of rows at a time into one buffer: a province's decisions are 150 MB of
+    # UTF-8, and as one Python string, or as a frame of text cells for pandas to write, they
+    # were copies of the whole at once. The csv module quotes as pandas does (minimal).
     buffer = io.BytesIO()
     buffer.write("\ufeff".encode() if bom else b"")
-    pd.DataFrame(columns).to_csv(buffer, index=False, lineterminator="\n", encoding="utf-8")
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(list(frame.columns))
+    for start in range(0, len(frame), CSV_CHUNK_ROWS):
+        writer.writerows(zip(*(c[start : start + CSV_CHUNK_ROWS] for c in columns), strict=True))
+        buffer.write(text.getvalue().encode("utf-8"))
+        text.seek(0)
+        text.truncate()
+    buffer.write(text.getvalue().encode("utf-8"))
     return buffer.getvalue()
 
 

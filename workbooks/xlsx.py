@@ -458,10 +458,20 @@ def _protected(sheet: bytes) -> bytes:
 
 
 def _filter_ends(last: int) -> Patch:
-    """The filter covers the data rows only, not the 合计 and lines under them."""
-    return lambda sheet: re.sub(
-        rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+', rb"\g<1>%d" % last, sheet, count=1
-    )
+    """The filter covers the data rows only, not the 合计 and lines under them. The filter
+    follows the rows in the sheet's XML: it is sought from the end (a register's 64 MB)."""
+    pattern = re.compile(rb'(<autoFilter ref="[A-Z]+\d+:[A-Z]+)\d+')
+
+    def patch(sheet: bytes) -> bytes:
+        found = pattern.match(sheet, max(sheet.rfind(b"<autoFilter "), 0))
+        if found is None:
+            return sheet
+        whole = memoryview(sheet)  # one copy of the sheet, not three
+        return b"".join(
+            (whole[: found.start()], found.group(1), b"%d" % last, whole[found.end() :])
+        )
+
+    return patch
 
 
 def _filter_name_ends(position: int, last: int) -> Patch:
