@@ -12,6 +12,7 @@ from ledger.outputs import file_sha256
 from policy.catalogue import PROGRAMS
 from policy.decisions import ProgramDecisions
 from policy.parameters import PolicySet
+from validators.shared import shared_values
 from validators.validate import ValidatedSheet, combine, validate_workbook
 from workbooks.reader import WORKBOOK_SUFFIXES, References, read_application
 
@@ -50,7 +51,10 @@ def read_input(path: Path) -> InputFile:
     raw = read_application(path)
     if raw.error or raw.program is None:
         return InputFile(path.name, raw.sha256, None, raw.error, raw.message)
-    sheets = validate_workbook(raw.sheets, raw.program.template)
+    sheets = {
+        name: replace(sheet, frame=shared_values(sheet.frame))
+        for name, sheet in validate_workbook(raw.sheets, raw.program.template).items()
+    }
     return InputFile(path.name, raw.sha256, raw.program.code, None, "", sheets)
 
 

@@ -59,22 +59,16 @@ def file_roots(
 ) -> list[audit.FileRoot]:
     """Each input file's counts and root, for (name, programme, sha256, error) in input order;
     a file without decisions (unreadable, not chosen) has the root of nothing."""
-    lines = merkle.lines_by_file(decisions_csv)
-    found = []
-    for name, program, sha256, error in files:
-        own = lines.get(safe_text(name))
-        found.append(
-            audit.FileRoot(
-                name,
-                program,
-                sha256,
-                error,
-                len(own.data) if own else 0,
-                own.counts if own else {},
-                merkle.root(merkle.leaves(secret, own)) if own else merkle.EMPTY_ROOT,
-            )
-        )
-    return found
+    # Each file's lines are hashed and let go before the next file's are made.
+    summed = {
+        file: (len(own.data), own.counts, merkle.root(merkle.leaves(secret, own)))
+        for file, own in merkle.each_file_lines(decisions_csv)
+    }
+    nothing = (0, {}, merkle.EMPTY_ROOT)
+    return [
+        audit.FileRoot(name, program, sha256, error, *summed.get(safe_text(name), nothing))
+        for name, program, sha256, error in files
+    ]
 
 
 def round_decisions(folder: Path, round_number: int) -> Path:

@@ -373,8 +373,10 @@ def city_amounts(settled: SettledBatch) -> dict[tuple[str, str], int]:
     batches' payments included, like the programme totals), decisions for the registers."""
     frames = [settled.owed[["city", "program", "amount"]]]
     if len(settled.decisions):
-        registers = settled.decisions[~settled.decisions["program"].isin(CASH)]
-        frames.append(registers[["city", "program", "amount"]])
+        decisions = settled.decisions
+        # The three columns first: a filter of the whole frame copies its thirty columns.
+        registers = decisions[["city", "program", "amount"]]
+        frames.append(registers[~decisions["program"].isin(CASH)])
     combined = pd.concat(frames)
     if combined.empty:
         return {}

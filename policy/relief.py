@@ -31,6 +31,7 @@ from policy.size import (
     size_mismatch,
     with_mismatch_messages,
 )
+from validators.shared import rendered_once
 from validators.validate import ValidatedSheet
 
 
@@ -78,7 +79,8 @@ def decide(
         ],
         holds=frozenset({"SIZE_MISMATCH"}),
     )
-    month_text = months.dt.strftime("%Y-%m")
+    # One text per distinct month (a province's million rows have eleven months).
+    month_text = rendered_once(months, lambda distinct: distinct.strftime("%Y-%m"))
     decisions = assemble(
         programme.code,
         sheet,
@@ -90,7 +92,7 @@ def decide(
         beneficiary_id=frame["credit_code"],
         claim_key=frame["credit_code"].fillna("") + ":" + month_text,
         # The policy year is the contribution month's (SPEC §2 Claims); the key names the month.
-        period=months.dt.year.astype(str),
+        period=rendered_once(months.dt.year, lambda distinct: distinct.astype(str)),
         basis=reads.parameter(
             f"{programme.namespace}.relief_share_pension_unemployment_injury"
         ).reference,

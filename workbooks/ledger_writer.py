@@ -191,9 +191,13 @@ def ledger_workbooks(
         )
         if pool is not None:
             yield from pool.map(_register, parts, repeat(manifest))
-            continue
-        with ThreadPoolExecutor(max_workers=2) as threads:
-            yield from threads.map(_register, parts, repeat(manifest))
+        else:
+            with ThreadPoolExecutor(max_workers=2) as threads:
+                yield from threads.map(_register, parts, repeat(manifest))
+        del parts
+    # The split sheets' rows are written: let go before the main ledger is built (a province's
+    # relief register and its cities' copies, 0.4 GiB).
+    del details
     summary = _summary(settled, decisions, manifest, provisional, notes, described, policy_title)
     amounts = city_amounts(settled)  # both city sheets' (a pass over every decision)
     cities = city_table(amounts)
