@@ -56,3 +56,13 @@ def test_output_schemas__one_payment_id_twice(settled) -> None:
     broken.loc[broken.index[1], "payment_id"] = broken.loc[broken.index[0], "payment_id"]
     with pytest.raises(OutputSchemaError):
         checked(broken, PaymentsOutputSchema, "支付")
+
+
+@pytest.mark.parametrize(("column", "value"), [("reason_codes", 7), ("reason_codes", None)])
+def test_output_schemas__a_text_column_with_a_number_or_a_blank(settled, column, value) -> None:
+    # A column of texts only is checked as pandas' text dtype; one that is not stays as it is,
+    # for the schema to name the cell.
+    broken = settled.decisions.astype({column: object})
+    broken.loc[broken.index[0], column] = value
+    with pytest.raises(OutputSchemaError, match=column):
+        checked(broken, DecisionsOutputSchema, "决定")
