@@ -145,8 +145,13 @@ def program_figures(decisions: pd.DataFrame, amounts: dict[str, int]) -> dict[st
     """Per programme: input rows, outcome counts and amount (cash paid, relief, or deferred)."""
     figures = {}
     for program in CODES:
-        rows = decisions[decisions["program"] == program] if len(decisions) else decisions
-        counts = rows["outcome"].value_counts() if len(rows) else pd.Series(dtype="int64")
+        # The outcomes alone: a filter of the frame would copy its thirty columns.
+        rows = (
+            decisions["outcome"][decisions["program"] == program]
+            if len(decisions)
+            else pd.Series(dtype=object)
+        )
+        counts = rows.value_counts() if len(rows) else pd.Series(dtype="int64")
         figures[program] = ProgramFigures(
             len(rows),
             int(counts.get(APPROVED, 0)),

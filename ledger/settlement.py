@@ -168,7 +168,8 @@ class Prepared:
     def candidates(self) -> pd.DataFrame:
         """The rows that would take a claim, as the registry stages them."""
         decisions = self.decisions
-        return decisions[decisions["claim_key"] != ""].assign(
+        staged = ["program", "period", "claim_key", "beneficiary_id", "id_number", "proposed"]
+        return decisions.loc[decisions["claim_key"] != "", [*staged, "start", "end"]].assign(
             person_id=lambda d: d["id_number"].where(d["program"].isin(WORKER_CLAIMS), "")
         )
 
@@ -307,7 +308,8 @@ def _claim_facts(rows: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def _grants(decisions: pd.DataFrame) -> pd.DataFrame:
-    rows = decisions[(decisions["outcome"] == APPROVED) & (decisions["claim_key"] != "")]
+    granted = (decisions["outcome"] == APPROVED) & (decisions["claim_key"] != "")
+    rows = decisions.loc[granted, [*KEY, "granted_seq"]]  # not every column of a million rows
     return pd.DataFrame({k: rows[k] for k in KEY} | {"seq": rows["granted_seq"]})
 
 
@@ -354,7 +356,8 @@ def _settled(
     for result in results:
         if result.program in CASH:
             continue
-        mine = decisions[decisions["program"] == result.program].set_index("source")
+        used = ["source", "outcome", "amount", "file", "row", "credit_code", "name", "city"]
+        mine = decisions.loc[decisions["program"] == result.program, used].set_index("source")
         approved = mine.index[mine["outcome"] == APPROVED]
         register = result.register[result.register.index.isin(approved)]
         registers[result.program] = register.join(
