@@ -152,7 +152,9 @@ def _cell_xml(
 
 
 def _comments_xml(sheet: CommentSheet) -> bytes:
-    authors = "".join(f"<author>{_escape_cdata(a)}</author>" for a in sheet.authors.author)
+    authors = "".join(
+        f"<author>{_escape_cdata(a)}</author>" if a else "<author />" for a in sheet.authors.author
+    )
     comments = "".join(
         f'<comment ref="{_escape_attrib(c.ref)}" authorId="{c.authorId}" shapeId="0">'
         f"<text>{_text_xml(c.text.t)}</text></comment>"

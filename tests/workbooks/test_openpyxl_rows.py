@@ -71,6 +71,8 @@ def _awkward_workbook() -> Workbook:
     for row, text in [(1, "第一条"), (2, " 前后有空格 "), (6, "a & b\n<第二行>"), (30, "")]:
         sheet.cell(row, 4).comment = Comment(text, "人社部门审核", height=60, width=320)
     sheet.cell(7, 4).comment = Comment("另一位作者", "复核人")
+    sheet.cell(9, 4).comment = Comment("作者前后有空格", " 复核人 ")
+    sheet.cell(10, 4).comment = Comment("没有作者", "")
     sheet.cell(8, 4).comment = Comment("默认大小", "人社部门审核")
     other = workbook.create_sheet("退回说明", 0)
     other["A1"] = "申请材料退回通知"
