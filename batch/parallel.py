@@ -36,13 +36,33 @@ def process_pool(jobs: int, worth_it: bool = True) -> Iterator[Executor | None]:
     if count <= 1 or not worth_it:
         yield None
         return
-    with ProcessPoolExecutor(
+    with _pool(count) as pool:
+        yield pool
+
+
+@contextmanager
+def spare_worker(worth_it: bool = True) -> Iterator[Executor | None]:
+    """One worker process for work done beside this process's own (a run allowed more than
+    one process), or None."""
+    if workers() <= 1 or not worth_it:
+        yield None
+        return
+    pool = _pool(1)
+    try:
+        yield pool
+    finally:  # work not begun is dropped: a failed run does not wait for it
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pool(count: int) -> ProcessPoolExecutor:
+    # Submit from the thread that made the pool: a worker's parent-death signal follows the
+    # thread that started it (Linux), and the pool starts a worker at a submit.
+    return ProcessPoolExecutor(
         count,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=die_with_parent,
         initargs=(os.getpid(),),
-    ) as pool:
-        yield pool
+    )
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h

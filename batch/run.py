@@ -36,6 +36,8 @@ from batch.inputs import (
     without_unissued_system_columns,
 )
 from batch.memory import release_freed_memory
+from batch.parallel import spare_worker
+from batch.returning import ReturnedAhead, begin_returned, issuer_of, worth_beginning
 from batch.stage import run_facts, stage_outputs
 from ledger import audit
 from ledger.decision_roots import batch_secret, file_roots
@@ -377,16 +379,26 @@ def settle_and_publish(
             release_freed_memory()
             manifest = _stage(staging, batch, settled, results)
         else:
-            with registry.claiming(record_of(batch.identity), prepared.candidates) as claims:
+            with (
+                spare_worker(worth_beginning(prepared.decisions)) as spare,
+                registry.claiming(record_of(batch.identity), prepared.candidates) as claims,
+            ):
                 # Screened under the registry's lock: the accounts earlier batches gave are
                 # read in the transaction that records this one.
                 screening = screening_of(batch, claims.accounts_before())
                 prepared = screened(prepared, screening)
+                ahead = begin_returned(
+                    spare,
+                    prepared.decisions,
+                    batch.files,
+                    batch.sources,
+                    issuer_of(batch.policy, batch.identity.as_of),
+                )
                 settled = settle_claims(prepared, batch.identity, claims, batch.review)
                 settled = replace(settled, screening_missing=_missing(screening))
                 del prepared
                 release_freed_memory()
-                manifest = _stage(staging, batch, settled, results)
+                manifest = _stage(staging, batch, settled, results, ahead)
                 claims.seal(settled.round, file_sha256(staging / "manifest.json"))
                 claims.prepared(settled.round, batch.prepared_by)
                 # Owed less than already paid: amounts owed back (追回), netted later (SPEC §8).
@@ -421,10 +433,21 @@ def _missing(screening: Screening | None) -> dict[str, str]:
 
 
 def _stage(
-    staging: Path, batch: Batch, settled: SettledBatch, results: list[ProgramDecisions]
+    staging: Path,
+    batch: Batch,
+    settled: SettledBatch,
+    results: list[ProgramDecisions],
+    ahead: ReturnedAhead | None = None,
 ) -> Manifest:
     return stage_outputs(
-        staging, batch.identity, batch.files, settled, results, batch.policy, batch.sources
+        staging,
+        batch.identity,
+        batch.files,
+        settled,
+        results,
+        batch.policy,
+        batch.sources,
+        ahead,
     )
 
 

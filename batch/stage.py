@@ -10,10 +10,15 @@ from concurrent.futures import Executor
 from dataclasses import asdict
 from pathlib import Path
 
-import pandas as pd
-
 from batch.inputs import InputFile
 from batch.parallel import process_pool
+from batch.returning import (
+    PARALLEL_ABOVE,
+    ReturnedAhead,
+    issuer_of,
+    returned_jobs,
+    reusable,
+)
 from ledger import audit, outputs
 from ledger.faults import crash_point
 from ledger.manifest import MANIFEST, InputEntry, Manifest, build_manifest
@@ -22,18 +27,14 @@ from ledger.publish import stage
 from ledger.settlement import BatchIdentity, SettledBatch
 from policy.catalogue import CASH, of_kind
 from policy.decisions import ProgramDecisions
-from policy.outcomes import APPROVED
 from policy.parameters import PolicySet, describe
 from policy.programme import Kind
 from validators.output_check import checked
 from workbooks.funding_request import FUNDING_REQUEST, funding_request_workbook
 from workbooks.ledger_writer import LEDGER, ledger_workbooks
-from workbooks.returned import Issuer, returned_name, returned_workbook
+from workbooks.returned import returned_workbook
 
-RETURNED = "returned"
 ROUNDS = "rounds"  # rounds/<n>/: each review round's ledger, decisions, payments and manifest
-PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message", "how_to_qualify"]
-PARALLEL_ABOVE = 8  # files to return before worker processes pay for their start-up
 
 
 def stage_outputs(
@@ -44,28 +45,33 @@ def stage_outputs(
     results: list[ProgramDecisions],
     policy: PolicySet,
     sources: dict[str, Path],
+    ahead: ReturnedAhead | None = None,
 ) -> Manifest:
     """Write every repeatable output into `staging`, the manifest last; returns the manifest.
 
     The folder describes the whole batch after its latest round; that round's ledger,
     decisions, payments and manifest are also kept under `rounds/<n>/` (SPEC §6). The manifest
     records the sha256 of each file written before it, so a rerun's manifest is the same bytes
-    and `subsidy verify` can check the folder against it.
+    and `subsidy verify` can check the folder against it. `ahead`: the returned workbooks begun
+    before the registry settled the batch (`batch.returning`), kept where their rows are the
+    same.
     """
     crash_point("claimed")
     department = str(policy.value("publication.department", identity.as_of))
-    issuer = Issuer(
-        department,
-        identity.as_of.isoformat(),
-        str(policy.value("publication.return_contact", identity.as_of)),
-    )
-    returned = _returned_jobs(settled, files, sources, issuer)
+    issuer = issuer_of(policy, identity.as_of)
+    returned = returned_jobs(settled.decisions, files, sources, issuer)
+    made = ahead.stop() if ahead is not None else {}
     # The applicants' workbooks are annotated in worker processes from the start, and a
     # province's city registers join them there, while this process checks the outputs and
     # writes the CSV files and the ledger.
     with process_pool(len(returned), len(returned) > PARALLEL_ABOVE) as pool:
         pending = (
-            [(name, pool.submit(returned_workbook, *job)) for name, job in returned] if pool else []
+            [
+                (name, reusable(made.get(name), job) or pool.submit(returned_workbook, *job))
+                for name, job in returned
+            ]
+            if pool
+            else []
         )
         try:
             manifest, written = _stage_ledger(
@@ -79,7 +85,9 @@ def stage_outputs(
             written[name] = stage(staging, name, future.result())
         if pool is None:
             for name, job in returned:
-                written[name] = stage(staging, name, returned_workbook(*job))
+                early = reusable(made.get(name), job)
+                data = early.result() if early is not None else returned_workbook(*job)
+                written[name] = stage(staging, name, data)
     manifest = manifest.with_outputs(written)
     kept = f"{ROUNDS}/{settled.round}"
     data = manifest.to_json()
@@ -133,27 +141,6 @@ def _stage_ledger(
         else:
             written[relative] = stage(staging, relative, data)
     return manifest, written
-
-
-def _returned_jobs(
-    settled: SettledBatch, files: list[InputFile], sources: dict[str, Path], issuer: Issuer
-) -> list[tuple[str, tuple[Path, pd.DataFrame, str, Issuer]]]:
-    """For each file with rejected or held rows whose workbook is still there: the returned
-    workbook's path and what `returned_workbook` annotates it from (openpyxl: a province's 96
-    files take 38 s on one core)."""
-    decisions = settled.decisions
-    if decisions.empty:
-        return []
-    failing = decisions[decisions["outcome"] != APPROVED]
-    programs = {f.name: f.program for f in files}
-    return [
-        (
-            f"{RETURNED}/{returned_name(str(name))}",
-            (sources[str(name)], problems[PROBLEM_COLUMNS], str(programs[name]), issuer),
-        )
-        for name, problems in failing.groupby("file", sort=True)
-        if str(name) in sources and sources[str(name)].exists()
-    ]
 
 
 def run_facts(

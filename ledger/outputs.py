@@ -105,8 +105,8 @@ def csv_bytes(frame: pd.DataFrame, money: list[str], trusted: set[str], bom: boo
     def cells(name: str) -> list[object]:
         if name in money:
             return fen_texts(frame[name]).tolist()
-        if name in trusted:
-            values = frame[name]
+        if name in trusted:  # texts and whole numbers: written as they print
+            values = frame[name].astype(object)
             return values.where(values.notna(), "").tolist()  # a blank is empty, never "nan"
         return safe_texts(frame[name]).tolist()
 

@@ -15,13 +15,17 @@ def shared_values(frame: pd.DataFrame) -> pd.DataFrame:
     A workbook's cells arrive as one Python string each, so a province's 1.27M rows hold a
     million copies of 16 city names, of one period, of each enterprise's code and name (a
     column's equal values measured at up to 90 MiB). Shared, they cost one pointer a row, and
-    a frame sent between processes is pickled with each distinct string once. Values, dtypes
-    and blanks are unchanged; a column of mostly distinct values is left as it is.
+    a frame sent between processes is pickled with each distinct string once. Only columns of
+    texts (and blanks) are touched, never one that mixes in numbers (1, 1.0 and True are
+    equal to pandas but not the same cell); values, dtypes and blanks are unchanged; a column
+    of mostly distinct texts is left as it is.
     """
-    shared = {}
-    for column in frame.columns:
-        values = frame[column]
+    shared = frame.copy(deep=False)
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]
         if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            continue
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
             continue
         codes, uniques = pd.factorize(values)
         if not len(uniques) or len(uniques) * 2 > len(values):
@@ -30,8 +34,8 @@ def shared_values(frame: pd.DataFrame) -> pd.DataFrame:
         blank = codes == -1  # a blank keeps its own kind (None, NaN, NA)
         if blank.any():
             objects[blank] = values.to_numpy(dtype=object)[blank]
-        shared[column] = pd.Series(objects, index=values.index, dtype=values.dtype)
-    return frame.assign(**shared) if shared else frame
+        shared.isetitem(position, pd.Series(objects, index=values.index, dtype=values.dtype))
+    return shared
 
 
 def rendered_once(values: pd.Series, render: Callable[[pd.Index], object]) -> pd.Series:

@@ -15,6 +15,7 @@ import zipfile
 from typing import Any
 from xml.etree.ElementTree import _escape_attrib, _escape_cdata  # type: ignore[attr-defined]
 
+import openpyxl
 from openpyxl import Workbook
 from openpyxl.cell._writer import write_cell
 from openpyxl.comments.comment_sheet import CommentRecord, CommentSheet
@@ -29,8 +30,13 @@ _PLAIN_NUMBERS = (int, float)
 
 
 def save_bytes(workbook: Workbook) -> bytes:
-    """The workbook saved as openpyxl saves it (without stamping the save time)."""
+    """The workbook saved as openpyxl saves it (without stamping the save time). Where openpyxl
+    writes through lxml (installed beside it), its own save is used: the text written here is
+    that of its standard-library writer."""
     raw = io.BytesIO()
+    if openpyxl.LXML:
+        workbook.save(raw)
+        return raw.getvalue()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         _Writer(workbook, archive).write_data()
     return raw.getvalue()
@@ -132,6 +138,8 @@ def _cell_xml(
         kind_attr = "b"
     else:
         return None
+    if cell.hyperlink:  # listed with the sheet's links, as openpyxl's cell writer does
+        cell.parent._hyperlinks.append(cell.hyperlink)
     column = letters.get(cell.column)
     if column is None:
         column = letters[cell.column] = get_column_letter(cell.column)
@@ -157,13 +165,14 @@ def _comments_xml(sheet: CommentSheet) -> bytes:
     )
     comments = "".join(
         f'<comment ref="{_escape_attrib(c.ref)}" authorId="{c.authorId}" shapeId="0">'
-        f"<text>{_text_xml(c.text.t)}</text></comment>"
+        + (f"<text>{_text_xml(c.text.t)}</text>" if c.text.t is not None else "<text />")
+        + "</comment>"
         for c in sheet.commentList
     )
     return (
         f'<comments xmlns="{SHEET_MAIN_NS}"><authors>{authors}</authors>'
         f"<commentList>{comments}</commentList></comments>"
-    ).encode()
+    ).encode("utf-8", "xmlcharrefreplace")  # as ElementTree encodes what UTF-8 cannot hold
 
 
 def _text_xml(text: str) -> str:
@@ -207,7 +216,7 @@ def _shapes_vml(comments: list[CommentRecord]) -> bytes:
                 column=column - 1,
             )
         )
-    return (_VML_HEAD + "".join(shapes) + "</xml>").encode()
+    return (_VML_HEAD + "".join(shapes) + "</xml>").encode("utf-8", "xmlcharrefreplace")
 
 
 def _finite_number(value: object) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import batch.reading
+import batch.returning
 import batch.stage
 from flows.disburse import disburse
 from flows.fanout import in_processes
@@ -57,3 +58,34 @@ def test_parallel__processes_write_byte_for_byte_what_one_process_writes(
     assert [n for n, data in written.items() if outputs(alone)[n] != data] == []
     manifest = json.loads(written["manifest.json"])
     assert manifest["programs"] == expected["programs"]
+
+
+def test_parallel__returned_workbooks_begun_before_the_registry_are_the_same_bytes(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """With a registry, the returned workbooks start in a worker while the registry settles
+    (from the decisions before it); those whose rows it left alone are kept, and every output
+    is the bytes one process writes."""
+    common, _ = small_batch_dry_run(tmp_path / "batch", seed=7, scale="tiny")
+    common["dry_run"] = False
+    monkeypatch.setenv("SUBSIDY_WORKERS", "1")
+    alone = Path(disburse(out=str(tmp_path / "one"), **common))
+
+    monkeypatch.setenv("SUBSIDY_WORKERS", "2")
+    monkeypatch.setattr(batch.returning, "PARALLEL_ABOVE", 0)
+    kept: list[bool] = []
+    chosen = batch.stage.reusable
+
+    def recorded(made, job):  # type: ignore[no-untyped-def]
+        found = chosen(made, job)
+        kept.append(found is not None)
+        return found
+
+    monkeypatch.setattr(batch.stage, "reusable", recorded)
+    parallel = Path(disburse(out=str(tmp_path / "two"), **common))
+
+    written, expected = outputs(parallel), outputs(alone)
+    assert sorted(written) == sorted(expected)
+    assert [n for n, data in written.items() if expected[n] != data] == []
+    assert len(kept) == sum(name.startswith("returned/") for name in written) > 0
+    assert any(kept)  # begun early and kept: the registry changed none of their rows

@@ -47,3 +47,12 @@ def test_rendered_once_is_the_same_text_as_rendering_every_row() -> None:
     pd.testing.assert_series_equal(
         rendered_once(years, lambda distinct: distinct.astype(str)), years.astype(str)
     )
+
+
+def test_numbers_and_odd_labels_are_left_as_they_are() -> None:
+    mixed = pd.Series([1, 1.0, True, "1", 1, 1.0, True, "1"], dtype=object)
+    frame = pd.DataFrame({0: mixed, "text": ["甲"] * 8})
+    frame.columns = [0, 0]  # a label twice, and not a text
+    shared = shared_values(frame)
+    assert [type(v) for v in shared.iloc[:, 0]] == [type(v) for v in mixed]
+    assert shared.iloc[2, 1] is shared.iloc[5, 1]

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from batch.finds import find_people
 from batch.inputs import decide as decide_files
-from batch.stage import PROBLEM_COLUMNS
+from batch.returning import PROBLEM_COLUMNS
 from batch.stage import batch_manifest as manifest
 from ledger.settlement import BatchIdentity
 from ledger.whatif import compare

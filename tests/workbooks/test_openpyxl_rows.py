@@ -73,6 +73,14 @@ def _awkward_workbook() -> Workbook:
     sheet.cell(7, 4).comment = Comment("另一位作者", "复核人")
     sheet.cell(9, 4).comment = Comment("作者前后有空格", " 复核人 ")
     sheet.cell(10, 4).comment = Comment("没有作者", "")
+    sheet.cell(11, 4).comment = Comment("孤立代理\ud800字符", "人社部门审核")
+    sheet.cell(12, 4).comment = Comment(None, "人社部门审核")
+    sheet.cell(1, 6).value = "联系邮箱"  # links an office suite makes of typed addresses
+    sheet.cell(1, 6).hyperlink = "mailto:hr@example.gov.cn"
+    sheet.cell(2, 6).value = 12
+    sheet.cell(2, 6).hyperlink = "https://example.gov.cn/a?b=1&c=2"
+    sheet.cell(3, 6).value = dt.date(2020, 3, 1)
+    sheet.cell(3, 6).hyperlink = "#'退回说明'!A1"
     sheet.cell(8, 4).comment = Comment("默认大小", "人社部门审核")
     other = workbook.create_sheet("退回说明", 0)
     other["A1"] = "申请材料退回通知"

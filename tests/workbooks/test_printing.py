@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
-from batch.stage import PROBLEM_COLUMNS
+from batch.returning import PROBLEM_COLUMNS
 from policy.parameters import load_policy
 from policy.publication import publication
 from tests.conftest import ACCEPTANCE, ROOT
