@@ -4,13 +4,14 @@ early, while the registry settles the batch.
 The registry's part of a run works on one core; the returned workbooks (openpyxl, a province's
 96 take 43 CPU-seconds) wait for the settled decisions. `ReturnedAhead` starts them from the
 decisions as they stand before the registry, one after another in a spare worker process, so
-that the other core works while the registry does. When the outputs are staged, a file whose failing
-rows the registry left exactly as they were uses the workbook already made (the same inputs
-give the same bytes); any other file is made again from the settled rows.
+that the other core works while the registry does. When the outputs are staged, a file whose
+failing rows the registry left exactly as they were uses the workbook already made (the same
+inputs give the same bytes); any other file is made again from the settled rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
@@ -29,12 +30,12 @@ PROBLEM_COLUMNS = ["sheet", "row", "outcome", "reason_codes", "message", "how_to
 Job = tuple[Path, pd.DataFrame, str, Issuer]
 
 
-def issuer_of(policy: PolicySet, as_of_day: object) -> Issuer:
+def issuer_of(policy: PolicySet, as_of: dt.date) -> Issuer:
     """Who returns the applications, as the policy names it on the batch's day."""
     return Issuer(
-        str(policy.value("publication.department", as_of_day)),
-        as_of_day.isoformat(),  # type: ignore[attr-defined]
-        str(policy.value("publication.return_contact", as_of_day)),
+        str(policy.value("publication.department", as_of)),
+        as_of.isoformat(),
+        str(policy.value("publication.return_contact", as_of)),
     )
 
 
