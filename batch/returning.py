@@ -12,12 +12,15 @@ inputs give the same bytes); any other file is made again from the settled rows.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from batch.inputs import InputFile
+from batch.parallel import spare_worker
 from policy.outcomes import APPROVED
 from policy.parameters import PolicySet
 from policy.qualify import how_to_qualify
@@ -60,25 +63,22 @@ def returned_jobs(
     ]
 
 
-def begin_returned(
-    pool: Executor | None,
-    decisions: pd.DataFrame,
-    files: list[InputFile],
-    sources: dict[str, Path],
-    issuer: Issuer,
-) -> ReturnedAhead | None:
-    """The returned workbooks begun in `pool` (one spare worker) from these decisions, before
-    the registry settles them."""
-    if pool is None:
-        return None
-    return ReturnedAhead(pool, returned_jobs(decisions, files, sources, issuer))
-
-
-def worth_beginning(decisions: pd.DataFrame) -> bool:
-    """Enough files to return to pay for a worker's start-up."""
-    if decisions.empty:
-        return False
-    return decisions.loc[decisions["outcome"] != APPROVED, "file"].nunique() > PARALLEL_ABOVE
+@contextmanager
+def returned_ahead(
+    decisions: pd.DataFrame, files: list[InputFile], sources: dict[str, Path], issuer: Issuer
+) -> Iterator[ReturnedAhead | None]:
+    """The returned workbooks begun in a spare worker from these decisions, before the registry
+    settles them (and before they are screened: a file with a row held for a risk is made
+    again); None where the run has no spare process or too few files to return."""
+    enough = not decisions.empty and (
+        decisions.loc[decisions["outcome"] != APPROVED, "file"].nunique() > PARALLEL_ABOVE
+    )
+    with spare_worker(enough) as spare:
+        yield (
+            ReturnedAhead(spare, returned_jobs(decisions, files, sources, issuer))
+            if spare
+            else None
+        )
 
 
 class ReturnedAhead:

@@ -36,8 +36,7 @@ from batch.inputs import (
     without_unissued_system_columns,
 )
 from batch.memory import release_freed_memory
-from batch.parallel import spare_worker
-from batch.returning import ReturnedAhead, begin_returned, issuer_of, worth_beginning
+from batch.returning import ReturnedAhead, issuer_of, returned_ahead
 from batch.stage import run_facts, stage_outputs
 from ledger import audit
 from ledger.decision_roots import batch_secret, file_roots
@@ -379,21 +378,15 @@ def settle_and_publish(
             release_freed_memory()
             manifest = _stage(staging, batch, settled, results)
         else:
+            issuer = issuer_of(batch.policy, batch.identity.as_of)
             with (
-                spare_worker(worth_beginning(prepared.decisions)) as spare,
+                returned_ahead(prepared.decisions, batch.files, batch.sources, issuer) as ahead,
                 registry.claiming(record_of(batch.identity), prepared.candidates) as claims,
             ):
                 # Screened under the registry's lock: the accounts earlier batches gave are
                 # read in the transaction that records this one.
                 screening = screening_of(batch, claims.accounts_before())
                 prepared = screened(prepared, screening)
-                ahead = begin_returned(
-                    spare,
-                    prepared.decisions,
-                    batch.files,
-                    batch.sources,
-                    issuer_of(batch.policy, batch.identity.as_of),
-                )
                 settled = settle_claims(prepared, batch.identity, claims, batch.review)
                 settled = replace(settled, screening_missing=_missing(screening))
                 del prepared
