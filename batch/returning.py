@@ -110,4 +110,4 @@ def reusable(made: tuple[Job, Future[bytes]] | None, job: Job) -> Future[bytes] 
         and issuer == job[3]
         and problems.reset_index(drop=True).equals(job[1].reset_index(drop=True))
     )
-    return future if same and not future.cancelled() else None
+    return future if same else None

@@ -57,8 +57,8 @@ def stage_outputs(
     same.
     """
     crash_point("claimed")
-    department = str(policy.value("publication.department", identity.as_of))
     issuer = issuer_of(policy, identity.as_of)
+    department = issuer.department
     returned = returned_jobs(settled.decisions, files, sources, issuer)
     made = ahead.stop() if ahead is not None else {}
     # The applicants' workbooks are annotated in worker processes from the start, and a
